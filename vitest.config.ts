@@ -1,0 +1,11 @@
+import {defineConfig} from 'vitest/config';
+
+export default defineConfig({
+	test: {
+		include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+		testTimeout: 30_000,
+		hookTimeout: 30_000,
+		// Tests start real processes and sockets; two cores, so keep the pool small.
+		maxWorkers: 2,
+	},
+});
