@@ -1,0 +1,50 @@
+import {packageVersion} from './version.js';
+
+const usage = `usage: virtagent <command> [options]
+
+commands:
+  demo      start a guest daemon on a temporary socket and the monitor connected to it
+  monitor   the host monitor shell (interactive, or scripted with -c / piped stdin)
+  guest     the guest daemon (runs inside the VM, on the virtio-serial port)
+
+Run 'virtagent <command> --help' for a command's options.`;
+
+/** Entry point: returns the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+	const [command, ...rest] = argv;
+	switch (command) {
+		case 'guest': {
+			const {guestMain} = await import('./guest/cli.js');
+			return guestMain(rest);
+		}
+
+		case 'monitor': {
+			const {monitorMain} = await import('./monitor/cli.js');
+			return monitorMain(rest);
+		}
+
+		case 'demo': {
+			const {demoMain} = await import('./monitor/demo.js');
+			return demoMain(rest);
+		}
+
+		case '--version':
+		case '-V': {
+			console.log(`virtagent ${packageVersion}`);
+			return 0;
+		}
+
+		case undefined:
+		case '--help':
+		case '-h':
+		case 'help': {
+			console.log(usage);
+			return command === undefined ? 2 : 0;
+		}
+
+		default: {
+			console.error(`virtagent: unknown command '${command}'\n${usage}`);
+			return 2;
+		}
+	}
+}

@@ -1,0 +1,104 @@
+import {FaultCode, type DecodedCall, type DecodedResponse, type XmlRpcValue} from '../protocol/value.js';
+import {RpcFault} from './errors.js';
+
+export type CallContext = {
+	/** The tag of the request being answered (for logs). */
+	readonly tag: string | undefined;
+};
+
+export type MethodHandler = (
+	params: readonly XmlRpcValue[],
+	context: CallContext,
+) => XmlRpcValue | Promise<XmlRpcValue>;
+
+export type MethodInfo = {
+	readonly name: string;
+	readonly help: string;
+	readonly handler: MethodHandler;
+};
+
+/**
+ * The server side's methods. Dispatch never throws: unknown methods answer -506, disabled ones
+ * -508, RpcFault its own code, any other handler error -500.
+ */
+export class MethodRegistry {
+	readonly #methods = new Map<string, MethodInfo>();
+	readonly #disabled = new Set<string>();
+
+	constructor() {
+		this.register('system.listMethods', 'List the methods this end serves.', () => this.listMethods());
+	}
+
+	register(name: string, help: string, handler: MethodHandler): this {
+		this.#methods.set(name, {name, help, handler});
+		return this;
+	}
+
+	/** Disabled methods answer -508 and are left out of listMethods (like qemu-ga's block list). */
+	disable(name: string): this {
+		this.#disabled.add(name);
+		return this;
+	}
+
+	has(name: string): boolean {
+		return this.#methods.has(name);
+	}
+
+	isEnabled(name: string): boolean {
+		return this.#methods.has(name) && !this.#disabled.has(name);
+	}
+
+	/** Every registered name, enabled or not. */
+	allMethods(): string[] {
+		return [...this.#methods.keys()].sort();
+	}
+
+	listMethods(): string[] {
+		return this.allMethods().filter(name => !this.#disabled.has(name));
+	}
+
+	async dispatch(call: DecodedCall, context: CallContext): Promise<DecodedResponse> {
+		const method = this.#methods.get(call.method);
+		if (!method) {
+			return fault(FaultCode.methodNotFound, `Method '${call.method}' not defined`);
+		}
+
+		if (this.#disabled.has(call.method)) {
+			return fault(FaultCode.methodDisabled, `Method '${call.method}' is disabled by the guest's configuration`);
+		}
+
+		try {
+			const value = await method.handler(call.params, context);
+			return {ok: true, value};
+		} catch (error) {
+			if (error instanceof RpcFault) {
+				return fault(error.code, error.message);
+			}
+
+			return fault(FaultCode.internal, error instanceof Error ? error.message : String(error));
+		}
+	}
+}
+
+function fault(code: number, message: string): DecodedResponse {
+	return {ok: false, fault: {code, message}};
+}
+
+/** Parameter checks for handlers: a wrong or missing parameter is fault -501. */
+export function stringParam(params: readonly XmlRpcValue[], index: number, name: string): string {
+	const value = params[index];
+	if (typeof value !== 'string') {
+		throw new RpcFault(
+			FaultCode.typeError,
+			value === undefined ? `missing parameter ${index + 1} (${name}): string expected` : `parameter ${index + 1} (${name}): string expected`,
+		);
+	}
+
+	return value;
+}
+
+export function noParams(params: readonly XmlRpcValue[]): void {
+	if (params.length > 0) {
+		throw new RpcFault(FaultCode.typeError, `expected no parameters, got ${params.length}`);
+	}
+}

@@ -1,0 +1,59 @@
+/**
+ * The contract between the monitor's session (connection, negotiation, commands) and whatever
+ * shows it: the Ink screen or the scripted line mode. The screen only draws these events.
+ */
+import type {EngineEvent} from '../engine/events.js';
+
+export type ConnectionState =
+	| {readonly state: 'connecting'}
+	| {readonly state: 'connected'; readonly since: number}
+	| {readonly state: 'retrying'; readonly attempt: number; readonly inMs: number; readonly reason: string}
+	| {readonly state: 'listening'}
+	| {readonly state: 'disconnected'; readonly reason: string};
+
+export type GuestInfo = {
+	/** When the guest last said va.hello (ms since epoch), if it has. */
+	readonly helloAt: number | undefined;
+	/** Protocol version from va.capabilities, if known. */
+	readonly version: string | undefined;
+	/** The guest's methods once negotiated; undefined until then (the capability gate). */
+	readonly methods: readonly string[] | undefined;
+};
+
+export type SessionStatus = {
+	/** e.g. `unix:/tmp/va.sock` */
+	readonly channel: string;
+	readonly connection: ConnectionState;
+	readonly guest: GuestInfo;
+};
+
+/** QMP-shaped error (PROTOCOL.md §6). */
+export type CommandError = {
+	readonly class: 'RPCFailed' | 'VirtagentFailed' | 'CommandNotFound' | 'InvalidParameter' | 'GenericError';
+	readonly desc: string;
+	readonly data?: {readonly code: number | string; readonly message: string};
+};
+
+/** What one command line produced. `text` is already safe for a terminal (guest data escaped). */
+export type CommandOutcome =
+	| {readonly ok: true; readonly command: string; readonly value: unknown; readonly text: string; readonly ms: number}
+	| {readonly ok: false; readonly command: string; readonly error: CommandError; readonly text: string; readonly ms: number};
+
+export type SessionEvent =
+	| EngineEvent
+	| {readonly type: 'status'; readonly status: SessionStatus}
+	| {readonly type: 'hello'; readonly at: number}
+	/** A command finished (interactive output goes to the scrollback from these). */
+	| {readonly type: 'outcome'; readonly line: string; readonly outcome: CommandOutcome};
+
+export type MonitorSession = {
+	readonly status: SessionStatus;
+	subscribe(listener: (event: SessionEvent) => void): () => void;
+	/** Run one command line (`agent_ping`, `help agent_viewfile`, …). Never rejects. */
+	execute(line: string): Promise<CommandOutcome>;
+	/** Tab completion: candidates for the word under the cursor at the end of `line`. */
+	complete(line: string): readonly string[];
+	/** Names and one-line help of every command, for the help screen. */
+	readonly commandNames: readonly string[];
+	close(): Promise<void>;
+};

@@ -1,0 +1,22 @@
+/**
+ * A duplex byte stream the agent runs over: a socket, a virtio-serial port, a tty.
+ * The agent calls `start` once; the channel then reports data and its end through the handlers.
+ */
+export type ChannelHandlers = {
+	readonly data: (chunk: Buffer) => void;
+	/** The stream ended or failed; called at most once. */
+	readonly close: (error?: Error) => void;
+};
+
+export type Channel = {
+	/** Human-readable description, e.g. `unix:/tmp/va.sock`. */
+	readonly label: string;
+	start(handlers: ChannelHandlers): void;
+	/**
+	 * Queue bytes; writes go out in call order, never interleaved. Resolves when the bytes are
+	 * handed to the OS, rejects if the channel fails first.
+	 */
+	write(data: Buffer): Promise<void>;
+	/** Close the stream; `close` is reported to the handlers. Idempotent. */
+	destroy(): void;
+};

@@ -1,0 +1,64 @@
+import type net from 'node:net';
+import type {Channel, ChannelHandlers} from './channel.js';
+
+/** A connected net.Socket (UNIX or TCP) as a Channel. */
+export function socketChannel(socket: net.Socket, label: string): Channel {
+	let handlers: ChannelHandlers | undefined;
+	let closed = false;
+	let closeError: Error | undefined;
+
+	const finish = (error?: Error) => {
+		if (closed) {
+			return;
+		}
+
+		closed = true;
+		closeError = error;
+		handlers?.close(error);
+	};
+
+	socket.setNoDelay?.(true);
+	socket.on('error', error => {
+		finish(error);
+	});
+	socket.on('close', () => {
+		finish();
+	});
+	socket.on('end', () => {
+		// The peer closed its side: we have nothing to say to a peer that cannot answer.
+		socket.end();
+		finish();
+	});
+
+	return {
+		label,
+		start(h) {
+			handlers = h;
+			socket.on('data', chunk => {
+				h.data(chunk);
+			});
+			if (closed) {
+				h.close(closeError);
+			}
+		},
+		async write(data) {
+			if (closed || socket.destroyed) {
+				throw closeError ?? new Error('channel closed');
+			}
+
+			return new Promise<void>((resolve, reject) => {
+				socket.write(data, error => {
+					if (error) {
+						reject(error);
+					} else {
+						resolve();
+					}
+				});
+			});
+		},
+		destroy() {
+			socket.destroy();
+			finish();
+		},
+	};
+}
