@@ -1,0 +1,69 @@
+import fc from 'fast-check';
+import {describe, expect, it} from 'vitest';
+import {escapeLine, escapeUntrusted, safeJson, showBytes} from '../../src/monitor/escape.js';
+
+/** Anything a terminal could act on: C0 (but \n, \t), DEL, C1, bidi and other format characters. */
+const dangerous = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2066-\u2069\u2028\u2029]/u;
+
+describe('escapeUntrusted', () => {
+	it('shows ESC sequences, C1 controls, DEL and bidi overrides visibly', () => {
+		expect(escapeUntrusted('\u001B[31mred\u001B[0m')).toBe('\\x1b[31mred\\x1b[0m');
+		expect(escapeUntrusted('title\u001B]0;owned\u0007')).toBe('title\\x1b]0;owned\\x07');
+		expect(escapeUntrusted('csi\u009B2J del\u007F')).toBe('csi\\u009b2J del\\x7f');
+		expect(escapeUntrusted('abc\u202Edcba')).toBe('abc\\u202edcba');
+		expect(escapeUntrusted('zero\u200Bwidth')).toBe('zero\\u200bwidth');
+		expect(escapeUntrusted('tag\u{E0041}')).toBe('tag\\u{e0041}');
+	});
+
+	it('keeps newlines and tabs, turns CRLF into a newline and a lone CR visible', () => {
+		expect(escapeUntrusted('a\tb\nc\r\nd')).toBe('a\tb\nc\nd');
+		expect(escapeUntrusted('safe\roverwritten')).toBe('safe\\roverwritten');
+	});
+
+	it('leaves ordinary text, accents and emoji alone', () => {
+		expect(escapeUntrusted('héllo wörld ✓ 🚀 \\n')).toBe('héllo wörld ✓ 🚀 \\n');
+	});
+
+	it('never lets a dangerous character through (property)', () => {
+		fc.assert(
+			fc.property(fc.string({unit: 'binary'}), text => {
+				expect(escapeUntrusted(text)).not.toMatch(dangerous);
+				expect(escapeLine(text)).not.toMatch(/[\n\t]/u);
+				expect(escapeLine(text)).not.toMatch(dangerous);
+			}),
+			{numRuns: 40},
+		);
+	});
+});
+
+describe('escapeLine', () => {
+	it('shows newlines and tabs too', () => {
+		expect(escapeLine('va.ping\nva.evil\t\u001B[2J')).toBe('va.ping\\nva.evil\\t\\x1b[2J');
+	});
+});
+
+describe('showBytes', () => {
+	it('shows UTF-8 text as text, escaped', () => {
+		expect(showBytes(Buffer.from('root:x:0:0\n\u001B[2J'))).toEqual({text: 'root:x:0:0\n\\x1b[2J', isText: true});
+	});
+
+	it('shows binary content byte by byte with its size', () => {
+		const shown = showBytes(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0xff, 0x00, 0x1b, 0x0a]));
+		expect(shown).toEqual({text: '\\x7fELF\\xff\\x00\\x1b\n(8 bytes, binary)', isText: false});
+		expect(showBytes(Buffer.from([0xc3])).text).toBe('\\xc3\n(1 byte, binary)');
+	});
+});
+
+describe('safeJson', () => {
+	it('is valid JSON that round-trips and carries no raw control or bidi character', () => {
+		fc.assert(
+			fc.property(fc.string({unit: 'binary'}), text => {
+				const line = safeJson({return: text});
+				expect(line).not.toMatch(dangerous);
+				expect(JSON.parse(line)).toEqual({return: text});
+			}),
+			{numRuns: 40},
+		);
+		expect(safeJson('\u009B\u202E\u{E0041}')).toBe('"\\u009b\\u202e\\udb40\\udc41"');
+	});
+});

@@ -1,0 +1,137 @@
+import fc from 'fast-check';
+import {describe, expect, it} from 'vitest';
+import {Agent} from '../../src/engine/agent.js';
+import type {EngineEvent, JobEvent, StateEvent} from '../../src/engine/events.js';
+import {MethodRegistry} from '../../src/engine/registry.js';
+import {socketChannel} from '../../src/transport/socket-channel.js';
+import {foldEvent, foldEvents, initialQueueModel, latestTransitions, type QueueModel} from '../../src/monitor/queue-model.js';
+import {gate} from '../helpers/gate.js';
+import {socketPair, waitFor} from '../helpers/socket-pair.js';
+
+function state(side: 'client' | 'server', from: string, to: string, jobId: number, at = 1000): StateEvent {
+	return {type: 'state', side, from: from as never, to: to as never, jobId, method: 'va.ping', tag: `t${jobId}`, at};
+}
+
+function job(side: 'client' | 'server', jobId: number, from: JobEvent['from'], to: JobEvent['to'], queued: number, at = 1000, method = 'va.ping'): JobEvent {
+	return {type: 'job', side, from, to, jobId, method, tag: `t${jobId}`, at, queued, limit: side === 'client' ? 5 : 1};
+}
+
+describe('queue model', () => {
+	it('folds one client job through its life', () => {
+		const events: EngineEvent[] = [
+			job('client', 1, null, 'queued', 1, 1000),
+			state('client', 'IDLE', 'SEND', 1, 1001),
+			job('client', 1, 'queued', 'sending', 1, 1001),
+			state('client', 'SEND', 'WAIT', 1, 1002),
+			job('client', 1, 'sending', 'waiting', 1, 1002),
+		];
+		const mid = foldEvents(initialQueueModel(), events);
+		expect(mid.clientState).toBe('WAIT');
+		expect(mid.client.jobs).toEqual([{id: 1, side: 'client', method: 'va.ping', tag: 't1', status: 'waiting', createdAt: 1000, updatedAt: 1002}]);
+		expect(mid.client.queued).toBe(1);
+
+		const end = foldEvents(mid, [state('client', 'WAIT', 'IDLE', 1, 1003), job('client', 1, 'waiting', 'done', 0, 1003)]);
+		expect(end.clientState).toBe('IDLE');
+		expect(end.client.jobs).toEqual([]);
+		expect(end.client.done).toBe(1);
+		expect(end.client.recent.map(row => [row.id, row.status])).toEqual([[1, 'done']]);
+		expect(latestTransitions(end).map(entry => entry.text)).toEqual([
+			'client #1 va.ping new→queued',
+			'client IDLE→SEND #1 va.ping',
+			'client #1 va.ping queued→sending',
+			'client SEND→WAIT #1 va.ping',
+			'client #1 va.ping sending→waiting',
+			'client WAIT→IDLE #1 va.ping',
+			'client #1 va.ping waiting→done',
+		]);
+	});
+
+	it('never mutates the model it is given', () => {
+		const before = initialQueueModel();
+		const snapshot = JSON.stringify(before);
+		const after = foldEvent(before, job('client', 1, null, 'queued', 1));
+		expect(JSON.stringify(before)).toBe(snapshot);
+		expect(after).not.toBe(before);
+		expect(after.client.jobs).toHaveLength(1);
+	});
+
+	it('records failures with their error and counts them', () => {
+		const failed = {...job('client', 3, 'waiting', 'failed', 0, 2000), error: {code: 'ETIMEDOUT', message: 'va.ping timed out after 5s'}};
+		const model = foldEvents(initialQueueModel(), [job('client', 3, null, 'queued', 1, 1000), failed]);
+		expect(model.client.failed).toBe(1);
+		expect(model.client.recent[0]).toMatchObject({id: 3, status: 'failed', createdAt: 1000, error: {code: 'ETIMEDOUT'}});
+		expect(latestTransitions(model, 1)[0]!.text).toBe('client #3 va.ping waiting→failed: ETIMEDOUT va.ping timed out after 5s');
+	});
+
+	it('escapes method names that come from the guest', () => {
+		const model = foldEvent(initialQueueModel(), job('server', 1, null, 'running', 1, 1000, 'evil\u001B]0;pwned\u0007'));
+		expect(latestTransitions(model)[0]!.text).toBe('server #1 evil\\x1b]0;pwned\\x07 new→running');
+		// The row keeps the raw name (a renderer escapes it), the log line is already safe.
+		expect(model.server.jobs[0]!.method).toBe('evil\u001B]0;pwned\u0007');
+	});
+
+	it('tracks the channel', () => {
+		const model = foldEvents(initialQueueModel(), [
+			{type: 'channel', status: 'up', label: 'unix:/x', at: 5},
+			{type: 'channel', status: 'down', label: 'unix:/x', reason: 'stream closed', at: 9},
+		]);
+		expect(model.channel).toEqual({status: 'down', label: 'unix:/x', at: 9, reason: 'stream closed'});
+		expect(latestTransitions(model).map(entry => entry.text)).toEqual(['channel up unix:/x', 'channel down unix:/x (stream closed)']);
+	});
+
+	it('keeps memory bounded and the latest transitions in order, whatever the event stream', () => {
+		fc.assert(
+			fc.property(fc.array(fc.tuple(fc.constantFrom('client', 'server'), fc.integer({min: 1, max: 20}), fc.constantFrom('queued', 'sending', 'waiting', 'done', 'failed')), {maxLength: 400}), steps => {
+				let model: QueueModel = initialQueueModel({transitionsMax: 10, recentMax: 3, jobsMax: 6});
+				for (const [side, id, to] of steps) {
+					model = foldEvent(model, job(side as 'client', id, null, to as 'queued', 0));
+					expect(model.transitionLog?.size ?? 0).toBeLessThanOrEqual(20);
+					expect(model.client.jobs.length).toBeLessThanOrEqual(6);
+					expect(model.server.recent.length).toBeLessThanOrEqual(3);
+				}
+
+				const latest = latestTransitions(model);
+				expect(latest.length).toBe(Math.min(10, steps.length));
+				expect(latest.map(entry => entry.seq)).toEqual(Array.from({length: latest.length}, (_, index) => steps.length - latest.length + index + 1));
+			}),
+			{numRuns: 60},
+		);
+	});
+
+	it('folds a real engine: the model agrees with the agent at every event', async () => {
+		const pair = await socketPair();
+		const release = gate();
+		const guestRegistry = new MethodRegistry();
+		guestRegistry.register('va.slow', 'waits', async () => {
+			await release.promise;
+			return 'dummy';
+		});
+		const host = new Agent({name: 'host', registry: new MethodRegistry()});
+		const guest = new Agent({name: 'guest', registry: guestRegistry});
+		let model = initialQueueModel();
+		const mismatches: string[] = [];
+		host.subscribe(event => {
+			model = foldEvent(model, event);
+			if (model.clientState !== host.clientState || model.serverState !== host.serverState) {
+				mismatches.push(`${event.type}: model ${model.clientState}/${model.serverState}, agent ${host.clientState}/${host.serverState}`);
+			}
+		});
+		try {
+			host.attach(socketChannel(pair.a, 'host-end'));
+			guest.attach(socketChannel(pair.b, 'guest-end'));
+			const calls = [1, 2, 3].map(async () => host.call('va.slow'));
+			await waitFor(() => model.client.jobs.length === 3 && model.clientState === 'WAIT');
+			expect(model.client.jobs.map(row => row.status)).toEqual(['waiting', 'queued', 'queued']);
+			expect(model.client.queued).toBe(3);
+			release.open();
+			await Promise.all(calls);
+			expect(model.client.jobs).toEqual([]);
+			expect(model.client.done).toBe(3);
+			expect(mismatches).toEqual([]);
+		} finally {
+			host.close();
+			guest.close();
+			pair.close();
+		}
+	});
+});
