@@ -1,0 +1,53 @@
+import {median, relativeSpread} from './stats.js';
+
+/** One thing measured: each call of `run` is one round and returns its figure. */
+export type Contender = {
+	readonly name: string;
+	readonly unit: string;
+	run(): Promise<number>;
+};
+
+export type Figure = {
+	readonly name: string;
+	readonly unit: string;
+	readonly median: number;
+	readonly rounds: readonly number[];
+	/** (max - min) / median over the rounds. */
+	readonly spread: number;
+};
+
+export type RoundOptions = {
+	readonly rounds: number;
+	/** Untimed rounds first, so that every contender is past the JIT's warm-up. */
+	readonly warmup: number;
+};
+
+/**
+ * Runs every contender once per round, rotating who goes first, so that candidates and their
+ * baselines share the machine's noise (other engineers' tests, the other core's load).
+ */
+export async function interleave(contenders: readonly Contender[], options: RoundOptions): Promise<Figure[]> {
+	for (let w = 0; w < options.warmup; w++) {
+		for (const contender of contenders) {
+			// eslint-disable-next-line no-await-in-loop
+			await contender.run();
+		}
+	}
+
+	const results = contenders.map(() => [] as number[]);
+	for (let round = 0; round < options.rounds; round++) {
+		for (let k = 0; k < contenders.length; k++) {
+			const index = (round + k) % contenders.length;
+			// eslint-disable-next-line no-await-in-loop
+			results[index]!.push(await contenders[index]!.run());
+		}
+	}
+
+	return contenders.map((contender, index) => ({
+		name: contender.name,
+		unit: contender.unit,
+		median: median(results[index]!),
+		rounds: results[index]!,
+		spread: relativeSpread(results[index]!),
+	}));
+}
