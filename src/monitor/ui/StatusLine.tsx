@@ -1,0 +1,62 @@
+import {Box, Text} from 'ink';
+import type {ConnectionState, GuestInfo, SessionStatus} from '../session-api.js';
+import {age, clockTime} from './format.js';
+import {safeInline} from './safe-text.js';
+
+function Connection({connection, now}: {readonly connection: ConnectionState; readonly now: number}) {
+	switch (connection.state) {
+		case 'connected': {
+			return <Text color="green">● connected {age(now - connection.since)}</Text>;
+		}
+
+		case 'connecting': {
+			return <Text color="yellow">○ connecting…</Text>;
+		}
+
+		case 'listening': {
+			return <Text color="yellow">○ listening for the guest…</Text>;
+		}
+
+		case 'retrying': {
+			return (
+				<Text color="yellow">
+					○ retrying in {age(connection.inMs)} (attempt {connection.attempt}): {safeInline(connection.reason)}
+				</Text>
+			);
+		}
+
+		case 'disconnected': {
+			return <Text color="red">✕ disconnected: {safeInline(connection.reason)}</Text>;
+		}
+	}
+}
+
+function Guest({guest}: {readonly guest: GuestInfo}) {
+	const hello = guest.helloAt === undefined ? 'no hello yet' : `said hello at ${clockTime(guest.helloAt, false)}`;
+	const version = guest.version === undefined ? '' : `, version ${safeInline(guest.version)}`;
+	const methods = guest.methods === undefined ? ', methods not negotiated' : `, ${guest.methods.length} method${guest.methods.length === 1 ? '' : 's'}`;
+	return (
+		<Text color={guest.methods === undefined ? 'yellow' : undefined}>
+			guest {hello}
+			{version}
+			{methods}
+		</Text>
+	);
+}
+
+export type StatusLineProps = {
+	readonly status: SessionStatus;
+	/** Now, for the connection's age. */
+	readonly now: number;
+};
+
+/** One line: channel, connection state, and what the guest said about itself. */
+export default function StatusLine({status, now}: StatusLineProps) {
+	return (
+		<Box gap={2}>
+			<Text bold>{safeInline(status.channel)}</Text>
+			<Connection connection={status.connection} now={now} />
+			<Guest guest={status.guest} />
+		</Box>
+	);
+}

@@ -1,0 +1,144 @@
+import {Box, render, Text, useApp, type RenderOptions} from 'ink';
+import {useCallback, useRef, useState} from 'react';
+import type {CommandOutcome, MonitorSession} from '../session-api.js';
+import {completeWord} from './completion.js';
+import {defaultHistoryFile, HistoryFile, loadHistory} from './history-file.js';
+import Prompt from './Prompt.js';
+import QueuePanel from './QueuePanel.js';
+import {safeInline} from './safe-text.js';
+import Scrollback from './Scrollback.js';
+import StatusLine from './StatusLine.js';
+import TransitionLog from './TransitionLog.js';
+import {useLineEditor} from './use-line-editor.js';
+import {defaultFrameMs, useNow, useScreenModel} from './use-screen-model.js';
+import {useScrollback} from './use-scrollback.js';
+
+export const keysHint = 'Tab completes · ↑/↓ history · Ctrl-C clears the line (twice quits) · quit or Ctrl-D exits';
+export const quitHint = '(press Ctrl-C again to quit, or type quit)';
+
+export type AppProps = {
+	readonly session: MonitorSession;
+	readonly history: readonly string[];
+	/** Where submitted lines are appended; none in component tests. */
+	readonly historyFile?: HistoryFile;
+	readonly frameMs?: number;
+};
+
+/** The screen: scrollback above; status line, both queues, the transition log and the prompt live. */
+export function App({session, history, historyFile, frameMs = defaultFrameMs}: AppProps) {
+	const {exit} = useApp();
+	const model = useScreenModel(session, frameMs);
+	const now = useNow(model.client.jobs.length + model.server.jobs.length > 0 || model.status.connection.state === 'connected', 250);
+	const scrollback = useScrollback(frameMs);
+	const [hint, setHint] = useState<string | undefined>(undefined);
+	const interruptArmed = useRef(false);
+	/** The id of the last command whose echo is the newest scrollback line, if any. */
+	const lastEcho = useRef<number | undefined>(undefined);
+	const nextCommand = useRef(1);
+
+	const showOutcome = useCallback(
+		(command: number, line: string, outcome: CommandOutcome) => {
+			if (outcome.text === '') {
+				return;
+			}
+
+			if (lastEcho.current !== command) {
+				// Other commands were echoed meanwhile: say which one this output belongs to.
+				scrollback.push({kind: 'note', text: `↳ ${safeInline(line)}:`});
+			}
+
+			lastEcho.current = undefined;
+			scrollback.push({kind: outcome.ok ? 'output' : 'error', text: outcome.text});
+		},
+		[scrollback],
+	);
+
+	const line = useLineEditor(history, {
+		onSubmit(text, newHistory) {
+			scrollback.push({kind: 'echo', text});
+			lastEcho.current = undefined;
+			if (text.trim() === '') {
+				return;
+			}
+
+			void historyFile?.append(text, newHistory);
+			if (text.trim() === 'quit') {
+				exit();
+				return;
+			}
+
+			const command = nextCommand.current++;
+			lastEcho.current = command;
+			// Asynchronous: the prompt stays usable while the command waits in the queue.
+			void session.execute(text).then(outcome => {
+				showOutcome(command, text, outcome);
+			});
+		},
+		onComplete(before) {
+			const {text, list} = completeWord(before, session.complete(before));
+			setHint(list.length > 0 ? list.map(candidate => safeInline(candidate)).join('  ') : undefined);
+			return text;
+		},
+		onInterrupt(text) {
+			if (text === '' && interruptArmed.current) {
+				exit();
+				return;
+			}
+
+			interruptArmed.current = text === '';
+			setHint(text === '' ? quitHint : undefined);
+		},
+		onEof() {
+			exit();
+		},
+		onKey() {
+			interruptArmed.current = false;
+			setHint(undefined);
+		},
+	});
+
+	return (
+		<>
+			<Scrollback items={scrollback.items} />
+			<Box flexDirection="column">
+				<StatusLine status={model.status} now={now} />
+				<Box>
+					<QueuePanel side="client" view={model.client} now={now} />
+					<QueuePanel side="server" view={model.server} now={now} />
+				</Box>
+				<TransitionLog lines={model.transitions} />
+				<Text dimColor>{keysHint}</Text>
+				<Prompt line={line} hint={hint} />
+			</Box>
+		</>
+	);
+}
+
+export type InteractiveOptions = {
+	/** History file; default `~/.virtagent_history`. */
+	readonly historyFile?: string;
+	/** Streams and render hooks, for tests and the render-rate measurement. */
+	readonly stdin?: NodeJS.ReadStream;
+	readonly stdout?: NodeJS.WriteStream;
+	readonly onRender?: RenderOptions['onRender'];
+};
+
+/**
+ * Run the interactive screen on a TTY until `quit`, Ctrl-D or a second Ctrl-C; resolves with
+ * the exit code. The caller owns the session (and closes it afterwards).
+ */
+export async function startInteractive(session: MonitorSession, options: InteractiveOptions = {}): Promise<number> {
+	const file = options.historyFile ?? defaultHistoryFile();
+	const history = await loadHistory(file);
+	const historyFile = new HistoryFile(file, history.length);
+	const instance = render(<App session={session} history={history} historyFile={historyFile} />, {
+		exitOnCtrlC: false,
+		maxFps: Math.round(1000 / defaultFrameMs),
+		...(options.stdin ? {stdin: options.stdin} : {}),
+		...(options.stdout ? {stdout: options.stdout} : {}),
+		...(options.onRender ? {onRender: options.onRender} : {}),
+	});
+	await instance.waitUntilExit();
+	await historyFile.flushed();
+	return 0;
+}

@@ -1,0 +1,85 @@
+import {useInput} from 'ink';
+import {useCallback, useRef, useState} from 'react';
+import {editLine, emptyLine, keyToIntents, type KeyIntent, type LineState} from './line-editor.js';
+
+export type LineEditorHandlers = {
+	/** A line was entered; `history` already holds it. Called once per line, in order. */
+	readonly onSubmit: (line: string, history: readonly string[]) => void;
+	/** Tab: the new text before the cursor, or undefined to leave it. */
+	readonly onComplete: (before: string) => string | undefined;
+	/** Ctrl-C; `text` is the line it cleared. */
+	readonly onInterrupt: (text: string) => void;
+	/** Ctrl-D on an empty line. */
+	readonly onEof: () => void;
+	/** Any other key (the screen clears its one-shot hints on it). */
+	readonly onKey?: () => void;
+};
+
+/**
+ * The prompt's editor over Ink's `useInput`: every chunk of input becomes intents, applied in
+ * order to the latest state (a chunk may hold several lines: each is submitted in turn).
+ */
+export function useLineEditor(initialHistory: readonly string[], handlers: LineEditorHandlers, isActive = true): LineState {
+	const stateRef = useRef<LineState>(emptyLine(initialHistory));
+	const [state, setState] = useState(stateRef.current);
+	const handlersRef = useRef(handlers);
+	handlersRef.current = handlers;
+
+	const apply = useCallback((intent: KeyIntent) => {
+		const current = stateRef.current;
+		const on = handlersRef.current;
+		if (intent.type !== 'interrupt') {
+			on.onKey?.();
+		}
+
+		switch (intent.type) {
+			case 'complete': {
+				const text = on.onComplete(current.text.slice(0, current.cursor));
+				if (text !== undefined) {
+					stateRef.current = editLine(current, {type: 'replaceBeforeCursor', text});
+				}
+
+				return;
+			}
+
+			case 'interrupt': {
+				stateRef.current = editLine(current, {type: 'clear'});
+				on.onInterrupt(current.text);
+				return;
+			}
+
+			case 'eofOrDelete': {
+				if (current.text === '') {
+					on.onEof();
+				} else {
+					stateRef.current = editLine(current, {type: 'deleteForward'});
+				}
+
+				return;
+			}
+
+			case 'submit': {
+				stateRef.current = editLine(current, intent);
+				on.onSubmit(current.text, stateRef.current.history);
+				return;
+			}
+
+			default: {
+				stateRef.current = editLine(current, intent);
+			}
+		}
+	}, []);
+
+	useInput(
+		(input, key) => {
+			for (const intent of keyToIntents(input, key)) {
+				apply(intent);
+			}
+
+			setState(stateRef.current);
+		},
+		{isActive},
+	);
+
+	return state;
+}
