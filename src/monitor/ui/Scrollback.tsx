@@ -1,6 +1,6 @@
 import {Static, Text} from 'ink';
 import {promptText} from './Prompt.js';
-import {safeInline} from './safe-text.js';
+import {escapeLine} from '../escape.js';
 import type {ScrollItem} from './use-scrollback.js';
 
 export type ScrollbackProps = {
@@ -21,7 +21,7 @@ export default function Scrollback({items}: ScrollbackProps) {
 						return (
 							<Text key={item.id}>
 								<Text bold>{promptText}</Text>
-								{safeInline(item.text)}
+								{escapeLine(item.text)}
 							</Text>
 						);
 					}

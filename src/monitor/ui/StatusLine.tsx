@@ -1,12 +1,12 @@
 import {Box, Text} from 'ink';
 import type {ConnectionState, GuestInfo, SessionStatus} from '../session-api.js';
 import {age, clockTime} from './format.js';
-import {safeInline} from './safe-text.js';
+import {escapeLine} from '../escape.js';
 
-function Connection({connection, now}: {readonly connection: ConnectionState; readonly now: number}) {
+function Connection({connection}: {readonly connection: ConnectionState}) {
 	switch (connection.state) {
 		case 'connected': {
-			return <Text color="green">● connected {age(now - connection.since)}</Text>;
+			return <Text color="green">● connected since {clockTime(connection.since, false)}</Text>;
 		}
 
 		case 'connecting': {
@@ -20,20 +20,20 @@ function Connection({connection, now}: {readonly connection: ConnectionState; re
 		case 'retrying': {
 			return (
 				<Text color="yellow">
-					○ retrying in {age(connection.inMs)} (attempt {connection.attempt}): {safeInline(connection.reason)}
+					○ retrying in {age(connection.inMs)} (attempt {connection.attempt}): {escapeLine(connection.reason)}
 				</Text>
 			);
 		}
 
 		case 'disconnected': {
-			return <Text color="red">✕ disconnected: {safeInline(connection.reason)}</Text>;
+			return <Text color="red">✕ disconnected: {escapeLine(connection.reason)}</Text>;
 		}
 	}
 }
 
 function Guest({guest}: {readonly guest: GuestInfo}) {
 	const hello = guest.helloAt === undefined ? 'no hello yet' : `said hello at ${clockTime(guest.helloAt, false)}`;
-	const version = guest.version === undefined ? '' : `, version ${safeInline(guest.version)}`;
+	const version = guest.version === undefined ? '' : `, version ${escapeLine(guest.version)}`;
 	const methods = guest.methods === undefined ? ', methods not negotiated' : `, ${guest.methods.length} method${guest.methods.length === 1 ? '' : 's'}`;
 	return (
 		<Text color={guest.methods === undefined ? 'yellow' : undefined}>
@@ -46,16 +46,14 @@ function Guest({guest}: {readonly guest: GuestInfo}) {
 
 export type StatusLineProps = {
 	readonly status: SessionStatus;
-	/** Now, for the connection's age. */
-	readonly now: number;
 };
 
 /** One line: channel, connection state, and what the guest said about itself. */
-export default function StatusLine({status, now}: StatusLineProps) {
+export default function StatusLine({status}: StatusLineProps) {
 	return (
 		<Box gap={2}>
-			<Text bold>{safeInline(status.channel)}</Text>
-			<Connection connection={status.connection} now={now} />
+			<Text bold>{escapeLine(status.channel)}</Text>
+			<Connection connection={status.connection} />
 			<Guest guest={status.guest} />
 		</Box>
 	);

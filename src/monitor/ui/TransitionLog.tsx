@@ -1,24 +1,30 @@
 import {Box, Text} from 'ink';
+import {escapeLine} from '../escape.js';
+import type {TransitionEntry} from '../queue-model.js';
 import {clockTime} from './format.js';
-import {safeInline} from './safe-text.js';
-import type {LogLine} from './screen-model.js';
+import {isFailure} from './screen-model.js';
 
-const toneColor: {readonly [T in LogLine['tone']]: string | undefined} = {state: undefined, failed: 'red', channel: 'blue', warn: 'yellow'};
+function colour(entry: TransitionEntry): string | undefined {
+	if (isFailure(entry)) {
+		return 'red';
+	}
+
+	return entry.kind === 'channel' ? 'blue' : undefined;
+}
 
 export type TransitionLogProps = {
-	readonly lines: readonly LogLine[];
+	readonly entries: readonly TransitionEntry[];
 };
 
 /** The latest state changes, timestamped: `12:03:04.123 client IDLE→SEND #7 va.getfile`. */
-export default function TransitionLog({lines}: TransitionLogProps) {
+export default function TransitionLog({entries}: TransitionLogProps) {
 	return (
 		<Box flexDirection="column">
 			<Text dimColor>transitions</Text>
-			{lines.length === 0 ? <Text dimColor>(none yet)</Text> : null}
-			{lines.map((line, index) => (
-				// eslint-disable-next-line react/no-array-index-key -- a ring: position is identity
-				<Text key={index} wrap="truncate-end" color={toneColor[line.tone]}>
-					<Text dimColor>{clockTime(line.at)}</Text> {safeInline(line.text)}
+			{entries.length === 0 ? <Text dimColor>(none yet)</Text> : null}
+			{entries.map(entry => (
+				<Text key={entry.seq} wrap="truncate-end" color={colour(entry)}>
+					<Text dimColor>{clockTime(entry.at)}</Text> {escapeLine(entry.text)}
 				</Text>
 			))}
 		</Box>

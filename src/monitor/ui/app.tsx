@@ -5,10 +5,11 @@ import {completeWord} from './completion.js';
 import {defaultHistoryFile, HistoryFile, loadHistory} from './history-file.js';
 import Prompt from './Prompt.js';
 import QueuePanel from './QueuePanel.js';
-import {safeInline} from './safe-text.js';
+import {escapeLine} from '../escape.js';
 import Scrollback from './Scrollback.js';
 import StatusLine from './StatusLine.js';
 import TransitionLog from './TransitionLog.js';
+import {liveLog} from './screen-model.js';
 import {useLineEditor} from './use-line-editor.js';
 import {defaultFrameMs, useNow, useScreenModel} from './use-screen-model.js';
 import {useScrollback} from './use-scrollback.js';
@@ -28,7 +29,8 @@ export type AppProps = {
 export function App({session, history, historyFile, frameMs = defaultFrameMs}: AppProps) {
 	const {exit} = useApp();
 	const model = useScreenModel(session, frameMs);
-	const now = useNow(model.client.jobs.length + model.server.jobs.length > 0 || model.status.connection.state === 'connected', 250);
+	const {queue} = model;
+	const now = useNow(queue.client.jobs.length + queue.server.jobs.length > 0, 250);
 	const scrollback = useScrollback(frameMs);
 	const [hint, setHint] = useState<string | undefined>(undefined);
 	const interruptArmed = useRef(false);
@@ -44,7 +46,7 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs}: A
 
 			if (lastEcho.current !== command) {
 				// Other commands were echoed meanwhile: say which one this output belongs to.
-				scrollback.push({kind: 'note', text: `↳ ${safeInline(line)}:`});
+				scrollback.push({kind: 'note', text: `↳ ${escapeLine(line)}:`});
 			}
 
 			lastEcho.current = undefined;
@@ -76,7 +78,7 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs}: A
 		},
 		onComplete(before) {
 			const {text, list} = completeWord(before, session.complete(before));
-			setHint(list.length > 0 ? list.map(candidate => safeInline(candidate)).join('  ') : undefined);
+			setHint(list.length > 0 ? list.map(candidate => escapeLine(candidate)).join('  ') : undefined);
 			return text;
 		},
 		onInterrupt(text) {
@@ -101,12 +103,12 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs}: A
 		<>
 			<Scrollback items={scrollback.items} />
 			<Box flexDirection="column">
-				<StatusLine status={model.status} now={now} />
+				<StatusLine status={model.status} />
 				<Box>
-					<QueuePanel side="client" view={model.client} now={now} />
-					<QueuePanel side="server" view={model.server} now={now} />
+					<QueuePanel side="client" state={queue.clientState} queue={queue.client} now={now} />
+					<QueuePanel side="server" state={queue.serverState} queue={queue.server} now={now} />
 				</Box>
-				<TransitionLog lines={model.transitions} />
+				<TransitionLog entries={liveLog(queue)} />
 				<Text dimColor>{keysHint}</Text>
 				<Prompt line={line} hint={hint} />
 			</Box>
