@@ -6,6 +6,8 @@
 import {mkdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {parseArgs} from 'node:util';
+import {duplexCase} from './cases/duplex.js';
+import {getfileCase} from './cases/getfile.js';
 import {pingCase} from './cases/ping.js';
 import type {BenchOptions} from './lib/context.js';
 import {describeMachine} from './lib/machine.js';
@@ -18,7 +20,11 @@ type BenchCase = {
 	readonly run: (options: BenchOptions) => Promise<CaseResult>;
 };
 
-const cases: readonly BenchCase[] = [{id: 'ping', run: pingCase}];
+const cases: readonly BenchCase[] = [
+	{id: 'ping', run: pingCase},
+	{id: 'getfile', run: getfileCase},
+	{id: 'duplex', run: duplexCase},
+];
 
 const usage = `usage: node dist/bench/run.js [--quick] [--only ${cases.map(c => c.id).join(',')}] [--rounds N] [--out FILE]`;
 

@@ -127,16 +127,20 @@ async function connectWithRetry(socketPath: string): Promise<net.Socket> {
 }
 
 /** qemu-ga 7.2 refuses a guest-file-read count above 48 MiB. */
-const readCountMax = 48 * 1024 * 1024;
+export const readCountMax = 48 * 1024 * 1024;
 
-/** open, read everything in the largest chunks qemu-ga allows, close; returns the bytes. */
-export async function readFileThroughQemuGa(client: QmpClient, file: string): Promise<Buffer> {
+/**
+ * open, read to the end in chunks of `count` bytes, close; returns the bytes. qemu-ga allocates
+ * (and zeroes) a buffer of `count` bytes for every read, so a caller that knows the size reads
+ * faster than one that asks for the largest chunk allowed.
+ */
+export async function readFileThroughQemuGa(client: QmpClient, file: string, count = readCountMax): Promise<Buffer> {
 	const handle = (await client.execute('guest-file-open', {path: file, mode: 'r'})) as number;
 	const parts: Buffer[] = [];
 	try {
 		for (;;) {
 			// eslint-disable-next-line no-await-in-loop
-			const read = (await client.execute('guest-file-read', {handle, count: readCountMax})) as {count: number; 'buf-b64': string; eof: boolean};
+			const read = (await client.execute('guest-file-read', {handle, count})) as {count: number; 'buf-b64': string; eof: boolean};
 			parts.push(Buffer.from(read['buf-b64'], 'base64'));
 			if (read.eof || read.count === 0) {
 				break;
