@@ -1,4 +1,4 @@
-import {Box, Text} from 'ink';
+import {Text} from 'ink';
 import type {ConnectionState, GuestInfo, SessionStatus} from '../session-api.js';
 import {age, clockTime} from './format.js';
 import {escapeLine} from '../escape.js';
@@ -48,13 +48,15 @@ export type StatusLineProps = {
 	readonly status: SessionStatus;
 };
 
-/** One line: channel, connection state, and what the guest said about itself. */
+/** One line (truncated, never wrapped): channel, connection state, and what the guest said about itself. */
 export default function StatusLine({status}: StatusLineProps) {
 	return (
-		<Box gap={2}>
+		<Text wrap="truncate-end">
 			<Text bold>{escapeLine(status.channel)}</Text>
+			{'  '}
 			<Connection connection={status.connection} />
+			{'  '}
 			<Guest guest={status.guest} />
-		</Box>
+		</Text>
 	);
 }

@@ -32,9 +32,11 @@ export type AgentSessionOptions = {
 const commands = ['agent_capabilities', 'agent_ping', 'agent_shutdown', 'agent_viewdmesg', 'help', 'quit', 'test_hold'];
 const shutdownModes = ['halt', 'powerdown', 'reboot'];
 
+/** Resolves once the guest has said hello and the host holds its method list. */
 export async function agentSession(options: AgentSessionOptions = {}): Promise<AgentSession> {
 	const pair = await socketPair();
 	let held: Gate | undefined;
+	const negotiated = gate();
 
 	const guestRegistry = new MethodRegistry()
 		.register('va.ping', 'ping', () => 'dummy')
@@ -75,16 +77,21 @@ export async function agentSession(options: AgentSessionOptions = {}): Promise<A
 		const at = Date.now();
 		setStatus({...status, guest: {...status.guest, helloAt: at}});
 		emit({type: 'hello', at});
-		void host.call('system.listMethods').then(methods => {
-			setStatus({...status, guest: {...status.guest, version: '1.0', methods: methods as string[]}});
-		});
+		host.call('system.listMethods').then(
+			methods => {
+				setStatus({...status, guest: {...status.guest, version: '1.0', methods: methods as string[]}});
+				negotiated.open();
+			},
+			() => undefined,
+		);
 		return 'dummy';
 	});
 
 	host.attach(socketChannel(pair.a, `unix:${pair.path}`));
 	guest.attach(socketChannel(pair.b, 'guest'));
 	setStatus({...status, connection: {state: 'connected', since: Date.now()}});
-	void guest.call('va.hello');
+	guest.call('va.hello').catch(() => undefined);
+	await negotiated.promise;
 
 	const run = async (line: string): Promise<{value: unknown; text: string}> => {
 		const [name, ...args] = line.trim().split(/\s+/u);

@@ -1,0 +1,119 @@
+import chalk from 'chalk';
+import {render} from 'ink-testing-library';
+import {afterEach, describe, expect, it} from 'vitest';
+import type {EngineEvent} from '../../../src/engine/events.js';
+import {foldEvents, initialQueueModel} from '../../../src/monitor/queue-model.js';
+import type {SessionStatus} from '../../../src/monitor/session-api.js';
+import QueuePanel from '../../../src/monitor/ui/QueuePanel.js';
+import {liveLog} from '../../../src/monitor/ui/screen-model.js';
+import StatusLine from '../../../src/monitor/ui/StatusLine.js';
+import TransitionLog from '../../../src/monitor/ui/TransitionLog.js';
+import {waitFor} from '../../helpers/socket-pair.js';
+import {agentSession, type AgentSession} from './helpers/agent-session.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+	for (const cleanup of cleanups.splice(0)) {
+		await cleanup();
+	}
+});
+
+async function recorded(): Promise<{session: AgentSession; events: EngineEvent[]}> {
+	const session = await agentSession();
+	cleanups.push(async () => session.close());
+	const events: EngineEvent[] = [];
+	session.host.subscribe(event => events.push(event));
+	return {session, events};
+}
+
+/** Colour codes on, whatever the test runner's stdout is (Ink colours through chalk). */
+function withColour(): void {
+	const level = chalk.level;
+	chalk.level = 1;
+	cleanups.push(() => {
+		chalk.level = level;
+	});
+}
+
+describe('QueuePanel over a real engine', () => {
+	it('shows the state, every job with its status and age, and the count against the limit', async () => {
+		withColour();
+		const {session, events} = await recorded();
+		session.hold();
+		const calls = [0, 1, 2].map(async () => session.host.call('test.hold', [], {timeoutMs: 10_000}));
+		cleanups.push(async () => Promise.allSettled(calls).then(() => undefined));
+		await waitFor(() => session.host.clientState === 'WAIT' && session.host.clientJobCount === 3, 5000, 'three jobs');
+		const model = foldEvents(initialQueueModel(), events);
+		const {lastFrame} = render(<QueuePanel side="client" state={model.clientState} queue={model.client} now={Date.now() + 1500} />);
+		const frame = lastFrame()!;
+		expect(frame).toMatch(/\u001B\[36mWAIT/u);
+		expect(frame).toContain('queue 3/5');
+		const rows = frame.split('\n').filter(line => line.includes('test.hold'));
+		expect(rows).toHaveLength(3);
+		expect(rows[0]).toMatch(/waiting.*1\.\ds/u);
+		expect(rows[1]).toMatch(/queued.*1\.\ds/u);
+
+		session.release();
+		await Promise.all(calls);
+		const after = foldEvents(initialQueueModel(), events);
+		const idle = render(<QueuePanel side="client" state={after.clientState} queue={after.client} now={Date.now()} />).lastFrame()!;
+		expect(idle).toContain('IDLE');
+		expect(idle).toContain('queue 0/5');
+		expect(idle).toContain('done 3 failed 0');
+		expect(idle).toMatch(/last: #\d+ test\.hold done in/u);
+	});
+
+	it('shows a failed job in red with its error', async () => {
+		withColour();
+		const {session, events} = await recorded();
+		await expect(session.host.call('va.shutdown', ['sideways'])).rejects.toThrow('invalid shutdown type');
+		const model = foldEvents(initialQueueModel(), events);
+		const frame = render(<QueuePanel side="client" state={model.clientState} queue={model.client} now={Date.now()} />).lastFrame()!;
+		expect(frame).toContain('\u001B[31mlast: #');
+		expect(frame).toContain('failed 1');
+		expect(frame).toContain('-501 invalid shutdown type: sideways');
+	});
+
+	it('escapes a hostile method name from the guest in the server panel and the log', async () => {
+		const {session, events} = await recorded();
+		const hostile = '\u009B2J\u202Eevil\tname';
+		await expect(session.guestCalls(hostile)).rejects.toThrow('not defined');
+		const model = foldEvents(initialQueueModel(), events);
+		const panel = render(<QueuePanel side="server" state={model.serverState} queue={model.server} now={Date.now()} />).lastFrame()!;
+		const log = render(<TransitionLog entries={liveLog(model)} />).lastFrame()!;
+		for (const frame of [panel, log]) {
+			expect(frame).not.toMatch(/[\u009B\u202E\t]/u);
+			expect(frame).toContain('\\u009b2J\\u202eevil');
+		}
+	});
+});
+
+describe('TransitionLog', () => {
+	it('shows the latest state changes, timestamped, without the job moves the panels already show', async () => {
+		const {session, events} = await recorded();
+		for (let index = 0; index < 4; index++) {
+			// eslint-disable-next-line no-await-in-loop
+			await session.host.call('va.ping');
+		}
+
+		const model = foldEvents(initialQueueModel(), events);
+		const lines = render(<TransitionLog entries={liveLog(model)} />).lastFrame()!.split('\n');
+		const entries = lines.filter(line => /^\d\d:\d\d:\d\d\.\d{3} /u.test(line));
+		expect(entries).toHaveLength(8);
+		expect(entries.at(-1)).toMatch(/client WAIT→IDLE #\d+ va\.ping$/u);
+		expect(entries.some(line => /client IDLE→SEND #\d+ va\.ping$/u.test(line))).toBe(true);
+		expect(entries.every(line => !line.includes('queued'))).toBe(true);
+	});
+});
+
+describe('StatusLine', () => {
+	it('says the channel, the connection and what the guest said', () => {
+		const at = new Date(2026, 0, 2, 3, 4, 5).getTime();
+		const status: SessionStatus = {channel: 'unix:/va', connection: {state: 'connected', since: at}, guest: {helloAt: at, version: '1.0', methods: ['va.ping', 'va.getfile']}};
+		expect(render(<StatusLine status={status} />).lastFrame()).toBe('unix:/va  ● connected since 03:04:05  guest said hello at 03:04:05, version 1.0, 2 methods');
+		const retrying: SessionStatus = {...status, connection: {state: 'retrying', attempt: 3, inMs: 2000, reason: 'refused\u001B[31m'}, guest: {helloAt: undefined, version: undefined, methods: undefined}};
+		expect(render(<StatusLine status={retrying} />).lastFrame()).toBe(
+			'unix:/va  ○ retrying in 2.0s (attempt 3): refused\\x1b[31m  guest no hello yet, methods not negotiated',
+		);
+	});
+});
