@@ -406,7 +406,7 @@ describe('robustness', () => {
 		await expect(host.agent.call('va.ping')).resolves.toBe('dummy');
 	});
 
-	it('never answers a closed socket and leaves no timers running', async () => {
+	it('a closed agent refuses new calls and new channels', async () => {
 		const {pair, host, guest} = await connectedPair();
 		attachBoth(pair, host, guest);
 		await host.agent.call('va.ping');
