@@ -1,0 +1,21 @@
+import type {Command} from '../src/monitor/command.js';
+import {unknownCommand} from '../src/monitor/unknown-command.js';
+
+/** `help [command]`: `name params -- help text`, for one command or all of them. */
+const help: Command = {
+	name: 'help',
+	args: [{name: 'command', optional: true}],
+	params: '[command]',
+	help: 'show the commands, or one command, with their arguments',
+	async run(context, [name]) {
+		const chosen = name === undefined ? context.commands : context.commands.filter(command => command.name === name);
+		if (chosen.length === 0) {
+			throw unknownCommand(name!, context.commands);
+		}
+
+		const lines = chosen.map(command => `${command.name}${command.params ? ` ${command.params}` : ''} -- ${command.help}`);
+		return {value: lines, text: lines.join('\n')};
+	},
+};
+
+export default help;

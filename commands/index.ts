@@ -1,0 +1,12 @@
+import type {Command} from '../src/monitor/command.js';
+import agentCapabilities from './agent-capabilities.js';
+import agentPing from './agent-ping.js';
+import agentShutdown from './agent-shutdown.js';
+import agentViewdmesg from './agent-viewdmesg.js';
+import agentViewfile from './agent-viewfile.js';
+import help from './help.js';
+import info from './info.js';
+import quit from './quit.js';
+
+/** Every monitor command, in the order `help` lists them. */
+export const allCommands: readonly Command[] = [agentViewfile, agentViewdmesg, agentShutdown, agentPing, agentCapabilities, help, info, quit];

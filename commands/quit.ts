@@ -1,0 +1,15 @@
+import type {Command} from '../src/monitor/command.js';
+
+/** `quit`: leave the monitor (Ctrl-D does the same); a script stops here. */
+const quit: Command = {
+	name: 'quit',
+	args: [],
+	params: '',
+	help: 'leave the monitor (also Ctrl-D)',
+	async run(context) {
+		context.quit();
+		return {value: {}, text: ''};
+	},
+};
+
+export default quit;

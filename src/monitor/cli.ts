@@ -1,0 +1,171 @@
+import {createInterface} from 'node:readline';
+import {parseArgs} from 'node:util';
+import {parseTcpAddress} from '../transport/endpoint.js';
+import type {SessionTarget} from './connection.js';
+import {logOutcomes, runScript} from './script.js';
+import {openSession} from './session.js';
+
+export const monitorUsage = `usage: virtagent monitor (--connect PATH | --listen PATH | --tcp HOST:PORT | --tcp-listen HOST:PORT) [options]
+
+  --connect PATH         connect to a UNIX socket (QEMU -chardev socket,...,server=on); reconnects with back-off
+  --listen PATH          listen on a UNIX socket (QEMU connects with server=off); one guest at a time
+  --tcp HOST:PORT        connect over TCP; reconnects with back-off
+  --tcp-listen HOST:PORT listen on TCP
+  -c "CMD; CMD"          run these commands and exit (scripted mode; also when stdin is not a terminal)
+  --json                 scripted: one QMP-shaped line per command ({"return": …} / {"error": {…}})
+  -e                     scripted: exit at the first command that fails
+  -t                     show the time each command took
+  -v                     show the frames on the wire (on stderr)
+  -l FILE                append every command and its result to FILE
+  --timeout SECONDS      each command's deadline (default 5)
+  -h, --help             this help
+
+Commands: agent_viewfile PATH, agent_viewdmesg, agent_shutdown halt|powerdown|reboot, agent_ping,
+agent_capabilities, help [command], info agent|queues|transitions, quit. Exit code 0 only if
+every scripted command succeeded; 2 for bad options.`;
+
+type MonitorOptions = {
+	readonly target: SessionTarget;
+	readonly commands: string | undefined;
+	readonly json: boolean;
+	readonly stopOnError: boolean;
+	readonly timing: boolean;
+	readonly verbose: boolean;
+	readonly logFile: string | undefined;
+	readonly timeoutMs: number;
+};
+
+class UsageError extends Error {}
+
+function parseOptions(args: readonly string[]): MonitorOptions | 'help' {
+	let parsed;
+	try {
+		parsed = parseArgs({
+			args: [...args],
+			strict: true,
+			allowPositionals: false,
+			options: {
+				connect: {type: 'string'},
+				listen: {type: 'string'},
+				tcp: {type: 'string'},
+				'tcp-listen': {type: 'string'},
+				command: {type: 'string', short: 'c'},
+				json: {type: 'boolean'},
+				'exit-on-error': {type: 'boolean', short: 'e'},
+				time: {type: 'boolean', short: 't'},
+				verbose: {type: 'boolean', short: 'v'},
+				log: {type: 'string', short: 'l'},
+				timeout: {type: 'string'},
+				help: {type: 'boolean', short: 'h'},
+			},
+		});
+	} catch (error) {
+		throw new UsageError((error as Error).message.split('\n')[0]);
+	}
+
+	const {values} = parsed;
+	if (values.help) {
+		return 'help';
+	}
+
+	const targets: SessionTarget[] = [];
+	if (values.connect !== undefined) {
+		targets.push({mode: 'connect', endpoint: {kind: 'unix', path: values.connect}});
+	}
+
+	if (values.listen !== undefined) {
+		targets.push({mode: 'listen', endpoint: {kind: 'unix', path: values.listen}});
+	}
+
+	try {
+		if (values.tcp !== undefined) {
+			targets.push({mode: 'connect', endpoint: parseTcpAddress(values.tcp)});
+		}
+
+		if (values['tcp-listen'] !== undefined) {
+			targets.push({mode: 'listen', endpoint: parseTcpAddress(values['tcp-listen'])});
+		}
+	} catch (error) {
+		throw new UsageError((error as Error).message);
+	}
+
+	if (targets.length !== 1) {
+		throw new UsageError(targets.length === 0 ? 'say where the guest is: --connect, --listen, --tcp or --tcp-listen' : 'give only one of --connect, --listen, --tcp, --tcp-listen');
+	}
+
+	const seconds = values.timeout === undefined ? 5 : Number(values.timeout);
+	if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
+		throw new UsageError(`invalid --timeout '${values.timeout}' (seconds, more than 0)`);
+	}
+
+	return {
+		target: targets[0]!,
+		commands: values.command,
+		json: values.json ?? false,
+		stopOnError: values['exit-on-error'] ?? false,
+		timing: values.time ?? false,
+		verbose: values.verbose ?? false,
+		logFile: values.log,
+		timeoutMs: Math.round(seconds * 1000),
+	};
+}
+
+/** `virtagent monitor …`: returns the exit code. */
+export async function monitorMain(args: readonly string[]): Promise<number> {
+	let options: MonitorOptions | 'help';
+	try {
+		options = parseOptions(args);
+	} catch (error) {
+		if (error instanceof UsageError) {
+			console.error(`virtagent monitor: ${error.message} (try --help)`);
+			return 2;
+		}
+
+		throw error;
+	}
+
+	if (options === 'help') {
+		console.log(monitorUsage);
+		return 0;
+	}
+
+	const interactive = options.commands === undefined && process.stdin.isTTY === true;
+	let session;
+	try {
+		session = await openSession({target: options.target, timeoutMs: options.timeoutMs, waitForGuest: !interactive, wireTap: options.verbose});
+	} catch (error) {
+		console.error(`virtagent monitor: ${(error as Error).message}`);
+		return 1;
+	}
+
+	try {
+		if (interactive) {
+			// Only now: scripted mode must never load Ink (it would want raw mode on stdin).
+			const {startInteractive} = await import('./ui/app.js');
+			const logFile = options.logFile;
+			const stopLogging = logFile === undefined ? undefined : session.subscribe(logOutcomes(logFile));
+			try {
+				return await startInteractive(session);
+			} finally {
+				stopLogging?.();
+			}
+		}
+
+		const source = options.commands === undefined ? createInterface({input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY}) : [options.commands];
+		return await runScript(session, source, {
+			json: options.json,
+			stopOnError: options.stopOnError,
+			timing: options.timing,
+			verbose: options.verbose,
+			logFile: options.logFile,
+			stdout: text => {
+				process.stdout.write(`${text}\n`);
+			},
+			stderr: text => {
+				process.stderr.write(`${text}\n`);
+			},
+		});
+	} finally {
+		await session.close();
+	}
+}

@@ -1,0 +1,103 @@
+/**
+ * `virtagent demo`: a guest daemon on a temporary socket (with a harmless shutdown command) and
+ * the monitor connected to it, so the README's first command works on a fresh machine.
+ */
+import {spawn, type ChildProcess} from 'node:child_process';
+import {existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {monitorMain} from './cli.js';
+
+const demoUsage = `usage: virtagent demo [monitor options]
+
+Starts a guest daemon on a temporary UNIX socket and the monitor connected to it (interactive on
+a terminal, scripted with -c or piped input). agent_shutdown is harmless here: the demo guest
+only prints what it would run. Monitor options (-c, --json, -e, -t, -v, -l, --timeout) pass through.`;
+
+/** The repository (or installed package) root: the folder with bin/virtagent.js, from here up. */
+function packageRoot(): string {
+	let dir = path.dirname(fileURLToPath(import.meta.url));
+	for (;;) {
+		if (existsSync(path.join(dir, 'bin', 'virtagent.js')) && existsSync(path.join(dir, 'package.json'))) {
+			return dir;
+		}
+
+		const parent = path.dirname(dir);
+		if (parent === dir) {
+			throw new Error('cannot find bin/virtagent.js above the demo module');
+		}
+
+		dir = parent;
+	}
+}
+
+async function waitForSocket(socketPath: string, guest: ChildProcess, timeoutMs: number): Promise<void> {
+	const started = Date.now();
+	while (!existsSync(socketPath)) {
+		if (guest.exitCode !== null || guest.signalCode !== null) {
+			throw new Error(`the demo guest exited (${guest.exitCode ?? guest.signalCode}) before it listened`);
+		}
+
+		if (Date.now() - started > timeoutMs) {
+			throw new Error(`the demo guest did not listen on ${socketPath} within ${timeoutMs / 1000}s`);
+		}
+
+		// eslint-disable-next-line no-await-in-loop
+		await new Promise(resolve => setTimeout(resolve, 20));
+	}
+}
+
+async function stop(guest: ChildProcess): Promise<void> {
+	if (guest.exitCode !== null || guest.signalCode !== null) {
+		return;
+	}
+
+	const exited = new Promise<void>(resolve => guest.once('exit', () => resolve()));
+	guest.kill('SIGTERM');
+	const timer = setTimeout(() => guest.kill('SIGKILL'), 2000);
+	await exited;
+	clearTimeout(timer);
+}
+
+export async function demoMain(args: readonly string[]): Promise<number> {
+	if (args.includes('--help') || args.includes('-h')) {
+		console.log(demoUsage);
+		return 0;
+	}
+
+	const forbidden = args.find(arg => ['--connect', '--listen', '--tcp', '--tcp-listen'].includes(arg));
+	if (forbidden) {
+		console.error(`virtagent demo: ${forbidden} is chosen by the demo itself (try --help)`);
+		return 2;
+	}
+
+	const dir = mkdtempSync(path.join(tmpdir(), 'virtagent-demo-'));
+	const socketPath = path.join(dir, 'va.sock');
+	const guestLog = path.join(dir, 'guest.log');
+	const logFd = openSync(guestLog, 'a');
+	// Harmless: prints what a real guest would do. argv, never a shell (the guest splits it).
+	const shutdownCommand = `'${process.execPath}' -e 'console.log("demo guest: a real guest would now shut down (" + process.argv[1] + ")")' {mode}`;
+	const guest = spawn(
+		process.execPath,
+		[path.join(packageRoot(), 'bin', 'virtagent.js'), 'guest', '--channel', 'unix-listen', '--path', socketPath, '--shutdown-command', shutdownCommand, '--shutdown-delay', '1'],
+		{stdio: ['ignore', logFd, logFd]},
+	);
+	closeSync(logFd);
+	try {
+		await waitForSocket(socketPath, guest, 10_000);
+		console.error(`virtagent demo: a guest daemon (pid ${guest.pid}) on ${socketPath} and the monitor connected to it; agent_shutdown is harmless here. Try: help`);
+		return await monitorMain(['--connect', socketPath, ...args]);
+	} catch (error) {
+		console.error(`virtagent demo: ${(error as Error).message}`);
+		const tail = readFileSync(guestLog, 'utf8').trim().split('\n').slice(-10).join('\n');
+		if (tail) {
+			console.error(tail);
+		}
+
+		return 1;
+	} finally {
+		await stop(guest);
+		rmSync(dir, {recursive: true, force: true});
+	}
+}
