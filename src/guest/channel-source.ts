@@ -1,0 +1,220 @@
+import {setTimeout as sleep} from 'node:timers/promises';
+import type {Channel} from '../transport/channel.js';
+import {connectEndpoint, describeEndpoint, listenEndpoint, parseTcpAddress, type Listener, type SocketEndpoint} from '../transport/endpoint.js';
+import {openPortLink, type PortLink} from '../transport/fd-channel.js';
+import {makeTtyRaw, openCharDevice} from '../transport/tty.js';
+import type {GuestLog} from './log.js';
+import type {GuestConfig} from './options.js';
+import fs from 'node:fs';
+
+/** Where the daemon's channels come from: one at a time, a new one each time the host comes back. */
+export type ChannelSource = {
+	readonly label: string;
+	/** Open (throws a one-line error if that is impossible now) and start handing out channels. */
+	start(onChannel: (channel: Channel) => void): Promise<void>;
+	/** Stop for good (listening sockets are removed). */
+	close(): Promise<void>;
+};
+
+/** The same channel, with a hook on its end (sources learn from it when to reconnect). */
+function watchClose(channel: Channel, onClose: () => void): Channel {
+	return {
+		label: channel.label,
+		start(handlers) {
+			channel.start({
+				data: handlers.data,
+				close(error) {
+					handlers.close(error);
+					onClose();
+				},
+			});
+		},
+		write: async data => channel.write(data),
+		destroy() {
+			channel.destroy();
+		},
+	};
+}
+
+const retryFirstMs = 100;
+const retryMaxMs = 2000;
+
+/** unix-connect / tcp-connect: connect, and reconnect with back-off whenever it is lost or refused. */
+function connectSource(endpoint: SocketEndpoint, log: GuestLog): ChannelSource {
+	let closed = false;
+	let current: Channel | undefined;
+	let wake: (() => void) | undefined;
+	const label = describeEndpoint(endpoint);
+
+	const loop = async (onChannel: (channel: Channel) => void) => {
+		let delay = retryFirstMs;
+		let failing = false;
+		while (!closed) {
+			try {
+				// eslint-disable-next-line no-await-in-loop
+				const channel = await connectEndpoint(endpoint);
+				if (closed) {
+					channel.destroy();
+					return;
+				}
+
+				delay = retryFirstMs;
+				failing = false;
+				// eslint-disable-next-line no-await-in-loop
+				await new Promise<void>(resolve => {
+					wake = resolve;
+					current = watchClose(channel, resolve);
+					onChannel(current);
+				});
+				current = undefined;
+			} catch (error) {
+				if (!failing) {
+					log.log('info', `cannot connect to ${label}: ${(error as Error).message}; retrying`);
+					failing = true;
+				} else {
+					log.log('debug', `connect to ${label} failed again; next try in ${delay} ms`);
+				}
+
+				// eslint-disable-next-line no-await-in-loop
+				await sleep(delay, undefined, {ref: false});
+				delay = Math.min(delay * 2, retryMaxMs);
+				continue;
+			}
+
+			if (!closed) {
+				// eslint-disable-next-line no-await-in-loop
+				await sleep(retryFirstMs, undefined, {ref: false});
+			}
+		}
+	};
+
+	return {
+		label,
+		async start(onChannel) {
+			void loop(onChannel);
+		},
+		async close() {
+			closed = true;
+			current?.destroy();
+			wake?.();
+		},
+	};
+}
+
+/** unix-listen / tcp-listen: one host at a time; while one is connected, others are turned away. */
+function listenSource(endpoint: SocketEndpoint, log: GuestLog): ChannelSource {
+	let listener: Listener | undefined;
+	let current: Channel | undefined;
+	return {
+		label: describeEndpoint(endpoint),
+		async start(onChannel) {
+			listener = await listenEndpoint(endpoint, channel => {
+				if (current) {
+					log.log('warning', `refused a second host on ${channel.label}: one is already connected`);
+					channel.destroy();
+					return;
+				}
+
+				const watched = watchClose(channel, () => {
+					if (current === watched) {
+						current = undefined;
+					}
+				});
+				current = watched;
+				onChannel(watched);
+			});
+			log.log('info', `listening on ${listener.label}`);
+		},
+		async close() {
+			current?.destroy();
+			await listener?.close();
+		},
+	};
+}
+
+/** virtio-serial / isa-serial: one descriptor for the daemon's life, a channel per host session. */
+function portSource(kind: 'virtio-serial' | 'isa-serial', devicePath: string, baud: number, log: GuestLog): ChannelSource {
+	const label = `${kind}:${devicePath}`;
+	let fd: number | undefined;
+	let link: PortLink | undefined;
+	let closed = false;
+	let restartTimer: NodeJS.Timeout | undefined;
+
+	const run = (onChannel: (channel: Channel) => void) => {
+		link = openPortLink({
+			label,
+			readFd: fd!,
+			writeFd: fd!,
+			onSession: onChannel,
+			onHostGone() {
+				log.log('info', `${label}: the host is not connected; waiting for it`);
+			},
+			onError(error) {
+				if (closed) {
+					return;
+				}
+
+				// Not fatal: the host may come back, and the port with it.
+				log.log('err', `${error.message}; restarting the port in 1s`);
+				restartTimer = setTimeout(() => {
+					run(onChannel);
+				}, 1000);
+			},
+		});
+	};
+
+	return {
+		label,
+		async start(onChannel) {
+			try {
+				fd = openCharDevice(devicePath);
+				if (kind === 'isa-serial') {
+					makeTtyRaw(fd, baud);
+				}
+			} catch (error) {
+				if (fd !== undefined) {
+					fs.closeSync(fd);
+				}
+
+				const code = (error as NodeJS.ErrnoException).code;
+				throw new Error(`${label}: ${code === 'EBUSY' ? 'busy (another program has the port open)' : (error as Error).message}`);
+			}
+
+			run(onChannel);
+		},
+		async close() {
+			closed = true;
+			clearTimeout(restartTimer);
+			link?.close();
+			if (fd !== undefined) {
+				fs.closeSync(fd);
+				fd = undefined;
+			}
+		},
+	};
+}
+
+export function channelSourceFor(config: GuestConfig, log: GuestLog): ChannelSource {
+	switch (config.channel) {
+		case 'virtio-serial':
+		case 'isa-serial': {
+			return portSource(config.channel, config.path, config.baud, log);
+		}
+
+		case 'unix-connect': {
+			return connectSource({kind: 'unix', path: config.path}, log);
+		}
+
+		case 'unix-listen': {
+			return listenSource({kind: 'unix', path: config.path}, log);
+		}
+
+		case 'tcp-connect': {
+			return connectSource(parseTcpAddress(config.path), log);
+		}
+
+		case 'tcp-listen': {
+			return listenSource(parseTcpAddress(config.path), log);
+		}
+	}
+}

@@ -1,0 +1,62 @@
+import {packageVersion} from '../version.js';
+import {channelSourceFor} from './channel-source.js';
+import {GuestDaemon} from './daemon.js';
+import {createGuestLog} from './log.js';
+import {guestUsage, parseGuestArgs, UsageError} from './options.js';
+import {createPidfile, type Pidfile} from './pidfile.js';
+
+/**
+ * `virtagent guest [options]`. Resolves with the exit code: 0 after SIGTERM/SIGINT, 2 for a bad
+ * command line, 1 when it cannot start (port missing, pidfile taken, address in use).
+ */
+export async function guestMain(args: readonly string[]): Promise<number> {
+	let parsed;
+	try {
+		parsed = parseGuestArgs(args);
+	} catch (error) {
+		if (error instanceof UsageError) {
+			process.stderr.write(`virtagent guest: ${error.message}\n`);
+			return 2;
+		}
+
+		throw error;
+	}
+
+	if (parsed.kind === 'help') {
+		process.stdout.write(`${guestUsage}\n`);
+		return 0;
+	}
+
+	if (parsed.kind === 'version') {
+		process.stdout.write(`virtagent ${packageVersion}\n`);
+		return 0;
+	}
+
+	const {config} = parsed;
+	const log = createGuestLog({verbose: config.verbose});
+	let pidfile: Pidfile | undefined;
+	let daemon: GuestDaemon | undefined;
+	try {
+		pidfile = config.pidfile === undefined ? undefined : createPidfile(config.pidfile);
+		daemon = new GuestDaemon({config, log, source: channelSourceFor(config, log)});
+		await daemon.start();
+	} catch (error) {
+		log.log('err', `cannot start: ${(error as Error).message}`);
+		await daemon?.close().catch(() => undefined);
+		pidfile?.remove();
+		return 1;
+	}
+
+	// Signal handlers do not keep Node alive, and retry timers are unref'd: this does.
+	const keepAlive = setInterval(() => undefined, 1 << 30);
+	const signal = await new Promise<NodeJS.Signals>(resolve => {
+		process.once('SIGTERM', resolve);
+		process.once('SIGINT', resolve);
+	});
+	clearInterval(keepAlive);
+	log.log('info', `${signal}: stopping`);
+	await daemon.close();
+	pidfile?.remove();
+	log.log('info', 'stopped');
+	return 0;
+}

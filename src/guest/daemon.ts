@@ -1,0 +1,120 @@
+import {Agent} from '../engine/agent.js';
+import {describeJob, describeTransition} from '../engine/describe.js';
+import type {EngineEvent} from '../engine/events.js';
+import type {Channel} from '../transport/channel.js';
+import type {ChannelSource} from './channel-source.js';
+import {sayHello, type HelloOptions} from './hello.js';
+import type {GuestLog} from './log.js';
+import type {GuestConfig} from './options.js';
+import {registerGuestRpcs} from './rpcs/index.js';
+import {getfileLimit} from './rpcs/getfile.js';
+import {ShutdownScheduler} from './rpcs/shutdown.js';
+import {ServedRegistry} from './served-registry.js';
+
+export type GuestDaemonOptions = {
+	readonly config: GuestConfig;
+	readonly log: GuestLog;
+	readonly source: ChannelSource;
+	readonly hello?: HelloOptions;
+};
+
+/**
+ * The guest end: one Agent serving the guest RPCs over whatever channel the source hands out,
+ * saying va.hello each time a channel comes up.
+ */
+export class GuestDaemon {
+	readonly agent: Agent;
+	readonly #options: GuestDaemonOptions;
+	readonly #shutdown: ShutdownScheduler;
+	/** Bumped on every channel up and down: a hello loop stops when it is stale. */
+	#generation = 0;
+
+	constructor(options: GuestDaemonOptions) {
+		this.#options = options;
+		const {config, log} = options;
+		const registry = new ServedRegistry(log);
+		this.#shutdown = new ShutdownScheduler({command: config.shutdownCommand, delayMs: config.shutdownDelayMs, log});
+		registerGuestRpcs(registry, {
+			getfileLimit: getfileLimit(config.bodyMax, config.getfileMax),
+			dmesg: {command: config.dmesgCommand},
+			shutdown: this.#shutdown,
+		});
+		for (const name of registry.allMethods()) {
+			const allowed = config.allowRpcs === undefined || config.allowRpcs.includes(name);
+			if (!allowed || config.blockRpcs.includes(name)) {
+				registry.disable(name);
+			}
+		}
+
+		this.agent = new Agent({name: 'guest', registry, limits: {bodyMax: config.bodyMax}});
+		this.agent.subscribe(event => {
+			this.#shutdown.onEvent(event);
+			this.#onEvent(event);
+		});
+	}
+
+	get methods(): readonly string[] {
+		return this.agent.registry.listMethods();
+	}
+
+	async start(): Promise<void> {
+		const {log, source, config} = this.#options;
+		log.log('info', `virtagent guest on ${source.label}; serving ${this.methods.join(', ')}`);
+		if (config.allowRpcs !== undefined || config.blockRpcs.length > 0) {
+			const disabled = this.agent.registry.allMethods().filter(name => !this.agent.registry.isEnabled(name));
+			log.log('info', `disabled by configuration: ${disabled.join(', ') || '(none)'}`);
+		}
+
+		await source.start(channel => {
+			this.#attach(channel);
+		});
+	}
+
+	async close(): Promise<void> {
+		this.#generation++;
+		this.#shutdown.cancel();
+		this.agent.close();
+		await this.#options.source.close();
+	}
+
+	#attach(channel: Channel): void {
+		this.agent.attach(channel);
+	}
+
+	#onEvent(event: EngineEvent): void {
+		const {log} = this.#options;
+		switch (event.type) {
+			case 'channel': {
+				const generation = ++this.#generation;
+				if (event.status === 'up') {
+					log.log('info', `channel up: ${event.label}`);
+					void sayHello(this.agent, log, () => this.#generation === generation, this.#options.hello);
+				} else {
+					log.log('info', `channel down: ${event.reason ?? 'closed'}`);
+				}
+
+				break;
+			}
+
+			case 'log': {
+				const level = event.level === 'error' ? 'err' : event.level === 'warn' ? 'warning' : 'debug';
+				log.log(level, event.message);
+				break;
+			}
+
+			case 'state': {
+				log.log('debug', describeTransition(event));
+				break;
+			}
+
+			case 'job': {
+				log.log('debug', describeJob(event));
+				break;
+			}
+
+			case 'wire': {
+				break;
+			}
+		}
+	}
+}

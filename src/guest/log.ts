@@ -1,0 +1,83 @@
+/**
+ * The daemon's log: one line per event on stderr. Levels are syslog's. Under systemd
+ * (JOURNAL_STREAM set) each line starts with the `<N>` priority prefix the journal understands
+ * and carries no timestamp (the journal adds one); elsewhere a line is
+ * `2025-01-01T12:00:00.000Z info: message`.
+ */
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'err';
+
+const priority: Readonly<Record<LogLevel, number>> = {err: 3, warning: 4, notice: 5, info: 6, debug: 7};
+
+export type GuestLog = {
+	readonly verbose: boolean;
+	log(level: LogLevel, message: string): void;
+};
+
+export type GuestLogOptions = {
+	/** Also write `debug` lines (state transitions, jobs, retries). */
+	readonly verbose: boolean;
+	readonly write?: (line: string) => void;
+	/** Journal-style `<N>` prefixes instead of timestamps (default: when JOURNAL_STREAM is set). */
+	readonly journal?: boolean;
+	readonly now?: () => Date;
+};
+
+export function createGuestLog(options: GuestLogOptions): GuestLog {
+	const write = options.write ?? ((line: string) => process.stderr.write(line));
+	const journal = options.journal ?? process.env['JOURNAL_STREAM'] !== undefined;
+	const now = options.now ?? (() => new Date());
+	return {
+		verbose: options.verbose,
+		log(level, message) {
+			if (level === 'debug' && !options.verbose) {
+				return;
+			}
+
+			// One event, one line: a message never spreads over several.
+			const text = message.replace(/[\r\n]+/g, ' ');
+			write(journal ? `<${priority[level]}>${text}\n` : `${now().toISOString()} ${level}: ${text}\n`);
+		},
+	};
+}
+
+/**
+ * A short, printable rendering of a value from or for the host, for log lines: strings quoted
+ * with control characters escaped (the log may end up on a terminal), bytes as a count, long
+ * things cut.
+ */
+export function summarizeValue(value: unknown, room = 80): string {
+	if (typeof value === 'string') {
+		const text = quote(value.length > room ? `${value.slice(0, room)}…` : value);
+		return `${text}${value.length > room ? ` (${value.length} chars)` : ''}`;
+	}
+
+	if (Buffer.isBuffer(value)) {
+		return `<${value.length} bytes>`;
+	}
+
+	if (Array.isArray(value)) {
+		const inner = value.slice(0, 8).map(item => summarizeValue(item, 24)).join(', ');
+		return `[${inner}${value.length > 8 ? `, … ${value.length} items` : ''}]`;
+	}
+
+	if (value instanceof Date) {
+		return value.toISOString();
+	}
+
+	if (value !== null && typeof value === 'object') {
+		const keys = Object.keys(value);
+		const inner = keys.slice(0, 6).map(key => `${quote(key)}: ${summarizeValue((value as Record<string, unknown>)[key], 24)}`).join(', ');
+		return `{${inner}${keys.length > 6 ? ', …' : ''}}`;
+	}
+
+	return String(value);
+}
+
+export function summarizeParams(params: readonly unknown[]): string {
+	return `(${params.map(param => summarizeValue(param, 60)).join(', ')})`;
+}
+
+/** JSON quoting, plus DEL, the C1 controls (CSI is 0x9B) and line separators escaped. */
+export function quote(text: string): string {
+	return JSON.stringify(text).replace(/[\u007f-\u009f\u2028\u2029]/g, char => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -1,0 +1,200 @@
+import {defaultFrameLimits} from '../protocol/limits.js';
+import {parseTcpAddress} from '../transport/endpoint.js';
+import {defaultBaud} from '../transport/tty.js';
+import {splitCommandLine} from './argv-template.js';
+import {guestMethodNames} from './rpcs/index.js';
+import {defaultShutdownCommand} from './rpcs/shutdown.js';
+
+export const channelKinds = ['virtio-serial', 'isa-serial', 'unix-connect', 'unix-listen', 'tcp-connect', 'tcp-listen'] as const;
+export type ChannelKind = (typeof channelKinds)[number];
+
+export const defaultPortPath = '/dev/virtio-ports/org.qemu.virtagent';
+const defaultTtyPath = '/dev/ttyS0';
+
+export type GuestConfig = {
+	readonly channel: ChannelKind;
+	readonly path: string;
+	/** isa-serial only. */
+	readonly baud: number;
+	/** Methods left enabled (all when undefined), then minus the blocked ones. */
+	readonly allowRpcs: readonly string[] | undefined;
+	readonly blockRpcs: readonly string[];
+	/** Cap of va.getfile below what the body limit allows. */
+	readonly getfileMax: number | undefined;
+	readonly bodyMax: number;
+	readonly shutdownCommand: readonly string[];
+	readonly shutdownDelayMs: number;
+	readonly dmesgCommand: readonly string[] | undefined;
+	readonly pidfile: string | undefined;
+	readonly verbose: boolean;
+};
+
+export type ParsedArgs =
+	| {readonly kind: 'run'; readonly config: GuestConfig}
+	| {readonly kind: 'help'}
+	| {readonly kind: 'version'};
+
+/** A bad command line: one line naming the option; exit code 2. */
+export class UsageError extends Error {
+	override readonly name = 'UsageError';
+}
+
+export const guestUsage = `usage: virtagent guest [options]
+
+The guest daemon: serves va.* RPCs to the host over one stream and says va.hello whenever
+the host (re)appears.
+
+options:
+  --channel KIND          virtio-serial (default), isa-serial, unix-connect, unix-listen,
+                          tcp-connect or tcp-listen
+  --path PATH             the port or tty (default ${defaultPortPath};
+                          ${defaultTtyPath} for isa-serial), a socket path, or HOST:PORT for tcp
+  --baud N                isa-serial speed (default ${defaultBaud})
+  --allow-rpcs LIST       comma-separated methods to serve; the others answer fault -508
+  --block-rpcs LIST       comma-separated methods to refuse (fault -508, not in va.capabilities)
+  --getfile-max BYTES     largest file va.getfile sends (default: what fits a 2 MiB reply)
+  --shutdown-command CMD  run for va.shutdown, as argv (no shell); {flag} is -H, -P or -r,
+                          {mode} is halt, powerdown or reboot
+                          (default: shutdown {flag} +0 "hypervisor initiated shutdown")
+  --shutdown-delay SECS   wait after the reply before running it (default 5)
+  --dmesg-command CMD     read the kernel log with this command instead of /dev/kmsg or dmesg
+  --pidfile PATH          create PATH exclusively with our pid; removed on exit
+  --verbose, -v           also log state transitions, jobs and retries (debug level)
+  --version, -V           print the version
+  --help, -h              this text
+
+methods: ${guestMethodNames.join(', ')}`;
+
+const valueOptions = new Set(['--channel', '--path', '--baud', '--allow-rpcs', '--block-rpcs', '--getfile-max', '--shutdown-command', '--shutdown-delay', '--dmesg-command', '--pidfile']);
+
+function methodList(option: string, text: string): string[] {
+	const names = text.split(',').map(name => name.trim()).filter(name => name !== '');
+	for (const name of names) {
+		if (!(guestMethodNames as readonly string[]).includes(name)) {
+			throw new UsageError(`${option}: unknown method '${name}' (known: ${guestMethodNames.join(', ')})`);
+		}
+	}
+
+	return names;
+}
+
+function integer(option: string, text: string, min: number, max: number): number {
+	const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+	if (!Number.isSafeInteger(value) || value < min || value > max) {
+		throw new UsageError(`${option}: expected an integer from ${min} to ${max}, got '${text}'`);
+	}
+
+	return value;
+}
+
+function seconds(option: string, text: string): number {
+	const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+	if (!Number.isFinite(value) || value > 86_400) {
+		throw new UsageError(`${option}: expected seconds from 0 to 86400, got '${text}'`);
+	}
+
+	return Math.round(value * 1000);
+}
+
+function command(option: string, text: string): string[] {
+	try {
+		return splitCommandLine(text);
+	} catch (error) {
+		throw new UsageError(`${option}: ${(error as Error).message}`);
+	}
+}
+
+/** `virtagent guest` arguments → what to do. Throws UsageError on any mistake. */
+export function parseGuestArgs(args: readonly string[]): ParsedArgs {
+	const values = new Map<string, string>();
+	let verbose = false;
+	for (let i = 0; i < args.length; i++) {
+		const arg = args[i]!;
+		if (arg === '--help' || arg === '-h') {
+			return {kind: 'help'};
+		}
+
+		if (arg === '--version' || arg === '-V') {
+			return {kind: 'version'};
+		}
+
+		if (arg === '--verbose' || arg === '-v') {
+			verbose = true;
+			continue;
+		}
+
+		const equals = arg.indexOf('=');
+		const name = arg.startsWith('--') && equals > 0 ? arg.slice(0, equals) : arg;
+		if (!valueOptions.has(name)) {
+			throw new UsageError(arg.startsWith('-') ? `unknown option '${name}'` : `unexpected argument '${arg}'`);
+		}
+
+		let value: string | undefined;
+		if (name === arg) {
+			value = args[++i];
+			if (value === undefined) {
+				throw new UsageError(`${name}: missing value`);
+			}
+		} else {
+			value = arg.slice(equals + 1);
+		}
+
+		if (values.has(name)) {
+			throw new UsageError(`${name}: given twice`);
+		}
+
+		values.set(name, value);
+	}
+
+	const channelText = values.get('--channel') ?? 'virtio-serial';
+	if (!(channelKinds as readonly string[]).includes(channelText)) {
+		throw new UsageError(`--channel: unknown channel '${channelText}' (expected ${channelKinds.join(', ')})`);
+	}
+
+	const channel = channelText as ChannelKind;
+	const defaultPath = channel === 'virtio-serial' ? defaultPortPath : channel === 'isa-serial' ? defaultTtyPath : undefined;
+	const channelPath = values.get('--path') ?? defaultPath;
+	if (channelPath === undefined || channelPath === '') {
+		throw new UsageError(`--path: required with --channel ${channel}`);
+	}
+
+	if (channel.startsWith('tcp-')) {
+		try {
+			parseTcpAddress(channelPath);
+		} catch (error) {
+			throw new UsageError(`--path: ${(error as Error).message}`);
+		}
+	}
+
+	if (values.has('--baud') && channel !== 'isa-serial') {
+		throw new UsageError('--baud: only for --channel isa-serial');
+	}
+
+	const bodyMax = defaultFrameLimits.bodyMax;
+	const getfileText = values.get('--getfile-max');
+	const shutdownText = values.get('--shutdown-command');
+	const dmesgText = values.get('--dmesg-command');
+	const allowText = values.get('--allow-rpcs');
+	const pidfile = values.get('--pidfile');
+	if (pidfile === '') {
+		throw new UsageError('--pidfile: empty path');
+	}
+
+	return {
+		kind: 'run',
+		config: {
+			channel,
+			path: channelPath,
+			baud: values.has('--baud') ? integer('--baud', values.get('--baud')!, 50, 4_000_000) : defaultBaud,
+			allowRpcs: allowText === undefined ? undefined : methodList('--allow-rpcs', allowText),
+			blockRpcs: methodList('--block-rpcs', values.get('--block-rpcs') ?? ''),
+			getfileMax: getfileText === undefined ? undefined : integer('--getfile-max', getfileText, 0, bodyMax),
+			bodyMax,
+			shutdownCommand: shutdownText === undefined ? defaultShutdownCommand : command('--shutdown-command', shutdownText),
+			shutdownDelayMs: values.has('--shutdown-delay') ? seconds('--shutdown-delay', values.get('--shutdown-delay')!) : 5000,
+			dmesgCommand: dmesgText === undefined ? undefined : command('--dmesg-command', dmesgText),
+			pidfile,
+			verbose,
+		},
+	};
+}
