@@ -1,0 +1,305 @@
+import path from 'node:path';
+import {afterEach, describe, expect, it} from 'vitest';
+import type {SessionEvent} from '../../src/monitor/session-api.js';
+import {openSession, type Session, type SessionOptions} from '../../src/monitor/session.js';
+import {gate} from '../helpers/gate.js';
+import {tempDir, waitFor} from '../helpers/socket-pair.js';
+import {faultBody, responseBody, startRawGuest} from './helpers/raw-guest.js';
+import {startFakeGuest, type FakeGuest, type FakeGuestOptions} from './helpers/fake-guest.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+	for (const cleanup of cleanups.splice(0).reverse()) {
+		// eslint-disable-next-line no-await-in-loop
+		await cleanup();
+	}
+});
+
+type Setup = {session: Session; guest: FakeGuest; events: SessionEvent[]; socketPath: string};
+
+async function setup(guestOptions: Omit<FakeGuestOptions, 'socketPath'> = {}, sessionOptions: Partial<SessionOptions> = {}): Promise<Setup> {
+	const {dir, remove} = tempDir('va-session-');
+	cleanups.push(remove);
+	const socketPath = path.join(dir, 'va.sock');
+	const guest = await startFakeGuest({socketPath, ...guestOptions});
+	cleanups.push(async () => guest.close());
+	const session = await openSession({target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 2000, retryMinMs: 20, retryMaxMs: 100, ...sessionOptions});
+	cleanups.push(async () => session.close());
+	const events: SessionEvent[] = [];
+	session.subscribe(event => events.push(event));
+	return {session, guest, events, socketPath};
+}
+
+async function negotiated(session: Session): Promise<void> {
+	await waitFor(() => session.status.guest.methods !== undefined, 3000, 'negotiation');
+}
+
+describe('connecting and the handshake', () => {
+	it('negotiates by itself on connect and shows the hello with its time', async () => {
+		const before = Date.now();
+		const {session, events} = await setup();
+		await negotiated(session);
+		await waitFor(() => session.status.guest.helloAt !== undefined, 3000, 'hello');
+		expect(session.status.connection.state).toBe('connected');
+		expect(session.status.channel).toMatch(/^unix:.*va\.sock$/);
+		expect(session.status.guest.version).toBe('1.0');
+		expect(session.status.guest.methods).toEqual(['system.listMethods', 'va.capabilities', 'va.getdmesg', 'va.getfile', 'va.ping', 'va.shutdown']);
+		expect(session.status.guest.helloAt).toBeGreaterThanOrEqual(before);
+		expect(events.some(event => event.type === 'hello')).toBe(true);
+		const info = await session.execute('info agent');
+		expect(info.ok).toBe(true);
+		expect(info.text).toMatch(/^channel: unix:.*\nconnection: connected since \d\d:\d\d:\d\d\.\d{3} \(.*\)\nhello: \d\d:\d\d:\d\d\.\d{3} \(.* ago\)\nversion: 1\.0\nmethods: 6: system\.listMethods va\.capabilities/u);
+	});
+
+	it('interactively, the gate fails agent_* at once until the methods are known; agent_capabilities opens it', async () => {
+		let listCalls = 0;
+		const first = gate();
+		const {session} = await setup({
+			hello: false,
+			setup(registry) {
+				const list = () => registry.listMethods();
+				registry.register('system.listMethods', 'held on its first call', async () => {
+					listCalls++;
+					if (listCalls === 1) {
+						await first.promise;
+					}
+
+					return list();
+				});
+			},
+		}, {timeoutMs: 1500});
+		await waitFor(() => listCalls === 1 && session.status.connection.state === 'connected');
+		const gated = await session.execute('agent_ping');
+		expect(gated).toMatchObject({ok: false, text: 'error: VirtagentFailed (ENOTCONN): guest agent has not said hello; run agent_capabilities', error: {class: 'VirtagentFailed', data: {code: 'ENOTCONN'}}});
+		expect(gated.ms).toBeLessThan(200);
+		first.open();
+		const capabilities = await session.execute('agent_capabilities');
+		expect(capabilities.text.split('\n')).toEqual(['the following RPC methods are supported by the guest agent:', 'system.listMethods', 'va.capabilities', 'va.getdmesg', 'va.getfile', 'va.ping', 'va.shutdown']);
+		expect(session.status.guest.methods).toHaveLength(6);
+		await expect(session.execute('agent_ping')).resolves.toMatchObject({ok: true, text: 'ok'});
+	});
+
+	it('in scripted mode a command waits for the handshake instead of failing the gate', async () => {
+		const {session} = await setup({
+			hello: false,
+			setup(registry) {
+				const list = () => registry.listMethods();
+				registry.register('system.listMethods', 'slow', async () => {
+					await new Promise(resolve => setTimeout(resolve, 150));
+					return list();
+				});
+			},
+		}, {waitForGuest: true});
+		expect(session.status.guest.methods).toBeUndefined();
+		await expect(session.execute('agent_ping')).resolves.toMatchObject({ok: true, text: 'ok'});
+	});
+
+	it('a method the guest disabled fails locally with ENOSYS', async () => {
+		const {session, guest} = await setup({disable: ['va.shutdown']});
+		await negotiated(session);
+		const outcome = await session.execute('agent_shutdown reboot');
+		expect(outcome).toMatchObject({ok: false, error: {class: 'VirtagentFailed', data: {code: 'ENOSYS'}}});
+		expect(outcome.text).toBe('error: VirtagentFailed (ENOSYS): va.shutdown is not supported by the guest agent (see agent_capabilities)');
+		expect(guest.shutdowns).toEqual([]);
+	});
+
+	it('reconnects with back-off when the guest goes away and comes back, and renegotiates', async () => {
+		const {session, guest, socketPath, events} = await setup();
+		await negotiated(session);
+		await guest.close();
+		await waitFor(() => session.status.connection.state === 'retrying' && (session.status.connection as {attempt: number}).attempt >= 2, 3000, 'retrying');
+		expect(session.status.guest.methods).toBeUndefined();
+		const retries = events.flatMap(event => (event.type === 'status' && event.status.connection.state === 'retrying' ? [event.status.connection] : []));
+		expect(retries[0]).toMatchObject({attempt: 1, inMs: 20});
+		expect(retries[1]).toMatchObject({attempt: 2, inMs: 40});
+		const interactive = await session.execute('agent_ping');
+		expect(interactive.text).toMatch(/^error: VirtagentFailed \(ENOTCONN\): not connected to the guest agent: retry #\d+ in /u);
+
+		const again = await startFakeGuest({socketPath});
+		cleanups.push(async () => again.close());
+		await waitFor(() => session.status.connection.state === 'connected' && session.status.guest.methods !== undefined, 3000, 'reconnected');
+		await expect(session.execute('agent_ping')).resolves.toMatchObject({ok: true, text: 'ok'});
+		expect(again.connections).toBe(1);
+	});
+
+	it('listens, takes one guest at a time, and takes a new one when the old goes', async () => {
+		const {dir, remove} = tempDir('va-listen-');
+		cleanups.push(remove);
+		const socketPath = path.join(dir, 'monitor.sock');
+		const session = await openSession({target: {mode: 'listen', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 2000});
+		cleanups.push(async () => session.close());
+		expect(session.status.connection.state).toBe('listening');
+		const first = await startFakeGuest({socketPath, dial: true});
+		await negotiated(session);
+		const second = await startFakeGuest({socketPath, dial: true, dmesg: 'second'});
+		await expect(session.execute('agent_viewdmesg')).resolves.toMatchObject({ok: true, text: '[    0.000000] Linux version 6.1.0 (fake)\n'});
+		await first.close();
+		await waitFor(() => session.status.connection.state === 'listening', 3000, 'listening again');
+		await second.close();
+		const third = await startFakeGuest({socketPath, dial: true, dmesg: 'third guest'});
+		cleanups.push(async () => third.close());
+		await negotiated(session);
+		await expect(session.execute('agent_viewdmesg')).resolves.toMatchObject({ok: true, text: 'third guest'});
+	});
+});
+
+describe('commands over a real engine', () => {
+	it('views files: text as text, binary escaped with its size, a missing file as RPCFailed', async () => {
+		const {session} = await setup({files: {'/etc/hostname': Buffer.from('guest01\n'), '/bin/true': Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x00, 0xff])}});
+		await negotiated(session);
+		await expect(session.execute('agent_viewfile /etc/hostname')).resolves.toMatchObject({ok: true, value: 'guest01\n', text: 'guest01\n'});
+		await expect(session.execute('agent_viewfile "/bin/true"')).resolves.toMatchObject({
+			ok: true,
+			value: {bytes: 7, base64: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x00, 0xff]).toString('base64')},
+			text: '\\x7fELF\\x02\\x00\\xff\n(7 bytes, binary)',
+		});
+		await expect(session.execute('agent_viewfile /nope')).resolves.toMatchObject({
+			ok: false,
+			text: 'error: RPCFailed (fault -500): open failed: /nope: No such file or directory',
+			error: {class: 'RPCFailed', desc: 'open failed: /nope: No such file or directory', data: {code: -500, message: 'open failed: /nope: No such file or directory'}},
+		});
+	});
+
+	it('shuts down: prints nothing on success; a bad mode is refused before any RPC', async () => {
+		const {session, guest} = await setup();
+		await negotiated(session);
+		await expect(session.execute('agent_shutdown powerdown')).resolves.toMatchObject({ok: true, text: '', value: {}});
+		await expect(session.execute('agent_shutdown sideways')).resolves.toMatchObject({
+			ok: false,
+			text: "agent_shutdown: invalid shutdown type 'sideways' (expected halt, powerdown or reboot)",
+			error: {class: 'InvalidParameter'},
+		});
+		await expect(session.execute('agent_shutdown')).resolves.toMatchObject({ok: false, text: 'agent_shutdown: string expected'});
+		expect(guest.shutdowns).toEqual(['powerdown']);
+	});
+
+	it('explains unknown commands, with a suggestion when close', async () => {
+		const {session} = await setup();
+		await expect(session.execute('agent_pnig')).resolves.toMatchObject({ok: false, text: "unknown command: 'agent_pnig' (did you mean agent_ping?)", error: {class: 'CommandNotFound'}});
+		await expect(session.execute('frobnicate')).resolves.toMatchObject({ok: false, text: "unknown command: 'frobnicate'"});
+		await expect(session.execute('agent_ping extra')).resolves.toMatchObject({ok: false, text: 'agent_ping: extraneous characters at the end of line'});
+	});
+
+	it('help lists every command as `name params -- help`, or one', async () => {
+		const {session} = await setup();
+		const all = await session.execute('help');
+		expect(all.text.split('\n').map(line => line.split(' -- ')[0])).toEqual([
+			'agent_viewfile filepath',
+			'agent_viewdmesg',
+			'agent_shutdown halt|powerdown|reboot',
+			'agent_ping',
+			'agent_capabilities',
+			'help [command]',
+			'info agent|queues|transitions [N]',
+			'quit',
+		]);
+		await expect(session.execute('help agent_ping')).resolves.toMatchObject({ok: true, text: 'agent_ping -- check that the guest agent answers (va.ping)'});
+		await expect(session.execute('help agent_pnig')).resolves.toMatchObject({ok: false, error: {class: 'CommandNotFound'}});
+	});
+
+	it('a 6th queued job gets `client job queue limit exceeded` at once; info queues shows 5/5', async () => {
+		const release = gate();
+		const {session} = await setup({
+			setup(registry) {
+				registry.register('va.getdmesg', 'slow', async () => {
+					await release.promise;
+					return 'late';
+				});
+			},
+		});
+		await negotiated(session);
+		const five = Array.from({length: 5}, async () => session.execute('agent_viewdmesg'));
+		await waitFor(() => session.model.client.jobs.length === 5, 3000, 'five jobs');
+		const sixth = await session.execute('agent_viewdmesg');
+		expect(sixth).toMatchObject({ok: false, text: 'error: VirtagentFailed (ENOBUFS): client job queue limit exceeded', error: {class: 'VirtagentFailed', desc: 'client job queue limit exceeded', data: {code: 'ENOBUFS'}}});
+		expect(sixth.ms).toBeLessThan(100);
+		const queues = await session.execute('info queues');
+		expect(queues.text).toMatch(/^client: WAIT, 5\/5 jobs, \d+ done, 0 failed\n {2}#\d+ va\.getdmesg waiting [\d.]+s\n( {2}#\d+ va\.getdmesg queued [\d.]+s\n){4}server: IDLE, 0\/1 jobs/u);
+		release.open();
+		const results = await Promise.all(five);
+		expect(results.map(result => result.text)).toEqual(['late', 'late', 'late', 'late', 'late']);
+		const transitions = await session.execute('info transitions 3');
+		expect(transitions.text.split('\n')).toHaveLength(3);
+		expect(transitions.text).toMatch(/^\d\d:\d\d:\d\d\.\d{3} client/u);
+	});
+});
+
+describe('a hostile guest', () => {
+	const evil = '\u001B]0;pwned\u0007\u001B[2J\u009B31m\u202E';
+
+	it('has its escape sequences shown harmlessly: dmesg, files, method names, faults', async () => {
+		const {dir, remove} = tempDir('va-raw-');
+		cleanups.push(remove);
+		const socketPath = path.join(dir, 'va.sock');
+		const file = Buffer.from(`text${evil}`);
+		const guest = await startRawGuest(socketPath, method => {
+			switch (method) {
+				case 'system.listMethods': {
+					return responseBody(['va.getdmesg', 'va.getfile', 'va.ping', `va.evil${evil}`]);
+				}
+
+				case 'va.getdmesg': {
+					return responseBody(`[    1.0] \u001B[31mred alert\u001B[0m${evil}\n`);
+				}
+
+				case 'va.getfile': {
+					return `<?xml version="1.0"?><methodResponse><params><param><value><base64>${file.toString('base64')}</base64></value></param></params></methodResponse>`;
+				}
+
+				default: {
+					return faultBody(-500, `bad${evil}`);
+				}
+			}
+		});
+		cleanups.push(async () => guest.close());
+		const session = await openSession({target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 2000});
+		cleanups.push(async () => session.close());
+		await negotiated(session);
+		const harmless = '\\x1b]0;pwned\\x07\\x1b[2J\\u009b31m\\u202e';
+		const dmesg = await session.execute('agent_viewdmesg');
+		expect(dmesg.value).toBe(`[    1.0] \u001B[31mred alert\u001B[0m${evil}\n`);
+		expect(dmesg.text).toBe(`[    1.0] \\x1b[31mred alert\\x1b[0m${harmless}\n`);
+		const viewfile = await session.execute('agent_viewfile /evil');
+		expect(viewfile.text).toBe(`text${harmless}`);
+		const capabilities = await session.execute('agent_capabilities');
+		expect(capabilities.text).toContain(`va.evil${harmless}`);
+		const info = await session.execute('info agent');
+		expect(info.text).toContain(`va.evil${harmless}`);
+		const ping = await session.execute('agent_ping');
+		expect(ping).toMatchObject({ok: false, text: `error: RPCFailed (fault -500): bad${harmless}`});
+		for (const outcome of [dmesg, viewfile, capabilities, info, ping]) {
+			expect(outcome.text).not.toMatch(/[\u001B\u0007\u009B\u202E]/u);
+		}
+	});
+
+	it('that never answers gets ETIMEDOUT, clearly, and the monitor goes on', async () => {
+		const {session} = await setup({hang: ['va.ping']}, {timeoutMs: 300});
+		await negotiated(session);
+		const outcome = await session.execute('agent_ping');
+		expect(outcome).toMatchObject({ok: false, text: 'error: VirtagentFailed (ETIMEDOUT): va.ping timed out after 300ms', error: {data: {code: 'ETIMEDOUT'}}});
+		// The guest is still stuck in that handler: its one server slot is taken, and it says so.
+		await expect(session.execute('agent_viewdmesg')).resolves.toMatchObject({ok: false, text: 'error: RPCFailed (fault -500): server job queue limit exceeded'});
+		await expect(session.execute('info agent')).resolves.toMatchObject({ok: true});
+	});
+
+	it('that drops the stream mid-response gets ECONNRESET, and the monitor reconnects', async () => {
+		const {session, guest} = await setup({drop: ['va.getdmesg']});
+		await negotiated(session);
+		const outcome = await session.execute('agent_viewdmesg');
+		expect(outcome).toMatchObject({ok: false, error: {class: 'VirtagentFailed', data: {code: 'ECONNRESET'}}});
+		expect(outcome.text).toMatch(/^error: VirtagentFailed \(ECONNRESET\): channel lost: /u);
+		await waitFor(() => guest.connections === 2 && session.status.guest.methods !== undefined, 3000, 'reconnect');
+		await expect(session.execute('agent_ping')).resolves.toMatchObject({ok: true, text: 'ok'});
+	});
+});
+
+describe('completion', () => {
+	it('completes command names, help topics and choices', async () => {
+		const {session} = await setup();
+		expect(session.complete('agent_v')).toEqual(['agent_viewfile', 'agent_viewdmesg']);
+		expect(session.complete('agent_shutdown p')).toEqual(['powerdown']);
+		expect(session.complete('info ')).toEqual(['agent', 'queues', 'transitions']);
+		expect(session.complete('help q')).toEqual(['quit']);
+		expect(session.commandNames).toContain('agent_capabilities');
+	});
+});
