@@ -34,6 +34,7 @@
 import {createRequire} from 'node:module';
 import Deserializer from 'xmlrpc/lib/deserializer.js';
 import {CodecError, type DecodedCall, type DecodedResponse, type Fault, type XmlRpcValue} from './value.js';
+import {scanXml, type XmlEvents} from './xml-scan.js';
 
 // sax is the library's own dependency (not ours): resolve it from the library's file so that we
 // parse with exactly the version it was written against.
@@ -349,6 +350,14 @@ type Outcome =
 
 /** Runs the body through a fresh Deserializer, synchronously; never throws. */
 function deserialize(body: Buffer, kind: 'call' | 'response'): Outcome {
+	const xml = body.toString('utf8');
+	// The plain documents peers send go through the scanner (xml-scan.ts, about 10x cheaper);
+	// whatever it declines goes through sax on fresh state, so the outcome is sax's either way.
+	return runDeserializer(xml, kind, 'scan') ?? runDeserializer(xml, kind, 'sax')!;
+}
+
+/** One pass of the library's Deserializer over `xml`; undefined when the scanner declined. */
+function runDeserializer(xml: string, kind: 'call' | 'response', reader: 'scan' | 'sax'): Outcome | undefined {
 	const d: Deserializer = Object.create(FixedDeserializer);
 	// The state its constructor would set (minus the SAX stream).
 	d.type = null;
@@ -362,25 +371,44 @@ function deserialize(body: Buffer, kind: 'call' | 'response'): Outcome {
 	d.callback = null;
 	d.error = null;
 
-	// Strict: a body that is not well-formed XML is a parse error, not a guess. The library's
-	// handlers expect upper-case names (sax's non-strict mode), so tag names stay case-blind.
-	const parser = sax.parser(true, {position: false, strictEntities: true});
-	parser.onopentag = (tag) => d.onOpentag({name: tag.name.toUpperCase()});
-	parser.onclosetag = (name) => d.onClosetag(name.toUpperCase());
-	parser.ontext = (t) => d.onText(t);
-	parser.oncdata = (t) => d.onCDATA(t);
-	parser.onend = () => d.onDone();
-	parser.onerror = (error) => {
-		d.onError(error);
-		parser.error = null; // as the library's SAX stream does; d.error already stops everything
-	};
-	d.parser = {write: (chunk) => parser.write(chunk), end: () => parser.close()};
+	let scanned = false;
+	if (reader === 'scan') {
+		const events: XmlEvents = {
+			open: (name) => d.onOpentag({name: name.toUpperCase()}),
+			close: (name) => d.onClosetag(name.toUpperCase()),
+			text: (t) => d.onText(t),
+		};
+		d.parser = {
+			write: (chunk) => {
+				scanned = scanXml(chunk, events);
+			},
+			end: () => {
+				if (scanned) {
+					d.onDone();
+				}
+			},
+		};
+	} else {
+		// Strict: a body that is not well-formed XML is a parse error, not a guess. The library's
+		// handlers expect upper-case names (sax's non-strict mode), so tag names stay case-blind.
+		const parser = sax.parser(true, {position: false, strictEntities: true});
+		parser.onopentag = (tag) => d.onOpentag({name: tag.name.toUpperCase()});
+		parser.onclosetag = (name) => d.onClosetag(name.toUpperCase());
+		parser.ontext = (t) => d.onText(t);
+		parser.oncdata = (t) => d.onCDATA(t);
+		parser.onend = () => d.onDone();
+		parser.onerror = (error) => {
+			d.onError(error);
+			parser.error = null; // as the library's SAX stream does; d.error already stops everything
+		};
+		d.parser = {write: (chunk) => parser.write(chunk), end: () => parser.close()};
+	}
 	// The library pipes a Readable into d.parser; this one hands over the whole body at once.
 	const source = {
 		setEncoding: () => source,
 		on: () => source,
 		pipe: (sink: {write(chunk: string): unknown; end(): unknown}) => {
-			sink.write(body.toString('utf8'));
+			sink.write(xml);
 			sink.end();
 			return sink;
 		},
@@ -407,6 +435,9 @@ function deserialize(body: Buffer, kind: 'call' | 'response'): Outcome {
 	} catch (error) {
 		// A throw inside sax or the library's onDone (e.g. a fault with no value).
 		outcome ??= {kind: 'error', error};
+	}
+	if (reader === 'scan' && !scanned) {
+		return undefined; // Declined (or stopped before the end): sax decides.
 	}
 	return outcome ?? {kind: 'error', error: new Error('No result')};
 }
