@@ -1,4 +1,4 @@
-import {Text} from 'ink';
+import {Box, Text} from 'ink';
 import type {ConnectionState, GuestInfo, SessionStatus} from '../session-api.js';
 import {age, clockTime} from './format.js';
 import {escapeLine} from '../escape.js';
@@ -48,15 +48,15 @@ export type StatusLineProps = {
 	readonly status: SessionStatus;
 };
 
-/** One line (truncated, never wrapped): channel, connection state, and what the guest said about itself. */
+/** One line (the guest part moves to a second one on a narrow terminal): channel, connection state, and what the guest said about itself. */
 export default function StatusLine({status}: StatusLineProps) {
 	return (
-		<Text wrap="truncate-end">
-			<Text bold>{escapeLine(status.channel)}</Text>
-			{'  '}
+		<Box flexWrap="wrap" columnGap={2}>
+			<Text bold wrap="truncate-middle">
+				{escapeLine(status.channel)}
+			</Text>
 			<Connection connection={status.connection} />
-			{'  '}
 			<Guest guest={status.guest} />
-		</Text>
+		</Box>
 	);
 }

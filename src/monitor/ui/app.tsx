@@ -56,14 +56,17 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs}: A
 	);
 
 	const line = useLineEditor(history, {
-		onSubmit(text, newHistory) {
+		onSubmit(text, newHistory, added) {
 			scrollback.push({kind: 'echo', text});
 			lastEcho.current = undefined;
 			if (text.trim() === '') {
 				return;
 			}
 
-			void historyFile?.append(text, newHistory);
+			if (added) {
+				void historyFile?.append(text, newHistory);
+			}
+
 			if (text.trim() === 'quit') {
 				exit();
 				return;
@@ -123,6 +126,8 @@ export type InteractiveOptions = {
 	readonly stdin?: NodeJS.ReadStream;
 	readonly stdout?: NodeJS.WriteStream;
 	readonly onRender?: RenderOptions['onRender'];
+	/** Route console.* above the live region (default true; off under test runners that own console). */
+	readonly patchConsole?: boolean;
 };
 
 /**
@@ -135,6 +140,7 @@ export async function startInteractive(session: MonitorSession, options: Interac
 	const historyFile = new HistoryFile(file, history.length);
 	const instance = render(<App session={session} history={history} historyFile={historyFile} />, {
 		exitOnCtrlC: false,
+		patchConsole: options.patchConsole ?? true,
 		maxFps: Math.round(1000 / defaultFrameMs),
 		...(options.stdin ? {stdin: options.stdin} : {}),
 		...(options.stdout ? {stdout: options.stdout} : {}),

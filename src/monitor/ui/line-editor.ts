@@ -168,6 +168,9 @@ export type KeyFlags = {
 	readonly escape: boolean;
 };
 
+const submit: KeyIntent = {type: 'submit'};
+const backspace: KeyIntent = {type: 'backspace'};
+
 const ctrlKeys: {readonly [letter: string]: KeyIntent} = {
 	a: {type: 'home'},
 	e: {type: 'end'},
@@ -237,17 +240,41 @@ export function keyToIntents(input: string, key: KeyFlags): readonly KeyIntent[]
 		return [];
 	}
 
+	// A chunk (a paste, tmux send-keys, a fast typist): text runs are inserted, and each line
+	// break or control character in it acts as its key would, in order.
 	const intents: KeyIntent[] = [];
-	const lines = input.split(/\r\n|\r|\n/u);
-	for (const [index, line] of lines.entries()) {
-		if (line) {
-			intents.push({type: 'insert', text: line});
+	let run = '';
+	const flush = () => {
+		if (run) {
+			intents.push({type: 'insert', text: run});
+			run = '';
+		}
+	};
+
+	for (let index = 0; index < input.length; index++) {
+		const char = input[index]!;
+		const code = char.charCodeAt(0);
+		if (code >= 0x20 && code !== 0x7F) {
+			run += char;
+			continue;
 		}
 
-		if (index < lines.length - 1) {
-			intents.push({type: 'submit'});
+		if (char === '\t') {
+			run += ' '; // A tab inside pasted text is not a request to complete.
+			continue;
+		}
+
+		flush();
+		if (char === '\r' && input[index + 1] === '\n') {
+			index++;
+		}
+
+		const intent = char === '\r' || char === '\n' ? submit : code === 0x7F || code === 0x08 ? backspace : ctrlKeys[String.fromCharCode(code + 0x60)];
+		if (intent) {
+			intents.push(intent);
 		}
 	}
 
+	flush();
 	return intents;
 }

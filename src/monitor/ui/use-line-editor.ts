@@ -3,8 +3,11 @@ import {useCallback, useRef, useState} from 'react';
 import {editLine, emptyLine, keyToIntents, type KeyIntent, type LineState} from './line-editor.js';
 
 export type LineEditorHandlers = {
-	/** A line was entered; `history` already holds it. Called once per line, in order. */
-	readonly onSubmit: (line: string, history: readonly string[]) => void;
+	/**
+	 * A line was entered, once per line, in order; `added` when it went into the history (not
+	 * blank, not a repeat of the previous entry), which `history` then ends with.
+	 */
+	readonly onSubmit: (line: string, history: readonly string[], added: boolean) => void;
 	/** Tab: the new text before the cursor, or undefined to leave it. */
 	readonly onComplete: (before: string) => string | undefined;
 	/** Ctrl-C; `text` is the line it cleared. */
@@ -60,7 +63,7 @@ export function useLineEditor(initialHistory: readonly string[], handlers: LineE
 
 			case 'submit': {
 				stateRef.current = editLine(current, intent);
-				on.onSubmit(current.text, stateRef.current.history);
+				on.onSubmit(current.text, stateRef.current.history, stateRef.current.history !== current.history);
 				return;
 			}
 

@@ -130,6 +130,18 @@ describe('keyToIntents', () => {
 		expect(keyToIntents('agent_ping\r\n', noKey)).toEqual([{type: 'insert', text: 'agent_ping'}, {type: 'submit'}]);
 	});
 
+	it('acts on control characters inside a chunk as their keys would, in order', () => {
+		expect(keyToIntents('ab\u007Fc\u0001\u0006x\tz\u0003', noKey)).toEqual([
+			{type: 'insert', text: 'ab'},
+			{type: 'backspace'},
+			{type: 'insert', text: 'c'},
+			{type: 'home'},
+			{type: 'right'},
+			{type: 'insert', text: 'x z'},
+			{type: 'interrupt'},
+		]);
+	});
+
 	it('maps the control keys Ink reports', () => {
 		const ctrl = (letter: string) => keyToIntents(letter, {...noKey, ctrl: true});
 		expect(ctrl('a')).toEqual([{type: 'home'}]);
