@@ -158,11 +158,12 @@ export async function monitorMain(args: readonly string[]): Promise<number> {
 			timing: options.timing,
 			verbose: options.verbose,
 			logFile: options.logFile,
+			// Like cat: a file that ends with a newline gets no blank line after it.
 			stdout: text => {
-				process.stdout.write(`${text}\n`);
+				process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 			},
 			stderr: text => {
-				process.stderr.write(`${text}\n`);
+				process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
 			},
 		});
 	} finally {
