@@ -34,6 +34,11 @@ export async function guestMain(args: readonly string[]): Promise<number> {
 
 	const {config} = parsed;
 	const log = createGuestLog({verbose: config.verbose});
+	// Handlers first: a signal during start-up must also end in a clean exit.
+	const stopSignal = new Promise<NodeJS.Signals>(resolve => {
+		process.once('SIGTERM', resolve);
+		process.once('SIGINT', resolve);
+	});
 	let pidfile: Pidfile | undefined;
 	let daemon: GuestDaemon | undefined;
 	try {
@@ -49,10 +54,7 @@ export async function guestMain(args: readonly string[]): Promise<number> {
 
 	// Signal handlers do not keep Node alive, and retry timers are unref'd: this does.
 	const keepAlive = setInterval(() => undefined, 1 << 30);
-	const signal = await new Promise<NodeJS.Signals>(resolve => {
-		process.once('SIGTERM', resolve);
-		process.once('SIGINT', resolve);
-	});
+	const signal = await stopSignal;
 	clearInterval(keepAlive);
 	log.log('info', `${signal}: stopping`);
 	await daemon.close();

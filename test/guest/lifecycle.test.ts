@@ -1,0 +1,164 @@
+import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import {afterEach, describe, expect, it} from 'vitest';
+import {RpcFault} from '../../src/engine/errors.js';
+import {listenEndpoint} from '../../src/transport/endpoint.js';
+import {tempDir} from '../helpers/socket-pair.js';
+import {connectHost, makeHost, openFdCount, startGuest, waitFor, type GuestProcess} from './helpers.js';
+
+const cleanups: Array<() => Promise<unknown> | void> = [];
+afterEach(async () => {
+	for (const cleanup of cleanups.splice(0).reverse()) {
+		// eslint-disable-next-line no-await-in-loop
+		await cleanup();
+	}
+});
+
+function guestIn(args: readonly string[]): GuestProcess {
+	const guest = startGuest(args);
+	cleanups.push(async () => guest.stop('SIGKILL'));
+	return guest;
+}
+
+function tmp(): string {
+	const temp = tempDir('va-guest-life-');
+	cleanups.push(temp.remove);
+	return temp.dir;
+}
+
+describe('the guest daemon survives its hosts', () => {
+	it('unix-listen: host after host, hello every time, no crash, no leaked descriptors', async () => {
+		const dir = tmp();
+		const socketPath = path.join(dir, 'guest.sock');
+		const guest = guestIn(['--channel', 'unix-listen', '--path', socketPath]);
+		let baseline = 0;
+		for (let round = 1; round <= 6; round++) {
+			const host = makeHost();
+			// eslint-disable-next-line no-await-in-loop
+			await connectHost(host, socketPath);
+			// eslint-disable-next-line no-await-in-loop
+			await waitFor(() => host.hellos === 1, 5000, `hello of round ${round}`);
+			// eslint-disable-next-line no-await-in-loop
+			expect(await host.agent.call('va.ping')).toBe('dummy');
+			const downs = guest.lines.filter(line => / info: channel down: /.test(line)).length;
+			host.close();
+			// eslint-disable-next-line no-await-in-loop
+			await waitFor(() => guest.lines.filter(line => / info: channel down: /.test(line)).length === downs + 1, 5000, 'channel down');
+			if (round === 2) {
+				baseline = openFdCount(guest.child.pid!);
+			} else if (round > 2) {
+				expect(openFdCount(guest.child.pid!)).toBe(baseline);
+			}
+		}
+
+		expect(guest.lines.filter(line => / info: va\.hello: the host answered/.test(line))).toHaveLength(6);
+		expect(await guest.stop()).toBe(0);
+		expect(existsSync(socketPath)).toBe(false);
+	});
+
+	it('unix-listen: a second host is turned away while one is connected, and taken when it leaves', async () => {
+		const dir = tmp();
+		const socketPath = path.join(dir, 'guest.sock');
+		const guest = guestIn(['--channel', 'unix-listen', '--path', socketPath]);
+		const first = makeHost();
+		await connectHost(first, socketPath);
+		await waitFor(() => first.hellos === 1);
+
+		const intruder = net.connect(socketPath);
+		const closed = new Promise(resolve => intruder.once('close', resolve));
+		await closed;
+		await guest.waitForLine(/ warning: refused a second host/);
+		expect(await first.agent.call('va.ping')).toBe('dummy');
+
+		first.close();
+		const second = makeHost();
+		await waitFor(() => guest.lines.some(line => / info: channel down: /.test(line)));
+		await connectHost(second, socketPath);
+		await waitFor(() => second.hellos === 1, 5000, 'hello to the next host');
+		second.close();
+	});
+
+	it('unix-connect: waits for a host that is not there yet, and reconnects after losing it', async () => {
+		const dir = tmp();
+		const socketPath = path.join(dir, 'host.sock');
+		const guest = guestIn(['--channel', 'unix-connect', '--path', socketPath]);
+		await guest.waitForLine(/ info: cannot connect to unix:.*; retrying/);
+
+		const host = makeHost();
+		const listener = await listenEndpoint({kind: 'unix', path: socketPath}, channel => {
+			host.agent.attach(channel);
+		});
+		cleanups.push(async () => listener.close());
+		cleanups.push(() => {
+			host.close(); // before the listener: its close waits for the connection to end
+		});
+		await waitFor(() => host.hellos === 1, 5000, 'first hello');
+		host.agent.detach('the host drops the guest');
+		await waitFor(() => host.hellos === 2, 5000, 'hello after the reconnect');
+		expect(await host.agent.call('va.ping')).toBe('dummy');
+		expect(guest.child.exitCode).toBeNull();
+	});
+
+	it('retries va.hello a bounded number of times when the host does not serve it yet', async () => {
+		const dir = tmp();
+		const socketPath = path.join(dir, 'guest.sock');
+		const guest = guestIn(['--channel', 'unix-listen', '--path', socketPath]);
+		const host = makeHost({serveHello: false});
+		cleanups.push(() => {
+			host.close();
+		});
+		await connectHost(host, socketPath);
+		await guest.waitForLine(/ info: va\.hello failed: fault -506 .*; retrying in 0\.5s/);
+		await guest.waitForLine(/ info: va\.hello failed: fault -506 .*; retrying in 1s/);
+		expect(await host.agent.call('va.ping')).toBe('dummy');
+	});
+
+	it('SIGTERM and SIGINT exit 0 and remove the pidfile and the socket', async () => {
+		const dir = tmp();
+		for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+			const socketPath = path.join(dir, `${signal}.sock`);
+			const pidfile = path.join(dir, `${signal}.pid`);
+			const guest = guestIn(['--channel', 'unix-listen', '--path', socketPath, '--pidfile', pidfile]);
+			// eslint-disable-next-line no-await-in-loop
+			await guest.waitForLine(/ info: listening on /);
+			expect(readFileSync(pidfile, 'utf8')).toBe(`${guest.child.pid}\n`);
+			// eslint-disable-next-line no-await-in-loop
+			expect(await guest.stop(signal)).toBe(0);
+			expect(existsSync(pidfile)).toBe(false);
+			expect(existsSync(socketPath)).toBe(false);
+		}
+	});
+
+	it('refuses to start on a pidfile held by a live daemon, and replaces a stale one', async () => {
+		const dir = tmp();
+		const pidfile = path.join(dir, 'guest.pid');
+		const first = guestIn(['--channel', 'unix-listen', '--path', path.join(dir, 'a.sock'), '--pidfile', pidfile]);
+		await first.waitForLine(/ info: listening on /);
+		const second = guestIn(['--channel', 'unix-listen', '--path', path.join(dir, 'b.sock'), '--pidfile', pidfile]);
+		expect(await second.exited).toBe(1);
+		expect(second.lines.join('\n')).toMatch(new RegExp(` err: cannot start: pidfile ${pidfile}: another daemon is running \\(pid ${first.child.pid}\\)`));
+		expect(await first.stop()).toBe(0);
+
+		writeFileSync(pidfile, '999999999\n'); // no such process
+		const third = guestIn(['--channel', 'unix-listen', '--path', path.join(dir, 'c.sock'), '--pidfile', pidfile]);
+		await third.waitForLine(/ info: listening on /);
+		expect(readFileSync(pidfile, 'utf8')).toBe(`${third.child.pid}\n`);
+	});
+
+	it('a fault from the host side never stops the daemon: va.hello answered with a fault', async () => {
+		const dir = tmp();
+		const socketPath = path.join(dir, 'guest.sock');
+		const guest = guestIn(['--channel', 'unix-listen', '--path', socketPath]);
+		const host = makeHost({serveHello: false});
+		host.agent.registry.register('va.hello', 'broken', () => {
+			throw new RpcFault(-500, 'host not ready');
+		});
+		cleanups.push(() => {
+			host.close();
+		});
+		await connectHost(host, socketPath);
+		await guest.waitForLine(/ info: va\.hello failed: fault -500 /);
+		expect(await host.agent.call('va.ping')).toBe('dummy');
+	});
+});
