@@ -48,7 +48,7 @@ async function main(): Promise<number> {
 		quick,
 		rounds: values.rounds ? Number(values.rounds) : quick ? 3 : 5,
 		warmup: 1,
-		calls: quick ? 300 : 2000,
+		calls: quick ? 1000 : 3000,
 		memoryCalls: quick ? 10_000 : 100_000,
 	};
 	const only = values.only?.split(',').map(id => id.trim());

@@ -9,6 +9,7 @@ import {type Contender, interleave} from '../lib/rounds.js';
 import {largestGetfileBytes} from '../lib/sizes.js';
 import {attachFirst, benchAgent, connectAgent} from '../peers/agents.js';
 import {findQemuGa, readFileThroughQemuGa, startQemuGa} from '../peers/qemu-ga.js';
+import {guestDaemonAvailable, startGuestDaemon} from '../peers/guest-daemon.js';
 import {startStandIn} from '../peers/stand-in.js';
 
 const unit = 'MiB/s';
@@ -46,6 +47,13 @@ export async function getfileCase(options: BenchOptions): Promise<CaseResult> {
 		const standIn = await startStandIn(work.file('stand-in.sock'));
 		defer(standIn.stop);
 		readers.push({name: 'stand-in guest process', read: async file => getfile(standIn.host, file)});
+		if (guestDaemonAvailable()) {
+			const daemon = await startGuestDaemon(work.file('guest.sock'));
+			defer(daemon.stop);
+			readers.push({name: 'virtagent guest daemon', read: async file => getfile(daemon.host, file)});
+		} else {
+			notes.push('the guest daemon is not built (dist/src/guest/cli.js): its figures are skipped');
+		}
 
 		const qemuGa = findQemuGa();
 		if (qemuGa) {
@@ -95,9 +103,10 @@ export async function getfileCase(options: BenchOptions): Promise<CaseResult> {
 	const comparisons: Array<Comparison | undefined> = [];
 	for (const size of sizes) {
 		comparisons.push(
-			compare(figures, `${size.label}: stand-in guest / qemu-ga`, `${size.label}: stand-in guest process`, `${size.label}: qemu-ga read, count = size`, {op: '>=', value: 1}),
+			compare(figures, `${size.label}: guest daemon / qemu-ga`, `${size.label}: virtagent guest daemon`, `${size.label}: qemu-ga read, count = size`, {op: '>=', value: 1}),
+			compare(figures, `${size.label}: guest daemon / qemu-ga (48 MiB count)`, `${size.label}: virtagent guest daemon`, `${size.label}: qemu-ga read, count = 48 MiB`),
+			compare(figures, `${size.label}: stand-in guest / qemu-ga`, `${size.label}: stand-in guest process`, `${size.label}: qemu-ga read, count = size`),
 			compare(figures, `${size.label}: engine pair / qemu-ga`, `${size.label}: engine pair in-process`, `${size.label}: qemu-ga read, count = size`),
-			compare(figures, `${size.label}: stand-in guest / qemu-ga (48 MiB count)`, `${size.label}: stand-in guest process`, `${size.label}: qemu-ga read, count = 48 MiB`),
 		);
 	}
 

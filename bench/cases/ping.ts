@@ -9,6 +9,7 @@ import {pingFrameSizes} from '../lib/sizes.js';
 import {attachFirst, benchAgent, connectAgent} from '../peers/agents.js';
 import {connectEchoClient, startEchoServer} from '../peers/echo.js';
 import {findQemuGa, startQemuGa} from '../peers/qemu-ga.js';
+import {guestDaemonAvailable, startGuestDaemon} from '../peers/guest-daemon.js';
 import {startStandIn} from '../peers/stand-in.js';
 
 const unit = 'calls/s';
@@ -51,6 +52,13 @@ export async function pingCase(options: BenchOptions): Promise<CaseResult> {
 		const standIn = await startStandIn(work.file('stand-in.sock'));
 		defer(standIn.stop);
 		contenders.push(rate('raw echo, child process', async () => echo.roundTrip()), rate('va.ping → stand-in guest process', async () => standIn.host.call('va.ping')));
+		if (guestDaemonAvailable()) {
+			const daemon = await startGuestDaemon(work.file('guest.sock'));
+			defer(daemon.stop);
+			contenders.push(rate('va.ping → virtagent guest daemon', async () => daemon.host.call('va.ping')));
+		} else {
+			notes.push('the guest daemon is not built (dist/src/guest/cli.js): its figures are skipped');
+		}
 
 		const qemuGa = findQemuGa();
 		if (qemuGa) {
@@ -71,8 +79,10 @@ export async function pingCase(options: BenchOptions): Promise<CaseResult> {
 		figures,
 		comparisons: present([
 			compare(figures, 'engine pair / raw echo (in-process)', 'va.ping, engine pair in-process', 'raw echo, in-process', {op: '>=', value: 0.8}),
-			compare(figures, 'stand-in guest / raw echo (processes)', 'va.ping → stand-in guest process', 'raw echo, child process', {op: '>=', value: 0.8}),
-			compare(figures, 'stand-in guest / qemu-ga', 'va.ping → stand-in guest process', 'qemu-ga guest-ping', {op: '>=', value: 1}),
+			compare(figures, 'guest daemon / raw echo (processes)', 'va.ping → virtagent guest daemon', 'raw echo, child process', {op: '>=', value: 0.8}),
+			compare(figures, 'guest daemon / qemu-ga', 'va.ping → virtagent guest daemon', 'qemu-ga guest-ping', {op: '>=', value: 1}),
+			compare(figures, 'stand-in guest / raw echo (processes)', 'va.ping → stand-in guest process', 'raw echo, child process'),
+			compare(figures, 'stand-in guest / qemu-ga', 'va.ping → stand-in guest process', 'qemu-ga guest-ping'),
 		]),
 		checks: [],
 		notes,

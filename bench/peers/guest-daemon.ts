@@ -1,0 +1,48 @@
+import {existsSync} from 'node:fs';
+import type {Agent} from '../../src/engine/agent.js';
+import {cliPath} from '../lib/paths.js';
+import {type Child, pollUntil, startChild} from '../lib/process.js';
+import {connectAgent} from './agents.js';
+
+/**
+ * The project's guest daemon (`virtagent guest`) as its own process, listening on a UNIX
+ * socket, with the bench's host agent connected. va.shutdown is blocked AND its command is
+ * `true`: nothing the bench does can shut this machine down.
+ */
+export type GuestDaemon = {
+	readonly child: Child;
+	readonly host: Agent;
+	stop(): Promise<void>;
+};
+
+/** The daemon's arguments for `channel` on `socketPath`, made harmless. */
+export function guestArgs(channel: 'unix-listen' | 'unix-connect', socketPath: string): string[] {
+	return [cliPath, 'guest', '--channel', channel, '--path', socketPath, '--block-rpcs', 'va.shutdown', '--shutdown-command', 'true'];
+}
+
+export function guestDaemonAvailable(): boolean {
+	return existsSync(cliPath.replace(/bin\/virtagent\.js$/, 'dist/src/guest/cli.js'));
+}
+
+export async function startGuestDaemon(socketPath: string): Promise<GuestDaemon> {
+	const child = startChild(process.execPath, guestArgs('unix-listen', socketPath));
+	try {
+		await pollUntil(() => existsSync(socketPath) || child.process.exitCode !== null, 10_000, 'the guest daemon\'s socket');
+		if (child.process.exitCode !== null) {
+			throw new Error(`virtagent guest exited (${child.process.exitCode}): ${child.stderr().trim()}`);
+		}
+
+		const host = await connectAgent(socketPath, 'host');
+		return {
+			child,
+			host,
+			async stop() {
+				host.close();
+				await child.stop();
+			},
+		};
+	} catch (error) {
+		await child.stop();
+		throw error;
+	}
+}
