@@ -8,7 +8,9 @@ import path from 'node:path';
 import {parseArgs} from 'node:util';
 import {duplexCase} from './cases/duplex.js';
 import {getfileCase} from './cases/getfile.js';
+import {memoryCase} from './cases/memory.js';
 import {pingCase} from './cases/ping.js';
+import {startupCase} from './cases/startup.js';
 import type {BenchOptions} from './lib/context.js';
 import {describeMachine} from './lib/machine.js';
 import {projectRoot} from './lib/paths.js';
@@ -24,6 +26,8 @@ const cases: readonly BenchCase[] = [
 	{id: 'ping', run: pingCase},
 	{id: 'getfile', run: getfileCase},
 	{id: 'duplex', run: duplexCase},
+	{id: 'startup', run: startupCase},
+	{id: 'memory', run: memoryCase},
 ];
 
 const usage = `usage: node dist/bench/run.js [--quick] [--only ${cases.map(c => c.id).join(',')}] [--rounds N] [--out FILE]`;
