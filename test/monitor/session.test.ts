@@ -1,5 +1,6 @@
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
+import {retryDelay} from '../../src/monitor/connection.js';
 import type {SessionEvent} from '../../src/monitor/session-api.js';
 import {openSession, type Session, type SessionOptions} from '../../src/monitor/session.js';
 import {gate} from '../helpers/gate.js';
@@ -120,6 +121,20 @@ describe('connecting and the handshake', () => {
 		await waitFor(() => session.status.connection.state === 'connected' && session.status.guest.methods !== undefined, 3000, 'reconnected');
 		await expect(session.execute('agent_ping')).resolves.toMatchObject({ok: true, text: 'ok'});
 		expect(again.connections).toBe(1);
+	});
+
+	it('backs off from 0.25 s, doubling, up to 5 s', () => {
+		expect([1, 2, 3, 4, 5, 6, 7].map(attempt => retryDelay(attempt, 250, 5000))).toEqual([250, 500, 1000, 2000, 4000, 5000, 5000]);
+	});
+
+	it('connects over TCP', async () => {
+		const guest = await startFakeGuest({socketPath: '', tcp: true});
+		cleanups.push(async () => guest.close());
+		const session = await openSession({target: {mode: 'connect', endpoint: {kind: 'tcp', host: '127.0.0.1', port: guest.tcpPort!}}, timeoutMs: 2000});
+		cleanups.push(async () => session.close());
+		expect(session.status.channel).toBe(`tcp:127.0.0.1:${guest.tcpPort}`);
+		await negotiated(session);
+		await expect(session.execute('agent_ping')).resolves.toMatchObject({ok: true, text: 'ok'});
 	});
 
 	it('listens, takes one guest at a time, and takes a new one when the old goes', async () => {
@@ -257,7 +272,7 @@ describe('a hostile guest', () => {
 		await negotiated(session);
 		const harmless = '\\x1b]0;pwned\\x07\\x1b[2J\\u009b31m\\u202e';
 		const dmesg = await session.execute('agent_viewdmesg');
-		expect(dmesg.value).toBe(`[    1.0] \u001B[31mred alert\u001B[0m${evil}\n`);
+		expect(dmesg).toMatchObject({ok: true, value: `[    1.0] \u001B[31mred alert\u001B[0m${evil}\n`});
 		expect(dmesg.text).toBe(`[    1.0] \\x1b[31mred alert\\x1b[0m${harmless}\n`);
 		const viewfile = await session.execute('agent_viewfile /evil');
 		expect(viewfile.text).toBe(`text${harmless}`);

@@ -18,6 +18,8 @@ export type FakeGuestOptions = {
 	readonly socketPath: string;
 	/** Connect to the monitor instead (its --listen mode). */
 	readonly dial?: boolean;
+	/** Listen on TCP 127.0.0.1 (a free port, see `tcpPort`) instead of `socketPath`. */
+	readonly tcp?: boolean;
 	/** Say va.hello on every connection (default true). */
 	readonly hello?: boolean;
 	readonly dmesg?: string;
@@ -37,6 +39,8 @@ export type FakeGuest = {
 	readonly connections: number;
 	/** Every va.shutdown mode received. */
 	readonly shutdowns: readonly string[];
+	/** The TCP port listened on (with `tcp`). */
+	readonly tcpPort: number | undefined;
 	/** The current agent (one per connection). */
 	readonly agent: Agent | undefined;
 	close(): Promise<void>;
@@ -107,11 +111,16 @@ export async function startFakeGuest(options: FakeGuestOptions): Promise<FakeGue
 			connection.once('error', reject);
 		});
 		serve(connection);
+	} else if (options.tcp) {
+		server = net.createServer(serve);
+		await new Promise<void>(resolve => server!.listen({host: '127.0.0.1', port: 0}, resolve));
 	} else {
 		rmSync(options.socketPath, {force: true});
 		server = net.createServer(serve);
 		await new Promise<void>(resolve => server!.listen(options.socketPath, resolve));
 	}
+
+	const address = server?.address();
 
 	return {
 		registry,
@@ -124,6 +133,7 @@ export async function startFakeGuest(options: FakeGuestOptions): Promise<FakeGue
 		get agent() {
 			return agent;
 		},
+		tcpPort: typeof address === 'object' && address ? address.port : undefined,
 		async close() {
 			agent?.close();
 			socket?.destroy();
