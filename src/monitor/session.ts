@@ -7,6 +7,7 @@ import {allCommands} from '../../commands/index.js';
 import {Agent} from '../engine/agent.js';
 import {VirtagentError} from '../engine/errors.js';
 import type {XmlRpcValue} from '../protocol/value.js';
+import {describeEndpoint} from '../transport/endpoint.js';
 import type {Command, CommandContext} from './command.js';
 import {commandError} from './command-error.js';
 import {startConnection, type Connection, type SessionTarget} from './connection.js';
@@ -59,7 +60,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
 	let quitRequested = false;
 	let closed = false;
 	let connection: Connection | undefined;
-	let channelLabel = describeTarget(options.target);
+	let channelLabel = describeEndpoint(options.target.endpoint);
 	let connectionState: ConnectionState = {state: 'connecting'};
 	let guest: GuestInfo = {helloAt: undefined, version: undefined, methods: undefined};
 	let status: SessionStatus = {channel: channelLabel, connection: connectionState, guest};
@@ -280,11 +281,6 @@ export async function openSession(options: SessionOptions): Promise<Session> {
 	channelLabel = connection.label;
 	updateStatus();
 	return session;
-}
-
-function describeTarget(target: SessionTarget): string {
-	const endpoint = target.endpoint;
-	return endpoint.kind === 'unix' ? `unix:${endpoint.path}` : `tcp:${endpoint.host}:${endpoint.port}`;
 }
 
 function formatSeconds(ms: number): string {
