@@ -6,7 +6,7 @@ import {escapeLine} from '../escape.js';
 function Connection({connection}: {readonly connection: ConnectionState}) {
 	switch (connection.state) {
 		case 'connected': {
-			return <Text color="green">● connected since {clockTime(connection.since, false)}</Text>;
+			return <Text color="green">● connected</Text>;
 		}
 
 		case 'connecting': {

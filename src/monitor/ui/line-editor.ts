@@ -259,11 +259,6 @@ export function keyToIntents(input: string, key: KeyFlags): readonly KeyIntent[]
 			continue;
 		}
 
-		if (char === '\t') {
-			run += ' '; // A tab inside pasted text is not a request to complete.
-			continue;
-		}
-
 		flush();
 		if (char === '\r' && input[index + 1] === '\n') {
 			index++;

@@ -137,7 +137,10 @@ describe('keyToIntents', () => {
 			{type: 'insert', text: 'c'},
 			{type: 'home'},
 			{type: 'right'},
-			{type: 'insert', text: 'x z'},
+			{type: 'insert', text: 'x'},
+			// tmux sends text and Tab in one chunk: the Tab still completes (as in readline).
+			{type: 'complete'},
+			{type: 'insert', text: 'z'},
 			{type: 'interrupt'},
 		]);
 	});

@@ -110,7 +110,7 @@ describe('StatusLine', () => {
 	it('says the channel, the connection and what the guest said', () => {
 		const at = new Date(2026, 0, 2, 3, 4, 5).getTime();
 		const status: SessionStatus = {channel: 'unix:/va', connection: {state: 'connected', since: at}, guest: {helloAt: at, version: '1.0', methods: ['va.ping', 'va.getfile']}};
-		expect(render(<StatusLine status={status} />).lastFrame()).toBe('unix:/va  ● connected since 03:04:05  guest said hello at 03:04:05, version 1.0, 2 methods');
+		expect(render(<StatusLine status={status} />).lastFrame()).toBe('unix:/va  ● connected  guest said hello at 03:04:05, version 1.0, 2 methods');
 		const retrying: SessionStatus = {...status, connection: {state: 'retrying', attempt: 3, inMs: 2000, reason: 'no\u001B[31m'}, guest: {helloAt: undefined, version: undefined, methods: undefined}};
 		expect(render(<StatusLine status={retrying} />).lastFrame()).toBe(
 			'unix:/va  ○ retrying in 2.0s (attempt 3): no\\x1b[31m  guest no hello yet, methods not negotiated',

@@ -1,0 +1,90 @@
+/** A real terminal for the screen's end-to-end tests: one tmux session per test, by unique name. */
+import {execFileSync} from 'node:child_process';
+import {randomBytes} from 'node:crypto';
+
+export function haveTmux(): boolean {
+	try {
+		execFileSync('tmux', ['-V'], {stdio: 'ignore'});
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+function tmux(...args: string[]): string {
+	return execFileSync('tmux', args, {encoding: 'utf8'});
+}
+
+export type Pane = {
+	readonly name: string;
+	/** The visible screen. */
+	screen(): string;
+	/** The screen and up to 500 lines of scrollback above it. */
+	history(): string;
+	/** Type text literally (no key names), then optionally Enter as its own key. */
+	type(text: string, enter?: boolean): void;
+	key(name: string): void;
+	/** Poll the pane until `predicate` holds; on timeout the error shows the screen. */
+	until(predicate: (screen: string) => boolean, what: string, timeoutMs?: number, withHistory?: boolean): Promise<string>;
+	kill(): void;
+};
+
+/**
+ * Start `command` in a detached 120×40 tmux session with CI=false (Ink draws no live frames
+ * under CI=true) and the given environment.
+ */
+export function startPane(command: string, env: Readonly<Record<string, string>>, cwd: string): Pane {
+	const name = `va-ui-${process.pid}-${randomBytes(3).toString('hex')}`;
+	const envArgs = Object.entries({CI: 'false', ...env}).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
+	tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '40', '-c', cwd, ...envArgs, command);
+	const screen = () => tmux('capture-pane', '-p', '-t', name);
+	const history = () => tmux('capture-pane', '-p', '-J', '-S', '-500', '-t', name);
+	return {
+		name,
+		screen,
+		history,
+		type(text, enter = false) {
+			tmux('send-keys', '-t', name, '-l', text);
+			if (enter) {
+				tmux('send-keys', '-t', name, 'Enter');
+			}
+		},
+		key(key) {
+			tmux('send-keys', '-t', name, key);
+		},
+		async until(predicate, what, timeoutMs = 10_000, withHistory = false) {
+			// Each look runs tmux: poll every 40 ms, not in a tight loop (two shared cores).
+			const start = Date.now();
+			for (;;) {
+				const last = withHistory ? history() : screen();
+				if (predicate(last)) {
+					return last;
+				}
+
+				if (Date.now() - start > timeoutMs) {
+					throw new Error(`timed out waiting for ${what}; the pane shows:\n${last}`);
+				}
+
+				// eslint-disable-next-line no-await-in-loop
+				await new Promise(resolve => setTimeout(resolve, 40));
+			}
+		},
+		kill() {
+			try {
+				tmux('kill-session', '-t', name);
+			} catch {
+				// Already gone.
+			}
+		},
+	};
+}
+
+/** The live prompt line: the last line that starts with the prompt. */
+export function promptLine(screen: string): string {
+	return (
+		screen
+			.split('\n')
+			.findLast(line => line.startsWith('(virtagent)'))
+			?.trimEnd() ?? ''
+	);
+}

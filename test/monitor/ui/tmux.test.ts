@@ -1,0 +1,126 @@
+/**
+ * The screen in a real terminal: tmux, CI=false, the built CLI (`node bin/virtagent.js`)
+ * against a real guest daemon (the demo) and against a hostile fake guest.
+ */
+import path from 'node:path';
+import {afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {tempDir} from '../../helpers/socket-pair.js';
+import {binPath, ensureBuilt, repoRoot} from '../helpers/cli.js';
+import {hostileGuest, type HostileGuest} from './helpers/hostile-guest.js';
+import {haveTmux, promptLine, startPane, type Pane} from './helpers/tmux.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+	for (const cleanup of cleanups.splice(0).reverse()) {
+		await cleanup();
+	}
+});
+
+beforeAll(() => {
+	if (!haveTmux()) {
+		throw new Error('tmux is needed for these tests: apt-get install -y tmux');
+	}
+
+	ensureBuilt();
+});
+
+/** Run `args` in a pane with its own HOME (so the history file is a temporary one). */
+function monitorPane(args: string): {pane: Pane; home: string} {
+	const {dir: home, remove} = tempDir('va-ui-home-');
+	cleanups.push(remove);
+	// The shell stays after the monitor so that its exit code can be read on the pane.
+	const pane = startPane(`node ${binPath} ${args}; echo "monitor exited: $?"; sleep 30`, {HOME: home, NO_COLOR: '1'}, repoRoot);
+	cleanups.push(() => {
+		pane.kill();
+	});
+	return {pane, home};
+}
+
+const lines = (screen: string, pattern: RegExp) => screen.split('\n').filter(line => pattern.test(line));
+
+describe('the monitor in a real terminal', () => {
+	it('against the demo guest: status, results, errors, the queue, transitions and history recall', async () => {
+		const {pane} = monitorPane('demo');
+		const ready = await pane.until(screen => screen.includes('said hello at') && promptLine(screen) === '(virtagent)', 'the status line and the prompt');
+		expect(ready).toMatch(/unix:\S+va\.sock\s+● connected/u);
+		expect(ready).toMatch(/guest said hello at \d\d:\d\d:\d\d, version 1\.0, \d+ methods/u);
+
+		pane.type('agent_ping', true);
+		let screen = await pane.until(text => /\(virtagent\) agent_ping\n(?:.*\n)?ok\n/u.test(text), 'agent_ping → ok');
+		screen = await pane.until(text => /client\s+IDLE\s+queue 0\/5\s+done [1-9]/u.test(text), 'the client panel counting the job');
+		expect(screen).toMatch(/\d\d:\d\d:\d\d\.\d{3} client WAIT→IDLE #\d+ va\.ping/u);
+		expect(screen).toMatch(/server\s+IDLE\s+queue 0\/1/u);
+
+		pane.type('agent_shutdown sideways', true);
+		await pane.until(text => text.includes("invalid shutdown type 'sideways'"), 'the bad argument refused');
+
+		// Six commands in one chunk: five fill the queue, the sixth is refused at once.
+		pane.type('agent_ping\ragent_ping\ragent_ping\ragent_ping\ragent_ping\ragent_ping\r');
+		screen = await pane.until(text => text.includes('client job queue limit exceeded') && lines(text, /^ok$/u).length === 6, 'five more oks and one refusal', 10_000, true);
+		expect(lines(screen, /client job queue limit exceeded/u)).toHaveLength(1);
+
+		pane.key('Up');
+		await pane.until(text => promptLine(text) === '(virtagent) agent_ping', 'Up recalls the last line');
+		pane.key('Up');
+		await pane.until(text => promptLine(text) === '(virtagent) agent_shutdown sideways', 'Up again');
+		pane.key('C-u');
+		pane.type('agent_sh');
+		pane.key('Tab');
+		await pane.until(text => promptLine(text) === '(virtagent) agent_shutdown', 'Tab completes the command');
+		pane.key('C-u');
+
+		pane.type('quit', true);
+		await pane.until(text => text.includes('monitor exited: 0'), 'quit ends the demo with 0');
+	});
+
+	describe('against a hostile guest', () => {
+		let guest: HostileGuest;
+		let socketPath: string;
+
+		async function startGuest(): Promise<void> {
+			const {dir, remove} = tempDir('va-ui-hostile-');
+			cleanups.push(remove);
+			socketPath = path.join(dir, 'guest.sock');
+			guest = await hostileGuest(socketPath);
+			cleanups.push(async () => guest.close());
+		}
+
+		it('escapes its dmesg, times out a request it never answers, and survives a dropped stream', async () => {
+			await startGuest();
+			const {pane} = monitorPane(`monitor --connect ${socketPath} --timeout 1.5`);
+			await pane.until(text => text.includes('said hello at') && promptLine(text) === '(virtagent)', 'the hello');
+
+			pane.type('agent_viewdmesg', true);
+			let screen = await pane.until(text => text.includes('boot ok'), 'dmesg');
+			expect(screen).toContain('\\x1b[2J\\x1b[31mRED\\x1b]0;pwned\\x07 done');
+			// Nothing was cleared: the status line and the echo are still on the screen.
+			expect(screen).toContain('(virtagent) agent_viewdmesg');
+			expect(screen).toContain('said hello at');
+
+			pane.type('agent_capabilities', true);
+			screen = await pane.until(text => text.includes('va.\\u009b2Jevil\\u202e'), 'the hostile method name, escaped');
+
+			pane.type('agent_ping', true);
+			pane.type('agent_ping', true);
+			screen = await pane.until(text => lines(text, /#\d+\s+va\.ping\s+(waiting|queued)/u).length === 2, 'two pings in the queue');
+			expect(screen).toMatch(/client\s+WAIT\s+queue 2\/5/u);
+			expect(lines(screen, /#\d+\s+va\.ping\s+waiting/u)).toHaveLength(1);
+			expect(lines(screen, /#\d+\s+va\.ping\s+queued/u)).toHaveLength(1);
+			screen = await pane.until(text => lines(text, /timed out/u).length >= 2 && /client\s+IDLE\s+queue 0\/5/u.test(text), 'both pings timed out');
+			// The guest got the first (and perhaps the second, sent as the first timed out) and answered none.
+			expect(guest.unansweredPings()).toBeGreaterThanOrEqual(1);
+
+			pane.type('agent_viewfile /etc/hostname', true);
+			screen = await pane.until(text => /ECONNRESET|channel lost|connection (?:lost|closed)/iu.test(text), 'the dropped stream reported', 10_000);
+			await pane.until(() => guest.connections() >= 2, 'the monitor reconnects', 10_000);
+			await pane.until(text => text.includes('● connected') && text.includes('said hello at'), 'connected again');
+
+			// Still a sane, working screen.
+			pane.type('help agent_ping', true);
+			await pane.until(text => /agent_ping\s+--/u.test(text), 'help answers');
+			pane.key('C-c');
+			pane.key('C-c');
+			await pane.until(text => text.includes('monitor exited: 0'), 'two Ctrl-C on an empty line end it');
+		});
+	});
+});
