@@ -132,10 +132,19 @@ function listenSource(endpoint: SocketEndpoint, log: GuestLog): ChannelSource {
 	};
 }
 
-/** virtio-serial / isa-serial: one descriptor for the daemon's life, a channel per host session. */
-function portSource(kind: 'virtio-serial' | 'isa-serial', devicePath: string, baud: number, log: GuestLog): ChannelSource {
-	const label = `${kind}:${devicePath}`;
-	let fd: number | undefined;
+/** Descriptors to pump: the same one twice for a port or a tty. */
+export type Descriptors = {
+	readonly readFd: number;
+	readonly writeFd: number;
+	close(): void;
+};
+
+/**
+ * A channel per host session over descriptors opened once for the daemon's life (a port, a tty;
+ * FIFOs in tests). A dead pump is restarted: the host may come back, and the port with it.
+ */
+export function descriptorSource(label: string, open: () => Descriptors, log: GuestLog, backoffMs?: number): ChannelSource {
+	let descriptors: Descriptors | undefined;
 	let link: PortLink | undefined;
 	let closed = false;
 	let restartTimer: NodeJS.Timeout | undefined;
@@ -143,8 +152,9 @@ function portSource(kind: 'virtio-serial' | 'isa-serial', devicePath: string, ba
 	const run = (onChannel: (channel: Channel) => void) => {
 		link = openPortLink({
 			label,
-			readFd: fd!,
-			writeFd: fd!,
+			readFd: descriptors!.readFd,
+			writeFd: descriptors!.writeFd,
+			backoffMs,
 			onSession: onChannel,
 			onHostGone() {
 				log.log('info', `${label}: the host is not connected; waiting for it`);
@@ -154,7 +164,6 @@ function portSource(kind: 'virtio-serial' | 'isa-serial', devicePath: string, ba
 					return;
 				}
 
-				// Not fatal: the host may come back, and the port with it.
 				log.log('err', `${error.message}; restarting the port in 1s`);
 				restartTimer = setTimeout(() => {
 					run(onChannel);
@@ -166,32 +175,47 @@ function portSource(kind: 'virtio-serial' | 'isa-serial', devicePath: string, ba
 	return {
 		label,
 		async start(onChannel) {
-			try {
-				fd = openCharDevice(devicePath);
-				if (kind === 'isa-serial') {
-					makeTtyRaw(fd, baud);
-				}
-			} catch (error) {
-				if (fd !== undefined) {
-					fs.closeSync(fd);
-				}
-
-				const code = (error as NodeJS.ErrnoException).code;
-				throw new Error(`${label}: ${code === 'EBUSY' ? 'busy (another program has the port open)' : (error as Error).message}`);
-			}
-
+			descriptors = open();
 			run(onChannel);
 		},
 		async close() {
 			closed = true;
 			clearTimeout(restartTimer);
 			link?.close();
-			if (fd !== undefined) {
-				fs.closeSync(fd);
-				fd = undefined;
-			}
+			descriptors?.close();
+			descriptors = undefined;
 		},
 	};
+}
+
+/** virtio-serial / isa-serial: ONE read-write descriptor (a port can be opened only once). */
+function portSource(kind: 'virtio-serial' | 'isa-serial', devicePath: string, baud: number, log: GuestLog): ChannelSource {
+	const label = `${kind}:${devicePath}`;
+	return descriptorSource(label, () => {
+		let fd: number | undefined;
+		try {
+			fd = openCharDevice(devicePath);
+			if (kind === 'isa-serial') {
+				makeTtyRaw(fd, baud);
+			}
+		} catch (error) {
+			if (fd !== undefined) {
+				fs.closeSync(fd);
+			}
+
+			const code = (error as NodeJS.ErrnoException).code;
+			throw new Error(`${label}: ${code === 'EBUSY' ? 'busy (another program has the port open)' : (error as Error).message}`);
+		}
+
+		const opened = fd;
+		return {
+			readFd: opened,
+			writeFd: opened,
+			close() {
+				fs.closeSync(opened);
+			},
+		};
+	}, log);
 }
 
 export function channelSourceFor(config: GuestConfig, log: GuestLog): ChannelSource {

@@ -44,8 +44,6 @@ export function openPortLink(options: PortLinkOptions): PortLink {
 	});
 	let live: PortSession | undefined;
 	let closed = false;
-	/** One settle function per frame handed to the pump, in order (the pump acks in order). */
-	const pendingWrites: Array<(error?: Error) => void> = [];
 
 	const fail = (error: Error) => {
 		if (closed) {
@@ -56,28 +54,20 @@ export function openPortLink(options: PortLinkOptions): PortLink {
 		live?.end(error);
 		live = undefined;
 		child.kill('SIGKILL');
-		for (const settle of pendingWrites.splice(0)) {
-			settle(error);
-		}
-
 		options.onError(error);
 	};
 
 	const newSession = () => {
+		// Done once the pump has the frame, as a socket write is done once the kernel has it.
+		// (Waiting for the port write itself would hold the server slot past the moment the
+		// host has the reply and sends its next request.)
 		const send = async (frame: Buffer) => new Promise<void>((resolve, reject) => {
 			if (closed) {
 				reject(new Error('port closed'));
 				return;
 			}
 
-			pendingWrites.push(error => {
-				if (error) {
-					reject(error);
-				} else {
-					resolve();
-				}
-			});
-			child.stdin!.write(encodePumpRecord('W', frame));
+			child.stdin!.write(encodePumpRecord('W', frame), error => (error ? reject(error) : resolve()));
 		});
 		live = new PortSession(options.label, send, session => {
 			if (live === session) {
@@ -100,8 +90,6 @@ export function openPortLink(options: PortLinkOptions): PortLink {
 				live?.end(new Error('the host side of the port is not connected'));
 				live = undefined;
 				options.onHostGone?.();
-			} else if (record.type === 'A') {
-				pendingWrites.shift()?.(record.payload[0] === 1 ? undefined : new Error('dropped: the host went away before it was written'));
 			} else if (record.type === 'E') {
 				fail(new Error(`${options.label}: ${record.payload.toString()}`));
 			}
@@ -125,9 +113,6 @@ export function openPortLink(options: PortLinkOptions): PortLink {
 				live?.end();
 				live = undefined;
 				child.kill('SIGKILL');
-				for (const settle of pendingWrites.splice(0)) {
-					settle(new Error('port closed'));
-				}
 			}
 		},
 	};
@@ -163,8 +148,7 @@ class PortSession {
 					throw this.#endError ?? new Error('channel closed');
 				}
 
-				// Settles when the pump has written it whole to the port, or dropped it whole
-				// because the host went away (then this session is over anyway).
+				// The pump writes it whole while this session's host is there, or drops it whole.
 				return send(data);
 			},
 			destroy: () => {

@@ -41,10 +41,6 @@ function die(message: string): never {
 	throw new Error('unreachable');
 }
 
-function ack(written: boolean): void {
-	send('A', Buffer.of(written ? 1 : 0));
-}
-
 function readNext(): void {
 	fs.read(readFd, readBuffer, 0, readBuffer.length, null, (error, bytes) => {
 		if (error) {
@@ -60,10 +56,8 @@ function readNext(): void {
 		if (bytes === 0) {
 			if (!away) {
 				away = true;
+				writeQueue.length = 0;
 				send('G');
-				for (const _ of writeQueue.splice(0)) {
-					ack(false);
-				}
 			}
 
 			setTimeout(readNext, backoffMs);
@@ -96,7 +90,6 @@ function writeFrame(frame: Buffer, offset = 0): void {
 		}
 
 		writing = false;
-		ack(true);
 		writeNext();
 	});
 }
@@ -116,13 +109,7 @@ function writeNext(): void {
 const reader = new PumpRecordReader();
 process.stdin.on('data', (chunk: Buffer) => {
 	for (const record of reader.push(chunk)) {
-		if (record.type !== 'W') {
-			continue;
-		}
-
-		if (away) {
-			ack(false);
-		} else {
+		if (record.type === 'W' && !away) {
 			writeQueue.push(record.payload);
 		}
 	}

@@ -3,11 +3,10 @@
  * `type (1 byte) | length (uint32 BE) | payload`.
  *
  * pump → daemon: `D` bytes read from the port, `G` the host went away (read() returned 0),
- * `E` a fatal port error (payload: the message), `A` one `W` record done (payload: 1 byte, 1 =
- * written, 0 = dropped because the host went away), in the order of the `W` records.
+ * `E` a fatal port error (payload: the message).
  * daemon → pump: `W` one frame to write, whole or not at all.
  */
-export type PumpRecordType = 'D' | 'G' | 'E' | 'A' | 'W';
+export type PumpRecordType = 'D' | 'G' | 'E' | 'W';
 
 export type PumpRecord = {
 	readonly type: PumpRecordType;
@@ -15,7 +14,7 @@ export type PumpRecord = {
 };
 
 const headerBytes = 5;
-const types = new Set<string>(['D', 'G', 'E', 'A', 'W']);
+const types = new Set<string>(['D', 'G', 'E', 'W']);
 
 export function encodePumpRecord(type: PumpRecordType, payload: Buffer = Buffer.alloc(0)): Buffer {
 	const out = Buffer.allocUnsafe(headerBytes + payload.length);

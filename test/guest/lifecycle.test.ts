@@ -1,3 +1,4 @@
+import {execFileSync} from 'node:child_process';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -128,6 +129,29 @@ describe('the guest daemon survives its hosts', () => {
 			expect(existsSync(pidfile)).toBe(false);
 			expect(existsSync(socketPath)).toBe(false);
 		}
+	});
+
+	it('virtio-serial: SIGTERM exits 0 even while the pump is blocked in read() on the device', async () => {
+		const dir = tmp();
+		// A FIFO opened read-write never returns 0 or EOF: a read on it blocks for good, like a
+		// port whose host is connected and silent.
+		const port = path.join(dir, 'port');
+		execFileSync('mkfifo', [port]);
+		const guest = guestIn(['--channel', 'virtio-serial', '--path', port, '--pidfile', path.join(dir, 'pid')]);
+		await guest.waitForLine(/ info: channel up: virtio-serial:/);
+		const started = Date.now();
+		expect(await guest.stop()).toBe(0);
+		expect(Date.now() - started).toBeLessThan(3000);
+		expect(existsSync(path.join(dir, 'pid'))).toBe(false);
+	});
+
+	it('isa-serial: a path that is not a tty is refused with stty\'s reason, exit code 1', async () => {
+		const dir = tmp();
+		const notTty = path.join(dir, 'plain-file');
+		writeFileSync(notTty, '');
+		const guest = guestIn(['--channel', 'isa-serial', '--path', notTty]);
+		expect(await guest.exited).toBe(1);
+		expect(guest.lines.join('\n')).toMatch(/ err: cannot start: isa-serial:.*plain-file: stty failed: /);
 	});
 
 	it('refuses to start on a pidfile held by a live daemon, and replaces a stale one', async () => {
