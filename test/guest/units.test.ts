@@ -1,0 +1,52 @@
+import {describe, expect, it} from 'vitest';
+import {fillTemplate, splitCommandLine} from '../../src/guest/argv-template.js';
+import {createGuestLog, summarizeValue} from '../../src/guest/log.js';
+import {formatKmsgRecord, tailBytes} from '../../src/guest/rpcs/getdmesg.js';
+
+describe('command templates', () => {
+	it('splits like a shell, quoting only, and fills placeholders per word', () => {
+		const argv = splitCommandLine(`shutdown {flag} +0 "hypervisor initiated shutdown" 'it''s' a\\ b "q\\"x"`);
+		expect(argv).toEqual(['shutdown', '{flag}', '+0', 'hypervisor initiated shutdown', 'its', 'a b', 'q"x']);
+		expect(fillTemplate(argv, {flag: '-r', mode: 'reboot'}).slice(0, 2)).toEqual(['shutdown', '-r']);
+		// A value can never become more words or shell syntax.
+		expect(fillTemplate(['echo', '{mode}'], {mode: '$(rm -rf /); x y'})).toEqual(['echo', '$(rm -rf /); x y']);
+		expect(fillTemplate(['{unknown}'], {})).toEqual(['{unknown}']);
+		expect(() => splitCommandLine('   ')).toThrow('empty command');
+		expect(() => splitCommandLine(`echo 'open`)).toThrow('unterminated single quote');
+	});
+});
+
+describe('kernel log formatting', () => {
+	it('formats /dev/kmsg records like dmesg and drops continuation lines', () => {
+		expect(formatKmsgRecord('6,1234,5678901,-;usb 1-1: new device\n SUBSYSTEM=usb\n DEVICE=c189:1\n')).toBe('[    5.678901] usb 1-1: new device');
+		expect(formatKmsgRecord('4,1,0,-,caller=T1;a;b')).toBe('[    0.000000] a;b');
+		expect(formatKmsgRecord('garbage')).toBeUndefined();
+		expect(formatKmsgRecord('6,1,notanumber,-;x')).toBeUndefined();
+	});
+
+	it('keeps the last bytes, from a line start when it can, never mid-character', () => {
+		expect(tailBytes('short\n', 100)).toBe('short\n');
+		expect(tailBytes('aaaa\nbbbb\ncccc\n', 11)).toBe('bbbb\ncccc\n'); // the cut fell on a line end
+		expect(tailBytes('aaaa\nbbbb\ncccc\n', 9)).toBe('cccc\n'); // the cut fell inside bbbb
+		expect(tailBytes('ééééé', 5)).toBe('éé'); // 10 bytes; a cut inside a character moves forward
+	});
+});
+
+describe('log lines', () => {
+	it('escape what came from the host, one event per line, with syslog levels', () => {
+		const lines: string[] = [];
+		const log = createGuestLog({verbose: false, journal: false, write: line => lines.push(line), now: () => new Date(0)});
+		log.log('info', `rpc ${summarizeValue('\u001b[2J\u009b31m\nx')}`);
+		log.log('debug', 'hidden without --verbose');
+		expect(lines).toEqual(['1970-01-01T00:00:00.000Z info: rpc "\\u001b[2J\\u009b31m\\nx"\n']);
+		const journal: string[] = [];
+		createGuestLog({verbose: true, journal: true, write: line => journal.push(line)}).log('debug', 'two\nlines');
+		expect(journal).toEqual(['<7>two lines\n']);
+	});
+
+	it('summarize bytes, arrays and structs briefly', () => {
+		expect(summarizeValue(Buffer.alloc(3))).toBe('<3 bytes>');
+		expect(summarizeValue({version: '1.0', methods: ['a', 'b']})).toBe('{"version": "1.0", "methods": ["a", "b"]}');
+		expect(summarizeValue('x'.repeat(100), 10)).toBe(`"${'x'.repeat(10)}…" (100 chars)`);
+	});
+});
