@@ -1,7 +1,7 @@
 import {Static, Text} from 'ink';
 import {promptText} from './Prompt.js';
 import {escapeLine} from '../escape.js';
-import type {ScrollItem} from './use-scrollback.js';
+import type {ScrollItem} from './use-throttled-screen.js';
 
 export type ScrollbackProps = {
 	readonly items: readonly ScrollItem[];

@@ -11,8 +11,8 @@ import StatusLine from './StatusLine.js';
 import TransitionLog from './TransitionLog.js';
 import {liveLog} from './screen-model.js';
 import {useLineEditor} from './use-line-editor.js';
-import {defaultFrameMs, useNow, useScreenModel} from './use-screen-model.js';
-import {useScrollback} from './use-scrollback.js';
+import {useNow} from './use-now.js';
+import {defaultFrameMs, useThrottledScreen} from './use-throttled-screen.js';
 
 export const keysHint = 'Tab completes · ↑/↓ history · Ctrl-C clears the line (twice quits) · quit or Ctrl-D exits';
 export const quitHint = '(press Ctrl-C again to quit, or type quit)';
@@ -28,10 +28,10 @@ export type AppProps = {
 /** The screen: scrollback above; status line, both queues, the transition log and the prompt live. */
 export function App({session, history, historyFile, frameMs = defaultFrameMs}: AppProps) {
 	const {exit} = useApp();
-	const model = useScreenModel(session, frameMs);
+	const screen = useThrottledScreen(session, frameMs);
+	const {model, push} = screen;
 	const {queue} = model;
 	const now = useNow(queue.client.jobs.length + queue.server.jobs.length > 0, 250);
-	const scrollback = useScrollback(frameMs);
 	const [hint, setHint] = useState<string | undefined>(undefined);
 	const interruptArmed = useRef(false);
 	/** The id of the last command whose echo is the newest scrollback line, if any. */
@@ -46,18 +46,18 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs}: A
 
 			if (lastEcho.current !== command) {
 				// Other commands were echoed meanwhile: say which one this output belongs to.
-				scrollback.push({kind: 'note', text: `↳ ${escapeLine(line)}:`});
+				push({kind: 'note', text: `↳ ${escapeLine(line)}:`});
 			}
 
 			lastEcho.current = undefined;
-			scrollback.push({kind: outcome.ok ? 'output' : 'error', text: outcome.text});
+			push({kind: outcome.ok ? 'output' : 'error', text: outcome.text});
 		},
-		[scrollback],
+		[push],
 	);
 
 	const line = useLineEditor(history, {
 		onSubmit(text, newHistory, added) {
-			scrollback.push({kind: 'echo', text});
+			push({kind: 'echo', text});
 			lastEcho.current = undefined;
 			if (text.trim() === '') {
 				return;
@@ -104,7 +104,7 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs}: A
 
 	return (
 		<>
-			<Scrollback items={scrollback.items} />
+			<Scrollback items={screen.scrollback} />
 			<Box flexDirection="column">
 				<StatusLine status={model.status} />
 				<Box>
