@@ -24,7 +24,7 @@ export type GuestLogOptions = {
 
 export function createGuestLog(options: GuestLogOptions): GuestLog {
 	const write = options.write ?? ((line: string) => process.stderr.write(line));
-	const journal = options.journal ?? process.env['JOURNAL_STREAM'] !== undefined;
+	const journal = options.journal ?? Boolean(process.env['JOURNAL_STREAM']);
 	const now = options.now ?? (() => new Date());
 	return {
 		verbose: options.verbose,
