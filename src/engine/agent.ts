@@ -128,6 +128,15 @@ export class Agent {
 		return this.#serverJobs.filter(job => !job.rejection).length;
 	}
 
+	/**
+	 * Jobs that hold a server slot. A response whose write is still finishing does not: a peer
+	 * with one request in flight can only send its next request once it has read that response,
+	 * so a request arriving now must not be refused for want of a slot.
+	 */
+	#serverSlotsTaken(): number {
+		return this.#serverJobs.filter(job => !job.rejection && job.status !== 'sending').length;
+	}
+
 	/** Subscribe to every event; returns the unsubscribe function. */
 	subscribe(listener: Listener): () => void {
 		this.#listeners.add(listener);
@@ -400,7 +409,7 @@ export class Agent {
 	// ---- server side ----
 
 	#onRequest(frame: Frame): void {
-		if (this.serverJobCount >= this.serverQueueMax) {
+		if (this.#serverSlotsTaken() >= this.serverQueueMax) {
 			this.#rejectRequest(frame);
 			return;
 		}

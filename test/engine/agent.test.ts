@@ -232,6 +232,34 @@ describe('multiplexing', () => {
 			{tag: 't1', response: {ok: true, value: 'slow done'}},
 		]);
 	});
+
+	it('serves a request that arrives while the previous response is still being written (no spurious -500)', async () => {
+		const {pair, host, guest} = await connectedPair();
+		host.agent.attach(socketChannel(pair.a, 'host-end'));
+		// The guest's bytes go out at once, but its write completion is reported late.
+		const inner = socketChannel(pair.b, 'guest-end');
+		const lateCompletion = gate();
+		guest.agent.attach({
+			label: inner.label,
+			start: handlers => {
+				inner.start(handlers);
+			},
+			async write(data) {
+				await inner.write(data);
+				await lateCompletion.promise;
+			},
+			destroy: () => {
+				inner.destroy();
+			},
+		});
+		await expect(host.agent.call('va.ping', ['first'])).resolves.toBe('first');
+		expect(guest.agent.serverState).toBe('SEND');
+		const second = host.agent.call('va.ping', ['second']);
+		await waitFor(() => jobs(guest.events).some(line => line.startsWith('server #2')), 5000, 'second request received');
+		lateCompletion.open();
+		await expect(second).resolves.toBe('second');
+		expect(logs(guest.events).filter(line => line.includes('refused'))).toEqual([]);
+	});
 });
 
 describe('timeouts', () => {
