@@ -1,7 +1,7 @@
 import {Box, Text} from 'ink';
+import {escapeLine} from '../escape.js';
 import type {ConnectionState, GuestInfo, SessionStatus} from '../session-api.js';
 import {age, clockTime} from './format.js';
-import {escapeLine} from '../escape.js';
 
 function Connection({connection}: {readonly connection: ConnectionState}) {
 	switch (connection.state) {

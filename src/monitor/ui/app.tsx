@@ -1,15 +1,15 @@
 import {Box, render, Text, useApp, type RenderOptions} from 'ink';
 import {useCallback, useRef, useState} from 'react';
+import {escapeLine} from '../escape.js';
 import type {CommandOutcome, MonitorSession} from '../session-api.js';
 import {completeWord} from './completion.js';
 import {defaultHistoryFile, HistoryFile, loadHistory} from './history-file.js';
 import Prompt from './Prompt.js';
 import QueuePanel from './QueuePanel.js';
-import {escapeLine} from '../escape.js';
 import Scrollback from './Scrollback.js';
 import StatusLine from './StatusLine.js';
-import TransitionLog from './TransitionLog.js';
 import {liveLog} from './screen-model.js';
+import TransitionLog from './TransitionLog.js';
 import {useLineEditor} from './use-line-editor.js';
 import {useNow} from './use-now.js';
 import {defaultFrameMs, useThrottledScreen} from './use-throttled-screen.js';
