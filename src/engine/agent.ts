@@ -414,18 +414,24 @@ export class Agent {
 			return;
 		}
 
+		const job = this.#addServerJob(frame.tag, '?', undefined);
+		void this.#answer(job, frame.body);
+	}
+
+	/** A job answering a request (running), or, given its fault body, refusing one (a rejection). */
+	#addServerJob(tag: string | undefined, method: string, rejectionBody: Buffer | undefined): ServerJob {
 		const job: ServerJob = {
 			id: this.#nextJobId++,
-			method: '?',
-			tag: frame.tag,
-			rejection: false,
-			status: 'running',
-			body: undefined,
+			method,
+			tag,
+			rejection: rejectionBody !== undefined,
+			status: rejectionBody ? 'ready' : 'running',
+			body: rejectionBody,
 			dropped: false,
 			timer: undefined,
 		};
 		this.#serverJobs.push(job);
-		void this.#answer(job, frame.body);
+		return job;
 	}
 
 	async #answer(job: ServerJob, requestBody: Buffer): Promise<void> {
@@ -471,17 +477,7 @@ export class Agent {
 			return;
 		}
 
-		const job: ServerJob = {
-			id: this.#nextJobId++,
-			method: '(rejected)',
-			tag: frame.tag,
-			rejection: true,
-			status: 'ready',
-			body: encodeFault({code: FaultCode.internal, message: 'server job queue limit exceeded'}),
-			dropped: false,
-			timer: undefined,
-		};
-		this.#serverJobs.push(job);
+		const job = this.#addServerJob(frame.tag, '(rejected)', encodeFault({code: FaultCode.internal, message: 'server job queue limit exceeded'}));
 		this.#log('warn', `request ${frame.tag ?? '(untagged)'} refused: server job queue limit exceeded`);
 		this.#serverJobEvent(job, null, 'ready');
 		this.#kick();
