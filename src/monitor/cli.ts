@@ -18,6 +18,7 @@ export const monitorUsage = `usage: virtagent monitor (--connect PATH | --listen
   -v                     show the frames on the wire (on stderr)
   -l FILE                append every command and its result to FILE
   --timeout SECONDS      each command's deadline (default 5)
+  --history FILE         interactive: the history file (default ~/.virtagent_history)
   -h, --help             this help
 
 Commands: agent_viewfile PATH, agent_viewdmesg, agent_shutdown halt|powerdown|reboot, agent_ping,
@@ -33,6 +34,7 @@ type MonitorOptions = {
 	readonly verbose: boolean;
 	readonly logFile: string | undefined;
 	readonly timeoutMs: number;
+	readonly historyFile: string | undefined;
 };
 
 class UsageError extends Error {}
@@ -56,6 +58,7 @@ function parseOptions(args: readonly string[]): MonitorOptions | 'help' {
 				verbose: {type: 'boolean', short: 'v'},
 				log: {type: 'string', short: 'l'},
 				timeout: {type: 'string'},
+				history: {type: 'string'},
 				help: {type: 'boolean', short: 'h'},
 			},
 		});
@@ -107,6 +110,7 @@ function parseOptions(args: readonly string[]): MonitorOptions | 'help' {
 		verbose: values.verbose ?? false,
 		logFile: values.log,
 		timeoutMs: Math.round(seconds * 1000),
+		historyFile: values.history,
 	};
 }
 
@@ -145,7 +149,7 @@ export async function monitorMain(args: readonly string[]): Promise<number> {
 			const logFile = options.logFile;
 			const stopLogging = logFile === undefined ? undefined : session.subscribe(logOutcomes(logFile));
 			try {
-				return await startInteractive(session);
+				return await startInteractive(session, options.historyFile === undefined ? {} : {historyFile: options.historyFile});
 			} finally {
 				stopLogging?.();
 			}

@@ -3,6 +3,7 @@
  * shows it: the Ink screen or the scripted line mode. The screen only draws these events.
  */
 import type {EngineEvent} from '../engine/events.js';
+import type {QueueModel} from './queue-model.js';
 
 export type ConnectionState =
 	| {readonly state: 'connecting'}
@@ -48,6 +49,13 @@ export type SessionEvent =
 
 export type MonitorSession = {
 	readonly status: SessionStatus;
+	/**
+	 * The engine folded from every event since the session opened: a screen starts from it, so
+	 * the hello and the negotiation that came before the screen are in its panels and log.
+	 */
+	readonly model: QueueModel;
+	/** `quit` was run (`quit # bye` and `quit;` too): the screen exits when it sees it. */
+	readonly quitRequested: boolean;
 	subscribe(listener: (event: SessionEvent) => void): () => void;
 	/** Run one command line (`agent_ping`, `help agent_viewfile`, …). Never rejects. */
 	execute(line: string): Promise<CommandOutcome>;

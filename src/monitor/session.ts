@@ -39,10 +39,6 @@ export type SessionOptions = {
 };
 
 export type Session = MonitorSession & {
-	/** The engine as folded from its events (for `info` and tests). */
-	readonly model: QueueModel;
-	/** `quit` was run. */
-	readonly quitRequested: boolean;
 	/** Resolves once the guest's methods are known; rejects at the deadline with a clear error. */
 	waitForGuest(timeoutMs: number): Promise<void>;
 };

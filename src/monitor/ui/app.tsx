@@ -67,16 +67,14 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs}: A
 				void historyFile?.append(text, newHistory);
 			}
 
-			if (text.trim() === 'quit') {
-				exit();
-				return;
-			}
-
 			const command = nextCommand.current++;
 			lastEcho.current = command;
 			// Asynchronous: the prompt stays usable while the command waits in the queue.
 			void session.execute(text).then(outcome => {
 				showOutcome(command, text, outcome);
+				if (session.quitRequested) {
+					exit();
+				}
 			});
 		},
 		onComplete(before) {

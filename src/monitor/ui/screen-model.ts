@@ -13,8 +13,9 @@ export type ScreenModel = {
 /** Lines of the live transition log (the full log is for `info`). */
 export const liveTransitions = 8;
 
-export function initialModel(status: SessionStatus): ScreenModel {
-	return {status, queue: initialQueueModel()};
+/** Start from what the session has folded so far (a fresh model if it has none). */
+export function initialModel(status: SessionStatus, queue: QueueModel = initialQueueModel()): ScreenModel {
+	return {status, queue};
 }
 
 export function foldEvent(model: ScreenModel, event: SessionEvent): ScreenModel {

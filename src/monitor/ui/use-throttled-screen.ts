@@ -30,7 +30,7 @@ type Frame = {readonly model: ScreenModel; readonly scrollback: readonly ScrollI
  */
 export function useThrottledScreen(session: MonitorSession, frameMs = defaultFrameMs): ThrottledScreen {
 	const modelRef = useRef<ScreenModel | undefined>(undefined);
-	modelRef.current ??= initialModel(session.status);
+	modelRef.current ??= initialModel(session.status, session.model);
 	const pending = useRef<ScrollItem[]>([]);
 	const nextId = useRef(1);
 	const timer = useRef<NodeJS.Timeout | undefined>(undefined);
@@ -54,8 +54,8 @@ export function useThrottledScreen(session: MonitorSession, frameMs = defaultFra
 			modelRef.current = foldEvent(modelRef.current!, event);
 			requestFrame();
 		});
-		// The status may have moved between the first render and the subscription.
-		modelRef.current = {...modelRef.current!, status: session.status};
+		// The session may have moved between the first render and the subscription.
+		modelRef.current = initialModel(session.status, session.model);
 		requestFrame();
 		return () => {
 			unsubscribe();

@@ -176,7 +176,23 @@ describe('startInteractive', () => {
 		stdin.write('quit\r');
 		await expect(exitCode).resolves.toBe(0);
 		expect(readFileSync(historyFile, 'utf8')).toBe('agent_capabilities\nagent_ping\nquit\n');
-		expect(agent.executed).toEqual(['agent_ping', 'agent_ping']);
+		expect(agent.executed).toEqual(['agent_ping', 'agent_ping', 'quit']);
+	});
+
+	it('quit with a comment after it ends it too (the session says quit was run)', async () => {
+		const {agent, stdin, exitCode} = await started('');
+		stdin.write('quit # done for today\r');
+		await expect(exitCode).resolves.toBe(0);
+		expect(agent.executed).toEqual(['quit # done for today']);
+	});
+
+	it('starts from the session model: the hello and negotiation before the screen are counted', async () => {
+		const {agent, stdout, stdin, exitCode} = await started('');
+		// The guest called va.hello and the host called system.listMethods before the screen ran.
+		expect(agent.model.server.done).toBeGreaterThanOrEqual(1);
+		await waitFor(() => /server\s+IDLE\s+queue 0\/1\s+done [1-9]/u.test(stdout.written), 5000, 'the server panel counting the hello');
+		stdin.write('quit\r');
+		await expect(exitCode).resolves.toBe(0);
 	});
 
 	it('a second Ctrl-C on an empty line ends it, and Ctrl-D does too', async () => {

@@ -7,6 +7,7 @@ import {Agent} from '../../../../src/engine/agent.js';
 import {RpcFault, RpcFaultError, VirtagentError} from '../../../../src/engine/errors.js';
 import {MethodRegistry} from '../../../../src/engine/registry.js';
 import {escapeUntrusted} from '../../../../src/monitor/escape.js';
+import {foldEvent, initialQueueModel} from '../../../../src/monitor/queue-model.js';
 import type {CommandOutcome, MonitorSession, SessionEvent, SessionStatus} from '../../../../src/monitor/session-api.js';
 import {socketChannel} from '../../../../src/transport/socket-channel.js';
 import {gate, type Gate} from '../../../helpers/gate.js';
@@ -56,7 +57,13 @@ export async function agentSession(options: AgentSessionOptions = {}): Promise<A
 	const host = new Agent({name: 'host', registry: hostRegistry});
 	const guest = new Agent({name: 'guest', registry: guestRegistry, handlerTimeoutMs: 30_000});
 	const listeners = new Set<(event: SessionEvent) => void>();
+	let model = initialQueueModel({clientLimit: host.clientQueueMax, serverLimit: host.serverQueueMax});
+	let quitRequested = false;
 	const emit = (event: SessionEvent) => {
+		if (event.type !== 'status' && event.type !== 'hello' && event.type !== 'outcome') {
+			model = foldEvent(model, event);
+		}
+
 		for (const listener of listeners) {
 			listener(event);
 		}
@@ -120,6 +127,11 @@ export async function agentSession(options: AgentSessionOptions = {}): Promise<A
 				return {value: methods, text: ['the following RPC methods are supported by the guest agent:', ...methods.map(m => escapeUntrusted(m))].join('\n')};
 			}
 
+			case 'quit': {
+				quitRequested = true;
+				return {value: {}, text: ''};
+			}
+
 			case 'test_hold': {
 				await host.call('test.hold', [], {timeoutMs: 30_000});
 				return {value: 'ok', text: 'released'};
@@ -134,6 +146,12 @@ export async function agentSession(options: AgentSessionOptions = {}): Promise<A
 	const session: AgentSession = {
 		get status() {
 			return status;
+		},
+		get model() {
+			return model;
+		},
+		get quitRequested() {
+			return quitRequested;
 		},
 		host,
 		guest,
