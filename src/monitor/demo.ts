@@ -86,7 +86,7 @@ export async function demoMain(args: readonly string[]): Promise<number> {
 	closeSync(logFd);
 	try {
 		await waitForSocket(socketPath, guest, 10_000);
-		console.error(`virtagent demo: a guest daemon (pid ${guest.pid}) on ${socketPath} and the monitor connected to it; agent_shutdown is harmless here. Try: help`);
+		console.error(`virtagent demo: a guest daemon (pid ${guest.pid}) on ${socketPath}, the monitor connected to it.\nagent_shutdown is harmless here. Try: help, agent_capabilities, agent_viewfile /etc/hostname`);
 		return await monitorMain(['--connect', socketPath, ...args]);
 	} catch (error) {
 		console.error(`virtagent demo: ${(error as Error).message}`);

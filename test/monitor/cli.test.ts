@@ -122,7 +122,7 @@ describe('virtagent demo', () => {
 	it('starts a guest daemon and the monitor; cleans up after itself', async () => {
 		const run = await runCli(['demo', '-c', 'agent_ping; agent_shutdown halt; info agent']);
 		expect(run.code).toBe(0);
-		const banner = /^virtagent demo: a guest daemon \(pid (\d+)\) on (\S+) and the monitor connected to it; agent_shutdown is harmless here/mu.exec(run.stderr);
+		const banner = /^virtagent demo: a guest daemon \(pid (\d+)\) on (\S+), the monitor connected to it\.\nagent_shutdown is harmless here/mu.exec(run.stderr);
 		expect(banner).not.toBeNull();
 		expect(run.stdout).toMatch(/^ok\nchannel: unix:\S+va\.sock\nconnection: connected since /u);
 		expect(existsSync(path.dirname(banner![2]!))).toBe(false);
