@@ -175,6 +175,10 @@ chmod 600 "$VA_SECRET_FILE"
 say "secret path=$VA_SECRET_FILE seed=$VA_SEED size=$(wc -c <"$VA_SECRET_FILE") sha256=$(sha256sum "$VA_SECRET_FILE" | cut -d' ' -f1)"
 # A known line in the kernel log, for a dmesg check through the daemon.
 echo "virtagent-e2e: kmsg marker $VA_SEED" >/dev/kmsg
+# va.getdmesg returns the last 16 KiB of the log (PROTOCOL.md), and this kernel's boot messages
+# are a little longer than that: say the kernel's version line once more, near the end.
+echo "virtagent-e2e: guest kernel: $(cat /proc/version)" >/dev/kmsg
+say "kernel release=$(uname -r)"
 
 cd /root
 say "cmd-start uptime=$(uptime_s)"

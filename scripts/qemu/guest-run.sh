@@ -3,37 +3,50 @@
 #   1. starts CMD... in the background;
 #   2. waits until it has the port ($VA_PORT) open (found in /proc/PID/fd: works for any
 #      program, e.g. `node bin/virtagent.js guest`), prints "VA-E2E ready pid=N uptime=U";
-#   3. if VA_IDLE_SECONDS > 0 (default 5): waits VA_SETTLE_SECONDS (default 1), then measures
-#      the program's CPU for that long with guest-cpu.sh; the host must NOT be connected yet
-#      (it waits for the next line);
+#   3. if VA_IDLE_SECONDS > 0 (default 5): waits for its start-up to settle (see below), then
+#      measures the CPU of the program and its children for that long with guest-cpu.sh; the
+#      host must NOT be connected yet (it waits for the next line);
 #   4. prints "VA-E2E host-may-connect", waits for the program, prints "VA-E2E program-exit code=N".
+# Each of these lines ends with " name=$VA_RUN_NAME" (default: the program's file name) so that
+# the host can tell apart several programs run one after the other in the same boot.
 # Usage: sh guest-run.sh CMD [ARGS...]
 here="$(dirname "$0")"
 say() { echo "VA-E2E $*"; }
 port="${VA_PORT:-/dev/virtio-ports/org.qemu.virtagent}"
 dev="$(readlink -f "$port")"
+name="${VA_RUN_NAME:-${1##*/}}"
 [ -c "$dev" ] || { say "fatal: port $port is not a character device"; exit 1; }
 
 "$@" &
 pid=$!
 i=0
 while :; do
-	kill -0 "$pid" 2>/dev/null || { wait "$pid"; say "program-exit code=$? (before opening the port)"; exit 1; }
+	kill -0 "$pid" 2>/dev/null || { wait "$pid"; say "program-exit code=$? name=$name (before opening the port)"; exit 1; }
 	for fd in /proc/"$pid"/fd/*; do
 		[ "$(readlink "$fd" 2>/dev/null)" = "$dev" ] && break 2
 	done
 	i=$((i + 1))
-	[ "$i" -ge 600 ] && { say "fatal: program $pid did not open $port within 60 s"; kill "$pid"; exit 1; }
+	[ "$i" -ge 1200 ] && { say "fatal: program $pid did not open $port within 120 s"; kill "$pid"; exit 1; }
 	sleep 0.1
 done
-say "ready pid=$pid uptime=$(cut -d' ' -f1 /proc/uptime)"
+say "ready pid=$pid uptime=$(cut -d' ' -f1 /proc/uptime) name=$name"
 
 if [ "${VA_IDLE_SECONDS:-5}" -gt 0 ]; then
-	sleep "${VA_SETTLE_SECONDS:-1}"
+	# Let start-up finish first (e.g. the daemon's port pump is a second Node process, seconds
+	# to start under emulation): 1 s windows until one uses at most VA_SETTLE_TICKS (default 2,
+	# i.e. 2 %), at most VA_SETTLE_SECONDS (default 30); a program that spins never settles,
+	# and is then measured anyway.
+	waited=0
+	while [ "$waited" -lt "${VA_SETTLE_SECONDS:-30}" ]; do
+		waited=$((waited + 1))
+		ticks="$(sh "$here/guest-cpu.sh" "$pid" 1 settle | sed -n 's/.* ticks=\([0-9]*\) .*/\1/p')"
+		[ -n "$ticks" ] && [ "$ticks" -le "${VA_SETTLE_TICKS:-2}" ] && break
+	done
+	say "settled pid=$pid after=${waited}s uptime=$(cut -d' ' -f1 /proc/uptime) name=$name"
 	sh "$here/guest-cpu.sh" "$pid" "${VA_IDLE_SECONDS:-5}" idle-cpu
 fi
-say "host-may-connect"
+say "host-may-connect name=$name"
 wait "$pid"
 rc=$?
-say "program-exit code=$rc"
+say "program-exit code=$rc name=$name"
 exit "$rc"

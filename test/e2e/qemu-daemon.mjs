@@ -1,0 +1,276 @@
+#!/usr/bin/env node
+// Host-side check of the QEMU e2e run (scripts/qemu/e2e.sh, boot "daemon"): the guest daemon
+// (`virtagent guest`, default channel and path) runs in the guest from boot; here the monitor in
+// scripted mode (`virtagent monitor --connect SOCK -c ... --json`) talks to it through QEMU's
+// chardev socket. Contract of a host check (see scripts/qemu/host-echo.mjs): env VA_E2E_SOCKET,
+// VA_E2E_CONSOLE, VA_E2E_SEED, VA_E2E_T0_MS, VA_E2E_QEMU_PID, VA_E2E_RESULT, VA_E2E_KERNEL (the
+// guest kernel's release), VA_E2E_SHUTDOWN_DELAY (s, the daemon's --shutdown-delay); optional
+// VA_E2E_PING_COUNT (3000), VA_E2E_WARMUP (1000); `--baseline ECHO.json` (host-echo.mjs's result
+// from the same run) adds the ratio. Exit 0 = pass; on a failure it says which step, with the
+// monitor's output.
+//
+// Steps (no sleeps: the first monitor waits for the guest's hello within its --timeout; every
+// other wait polls a condition under a deadline):
+//   1. monitor A, connected while the guest boots: the hello (-v), agent_capabilities, agent_ping,
+//      agent_viewfile of the guest-only secret (exactly its bytes), /proc/version, /proc/self/stat
+//      (the daemon's pid + start time), agent_viewdmesg (the guest kernel's log), info agent;
+//   2. va.ping round trips, one at a time, with the project's engine (ping-bench.mjs);
+//   3. monitor B killed (SIGKILL) with agent_viewdmesg requests in flight; monitor C: hello again,
+//      agent_ping, the same daemon process (pid + start time);
+//   4. monitor D: agent_shutdown powerdown -> {"return": {}}, then QEMU exits by itself within
+//      the delay plus a margin (and not before the delay).
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {expectedSecret, kmsgMarker, SECRET_PATH, sha256} from '../../scripts/qemu/secret.mjs';
+import {pingBench} from './ping-bench.mjs';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = path.join(repo, 'bin/virtagent.js');
+const expectedMethods = ['system.listMethods', 'va.capabilities', 'va.getdmesg', 'va.getfile', 'va.ping', 'va.shutdown'];
+const shutdownMarginMs = 30_000;
+
+const env = name => {
+	const value = process.env[name];
+	if (!value) throw new Error(`${name} is not set`);
+	return value;
+};
+
+class CheckError extends Error {
+	constructor(step, message, monitor) {
+		super(`${step}: ${message}${monitor ? `\n${describeRun(monitor)}` : ''}`);
+	}
+}
+
+const clip = (text, max = 2000) => (text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text);
+const describeRun = run => [
+	`  monitor ${run.args.join(' ')}`,
+	`  exit ${run.signal ?? run.code}`,
+	`  stdout: ${clip(run.stdout).replaceAll('\n', '\n          ')}`,
+	`  stderr: ${clip(run.stderr).replaceAll('\n', '\n          ')}`,
+].join('\n');
+
+/**
+ * Starts `virtagent monitor --connect SOCK --json ARGS -c SCRIPT`. `lines` fills with each JSON
+ * answer as it arrives; `done` resolves when it exits (killed at `limitMs`, which is a failure).
+ */
+function startMonitor(socket, script, {timeoutS, verbose = false, limitMs}) {
+	const args = ['monitor', '--connect', socket, '--json', '--timeout', String(timeoutS), ...(verbose ? ['-v'] : []), '-c', script];
+	const child = spawn(process.execPath, [cli, ...args], {stdio: ['ignore', 'pipe', 'pipe']});
+	const run = {args, stdout: '', stderr: '', lines: [], code: undefined, signal: undefined, startedAt: Date.now(), lineTimes: [], child};
+	let partial = '';
+	let onLine = () => {};
+	child.stdout.setEncoding('utf8');
+	child.stderr.setEncoding('utf8');
+	child.stdout.on('data', text => {
+		run.stdout += text;
+		partial += text;
+		let nl;
+		while ((nl = partial.indexOf('\n')) >= 0) {
+			const line = partial.slice(0, nl);
+			partial = partial.slice(nl + 1);
+			run.lines.push(JSON.parse(line));
+			run.lineTimes.push(Date.now());
+			onLine();
+		}
+	});
+	child.stderr.on('data', text => {
+		run.stderr += text;
+	});
+	const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+	run.done = new Promise(resolve => {
+		child.once('close', (code, signal) => {
+			clearTimeout(timer);
+			run.code = code;
+			run.signal = signal;
+			resolve(run);
+		});
+	});
+	/** Resolves once `count` answers have arrived (or rejects when the monitor ends first). */
+	run.waitLines = count => new Promise((resolve, reject) => {
+		const check = () => {
+			if (run.lines.length >= count) resolve(run.lines);
+		};
+
+		onLine = check;
+		check();
+		run.done.then(() => (run.lines.length >= count ? resolve(run.lines) : reject(new Error(`the monitor ended after ${run.lines.length} answers`))));
+	});
+	return run;
+}
+
+/** The value of an answer that must be {"return": …}. */
+function returned(step, run, index) {
+	const answer = run.lines[index];
+	if (!answer || !('return' in answer)) throw new CheckError(step, `answer ${index + 1} is not a return: ${JSON.stringify(answer)}`, run);
+	return answer.return;
+}
+
+/** `-v` prints "-- the guest agent said hello at ISO" when the guest says va.hello. */
+const hellos = run => [...run.stderr.matchAll(/^-- the guest agent said hello at (\S+)$/gm)].map(m => Date.parse(m[1]));
+
+/** pid (field 1) and start time in ticks since boot (field 22) of a /proc/PID/stat text. */
+function processIdentity(step, stat) {
+	const m = /^(\d+) \(.*\) (.*)$/s.exec(String(stat).trim());
+	if (!m) throw new CheckError(step, `not a /proc/PID/stat: ${JSON.stringify(stat)}`);
+	return {pid: Number(m[1]), startTicks: Number(m[2].split(' ')[19])};
+}
+
+/** agent_viewfile's JSON value: a string for UTF-8 text, {bytes, base64} otherwise. */
+function fileBytes(value) {
+	if (typeof value === 'string') return Buffer.from(value, 'utf8');
+	if (value && typeof value.base64 === 'string') return Buffer.from(value.base64, 'base64');
+	throw new Error(`unexpected agent_viewfile value: ${JSON.stringify(value).slice(0, 200)}`);
+}
+
+const consoleText = () => fs.readFileSync(env('VA_E2E_CONSOLE'), 'utf8').replaceAll('\r', '');
+
+/** True once the process has ended (or is a zombie nobody reaped yet). */
+function ended(pid) {
+	try {
+		process.kill(pid, 0);
+	} catch {
+		return true;
+	}
+
+	try {
+		return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z');
+	} catch {
+		return true;
+	}
+}
+
+async function poll(condition, timeoutMs, intervalMs = 20) {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		if (condition()) return true;
+		if (Date.now() >= deadline) return false;
+		// eslint-disable-next-line no-await-in-loop
+		await new Promise(resolve => setTimeout(resolve, intervalMs));
+	}
+}
+
+async function main() {
+	const socket = env('VA_E2E_SOCKET');
+	const t0 = Number(env('VA_E2E_T0_MS'));
+	const seed = env('VA_E2E_SEED');
+	const kernel = env('VA_E2E_KERNEL');
+	const qemuPid = Number(env('VA_E2E_QEMU_PID'));
+	const delayMs = Number(env('VA_E2E_SHUTDOWN_DELAY')) * 1000;
+	const result = {mode: 'daemon'};
+	const log = message => process.stderr.write(`qemu-daemon: ${message}\n`);
+
+	// 1. The first session, from boot.
+	let step = 'first session';
+	const a = startMonitor(socket, [
+		'agent_capabilities',
+		'agent_ping',
+		`agent_viewfile ${SECRET_PATH}`,
+		'agent_viewfile /proc/version',
+		'agent_viewfile /proc/self/stat',
+		'agent_viewdmesg',
+		'info agent',
+	].join('; '), {timeoutS: 150, verbose: true, limitMs: 200_000});
+	await a.done;
+	if (a.code !== 0) throw new CheckError(step, `the monitor exited with ${a.signal ?? a.code}`, a);
+	const [helloAt] = hellos(a);
+	if (helloAt === undefined) throw new CheckError(step, 'no hello from the guest (-v line)', a);
+	const methods = returned(step, a, 0);
+	const missing = expectedMethods.filter(name => !methods.includes(name));
+	if (missing.length > 0) throw new CheckError(step, `agent_capabilities lacks ${missing.join(', ')}`, a);
+	returned(step, a, 1);
+	const secret = fileBytes(returned(step, a, 2));
+	const expected = expectedSecret(seed);
+	if (!secret.equals(expected)) throw new CheckError(step, `the guest-only file differs: ${secret.length} bytes sha256 ${sha256(secret)}, expected ${expected.length} bytes sha256 ${sha256(expected)}`);
+	if (fs.existsSync(SECRET_PATH) && fs.readFileSync(SECRET_PATH).equals(expected)) throw new CheckError(step, `${SECRET_PATH} exists on the host too`);
+	const procVersion = fileBytes(returned(step, a, 3)).toString('utf8').trim();
+	if (!procVersion.startsWith(`Linux version ${kernel} `)) throw new CheckError(step, `the guest's /proc/version is not kernel ${kernel}: ${procVersion}`);
+	const daemon = processIdentity(step, fileBytes(returned(step, a, 4)).toString('utf8'));
+	const dmesg = returned(step, a, 5);
+	if (typeof dmesg !== 'string') throw new CheckError(step, 'agent_viewdmesg returned no text', a);
+	if (!dmesg.includes(procVersion)) throw new CheckError(step, `the dmesg does not name the guest kernel's version line (${procVersion})`);
+	if (!dmesg.includes(kmsgMarker(seed))) throw new CheckError(step, `the dmesg lacks this guest's marker "${kmsgMarker(seed)}"`);
+	if (kernel !== os.release() && dmesg.includes(`Linux version ${os.release()} `)) throw new CheckError(step, 'the dmesg names the HOST kernel');
+	const info = returned(step, a, 6);
+	if (!info.hello || info.version !== '1.0') throw new CheckError(step, `info agent: no hello or version: ${JSON.stringify(info)}`, a);
+	result.firstSession = {
+		bootToHelloMs: helloAt - t0,
+		guestVersion: info.version,
+		methods,
+		secret: {path: SECRET_PATH, bytes: secret.length, sha256: sha256(secret), exact: true},
+		kernel: procVersion,
+		dmesgChars: dmesg.length,
+		dmesgBootVersionLine: /\] Linux version /.test(dmesg),
+		daemon,
+	};
+	log(`hello ${helloAt - t0} ms after QEMU started; capabilities, ping, file (${secret.length} bytes, exact), dmesg (${procVersion.slice(0, 40)}…) ok`);
+
+	// 2. va.ping through the real port, one at a time.
+	step = 'ping round trips';
+	result.ping = await pingBench(socket, {count: Number(process.env.VA_E2E_PING_COUNT || 3000), warmup: Number(process.env.VA_E2E_WARMUP || 1000)});
+	log(`va.ping: ${result.ping.roundTripsPerSec} round trips/s (p50 ${result.ping.latencyUs.p50} µs)`);
+
+	// 3. A monitor killed with requests in flight, then a new one.
+	step = 'monitor killed';
+	const b = startMonitor(socket, ['agent_ping', ...Array.from({length: 20}, () => 'agent_viewdmesg')].join('; '), {timeoutS: 30, limitMs: 120_000});
+	try {
+		await b.waitLines(2);
+	} catch (error) {
+		await b.done;
+		throw new CheckError(step, error.message, b);
+	}
+
+	b.child.kill('SIGKILL');
+	await b.done;
+	if (b.signal !== 'SIGKILL') throw new CheckError(step, 'the monitor was not killed mid-way', b);
+	const killedAt = Date.now();
+	step = 'monitor restarted';
+	const c = startMonitor(socket, ['agent_ping', 'agent_viewfile /proc/self/stat', 'info agent'].join('; '), {timeoutS: 30, verbose: true, limitMs: 120_000});
+	await c.done;
+	if (c.code !== 0) throw new CheckError(step, `the monitor exited with ${c.signal ?? c.code}`, c);
+	const [helloAgain] = hellos(c);
+	if (helloAgain === undefined || helloAgain < c.startedAt) throw new CheckError(step, 'the guest did not say hello to the new monitor', c);
+	returned(step, c, 0);
+	const after = processIdentity(step, fileBytes(returned(step, c, 1)).toString('utf8'));
+	if (after.pid !== daemon.pid || after.startTicks !== daemon.startTicks) throw new CheckError(step, `another daemon process answers: ${JSON.stringify(after)}, was ${JSON.stringify(daemon)}`);
+	if (/^VA-E2E program-exit/m.test(consoleText())) throw new CheckError(step, 'the guest daemon exited');
+	result.restart = {killedWith: 'SIGKILL', answersBeforeKill: b.lines.length, killToHelloMs: helloAgain - killedAt, sameDaemon: true};
+	log(`monitor killed after ${b.lines.length} answers; the same daemon said hello ${helloAgain - killedAt} ms later and answered`);
+
+	// 4. The real power-off.
+	step = 'shutdown';
+	const d = startMonitor(socket, 'agent_shutdown powerdown', {timeoutS: 30, limitMs: 60_000});
+	await d.done;
+	if (d.code !== 0) throw new CheckError(step, `the monitor exited with ${d.signal ?? d.code}`, d);
+	const replyAt = d.lineTimes[0];
+	returned(step, d, 0);
+	if (!(await poll(() => ended(qemuPid), delayMs + shutdownMarginMs))) throw new CheckError(step, `QEMU (pid ${qemuPid}) still runs ${delayMs + shutdownMarginMs} ms after the reply`);
+	const replyToExitMs = Date.now() - replyAt;
+	// The reply leaves the guest a moment before the host reads it: allow that moment.
+	if (replyToExitMs < delayMs - 500) throw new CheckError(step, `QEMU exited ${replyToExitMs} ms after the reply, before the ${delayMs} ms delay`);
+	const scheduled = /shutdown \(powerdown\) in [\d.]+s: \[.*\]/.exec(consoleText());
+	result.shutdown = {reply: 'ok', delayMs, replyToQemuExitMs: replyToExitMs, guestLog: scheduled?.[0] ?? null};
+	log(`agent_shutdown powerdown answered; QEMU exited ${replyToExitMs} ms later (delay ${delayMs} ms)`);
+
+	const baselineAt = process.argv.indexOf('--baseline');
+	if (baselineAt >= 0) {
+		const echo = JSON.parse(fs.readFileSync(process.argv[baselineAt + 1], 'utf8'));
+		const same = (echo.bench ?? []).reduce((best, run) => (!best || Math.abs(run.size - result.ping.frameBytes.request) < Math.abs(best.size - result.ping.frameBytes.request) ? run : best), undefined);
+		if (same) result.pingVsEcho = {echoSize: same.size, echoRoundTripsPerSec: same.roundTripsPerSec, pingRoundTripsPerSec: result.ping.roundTripsPerSec, ratio: Math.round((result.ping.roundTripsPerSec / same.roundTripsPerSec) * 1000) / 1000};
+	}
+
+	return result;
+}
+
+try {
+	const result = await main();
+	const json = JSON.stringify(result);
+	if (process.env.VA_E2E_RESULT) fs.writeFileSync(process.env.VA_E2E_RESULT, json + '\n');
+	console.log(json);
+	process.exit(0);
+} catch (error) {
+	console.error(`qemu-daemon: FAIL: ${error.message}`);
+	process.exit(1);
+}
