@@ -10,6 +10,7 @@ import {duplexCase} from './cases/duplex.js';
 import {getfileCase} from './cases/getfile.js';
 import {memoryCase} from './cases/memory.js';
 import {pingCase} from './cases/ping.js';
+import {screenCase} from './cases/screen.js';
 import {startupCase} from './cases/startup.js';
 import type {BenchOptions} from './lib/context.js';
 import {describeMachine} from './lib/machine.js';
@@ -26,6 +27,7 @@ const cases: readonly BenchCase[] = [
 	{id: 'ping', run: pingCase},
 	{id: 'getfile', run: getfileCase},
 	{id: 'duplex', run: duplexCase},
+	{id: 'screen', run: screenCase},
 	{id: 'startup', run: startupCase},
 	{id: 'memory', run: memoryCase},
 ];

@@ -1,4 +1,4 @@
-import {existsSync} from 'node:fs';
+import {closeSync, existsSync, openSync, readFileSync} from 'node:fs';
 import type {Agent} from '../../src/engine/agent.js';
 import {cliPath} from '../lib/paths.js';
 import {type Child, pollUntil, startChild} from '../lib/process.js';
@@ -24,12 +24,20 @@ export function guestDaemonAvailable(): boolean {
 	return existsSync(cliPath.replace(/bin\/virtagent\.js$/, 'dist/src/guest/cli.js'));
 }
 
+/**
+ * Its log (one info line per RPC, on stderr) goes to `socketPath`.log, as a service's log would:
+ * the daemon pays for writing it, the bench does not pay for reading it.
+ */
 export async function startGuestDaemon(socketPath: string): Promise<GuestDaemon> {
-	const child = startChild(process.execPath, guestArgs('unix-listen', socketPath));
+	const logFile = `${socketPath}.log`;
+	const logFd = openSync(logFile, 'w');
+	const child = startChild(process.execPath, guestArgs('unix-listen', socketPath), {stdio: ['ignore', 'ignore', logFd]});
+	closeSync(logFd);
+	const lastLog = () => readFileSync(logFile, 'utf8').slice(-2000).trim();
 	try {
 		await pollUntil(() => existsSync(socketPath) || child.process.exitCode !== null, 10_000, 'the guest daemon\'s socket');
 		if (child.process.exitCode !== null) {
-			throw new Error(`virtagent guest exited (${child.process.exitCode}): ${child.stderr().trim()}`);
+			throw new Error(`virtagent guest exited (${child.process.exitCode}): ${lastLog()}`);
 		}
 
 		const host = await connectAgent(socketPath, 'host');
