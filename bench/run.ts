@@ -32,7 +32,7 @@ const cases: readonly BenchCase[] = [
 	{id: 'memory', run: memoryCase},
 ];
 
-const usage = `usage: node dist/bench/run.js [--quick] [--only ${cases.map(c => c.id).join(',')}] [--rounds N] [--out FILE]`;
+const usage = `usage: node dist/bench/run.js [--quick] [--only ${cases.map(c => c.id).join(',')}] [--rounds N] [--calls N] [--out FILE]`;
 
 async function main(): Promise<number> {
 	const {values} = parseArgs({
@@ -40,6 +40,7 @@ async function main(): Promise<number> {
 			quick: {type: 'boolean', default: false},
 			only: {type: 'string'},
 			rounds: {type: 'string'},
+			calls: {type: 'string'},
 			out: {type: 'string'},
 			help: {type: 'boolean', short: 'h', default: false},
 		},
@@ -54,7 +55,7 @@ async function main(): Promise<number> {
 		quick,
 		rounds: values.rounds ? Number(values.rounds) : quick ? 3 : 5,
 		warmup: 1,
-		calls: quick ? 1000 : 3000,
+		calls: values.calls ? Number(values.calls) : quick ? 1000 : 3000,
 		memoryCalls: quick ? 10_000 : 100_000,
 	};
 	const only = values.only?.split(',').map(id => id.trim());
