@@ -28,10 +28,10 @@ export async function memoryCase(options: BenchOptions): Promise<CaseResult> {
 			return {calls, monitor: residentBytes(monitor.pid), guest: residentBytes(daemon.child.pid)};
 		};
 
-		return [await at(checkpoint), await at(total)];
+		return [await at(checkpoint), await at((checkpoint + total) / 2), await at(total)];
 	});
 
-	const [first, last] = samples as [(typeof samples)[0], (typeof samples)[0]];
+	const [first, middle, last] = samples as [(typeof samples)[0], (typeof samples)[0], (typeof samples)[0]];
 	const growth = (key: 'monitor' | 'guest') => (last[key] - first[key]) / mebibyte;
 	const label = (calls: number) => `${calls / 1000}k`;
 	return {
@@ -43,11 +43,16 @@ export async function memoryCase(options: BenchOptions): Promise<CaseResult> {
 			check(`monitor RSS after ${label(first.calls)} calls`, first.monitor / mebibyte, 'MiB'),
 			check(`monitor RSS after ${label(last.calls)} calls`, last.monitor / mebibyte, 'MiB'),
 			check(`monitor growth ${label(first.calls)} → ${label(last.calls)}`, growth('monitor'), 'MiB', {op: '<=', value: 5}),
+			check(`monitor growth, second half ${label(middle.calls)} → ${label(last.calls)}`, (last.monitor - middle.monitor) / mebibyte, 'MiB'),
 			check(`guest RSS after ${label(first.calls)} calls`, first.guest / mebibyte, 'MiB'),
 			check(`guest RSS after ${label(last.calls)} calls`, last.guest / mebibyte, 'MiB'),
 			check(`guest growth ${label(first.calls)} → ${label(last.calls)}`, growth('guest'), 'MiB', {op: '<=', value: 5}),
+			check(`guest growth, second half ${label(middle.calls)} → ${label(last.calls)}`, (last.guest - middle.guest) / mebibyte, 'MiB'),
 		],
-		notes: ['one run, no rounds: memory is a level, not a rate (5 MB target read as 5 MiB)'],
+		notes: [
+			'one run, no rounds: memory is a level, not a rate (5 MB target read as 5 MiB)',
+			'resident memory, not live objects: node --expose-gc dist/bench/profile/heap-growth.js measures the JS heap after a full GC for the same workload',
+		],
 	};
 }
 
