@@ -1,4 +1,4 @@
-import {execFile} from 'node:child_process';
+import {execFile, spawnSync} from 'node:child_process';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import {type BenchOptions, scratch, withCleanup} from '../lib/context.js';
@@ -21,6 +21,11 @@ type DriveResult = {seconds: number; calls: number; frames: number; bytes: numbe
  */
 export async function screenCase(options: BenchOptions): Promise<CaseResult> {
 	const calls = options.quick ? 100 : 200;
+	const title = `5. The live Ink screen against scripted mode: ${calls} agent_ping, one at a time`;
+	if (spawnSync('python3', ['--version']).status !== 0) {
+		return {id: 'screen', title, figures: [], comparisons: [], checks: [], notes: ['python3 is not installed (it drives the pseudo-terminal): case skipped']};
+	}
+
 	const framesPerSecond: number[] = [];
 	let logNumber = 0;
 	const figures = await withCleanup(async defer => {
@@ -64,7 +69,7 @@ export async function screenCase(options: BenchOptions): Promise<CaseResult> {
 	const redraws: Figure = {name: 'screen redraws during the workload', unit: 'frames/s', median: median(measured), rounds: measured, spread: relativeSpread(measured)};
 	return {
 		id: 'screen',
-		title: `5. The live Ink screen against scripted mode: ${calls} agent_ping, one at a time`,
+		title,
 		figures: [...figures, redraws],
 		comparisons: present([compare(figures, 'screen / scripted (cost ≤ 10%)', 'monitor with its Ink screen (pty)', 'monitor scripted (stdin a pipe)', {op: '>=', value: 0.9})]),
 		checks: [check('redraws per second', redraws.median, 'frames/s', {op: '<=', value: 30})],
