@@ -115,6 +115,7 @@ step_initramfs() {
 	run_limited 60 bash "$VA_QEMU_DIR/build-initramfs.sh" --out "$INITRD" --repo "$REPO" \
 		--cmd 'sh "$VA_REPO/scripts/qemu/guest-e2e.sh"' --after poweroff \
 		--env "VA_IDLE_SECONDS=$IDLE_SECONDS" --env "VA_SHUTDOWN_DELAY=$SHUTDOWN_DELAY" \
+		--env "VA_NODE_DIR=${NODE_BIN%/*}" \
 		|| fail "initramfs build failed"
 }
 
@@ -211,6 +212,9 @@ step_report() {
 }
 
 [[ -f "$REPO/dist/src/cli.js" ]] || fail "dist/ is not built (npm run build)"
+# The guest runs the host's Node from the host's /usr, shared over 9p at the same path.
+NODE_BIN="$(readlink -f "$(command -v node)")"
+[[ "$NODE_BIN" == /usr/* ]] || fail "node is $NODE_BIN: the guest sees only the host's /usr (install Node under /usr)"
 
 step_setup
 step_initramfs

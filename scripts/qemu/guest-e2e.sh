@@ -10,6 +10,8 @@
 # The daemon's shutdown command: busybox has no shutdown(8), so every mode maps to `poweroff -f`
 # (the e2e asks for powerdown); VA_SHUTDOWN_DELAY (default 1 s) keeps the run short.
 here="$(dirname "$0")"
+# Where the host's node is (under the host's /usr, mounted at the same path): e2e.sh tells.
+[ -n "$VA_NODE_DIR" ] && PATH="$VA_NODE_DIR:$PATH"
 phase=""
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in va_phase=*) phase="${arg#va_phase=}" ;; esac
