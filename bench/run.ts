@@ -53,9 +53,9 @@ async function main(): Promise<number> {
 	const quick = values.quick!;
 	const options: BenchOptions = {
 		quick,
-		rounds: values.rounds ? Number(values.rounds) : quick ? 3 : 5,
+		rounds: values.rounds ? Number(values.rounds) : quick ? 3 : 9,
 		warmup: 1,
-		calls: values.calls ? Number(values.calls) : quick ? 1000 : 3000,
+		calls: values.calls ? Number(values.calls) : quick ? 1000 : 2000,
 		memoryCalls: quick ? 10_000 : 100_000,
 	};
 	const only = values.only?.split(',').map(id => id.trim());

@@ -40,12 +40,26 @@ export async function startGuestDaemon(socketPath: string): Promise<GuestDaemon>
 			throw new Error(`virtagent guest exited (${child.process.exitCode}): ${lastLog()}`);
 		}
 
-		const host = await connectAgent(socketPath, 'host');
+		// The socket file appears at bind(), a moment before listen(): retry a refused connect.
+		let host: Agent | undefined;
+		await pollUntil(
+			async () => {
+				host = await connectAgent(socketPath, 'host').catch(() => undefined);
+				return host !== undefined || child.process.exitCode !== null;
+			},
+			10_000,
+			'a connection to the guest daemon',
+		);
+		if (!host) {
+			throw new Error(`virtagent guest exited (${child.process.exitCode}): ${lastLog()}`);
+		}
+
+		const connected = host;
 		return {
 			child,
-			host,
+			host: connected,
 			async stop() {
-				host.close();
+				connected.close();
 				await child.stop();
 			},
 		};
