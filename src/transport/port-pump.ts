@@ -19,6 +19,11 @@ import {encodePumpRecord, PumpRecordReader, type PumpRecordType} from './pump-re
 const readFd = 3;
 const writeFd = 4;
 const backoffMs = Number(process.env['VA_PUMP_BACKOFF_MS'] ?? 100);
+// While the host stays away the poll slows down to this: each empty read() costs a wake-up, and
+// under software emulation 10 of them a second were ~2% of the guest's CPU. A host that comes
+// back is noticed within this long; one that merely restarts (seconds) within ~100-400 ms.
+const backoffMaxMs = Math.max(backoffMs, Number(process.env['VA_PUMP_BACKOFF_MAX_MS'] ?? 1000));
+let awayDelayMs = backoffMs;
 const readBuffer = Buffer.alloc(64 * 1024);
 
 let away = false;
@@ -60,11 +65,13 @@ function readNext(): void {
 				send('G');
 			}
 
-			setTimeout(readNext, backoffMs);
+			setTimeout(readNext, awayDelayMs);
+			awayDelayMs = Math.min(awayDelayMs * 2, backoffMaxMs);
 			return;
 		}
 
 		away = false;
+		awayDelayMs = backoffMs;
 		send('D', Buffer.from(readBuffer.subarray(0, bytes)));
 		readNext();
 	});
