@@ -102,13 +102,20 @@ export class GuestDaemon {
 				break;
 			}
 
+			// Debug lines are built only when they will be written: this runs for every event.
 			case 'state': {
-				log.log('debug', describeTransition(event));
+				if (log.verbose) {
+					log.log('debug', describeTransition(event));
+				}
+
 				break;
 			}
 
 			case 'job': {
-				log.log('debug', describeJob(event));
+				if (log.verbose) {
+					log.log('debug', describeJob(event));
+				}
+
 				break;
 			}
 
