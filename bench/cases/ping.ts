@@ -83,6 +83,8 @@ export async function pingCase(options: BenchOptions): Promise<CaseResult> {
 			compare(figures, 'guest daemon / qemu-ga', 'va.ping → virtagent guest daemon', 'qemu-ga guest-ping', {op: '>=', value: 1}),
 			compare(figures, 'stand-in guest / raw echo (processes)', 'va.ping → stand-in guest process', 'raw echo, child process'),
 			compare(figures, 'stand-in guest / qemu-ga', 'va.ping → stand-in guest process', 'qemu-ga guest-ping'),
+			// The ceiling for any guest written in Node: an echo that does no work at all.
+			compare(figures, 'raw echo child / qemu-ga (Node\'s ceiling)', 'raw echo, child process', 'qemu-ga guest-ping'),
 		]),
 		checks: [],
 		notes,
