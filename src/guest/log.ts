@@ -25,7 +25,7 @@ export type GuestLogOptions = {
 export function createGuestLog(options: GuestLogOptions): GuestLog {
 	const write = options.write ?? ((line: string) => process.stderr.write(line));
 	const journal = options.journal ?? Boolean(process.env['JOURNAL_STREAM']);
-	const now = options.now ?? (() => new Date());
+	const timestamp = options.now ? () => options.now!().toISOString() : isoNow;
 	return {
 		verbose: options.verbose,
 		log(level, message) {
@@ -35,9 +35,27 @@ export function createGuestLog(options: GuestLogOptions): GuestLog {
 
 			// One event, one line: a message never spreads over several.
 			const text = message.replace(/[\r\n]+/g, ' ');
-			write(journal ? `<${priority[level]}>${text}\n` : `${now().toISOString()} ${level}: ${text}\n`);
+			write(journal ? `<${priority[level]}>${text}\n` : `${timestamp()} ${level}: ${text}\n`);
 		},
 	};
+}
+
+let isoSecond = -1;
+let isoPrefix = '';
+
+/**
+ * `new Date().toISOString()`, built once a second: a log line per RPC paid ~140 µs for it in a
+ * guest under software emulation, more than the rest of the line.
+ */
+function isoNow(): string {
+	const now = Date.now();
+	const second = Math.floor(now / 1000);
+	if (second !== isoSecond) {
+		isoSecond = second;
+		isoPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+	}
+
+	return `${isoPrefix}${String(now % 1000).padStart(3, '0')}Z`;
 }
 
 /**

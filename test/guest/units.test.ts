@@ -44,6 +44,22 @@ describe('log lines', () => {
 		expect(journal).toEqual(['<7>two lines\n']);
 	});
 
+	it('stamp lines with the current time in ISO form (built once a second, exact to the millisecond)', async () => {
+		const lines: string[] = [];
+		const log = createGuestLog({verbose: false, journal: false, write: line => lines.push(line)});
+		for (let round = 0; round < 3; round++) {
+			const before = Date.now();
+			log.log('info', `round ${round}`);
+			const after = Date.now();
+			const stamp = /^(\S+) info: round \d\n$/u.exec(lines.at(-1)!)![1]!;
+			expect(new Date(stamp).toISOString()).toBe(stamp);
+			expect(Date.parse(stamp)).toBeGreaterThanOrEqual(before);
+			expect(Date.parse(stamp)).toBeLessThanOrEqual(after);
+			// eslint-disable-next-line no-await-in-loop
+			await new Promise(resolve => setTimeout(resolve, 600)); // Crosses a second boundary.
+		}
+	});
+
 	it('summarize bytes, arrays and structs briefly', () => {
 		expect(summarizeValue(Buffer.alloc(3))).toBe('<3 bytes>');
 		expect(summarizeValue({version: '1.0', methods: ['a', 'b']})).toBe('{"version": "1.0", "methods": ["a", "b"]}');
