@@ -32,9 +32,9 @@ export const serverTransitions: Table<ServerState> = {
 };
 
 /** Transitions that only a reset may take; anything else taking them is a bug. */
-const resetOnly: {readonly [S in Side]: ReadonlySet<string>} = {
-	client: new Set(['SEND→IDLE']),
-	server: new Set(['WAIT→IDLE']),
+const resetOnly: {readonly [S in Side]: Partial<Record<EngineState, EngineState>>} = {
+	client: {SEND: 'IDLE'},
+	server: {WAIT: 'IDLE'},
 };
 
 export function isAllowed(side: Side, from: EngineState, to: EngineState, isReset = false): boolean {
@@ -43,5 +43,6 @@ export function isAllowed(side: Side, from: EngineState, to: EngineState, isRese
 		return false;
 	}
 
-	return isReset || !resetOnly[side].has(`${from}→${to}`);
+	// Checked on every transition of every call: no strings built here.
+	return isReset || resetOnly[side][from] !== to;
 }
