@@ -11,6 +11,7 @@ Run 'virtagent <command> --help' for a command's options.`;
 
 /** Entry point: returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+	exitQuietlyOnClosedPipe();
 	const [command, ...rest] = argv;
 	switch (command) {
 		case 'guest': {
@@ -46,5 +47,18 @@ export async function main(argv: readonly string[]): Promise<number> {
 			console.error(`virtagent: unknown command '${command}'\n${usage}`);
 			return 2;
 		}
+	}
+}
+
+/** `virtagent monitor -c … | head`: a reader that goes away ends us quietly, like cat. */
+function exitQuietlyOnClosedPipe(): void {
+	for (const stream of [process.stdout, process.stderr]) {
+		stream.on('error', (error: NodeJS.ErrnoException) => {
+			if (error.code === 'EPIPE') {
+				process.exit(0);
+			}
+
+			throw error;
+		});
 	}
 }

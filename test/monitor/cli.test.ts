@@ -1,8 +1,9 @@
+import {spawn} from 'node:child_process';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {tempDir, waitFor} from '../helpers/socket-pair.js';
-import {ensureBuilt, runCli, startCli, type Child} from './helpers/cli.js';
+import {binPath, ensureBuilt, runCli, startCli, type Child} from './helpers/cli.js';
 import {startFakeGuest} from './helpers/fake-guest.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -50,6 +51,22 @@ describe('virtagent monitor: options', () => {
 });
 
 describe('virtagent monitor against a real guest daemon', () => {
+	it('ends quietly with 0 when its reader goes away (monitor -c … | head)', async () => {
+		const dir = scratch();
+		writeFileSync(path.join(dir, 'big'), 'line of text\n'.repeat(50_000));
+		const {socketPath} = await realGuest(dir);
+		const child = spawn(process.execPath, [binPath, 'monitor', '--connect', socketPath, '-c', `agent_viewfile ${dir}/big; agent_viewfile ${dir}/big`], {stdio: ['ignore', 'pipe', 'pipe']});
+		let stderr = '';
+		child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+		// Like `head -c 100`: read a little, then close the pipe.
+		child.stdout.once('data', () => {
+			child.stdout.destroy();
+		});
+		const code = await new Promise<number | null>(resolve => child.once('exit', resolve));
+		expect(stderr).toBe('');
+		expect(code).toBe(0);
+	});
+
 	it('runs -c commands with --json: ping, capabilities, files, dmesg, a harmless shutdown', async () => {
 		const dir = scratch();
 		writeFileSync(path.join(dir, 'hostname'), 'guest01\n');
