@@ -662,35 +662,26 @@ export class Agent {
 	}
 
 	#clientJobEvent(job: ClientJob, from: JobStatus | null, to: JobStatus, error?: {code: string | number; message: string}): void {
-		job.status = to;
-		this.#emit({
-			type: 'job',
-			side: 'client',
-			from,
-			to,
-			jobId: job.id,
-			method: job.method,
-			tag: job.tag,
-			at: Date.now(),
-			queued: this.clientJobCount,
-			limit: this.clientQueueMax,
-			...(error ? {error} : {}),
-		});
+		this.#jobEvent('client', job, from, to, error);
 	}
 
 	#serverJobEvent(job: ServerJob, from: JobStatus | null, to: JobStatus, error?: {code: string | number; message: string}): void {
+		this.#jobEvent('server', job, from, to, error);
+	}
+
+	#jobEvent(side: Side, job: ClientJob | ServerJob, from: JobStatus | null, to: JobStatus, error: {code: string | number; message: string} | undefined): void {
 		job.status = to;
 		this.#emit({
 			type: 'job',
-			side: 'server',
+			side,
 			from,
 			to,
 			jobId: job.id,
 			method: job.method,
 			tag: job.tag,
 			at: Date.now(),
-			queued: this.serverJobCount,
-			limit: this.serverQueueMax,
+			queued: side === 'client' ? this.clientJobCount : this.serverJobCount,
+			limit: side === 'client' ? this.clientQueueMax : this.serverQueueMax,
 			...(error ? {error} : {}),
 		});
 	}
