@@ -331,19 +331,20 @@ export class Agent {
 
 		this.#setClient('IDLE', job);
 		this.#kick();
-		decodeResponse(frame.body).then(
-			response => {
-				if (response.ok) {
-					this.#clientJobEvent(job, job.status, 'done');
-					job.resolve(response.value);
-				} else {
-					this.#failClientJob(job, new RpcFaultError(response.fault));
-				}
-			},
-			(error: unknown) => {
-				this.#failClientJob(job, new VirtagentError('EPROTO', `unparsable response to ${job.method}: ${(error as Error).message}`));
-			},
-		);
+		let response: DecodedResponse;
+		try {
+			response = decodeResponse(frame.body);
+		} catch (error) {
+			this.#failClientJob(job, new VirtagentError('EPROTO', `unparsable response to ${job.method}: ${(error as Error).message}`));
+			return;
+		}
+
+		if (response.ok) {
+			this.#clientJobEvent(job, job.status, 'done');
+			job.resolve(response.value);
+		} else {
+			this.#failClientJob(job, new RpcFaultError(response.fault));
+		}
 	}
 
 	#matchResponse(tag: string | undefined): ClientJob | undefined {
@@ -415,7 +416,7 @@ export class Agent {
 		}
 
 		const job = this.#addServerJob(frame.tag, '?', undefined);
-		void this.#answer(job, frame.body);
+		this.#answer(job, frame.body);
 	}
 
 	/** A job answering a request (running), or, given its fault body, refusing one (a rejection). */
@@ -434,19 +435,29 @@ export class Agent {
 		return job;
 	}
 
-	async #answer(job: ServerJob, requestBody: Buffer): Promise<void> {
-		let response: DecodedResponse;
+	#answer(job: ServerJob, requestBody: Buffer): void {
+		let response: DecodedResponse | Promise<DecodedResponse>;
 		try {
-			const call = await decodeCall(requestBody);
+			const call = decodeCall(requestBody);
 			job.method = call.method;
 			this.#serverJobEvent(job, null, 'running');
-			response = await this.#runHandler(call.method, call.params, job.tag);
+			response = this.#runHandler(call.method, call.params, job.tag);
 		} catch (error) {
 			const code = error instanceof CodecError ? FaultCode.parseError : FaultCode.internal;
 			this.#serverJobEvent(job, null, 'running');
 			response = {ok: false, fault: {code, message: (error as Error).message}};
 		}
 
+		if (response instanceof Promise) {
+			void response.then(settled => {
+				this.#ready(job, settled);
+			});
+		} else {
+			this.#ready(job, response);
+		}
+	}
+
+	#ready(job: ServerJob, response: DecodedResponse): void {
 		if (job.dropped) {
 			return; // The channel was reset while the handler ran: nobody to answer.
 		}
@@ -456,18 +467,22 @@ export class Agent {
 		this.#kick();
 	}
 
-	async #runHandler(method: string, params: readonly XmlRpcValue[], tag: string | undefined): Promise<DecodedResponse> {
+	/** The handler's answer; one that is still pending gets a deadline (a sync one needs none). */
+	#runHandler(method: string, params: readonly XmlRpcValue[], tag: string | undefined): DecodedResponse | Promise<DecodedResponse> {
+		const answer = this.registry.dispatch({method, params}, {tag});
+		if (!(answer instanceof Promise)) {
+			return answer;
+		}
+
 		let timer: NodeJS.Timeout | undefined;
 		const deadline = new Promise<DecodedResponse>(resolve => {
 			timer = setTimeout(() => {
 				resolve({ok: false, fault: {code: FaultCode.internal, message: `${method} did not answer within ${formatMs(this.#handlerTimeoutMs)}`}});
 			}, this.#handlerTimeoutMs);
 		});
-		try {
-			return await Promise.race([this.registry.dispatch({method, params}, {tag}), deadline]);
-		} finally {
+		return Promise.race([answer, deadline]).finally(() => {
 			clearTimeout(timer);
-		}
+		});
 	}
 
 	/** Server queue full: the request still gets an answer, a fault (v5 dropped it silently). */

@@ -15,9 +15,17 @@ export class ServedRegistry extends MethodRegistry {
 		this.#log = log;
 	}
 
-	override async dispatch(call: DecodedCall, context: CallContext): Promise<DecodedResponse> {
+	override dispatch(call: DecodedCall, context: CallContext): DecodedResponse | Promise<DecodedResponse> {
 		const start = performance.now();
-		const response = await super.dispatch(call, context);
+		const response = super.dispatch(call, context);
+		if (response instanceof Promise) {
+			return response.then(settled => this.#logged(call, settled, start));
+		}
+
+		return this.#logged(call, response, start);
+	}
+
+	#logged(call: DecodedCall, response: DecodedResponse, start: number): DecodedResponse {
 		const ms = (performance.now() - start).toFixed(1);
 		const outcome = response.ok ? summarizeValue(response.value) : `fault ${response.fault.code} ${summarizeValue(response.fault.message)}`;
 		this.#log.log(response.ok ? 'info' : 'warning', `rpc ${summarizeValue(call.method, 60)}${summarizeParams(call.params)} → ${outcome} (${ms} ms)`);

@@ -447,8 +447,8 @@ function codecError(cause: unknown): CodecError {
 	return new CodecError(`Malformed XML-RPC body: ${reason}`, {cause});
 }
 
-/** Decodes a `methodCall`; a malformed body rejects with CodecError (fault -503). */
-export async function decodeCall(body: Buffer): Promise<DecodedCall> {
+/** Decodes a `methodCall`; a malformed body throws CodecError (fault -503). Synchronous: it is on every call's path. */
+export function decodeCall(body: Buffer): DecodedCall {
 	const outcome = deserialize(body, 'call');
 	if (outcome.kind !== 'values') {
 		throw codecError(outcome.kind === 'error' ? outcome.error : new Error('A fault is not a call'));
@@ -461,9 +461,9 @@ export async function decodeCall(body: Buffer): Promise<DecodedCall> {
 
 /**
  * Decodes a `methodResponse`: `{ok: true, value}`, or `{ok: false, fault}` for a well-formed
- * fault; a malformed body (or fault) rejects with CodecError (fault -503).
+ * fault; a malformed body (or fault) throws CodecError (fault -503).
  */
-export async function decodeResponse(body: Buffer): Promise<DecodedResponse> {
+export function decodeResponse(body: Buffer): DecodedResponse {
 	const outcome = deserialize(body, 'response');
 	if (outcome.kind === 'error') {
 		throw codecError(outcome.error);

@@ -289,6 +289,15 @@ describe('timeouts', () => {
 		]);
 	});
 
+	it('a handler that never answers gets fault -500 at the handler deadline, and frees the server slot', async () => {
+		const {pair, host, guest} = await connectedPair({}, {handlerTimeoutMs: 100});
+		guest.registry.register('va.never', 'never answers', async () => new Promise(() => {}));
+		attachBoth(pair, host, guest);
+		await expect(host.agent.call('va.never')).rejects.toMatchObject({name: 'RPCFailed', code: -500, faultString: 'va.never did not answer within 100ms'});
+		expect(guest.agent.serverJobCount).toBe(0);
+		await expect(host.agent.call('va.ping', ['next'])).resolves.toBe('next');
+	});
+
 	it('times out queued jobs behind a stuck one without sending them', async () => {
 		const {pair, host, guest} = await connectedPair();
 		guest.registry.register('va.never', 'never answers', async () => new Promise(() => {}));

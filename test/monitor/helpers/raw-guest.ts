@@ -52,7 +52,7 @@ export async function startRawGuest(socketPath: string, answer: (method: string,
 				}
 
 				const {tag, body} = event.frame;
-				void decodeCall(body).then(call => {
+				void Promise.resolve().then(() => decodeCall(body)).then(call => {
 					methodsCalled.push(call.method);
 					const reply = answer(call.method, call.params);
 					if (reply !== 'never') {

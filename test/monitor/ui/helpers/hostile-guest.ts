@@ -45,7 +45,7 @@ export async function hostileGuest(socketPath: string): Promise<HostileGuest> {
 				}
 
 				const {tag, body} = event.frame;
-				void decodeCall(body).then(call => {
+				void Promise.resolve().then(() => decodeCall(body)).then(call => {
 					switch (call.method) {
 						case 'system.listMethods': {
 							reply(tag, encodeResponse(['system.listMethods', 'va.ping', 'va.getdmesg', 'va.getfile', hostileMethod]));
