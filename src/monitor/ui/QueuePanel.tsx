@@ -1,4 +1,5 @@
 import {Box, Text} from 'ink';
+import {memo} from 'react';
 import type {JobStatus} from '../../engine/events.js';
 import type {EngineState, Side} from '../../engine/states.js';
 import {escapeLine} from '../escape.js';
@@ -21,7 +22,7 @@ export type QueuePanelProps = {
  * One side of the engine: its state (IDLE / SEND / WAIT, coloured), its jobs with id, method,
  * status and age, the queue against its limit, and the last finished job (red if it failed).
  */
-export default function QueuePanel({side, state, queue, now}: QueuePanelProps) {
+function QueuePanel({side, state, queue, now}: QueuePanelProps) {
 	const full = queue.queued >= queue.limit;
 	const last = queue.recent[0];
 	return (
@@ -64,3 +65,6 @@ export default function QueuePanel({side, state, queue, now}: QueuePanelProps) {
 		</Box>
 	);
 }
+
+/** Redrawn only when its props change (the screen renders every frame). */
+export default memo(QueuePanel);

@@ -1,4 +1,5 @@
 import {Box, Text} from 'ink';
+import {memo} from 'react';
 import {escapeLine} from '../escape.js';
 import type {ConnectionState, GuestInfo, SessionStatus} from '../session-api.js';
 import {age, clockTime} from './format.js';
@@ -49,7 +50,7 @@ export type StatusLineProps = {
 };
 
 /** One line (the guest part moves to a second one on a narrow terminal): channel, connection state, and what the guest said about itself. */
-export default function StatusLine({status}: StatusLineProps) {
+function StatusLine({status}: StatusLineProps) {
 	return (
 		<Box flexWrap="wrap" columnGap={2}>
 			<Text bold wrap="truncate-middle">
@@ -60,3 +61,6 @@ export default function StatusLine({status}: StatusLineProps) {
 		</Box>
 	);
 }
+
+/** Redrawn only when its props change (the screen renders every frame). */
+export default memo(StatusLine);

@@ -1,4 +1,5 @@
 import {Box, Text} from 'ink';
+import {memo} from 'react';
 import {escapeLine} from '../escape.js';
 import type {TransitionEntry} from '../queue-model.js';
 import {clockTime} from './format.js';
@@ -17,7 +18,7 @@ export type TransitionLogProps = {
 };
 
 /** The latest state changes, timestamped: `12:03:04.123 client IDLE→SEND #7 va.getfile`. */
-export default function TransitionLog({entries}: TransitionLogProps) {
+function TransitionLog({entries}: TransitionLogProps) {
 	return (
 		<Box flexDirection="column">
 			<Text dimColor>transitions</Text>
@@ -30,3 +31,6 @@ export default function TransitionLog({entries}: TransitionLogProps) {
 		</Box>
 	);
 }
+
+/** Redrawn only when its props change (the screen renders every frame). */
+export default memo(TransitionLog);

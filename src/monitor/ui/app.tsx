@@ -1,21 +1,24 @@
 import {Box, render, Text, useApp, type RenderOptions} from 'ink';
-import {useCallback, useRef, useState} from 'react';
+import {memo, useCallback, useMemo, useRef} from 'react';
 import {escapeLine} from '../escape.js';
 import type {CommandOutcome, MonitorSession} from '../session-api.js';
 import {completeWord} from './completion.js';
+import {defaultFrameMs} from './frame-clock.js';
 import {defaultHistoryFile, HistoryFile, loadHistory} from './history-file.js';
 import Prompt from './Prompt.js';
 import QueuePanel from './QueuePanel.js';
-import Scrollback from './Scrollback.js';
 import StatusLine from './StatusLine.js';
 import {liveLog} from './screen-model.js';
 import TransitionLog from './TransitionLog.js';
+import {useAgeClock} from './use-age-clock.js';
 import {useLineEditor} from './use-line-editor.js';
-import {useNow} from './use-now.js';
-import {defaultFrameMs, useThrottledScreen} from './use-throttled-screen.js';
+import {useScreenFrame} from './use-screen-frame.js';
 
 export const keysHint = 'Tab completes · ↑/↓ history · Ctrl-C clears the line (twice quits) · quit or Ctrl-D exits';
 export const quitHint = '(press Ctrl-C again to quit, or type quit)';
+
+/** Never changes: rendered once. */
+const KeysHint = memo(() => <Text dimColor>{keysHint}</Text>);
 
 export type AppProps = {
 	readonly session: MonitorSession;
@@ -25,14 +28,26 @@ export type AppProps = {
 	readonly frameMs?: number;
 };
 
-/** The screen: scrollback above; status line, both queues, the transition log and the prompt live. */
+/**
+ * The screen: scrollback above; status line, both queues, the transition log and the prompt
+ * live. Only the frame clock renders it, from the session's latest status and model, the line
+ * and the hint.
+ */
 export function App({session, history, historyFile, frameMs = defaultFrameMs}: AppProps) {
-	const {exit} = useApp();
-	const screen = useThrottledScreen(session, frameMs);
-	const {model, push} = screen;
-	const {queue} = model;
-	const now = useNow(queue.client.jobs.length + queue.server.jobs.length > 0, 250);
-	const [hint, setHint] = useState<string | undefined>(undefined);
+	const {exit: exitApp} = useApp();
+	const {push, requestFrame, flush} = useScreenFrame(session, frameMs);
+	const queue = session.model;
+	const busy = queue.client.jobs.length + queue.server.jobs.length > 0;
+	useAgeClock(busy, requestFrame);
+	const hint = useRef<string | undefined>(undefined);
+	const setHint = (text: string | undefined) => {
+		hint.current = text;
+	};
+
+	const exit = () => {
+		flush();
+		exitApp();
+	};
 	const interruptArmed = useRef(false);
 	/** The id of the last command whose echo is the newest scrollback line, if any. */
 	const lastEcho = useRef<number | undefined>(undefined);
@@ -98,22 +113,24 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs}: A
 			interruptArmed.current = false;
 			setHint(undefined);
 		},
+		onChange: requestFrame,
 	});
 
+	// Job ages only while jobs run: an idle panel's props stay the same from frame to frame.
+	const now = busy ? Date.now() : 0;
+	const log = useMemo(() => liveLog(queue), [queue]);
+
 	return (
-		<>
-			<Scrollback items={screen.scrollback} />
-			<Box flexDirection="column">
-				<StatusLine status={model.status} />
-				<Box>
-					<QueuePanel side="client" state={queue.clientState} queue={queue.client} now={now} />
-					<QueuePanel side="server" state={queue.serverState} queue={queue.server} now={now} />
-				</Box>
-				<TransitionLog entries={liveLog(queue)} />
-				<Text dimColor>{keysHint}</Text>
-				<Prompt line={line} hint={hint} />
+		<Box flexDirection="column">
+			<StatusLine status={session.status} />
+			<Box>
+				<QueuePanel side="client" state={queue.clientState} queue={queue.client} now={now} />
+				<QueuePanel side="server" state={queue.serverState} queue={queue.server} now={now} />
 			</Box>
-		</>
+			<TransitionLog entries={log} />
+			<KeysHint />
+			<Prompt line={line} hint={hint.current} />
+		</Box>
 	);
 }
 
@@ -139,7 +156,8 @@ export async function startInteractive(session: MonitorSession, options: Interac
 	const instance = render(<App session={session} history={history} historyFile={historyFile} />, {
 		exitOnCtrlC: false,
 		patchConsole: options.patchConsole ?? true,
-		maxFps: Math.round(1000 / defaultFrameMs),
+		// The frame clock paces the frames; Ink's own throttle is only a safety net behind it.
+		maxFps: Math.round(2000 / defaultFrameMs),
 		...(options.stdin ? {stdin: options.stdin} : {}),
 		...(options.stdout ? {stdout: options.stdout} : {}),
 		...(options.onRender ? {onRender: options.onRender} : {}),

@@ -1,5 +1,5 @@
 import {useInput} from 'ink';
-import {useCallback, useRef, useState} from 'react';
+import {useCallback, useRef} from 'react';
 import {editLine, emptyLine, keyToIntents, type KeyIntent, type LineState} from './line-editor.js';
 
 export type LineEditorHandlers = {
@@ -16,20 +16,24 @@ export type LineEditorHandlers = {
 	readonly onEof: () => void;
 	/** Any other key (the screen clears its one-shot hints on it). */
 	readonly onKey?: () => void;
+	/** After each chunk of input: the line may have changed (the screen draws it with its next frame). */
+	readonly onChange: () => void;
 };
 
 /**
  * The prompt's editor over Ink's `useInput`: every chunk of input becomes intents, applied in
- * order to the latest state (a chunk may hold several lines: each is submitted in turn).
+ * order to the latest state (a chunk may hold several lines: each is submitted in turn). It
+ * renders nothing by itself: `onChange` asks the screen for a frame, and the line returned is
+ * the latest at each render (a machine typing commands costs frames, not a render per chunk).
  */
 export function useLineEditor(initialHistory: readonly string[], handlers: LineEditorHandlers, isActive = true): LineState {
-	const stateRef = useRef<LineState>(emptyLine(initialHistory));
-	const [state, setState] = useState(stateRef.current);
+	const stateRef = useRef<LineState | undefined>(undefined);
+	stateRef.current ??= emptyLine(initialHistory);
 	const handlersRef = useRef(handlers);
 	handlersRef.current = handlers;
 
 	const apply = useCallback((intent: KeyIntent) => {
-		const current = stateRef.current;
+		const current = stateRef.current!;
 		const on = handlersRef.current;
 		if (intent.type !== 'interrupt') {
 			on.onKey?.();
@@ -79,10 +83,10 @@ export function useLineEditor(initialHistory: readonly string[], handlers: LineE
 				apply(intent);
 			}
 
-			setState(stateRef.current);
+			handlersRef.current.onChange();
 		},
 		{isActive},
 	);
 
-	return state;
+	return stateRef.current;
 }

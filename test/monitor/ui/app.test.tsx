@@ -1,6 +1,6 @@
 import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {render} from 'ink-testing-library';
+import {render} from 'ink';
 import {afterEach, describe, expect, it} from 'vitest';
 import {App, quitHint, startInteractive} from '../../../src/monitor/ui/app.js';
 import {tempDir, waitFor} from '../../helpers/socket-pair.js';
@@ -20,18 +20,33 @@ async function session(options: Parameters<typeof agentSession>[0] = {}): Promis
 	return created;
 }
 
+/**
+ * The App on fake terminal streams, as startInteractive runs it (not Ink's debug mode): the
+ * scrollback is written above the live region as in a real terminal, and `frame()` is what the
+ * operator sees, scrollback and live region.
+ */
 async function screen(options: Parameters<typeof agentSession>[0] = {}) {
 	const agent = await session(options);
-	const app = render(<App session={agent} history={[]} frameMs={10} />);
+	const stdin = new FakeStdin();
+	const stdout = new FakeStdout();
+	const frameMs = 10;
+	const app = render(<App session={agent} history={[]} frameMs={frameMs} />, {
+		// As startInteractive sets it: Ink's own throttle stays out of the frame clock's way.
+		maxFps: Math.round(2000 / frameMs),
+		stdin: stdin as unknown as NodeJS.ReadStream,
+		stdout: stdout as unknown as NodeJS.WriteStream,
+		exitOnCtrlC: false,
+		patchConsole: false,
+	});
 	cleanups.push(() => {
 		app.unmount();
 	});
-	const frame = () => app.lastFrame() ?? '';
+	const frame = () => stdout.screen();
 	const until = async (predicate: (text: string) => boolean, what: string) => waitFor(() => predicate(frame()), 5000, what).catch(error => {
 		throw new Error(`${(error as Error).message}; screen:\n${frame()}`);
 	});
 	await until(text => text.includes('(virtagent)'), 'the prompt');
-	return {agent, app, frame, until, type: (text: string) => app.stdin.write(text)};
+	return {agent, app, frame, until, type: (text: string) => stdin.write(text)};
 }
 
 /** The live prompt line (the last line that starts with the prompt). */

@@ -1,0 +1,33 @@
+import chalk from 'chalk';
+import {escapeLine} from '../escape.js';
+import {promptText} from './Prompt.js';
+
+/** A finished line of the session: written once above the live region, never redrawn. */
+export type ScrollItem = {
+	readonly kind: 'echo' | 'output' | 'error' | 'note';
+	readonly text: string;
+};
+
+/**
+ * The item as terminal text, ending with a newline. Outcome text comes escaped from the
+ * session; the echo is the operator's line, escaped here; notes are ours.
+ */
+export function formatScrollItem({kind, text}: ScrollItem): string {
+	switch (kind) {
+		case 'echo': {
+			return `${chalk.bold(promptText)}${escapeLine(text)}\n`;
+		}
+
+		case 'error': {
+			return `${chalk.red(text)}\n`;
+		}
+
+		case 'note': {
+			return `${chalk.dim(text)}\n`;
+		}
+
+		case 'output': {
+			return `${text}\n`;
+		}
+	}
+}
