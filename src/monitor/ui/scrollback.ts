@@ -27,7 +27,8 @@ export function formatScrollItem({kind, text}: ScrollItem): string {
 		}
 
 		case 'output': {
-			return `${text}\n`;
+			// Like cat: output that ends with a newline (a file, dmesg) gets no blank line after it.
+			return text.endsWith('\n') ? text : `${text}\n`;
 		}
 	}
 }
