@@ -8,8 +8,8 @@ import {type CaseResult, type Comparison, compare, present} from '../lib/result.
 import {type Contender, interleave} from '../lib/rounds.js';
 import {largestGetfileBytes} from '../lib/sizes.js';
 import {attachFirst, benchAgent, connectAgent} from '../peers/agents.js';
-import {findQemuGa, readFileThroughQemuGa, startQemuGa} from '../peers/qemu-ga.js';
-import {guestDaemonAvailable, startGuestDaemon} from '../peers/guest-daemon.js';
+import {startOptionalPeers} from '../peers/optional.js';
+import {readFileThroughQemuGa} from '../peers/qemu-ga.js';
 import {startStandIn} from '../peers/stand-in.js';
 
 const unit = 'MiB/s';
@@ -47,25 +47,17 @@ export async function getfileCase(options: BenchOptions): Promise<CaseResult> {
 		const standIn = await startStandIn(work.file('stand-in.sock'));
 		defer(standIn.stop);
 		readers.push({name: 'stand-in guest process', read: async file => getfile(standIn.host, file)});
-		if (guestDaemonAvailable()) {
-			const daemon = await startGuestDaemon(work.file('guest.sock'));
-			defer(daemon.stop);
+		const {daemon, qemuGa} = await startOptionalPeers(work, defer, notes);
+		if (daemon) {
 			readers.push({name: 'virtagent guest daemon', read: async file => getfile(daemon.host, file)});
-		} else {
-			notes.push('the guest daemon is not built (dist/src/guest/cli.js): its figures are skipped');
 		}
 
-		const qemuGa = findQemuGa();
 		if (qemuGa) {
-			const peer = await startQemuGa(qemuGa, work.dir);
-			defer(peer.stop);
 			// The figure to beat is qemu-ga at its best: told the size, one read of exactly the file.
 			readers.push(
-				{name: 'qemu-ga read, count = size', read: async (file, bytes) => readFileThroughQemuGa(peer.client, file, bytes + 1)},
-				{name: 'qemu-ga read, count = 48 MiB', read: async file => readFileThroughQemuGa(peer.client, file)},
+				{name: 'qemu-ga read, count = size', read: async (file, bytes) => readFileThroughQemuGa(qemuGa.client, file, bytes + 1)},
+				{name: 'qemu-ga read, count = 48 MiB', read: async file => readFileThroughQemuGa(qemuGa.client, file)},
 			);
-		} else {
-			notes.push('qemu-ga is not installed (apt-get install qemu-guest-agent): its figures are skipped');
 		}
 
 		const contenders: Contender[] = [];

@@ -8,8 +8,7 @@ import {type Contender, interleave} from '../lib/rounds.js';
 import {pingFrameSizes} from '../lib/sizes.js';
 import {attachFirst, benchAgent, connectAgent} from '../peers/agents.js';
 import {connectEchoClient, startEchoServer} from '../peers/echo.js';
-import {findQemuGa, startQemuGa} from '../peers/qemu-ga.js';
-import {guestDaemonAvailable, startGuestDaemon} from '../peers/guest-daemon.js';
+import {startOptionalPeers} from '../peers/optional.js';
 import {startStandIn} from '../peers/stand-in.js';
 
 const unit = 'calls/s';
@@ -52,22 +51,13 @@ export async function pingCase(options: BenchOptions): Promise<CaseResult> {
 		const standIn = await startStandIn(work.file('stand-in.sock'));
 		defer(standIn.stop);
 		contenders.push(rate('raw echo, child process', async () => echo.roundTrip()), rate('va.ping → stand-in guest process', async () => standIn.host.call('va.ping')));
-		if (guestDaemonAvailable()) {
-			const daemon = await startGuestDaemon(work.file('guest.sock'));
-			defer(daemon.stop);
+		const {daemon, qemuGa} = await startOptionalPeers(work, defer, notes);
+		if (daemon) {
 			contenders.push(rate('va.ping → virtagent guest daemon', async () => daemon.host.call('va.ping')));
-		} else {
-			notes.push('the guest daemon is not built (dist/src/guest/cli.js): its figures are skipped');
 		}
 
-		const qemuGa = findQemuGa();
 		if (qemuGa) {
-			const peer = await startQemuGa(qemuGa, work.dir);
-			defer(peer.stop);
-			notes.push(`qemu-ga ${peer.version}, block list leaves guest-sync/ping/info/file-open/read/close`);
-			contenders.push(rate('qemu-ga guest-ping', async () => peer.client.execute('guest-ping')));
-		} else {
-			notes.push('qemu-ga is not installed (apt-get install qemu-guest-agent): its figures are skipped');
+			contenders.push(rate('qemu-ga guest-ping', async () => qemuGa.client.execute('guest-ping')));
 		}
 
 		return interleave(contenders, options);
