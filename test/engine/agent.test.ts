@@ -298,6 +298,19 @@ describe('timeouts', () => {
 		await expect(host.agent.call('va.ping', ['next'])).resolves.toBe('next');
 	});
 
+	it('drops a response whose send does not finish in time, logs it, and serves the next request', async () => {
+		const {pair, host, guest} = await connectedPair({}, {serverSendTimeoutMs: 100});
+		host.agent.attach(socketChannel(pair.a, 'host-end'));
+		const held = heldChannel(socketChannel(pair.b, 'guest-end'));
+		guest.agent.attach(held.channel);
+		held.hold(); // The guest's next write (the first response) never completes.
+		await expect(host.agent.call('va.ping', ['lost'], {timeoutMs: 400})).rejects.toMatchObject({code: 'ETIMEDOUT'});
+		expect(logs(guest.events).some(line => /response to va\.ping \(tag \S+\) not sent within 100ms: dropped/u.test(line))).toBe(true);
+		expect(jobs(guest.events)).toContain('server #1 va.ping sending→failed: ETIMEDOUT send did not finish in time');
+		expect(transitions(guest.events)).toContain('server SEND→IDLE #1 va.ping (timeout)');
+		await expect(host.agent.call('va.ping', ['next'])).resolves.toBe('next');
+	});
+
 	it('times out queued jobs behind a stuck one without sending them', async () => {
 		const {pair, host, guest} = await connectedPair();
 		guest.registry.register('va.never', 'never answers', async () => new Promise(() => {}));
