@@ -199,6 +199,49 @@ describe('multiplexing', () => {
 		expect(jobs(host.events).filter(line => line.includes('failed'))).toEqual([]);
 	});
 
+	it('takes its client queue limit from its options (2 here)', async () => {
+		const {pair, host, guest} = await connectedPair({clientQueueMax: 2});
+		const release = gate();
+		guest.registry.register('va.slow', 'waits', async () => {
+			await release.promise;
+			return 'done';
+		});
+		attachBoth(pair, host, guest);
+		const two = [host.agent.call('va.slow'), host.agent.call('va.slow')];
+		await expect(host.agent.call('va.slow')).rejects.toMatchObject({code: 'ENOBUFS'});
+		release.open();
+		await expect(Promise.all(two)).resolves.toEqual(['done', 'done']);
+		expect(host.events.find(event => event.type === 'job')).toMatchObject({limit: 2});
+	});
+
+	it('takes its server queue limit from its options (2 here): the third pipelined request is refused', async () => {
+		const {pair, guest} = await connectedPair({}, {serverQueueMax: 2});
+		const release = gate();
+		guest.registry.register('va.slow', 'waits', async () => {
+			await release.promise;
+			return 'slow done';
+		});
+		guest.agent.attach(socketChannel(pair.b, 'guest-end'));
+		const decoder = new FrameDecoder();
+		const answers: string[] = [];
+		pair.a.on('data', chunk => {
+			for (const event of decoder.push(chunk)) {
+				if (event.type === 'frame') {
+					const response = decodeResponse(event.frame.body);
+					answers.push(`${event.frame.tag} ${response.ok ? String(response.value) : response.fault.message}`);
+				}
+			}
+		});
+		for (const tag of ['t1', 't2', 't3']) {
+			pair.a.write(encodeFrame('request', tag, encodeCall('va.slow', [])));
+		}
+
+		await waitFor(() => answers.length === 1, 5000, 'the refusal');
+		release.open();
+		await waitFor(() => answers.length === 3, 5000, 'both answers');
+		expect(answers).toEqual(['t3 server job queue limit exceeded', 't1 slow done', 't2 slow done']);
+	});
+
 	it('a request over the server queue limit is answered with fault -500, not dropped', async () => {
 		const {pair, guest} = await connectedPair();
 		const release = gate();
