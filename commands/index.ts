@@ -7,6 +7,7 @@ import agentViewfile from './agent-viewfile.js';
 import help from './help.js';
 import info from './info.js';
 import quit from './quit.js';
+import timeout from './timeout.js';
 
 /** Every monitor command, in the order `help` lists them. */
-export const allCommands: readonly Command[] = [agentViewfile, agentViewdmesg, agentShutdown, agentPing, agentCapabilities, help, info, quit];
+export const allCommands: readonly Command[] = [agentViewfile, agentViewdmesg, agentShutdown, agentPing, agentCapabilities, help, info, timeout, quit];

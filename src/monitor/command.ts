@@ -24,6 +24,8 @@ export type CommandContext = {
 	readonly now: number;
 	/** Ask the runner to stop after this command. */
 	quit(): void;
+	/** Run another command line with its own deadline instead of the session's (`timeout`). */
+	runWithTimeout(line: string, timeoutMs: number): Promise<CommandResult>;
 };
 
 export type CommandResult = {

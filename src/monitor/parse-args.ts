@@ -9,6 +9,8 @@ export type ArgSpec = {
 	readonly optional?: boolean;
 	/** Allowed values (checked here, and offered by tab completion). */
 	readonly choices?: readonly string[];
+	/** The rest of the line as typed (a command line for `timeout`); must be last. */
+	readonly rest?: boolean;
 };
 
 /** A line the operator must fix; the message is the whole line shown to them. */
@@ -103,6 +105,16 @@ export function parseArguments(command: string, rest: string, specs: readonly Ar
 	const values: Array<string | undefined> = [];
 	let position = 0;
 	for (const spec of specs) {
+		if (spec.rest) {
+			const remainder = rest.slice(position).trim();
+			if (remainder === '' && !spec.optional) {
+				throw new CommandLineError(`${command}: string expected`);
+			}
+
+			values.push(remainder === '' ? undefined : remainder);
+			return values;
+		}
+
 		const token = readToken(command, rest, position);
 		if (!token) {
 			if (!spec.optional) {

@@ -50,7 +50,8 @@ const gateMessage = 'guest agent has not said hello; run agent_capabilities';
 
 /** Open a session: the connection starts at once (a listen that fails rejects). */
 export async function openSession(options: SessionOptions): Promise<Session> {
-	const timeoutMs = options.timeoutMs ?? 5000;
+	const defaultTimeoutMs = options.timeoutMs ?? 5000;
+	const timeoutMs = defaultTimeoutMs;
 	const commands = options.commands ?? allCommands;
 	const listeners = new Set<(event: SessionEvent) => void>();
 	let quitRequested = false;
@@ -179,7 +180,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
 		}
 	};
 
-	const context = (): CommandContext => ({
+	const context = (timeoutMs = defaultTimeoutMs): CommandContext => ({
 		async call(method: string, params: readonly XmlRpcValue[] = []) {
 			await gate(method);
 			return agent.call(method, params, {timeoutMs});
@@ -206,22 +207,30 @@ export async function openSession(options: SessionOptions): Promise<Session> {
 		quit() {
 			quitRequested = true;
 		},
+		async runWithTimeout(line, ms) {
+			return runCommand(line, context(ms));
+		},
 	});
 
-	const run = async (line: string): Promise<Untimed> => {
+	/** Parse and run one command line; throws what the command throws. */
+	const runCommand = async (line: string, commandContext: CommandContext) => {
 		const {name, rest} = splitCommand(line);
+		const command = commands.find(candidate => candidate.name === name);
+		if (!command) {
+			throw unknownCommand(name, commands);
+		}
+
+		return command.run(commandContext, parseArguments(name, rest, command.args));
+	};
+
+	const run = async (line: string): Promise<Untimed> => {
+		const {name} = splitCommand(line);
 		if (name === '') {
 			return {ok: true, command: '', value: null, text: ''};
 		}
 
 		try {
-			const command = commands.find(candidate => candidate.name === name);
-			if (!command) {
-				throw unknownCommand(name, commands);
-			}
-
-			const args = parseArguments(name, rest, command.args);
-			const result = await command.run(context(), args);
+			const result = await runCommand(line, context());
 			return {ok: true, command: name, value: result.value, text: result.text};
 		} catch (error) {
 			const {error: shaped, text} = commandError(error);
@@ -294,6 +303,11 @@ function completions(line: string, commands: readonly Command[]): readonly strin
 	const command = commands.find(candidate => candidate.name === words[0]);
 	if (!command) {
 		return [];
+	}
+
+	if (command.args.at(-1)?.rest && words.length > command.args.length) {
+		// `timeout 30 agent_sh…`: complete the command line that follows.
+		return completions(words.slice(command.args.length).join(' '), commands);
 	}
 
 	if (command.name === 'help' && words.length === 2) {

@@ -63,6 +63,15 @@ describe('arguments (PROTOCOL.md §6)', () => {
 	});
 });
 
+describe('a rest-of-line argument', () => {
+	it('takes the rest of the line as typed, quotes and all', () => {
+		const specs = [{name: 'seconds'}, {name: 'command', rest: true}];
+		expect(parseArguments('timeout', ' 30  agent_viewfile "/tmp/a b"  ', specs)).toEqual(['30', 'agent_viewfile "/tmp/a b"']);
+		expect(() => parseArguments('timeout', '30', specs)).toThrow(new CommandLineError('timeout: string expected'));
+		expect(parseArguments('x', '', [{name: 'tail', rest: true, optional: true}])).toEqual([undefined]);
+	});
+});
+
 describe('splitCommand', () => {
 	it('splits the name from the rest', () => {
 		expect(splitCommand('  agent_viewfile "/a b"')).toEqual({name: 'agent_viewfile', rest: ' "/a b"'});

@@ -206,6 +206,7 @@ describe('commands over a real engine', () => {
 			'agent_capabilities',
 			'help [command]',
 			'info agent|queues|transitions [N]',
+			'timeout seconds command [args]',
 			'quit',
 		]);
 		await expect(session.execute('help agent_ping')).resolves.toMatchObject({ok: true, text: 'agent_ping -- check that the guest agent answers (va.ping)'});
@@ -295,6 +296,24 @@ describe('a hostile guest', () => {
 		// The guest is still stuck in that handler: its one server slot is taken, and it says so.
 		await expect(session.execute('agent_viewdmesg')).resolves.toMatchObject({ok: false, text: 'error: RPCFailed (fault -500): server job queue limit exceeded'});
 		await expect(session.execute('info agent')).resolves.toMatchObject({ok: true});
+	});
+
+	it('timeout SECONDS COMMAND gives one command its own deadline; bad uses are clear errors', async () => {
+		const {session} = await setup({hang: ['va.getdmesg']}, {timeoutMs: 5000});
+		await negotiated(session);
+		const started = Date.now();
+		await expect(session.execute('timeout 0.2 agent_viewdmesg')).resolves.toMatchObject({
+			ok: false,
+			command: 'timeout',
+			text: 'error: VirtagentFailed (ETIMEDOUT): va.getdmesg timed out after 200ms',
+		});
+		expect(Date.now() - started).toBeLessThan(4000); // Not the session's 5 s.
+		await expect(session.execute('timeout 0.2 agent_shutdown sideways')).resolves.toMatchObject({ok: false, text: "agent_shutdown: invalid shutdown type 'sideways' (expected halt, powerdown or reboot)"});
+		await expect(session.execute('timeout abc agent_ping')).resolves.toMatchObject({ok: false, text: "timeout: invalid number of seconds 'abc' (more than 0, at most 3600)"});
+		await expect(session.execute('timeout 5')).resolves.toMatchObject({ok: false, text: 'timeout: string expected'});
+		await expect(session.execute('timeout 5 agent_pnig')).resolves.toMatchObject({ok: false, error: {class: 'CommandNotFound'}});
+		expect(session.complete('timeout 3 agent_sh')).toEqual(['agent_shutdown']);
+		expect(session.complete('timeout 3 agent_shutdown p')).toEqual(['powerdown']);
 	});
 
 	it('that drops the stream mid-response gets ECONNRESET, and the monitor reconnects', async () => {
