@@ -3,13 +3,8 @@
  * with control characters as character references (`&#27;`) that the project's own encoder
  * would never produce. What a compromised guest can send, the monitor must survive.
  */
-import net from 'node:net';
-import {rmSync} from 'node:fs';
-import {decodeCall} from '../../../src/protocol/codec.js';
-import {FrameDecoder} from '../../../src/protocol/frame-decoder.js';
-import {encodeFrame} from '../../../src/protocol/frame-encoder.js';
-import {defaultFrameLimits} from '../../../src/protocol/limits.js';
 import type {XmlRpcValue} from '../../../src/protocol/value.js';
+import {serveRawRequests} from '../../helpers/raw-peer.js';
 
 /** A response body, or `never` (no answer at all). */
 export type RawAnswer = string | 'never';
@@ -38,39 +33,12 @@ export function faultBody(code: number, message: string): string {
 
 export async function startRawGuest(socketPath: string, answer: (method: string, params: readonly XmlRpcValue[]) => RawAnswer): Promise<RawGuest> {
 	const methodsCalled: string[] = [];
-	const sockets = new Set<net.Socket>();
-	rmSync(socketPath, {force: true});
-	const server = net.createServer(socket => {
-		sockets.add(socket);
-		socket.on('close', () => sockets.delete(socket));
-		socket.on('error', () => undefined);
-		const decoder = new FrameDecoder(defaultFrameLimits);
-		socket.on('data', chunk => {
-			for (const event of decoder.push(chunk)) {
-				if (event.type !== 'frame' || event.frame.kind !== 'request') {
-					continue;
-				}
-
-				const {tag, body} = event.frame;
-				void Promise.resolve().then(() => decodeCall(body)).then(call => {
-					methodsCalled.push(call.method);
-					const reply = answer(call.method, call.params);
-					if (reply !== 'never') {
-						socket.write(encodeFrame('response', tag, Buffer.from(reply)));
-					}
-				});
-			}
-		});
+	const peer = await serveRawRequests(socketPath, ({call, reply}) => {
+		methodsCalled.push(call.method);
+		const body = answer(call.method, call.params);
+		if (body !== 'never') {
+			reply(body);
+		}
 	});
-	await new Promise<void>(resolve => server.listen(socketPath, resolve));
-	return {
-		methodsCalled,
-		async close() {
-			for (const socket of sockets) {
-				socket.destroy();
-			}
-
-			await new Promise<void>(resolve => server.close(() => resolve()));
-		},
-	};
+	return {methodsCalled, close: peer.close};
 }

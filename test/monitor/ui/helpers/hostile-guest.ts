@@ -4,11 +4,9 @@
  * puts raw escape sequences in dmesg, never answers va.ping, and drops the stream in the middle
  * of its reply to va.getfile (then says hello again when the host reconnects).
  */
-import {rmSync} from 'node:fs';
-import net from 'node:net';
-import {decodeCall, encodeCall, encodeResponse} from '../../../../src/protocol/codec.js';
-import {FrameDecoder} from '../../../../src/protocol/frame-decoder.js';
+import {encodeCall, encodeResponse} from '../../../../src/protocol/codec.js';
 import {encodeFrame} from '../../../../src/protocol/frame-encoder.js';
+import {serveRawRequests} from '../../../helpers/raw-peer.js';
 
 export const hostileMethod = 'va.\u009B2Jevil\u202E';
 
@@ -30,69 +28,45 @@ export type HostileGuest = {
 export async function hostileGuest(socketPath: string): Promise<HostileGuest> {
 	let connections = 0;
 	let pings = 0;
-	const sockets = new Set<net.Socket>();
-	const server = net.createServer(socket => {
-		connections++;
-		sockets.add(socket);
-		socket.on('close', () => sockets.delete(socket));
-		socket.on('error', () => undefined);
-		const decoder = new FrameDecoder();
-		const reply = (tag: string | undefined, body: Buffer) => socket.write(encodeFrame('response', tag, body));
-		socket.on('data', chunk => {
-			for (const event of decoder.push(chunk)) {
-				if (event.type !== 'frame' || event.frame.kind !== 'request') {
-					continue;
+	const peer = await serveRawRequests(
+		socketPath,
+		({call, tag, socket, reply}) => {
+			switch (call.method) {
+				case 'system.listMethods': {
+					reply(encodeResponse(['system.listMethods', 'va.ping', 'va.getdmesg', 'va.getfile', hostileMethod]));
+					break;
 				}
 
-				const {tag, body} = event.frame;
-				void Promise.resolve().then(() => decodeCall(body)).then(call => {
-					switch (call.method) {
-						case 'system.listMethods': {
-							reply(tag, encodeResponse(['system.listMethods', 'va.ping', 'va.getdmesg', 'va.getfile', hostileMethod]));
-							break;
-						}
+				case 'va.capabilities': {
+					reply(encodeResponse({version: '1.0', methods: ['va.ping', 'va.getdmesg', 'va.getfile', hostileMethod]}));
+					break;
+				}
 
-						case 'va.capabilities': {
-							reply(tag, encodeResponse({version: '1.0', methods: ['va.ping', 'va.getdmesg', 'va.getfile', hostileMethod]}));
-							break;
-						}
+				case 'va.getdmesg': {
+					reply(rawStringResponse(hostileDmesg));
+					break;
+				}
 
-						case 'va.getdmesg': {
-							reply(tag, rawStringResponse(hostileDmesg));
-							break;
-						}
+				case 'va.getfile': {
+					const frame = encodeFrame('response', tag, encodeResponse(Buffer.from('the first half of a file')));
+					socket.write(frame.subarray(0, frame.length - 40), () => socket.destroy());
+					break;
+				}
 
-						case 'va.getfile': {
-							const frame = encodeFrame('response', tag, encodeResponse(Buffer.from('the first half of a file')));
-							socket.write(frame.subarray(0, frame.length - 40), () => socket.destroy());
-							break;
-						}
+				case 'va.ping': {
+					pings++; // Never answered.
+					break;
+				}
 
-						case 'va.ping': {
-							pings++; // Never answered.
-							break;
-						}
-
-						default: {
-							reply(tag, encodeResponse('dummy'));
-						}
-					}
-				});
+				default: {
+					reply(encodeResponse('dummy'));
+				}
 			}
-		});
-		socket.write(encodeFrame('request', `g.${connections}`, encodeCall('va.hello', [])));
-	});
-	rmSync(socketPath, {force: true});
-	await new Promise<void>(resolve => server.listen(socketPath, resolve));
-	return {
-		connections: () => connections,
-		unansweredPings: () => pings,
-		async close() {
-			for (const socket of sockets) {
-				socket.destroy();
-			}
-
-			await new Promise<void>(resolve => server.close(() => resolve()));
 		},
-	};
+		socket => {
+			connections++;
+			socket.write(encodeFrame('request', `g.${connections}`, encodeCall('va.hello', [])));
+		},
+	);
+	return {connections: () => connections, unansweredPings: () => pings, close: peer.close};
 }
