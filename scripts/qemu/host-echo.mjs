@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import {connectUnix, LineClient, echoBench} from './echo-bench.mjs';
 import {expectedSecret, sha256} from './secret.mjs';
+import {runHostCheck} from './host-check.mjs';
 
 const env = name => {
 	const value = process.env[name];
@@ -72,13 +73,4 @@ async function main() {
 	return result;
 }
 
-try {
-	const result = await main();
-	const json = JSON.stringify(result);
-	if (process.env.VA_E2E_RESULT) fs.writeFileSync(process.env.VA_E2E_RESULT, json + '\n');
-	console.log(json);
-	process.exit(0);
-} catch (error) {
-	console.error(`host-echo: FAIL: ${error.message}`);
-	process.exit(1);
-}
+await runHostCheck('host-echo', main);

@@ -26,6 +26,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expectedSecret, kmsgMarker, SECRET_PATH, sha256} from '../../scripts/qemu/secret.mjs';
 import {pingBench} from './ping-bench.mjs';
+import {runHostCheck} from '../../scripts/qemu/host-check.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(repo, 'bin/virtagent.js');
@@ -264,13 +265,4 @@ async function main() {
 	return result;
 }
 
-try {
-	const result = await main();
-	const json = JSON.stringify(result);
-	if (process.env.VA_E2E_RESULT) fs.writeFileSync(process.env.VA_E2E_RESULT, json + '\n');
-	console.log(json);
-	process.exit(0);
-} catch (error) {
-	console.error(`qemu-daemon: FAIL: ${error.message}`);
-	process.exit(1);
-}
+await runHostCheck('qemu-daemon', main);
