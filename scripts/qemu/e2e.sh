@@ -161,12 +161,16 @@ run_daemon_idle() {
 	pid="$(console_line '^VA-E2E ready pid=[0-9]+ .*name=daemon-idle' | sed -n 's/^VA-E2E ready pid=\([0-9]*\) .*/\1/p')"
 	line="$(console_line "^VA-E2E idle-cpu pid=$pid ")"
 	[[ -n "$pid" && -n "$line" ]] || fail "no idle-cpu line for the daemon (pid '$pid')"
+	# Started by contrib/run-in-guest.sh: it must have found the port by name, without udev.
+	local found
+	found="$(console_line '^run-in-guest: org\.qemu\.virtagent is /dev/vport[0-9]+p[0-9]+')"
+	[[ -n "$found" ]] || fail "contrib/run-in-guest.sh did not report the port it found"
 	settle="$(console_line "^VA-E2E settled pid=$pid " | sed -n 's/.* after=\([0-9]*\)s.*/\1/p')"
 	pct="$(sed -n 's/.* cpu_percent=\([0-9.]*\).*/\1/p' <<<"$line")"
 	echo "$line settle_seconds=${settle:-0}" >"$RUN/idle.txt"
 	awk -v p="$pct" -v m="$IDLE_MAX" 'BEGIN { exit !(p <= m) }' \
 		|| fail "the guest daemon used ${pct}% CPU while idle (limit ${IDLE_MAX}%): $line"
-	va_log "$PHASE: daemon idle with no host: ${line#VA-E2E }"
+	va_log "$PHASE: daemon idle with no host: ${line#VA-E2E } (${found})"
 }
 
 phase_baseline() {

@@ -2,8 +2,8 @@
 # (guest) What e2e.sh's guest runs, by boot: va_phase= on the kernel command line picks it.
 #   baseline  1. the stand-in line echo (echo-guest.mjs): the host connects at once, measures
 #                boot-to-first-echo and the round trips, then makes it quit;
-#             2. the guest daemon with no host connected: its idle CPU (guest-run.sh), then the
-#                host stops QEMU.
+#             2. the guest daemon with no host connected, started by contrib/run-in-guest.sh
+#                (no udev): its idle CPU (guest-run.sh), then the host stops QEMU.
 #   echo      step 1 only (then the guest powers off).
 #   daemon    the guest daemon from boot, host connected from the start (boot-to-hello); the
 #             host's check ends with va.shutdown powerdown, which runs the guest's real power-off.
@@ -20,11 +20,17 @@ daemon_cmd() {
 	VA_RUN_NAME="$1" sh "$here/guest-run.sh" node "$VA_REPO/bin/virtagent.js" guest \
 		--shutdown-command 'poweroff -f' --shutdown-delay "${VA_SHUTDOWN_DELAY:-1}"
 }
+# The idle run starts the daemon the way contrib/ documents for guests without udev: the port
+# found by name in sysfs, /dev/vportNpM passed with --path.
+daemon_contrib_cmd() {
+	VA_RUN_NAME="$1" sh "$here/guest-run.sh" sh "$VA_REPO/contrib/run-in-guest.sh" \
+		--shutdown-command 'poweroff -f' --shutdown-delay "${VA_SHUTDOWN_DELAY:-1}"
+}
 echo_cmd() {
 	VA_IDLE_SECONDS=0 VA_RUN_NAME=echo sh "$here/guest-run.sh" node "$here/echo-guest.mjs"
 }
 case "$phase" in
-	baseline) echo_cmd && daemon_cmd daemon-idle ;;
+	baseline) echo_cmd && daemon_contrib_cmd daemon-idle ;;
 	echo) echo_cmd ;;
 	daemon) VA_IDLE_SECONDS=0 daemon_cmd daemon ;;
 	*) echo "VA-E2E fatal: unknown va_phase='$phase'"; exit 1 ;;
