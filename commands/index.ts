@@ -4,10 +4,11 @@ import agentPing from './agent-ping.js';
 import agentShutdown from './agent-shutdown.js';
 import agentViewdmesg from './agent-viewdmesg.js';
 import agentViewfile from './agent-viewfile.js';
+import cancel from './cancel.js';
 import help from './help.js';
 import info from './info.js';
 import quit from './quit.js';
 import timeout from './timeout.js';
 
 /** Every monitor command, in the order `help` lists them. */
-export const allCommands: readonly Command[] = [agentViewfile, agentViewdmesg, agentShutdown, agentPing, agentCapabilities, help, info, timeout, quit];
+export const allCommands: readonly Command[] = [agentViewfile, agentViewdmesg, agentShutdown, agentPing, agentCapabilities, help, info, cancel, timeout, quit];

@@ -22,7 +22,7 @@ export const monitorUsage = `usage: virtagent monitor (--connect PATH | --listen
   -h, --help             this help
 
 Commands: agent_viewfile PATH, agent_viewdmesg, agent_shutdown halt|powerdown|reboot, agent_ping,
-agent_capabilities, help [command], info agent|queues|transitions, timeout SECONDS COMMAND, quit. Exit code 0 only if
+agent_capabilities, help [command], info agent|queues|transitions, cancel JOBID, timeout SECONDS COMMAND, quit. Exit code 0 only if
 every scripted command succeeded; 2 for bad options.`;
 
 type MonitorOptions = {

@@ -24,6 +24,8 @@ export type CommandContext = {
 	readonly now: number;
 	/** Ask the runner to stop after this command. */
 	quit(): void;
+	/** Cancel a queued or in-flight client job; false when there is none with that id. */
+	cancel(jobId: number): boolean;
 	/** Run another command line with its own deadline instead of the session's (`timeout`). */
 	runWithTimeout(line: string, timeoutMs: number): Promise<CommandResult>;
 };

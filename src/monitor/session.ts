@@ -207,6 +207,9 @@ export async function openSession(options: SessionOptions): Promise<Session> {
 		quit() {
 			quitRequested = true;
 		},
+		cancel(jobId) {
+			return agent.cancel(jobId);
+		},
 		async runWithTimeout(line, ms) {
 			return runCommand(line, context(ms));
 		},

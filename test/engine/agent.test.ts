@@ -354,6 +354,29 @@ describe('timeouts', () => {
 		await expect(host.agent.call('va.ping', ['next'])).resolves.toBe('next');
 	});
 
+	it('cancels a job in flight and a queued one with ECANCELED; the late answer is dropped; the queue moves on', async () => {
+		const {pair, host, guest} = await connectedPair();
+		const release = gate();
+		guest.registry.register('va.slow', 'waits', async () => {
+			await release.promise;
+			return 'late';
+		});
+		attachBoth(pair, host, guest);
+		const inFlight = host.agent.call('va.slow');
+		const queued = host.agent.call('va.ping', ['queued']);
+		await waitFor(() => host.agent.clientState === 'WAIT');
+		expect(host.agent.cancel(2)).toBe(true);
+		await expect(queued).rejects.toMatchObject({code: 'ECANCELED', message: 'va.ping cancelled'});
+		expect(host.agent.cancel(1)).toBe(true);
+		await expect(inFlight).rejects.toMatchObject({code: 'ECANCELED'});
+		expect(host.agent.cancel(1)).toBe(false); // Already gone.
+		expect(host.agent.clientJobCount).toBe(0);
+		release.open();
+		await waitFor(() => logs(host.events).some(line => line.includes('late response')), 5000, 'the late answer dropped');
+		await expect(host.agent.call('va.ping', ['after'])).resolves.toBe('after');
+		expect(transitions(host.events)).toContain('client WAIT→IDLE #1 va.slow (cancelled)');
+	});
+
 	it('times out queued jobs behind a stuck one without sending them', async () => {
 		const {pair, host, guest} = await connectedPair();
 		guest.registry.register('va.never', 'never answers', async () => new Promise(() => {}));

@@ -206,6 +206,7 @@ describe('commands over a real engine', () => {
 			'agent_capabilities',
 			'help [command]',
 			'info agent|queues|transitions [N]',
+			'cancel jobid',
 			'timeout seconds command [args]',
 			'quit',
 		]);
@@ -237,6 +238,30 @@ describe('commands over a real engine', () => {
 		const transitions = await session.execute('info transitions 3');
 		expect(transitions.text.split('\n')).toHaveLength(3);
 		expect(transitions.text).toMatch(/^\d\d:\d\d:\d\d\.\d{3} client/u);
+	});
+
+	it('cancel JOBID gives up on a queued job and the waiting one; bad ids are clear errors', async () => {
+		const release = gate();
+		const {session} = await setup({
+			setup(registry) {
+				registry.register('va.getdmesg', 'slow', async () => {
+					await release.promise;
+					return 'late';
+				});
+			},
+		});
+		await negotiated(session);
+		const waiting = session.execute('agent_viewdmesg');
+		const queued = session.execute('agent_ping');
+		await waitFor(() => session.model.client.jobs.length === 2, 3000, 'two jobs');
+		const [first, second] = session.model.client.jobs;
+		await expect(session.execute(`cancel ${second!.id}`)).resolves.toMatchObject({ok: true, text: ''});
+		await expect(queued).resolves.toMatchObject({ok: false, text: 'error: VirtagentFailed (ECANCELED): va.ping cancelled'});
+		await expect(session.execute(`cancel ${first!.id}`)).resolves.toMatchObject({ok: true});
+		await expect(waiting).resolves.toMatchObject({ok: false, error: {data: {code: 'ECANCELED'}}});
+		await expect(session.execute(`cancel ${first!.id}`)).resolves.toMatchObject({ok: false, text: `cancel: no queued or waiting client job #${first!.id}`});
+		await expect(session.execute('cancel x1')).resolves.toMatchObject({ok: false, text: "cancel: invalid job id 'x1' (a number, as in info queues)"});
+		release.open();
 	});
 });
 
