@@ -9,6 +9,7 @@ import {encodeCall} from '../../src/protocol/codec.js';
 import {FrameDecoder} from '../../src/protocol/frame-decoder.js';
 import {encodeFrame} from '../../src/protocol/frame-encoder.js';
 import {decodeResponse} from '../../src/protocol/codec.js';
+import type {XmlRpcValue} from '../../src/protocol/value.js';
 import type {Channel} from '../../src/transport/channel.js';
 import {socketChannel} from '../../src/transport/socket-channel.js';
 import {gate, type Gate} from '../helpers/gate.js';
@@ -62,6 +63,16 @@ function heldChannel(inner: Channel): {channel: Channel; hold: () => Gate} {
 			return current;
 		},
 	};
+}
+
+/** `va.slow` on that end: it answers (with `answer`) only once the returned gate is opened. */
+function slowMethod(end: End, answer: (params: readonly XmlRpcValue[]) => XmlRpcValue): Gate {
+	const release = gate();
+	end.registry.register('va.slow', 'waits', async params => {
+		await release.promise;
+		return answer(params);
+	});
+	return release;
 }
 
 async function connectedPair(hostOptions: Partial<AgentOptions> = {}, guestOptions: Partial<AgentOptions> = {}) {
@@ -181,11 +192,7 @@ describe('multiplexing', () => {
 
 	it('a 6th client job fails at once with ENOBUFS and disturbs nothing', async () => {
 		const {pair, host, guest} = await connectedPair();
-		const release = gate();
-		guest.registry.register('va.slow', 'waits', async params => {
-			await release.promise;
-			return params[0]!;
-		});
+		const release = slowMethod(guest, params => params[0]!);
 		attachBoth(pair, host, guest);
 
 		const five = [1, 2, 3, 4, 5].map(async n => host.agent.call('va.slow', [n]));
@@ -201,11 +208,7 @@ describe('multiplexing', () => {
 
 	it('takes its client queue limit from its options (2 here)', async () => {
 		const {pair, host, guest} = await connectedPair({clientQueueMax: 2});
-		const release = gate();
-		guest.registry.register('va.slow', 'waits', async () => {
-			await release.promise;
-			return 'done';
-		});
+		const release = slowMethod(guest, () => 'done');
 		attachBoth(pair, host, guest);
 		const two = [host.agent.call('va.slow'), host.agent.call('va.slow')];
 		await expect(host.agent.call('va.slow')).rejects.toMatchObject({code: 'ENOBUFS'});
@@ -216,11 +219,7 @@ describe('multiplexing', () => {
 
 	it('takes its server queue limit from its options (2 here): the third pipelined request is refused', async () => {
 		const {pair, guest} = await connectedPair({}, {serverQueueMax: 2});
-		const release = gate();
-		guest.registry.register('va.slow', 'waits', async () => {
-			await release.promise;
-			return 'slow done';
-		});
+		const release = slowMethod(guest, () => 'slow done');
 		guest.agent.attach(socketChannel(pair.b, 'guest-end'));
 		const decoder = new FrameDecoder();
 		const answers: string[] = [];
@@ -244,11 +243,7 @@ describe('multiplexing', () => {
 
 	it('a request over the server queue limit is answered with fault -500, not dropped', async () => {
 		const {pair, guest} = await connectedPair();
-		const release = gate();
-		guest.registry.register('va.slow', 'waits', async () => {
-			await release.promise;
-			return 'slow done';
-		});
+		const release = slowMethod(guest, () => 'slow done');
 		guest.agent.attach(socketChannel(pair.b, 'guest-end'));
 
 		// A pipelining peer: three requests at once, with a raw socket.
@@ -308,11 +303,7 @@ describe('multiplexing', () => {
 describe('timeouts', () => {
 	it('fails with ETIMEDOUT, then drops the late response by its tag, then goes on', async () => {
 		const {pair, host, guest} = await connectedPair();
-		const release = gate();
-		guest.registry.register('va.slow', 'waits', async () => {
-			await release.promise;
-			return 'late';
-		});
+		const release = slowMethod(guest, () => 'late');
 		attachBoth(pair, host, guest);
 
 		await expect(host.agent.call('va.slow', [], {timeoutMs: 100})).rejects.toMatchObject({code: 'ETIMEDOUT', message: 'va.slow timed out after 100ms'});
@@ -356,11 +347,7 @@ describe('timeouts', () => {
 
 	it('cancels a job in flight and a queued one with ECANCELED; the late answer is dropped; the queue moves on', async () => {
 		const {pair, host, guest} = await connectedPair();
-		const release = gate();
-		guest.registry.register('va.slow', 'waits', async () => {
-			await release.promise;
-			return 'late';
-		});
+		const release = slowMethod(guest, () => 'late');
 		attachBoth(pair, host, guest);
 		const inFlight = host.agent.call('va.slow');
 		const queued = host.agent.call('va.ping', ['queued']);

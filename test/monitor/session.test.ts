@@ -215,16 +215,7 @@ describe('commands over a real engine', () => {
 	});
 
 	it('a 6th queued job gets `client job queue limit exceeded` at once; info queues shows 5/5', async () => {
-		const release = gate();
-		const {session} = await setup({
-			setup(registry) {
-				registry.register('va.getdmesg', 'slow', async () => {
-					await release.promise;
-					return 'late';
-				});
-			},
-		});
-		await negotiated(session);
+		const {session, release} = await slowDmesgSession();
 		const five = Array.from({length: 5}, async () => session.execute('agent_viewdmesg'));
 		await waitFor(() => session.model.client.jobs.length === 5, 3000, 'five jobs');
 		const sixth = await session.execute('agent_viewdmesg');
@@ -241,16 +232,7 @@ describe('commands over a real engine', () => {
 	});
 
 	it('cancel JOBID gives up on a queued job and the waiting one; bad ids are clear errors', async () => {
-		const release = gate();
-		const {session} = await setup({
-			setup(registry) {
-				registry.register('va.getdmesg', 'slow', async () => {
-					await release.promise;
-					return 'late';
-				});
-			},
-		});
-		await negotiated(session);
+		const {session, release} = await slowDmesgSession();
 		const waiting = session.execute('agent_viewdmesg');
 		const queued = session.execute('agent_ping');
 		await waitFor(() => session.model.client.jobs.length === 2, 3000, 'two jobs');
@@ -264,6 +246,21 @@ describe('commands over a real engine', () => {
 		release.open();
 	});
 });
+
+/** A negotiated session whose guest answers va.getdmesg ('late') only once `release` is opened. */
+async function slowDmesgSession() {
+	const release = gate();
+	const {session} = await setup({
+		setup(registry) {
+			registry.register('va.getdmesg', 'slow', async () => {
+				await release.promise;
+				return 'late';
+			});
+		},
+	});
+	await negotiated(session);
+	return {session, release};
+}
 
 describe('a hostile guest', () => {
 	const evil = '\u001B]0;pwned\u0007\u001B[2J\u009B31m\u202E';
