@@ -6,7 +6,7 @@ import {cliPath, projectRoot} from '../lib/paths.js';
 import {type CaseResult, check, compare, present} from '../lib/result.js';
 import {type Contender, type Figure, interleave} from '../lib/rounds.js';
 import {median, relativeSpread} from '../lib/stats.js';
-import {startGuestDaemon} from '../peers/guest-daemon.js';
+import {startGuestDaemonForMonitors} from '../peers/guest-daemon.js';
 
 const run = promisify(execFile);
 const driver = path.join(projectRoot, 'bench', 'pty-drive.py');
@@ -32,9 +32,7 @@ export async function screenCase(options: BenchOptions): Promise<CaseResult> {
 	const figures = await withCleanup(async defer => {
 		const work = scratch('screen');
 		defer(work.remove);
-		const daemon = await startGuestDaemon(work.file('guest.sock'));
-		defer(daemon.stop);
-		daemon.host.close(); // It serves one host at a time: each monitor launched below.
+		await startGuestDaemonForMonitors(work.file('guest.sock'), defer);
 
 		const drive = async (mode: 'pty' | 'pipe'): Promise<DriveResult> => {
 			const log = work.file(`log-${logNumber++}.fifo`);

@@ -7,7 +7,7 @@ import {cliPath} from '../lib/paths.js';
 import {startChild, waitForLine} from '../lib/process.js';
 import {type CaseResult, compare, present} from '../lib/result.js';
 import {type Contender, interleave} from '../lib/rounds.js';
-import {guestArgs, startGuestDaemon} from '../peers/guest-daemon.js';
+import {guestArgs, startGuestDaemonForMonitors} from '../peers/guest-daemon.js';
 
 const unit = 'ms';
 
@@ -22,9 +22,7 @@ export async function startupCase(options: BenchOptions): Promise<CaseResult> {
 		defer(work.remove);
 
 		// A guest for the monitor to ping.
-		const daemon = await startGuestDaemon(work.file('guest.sock'));
-		defer(daemon.stop);
-		daemon.host.close(); // It serves one host at a time: each monitor launched below.
+		await startGuestDaemonForMonitors(work.file('guest.sock'), defer);
 
 		// A host that waits for hellos from freshly launched guests.
 		let helloSeen: (() => void) | undefined;

@@ -68,3 +68,14 @@ export async function startGuestDaemon(socketPath: string): Promise<GuestDaemon>
 		throw error;
 	}
 }
+
+/**
+ * A guest daemon for monitor processes to connect to: the bench's own host connection is closed
+ * at once, since the daemon serves one host at a time.
+ */
+export async function startGuestDaemonForMonitors(socketPath: string, defer: (cleanup: () => unknown) => void): Promise<GuestDaemon> {
+	const daemon = await startGuestDaemon(socketPath);
+	defer(daemon.stop);
+	daemon.host.close();
+	return daemon;
+}
