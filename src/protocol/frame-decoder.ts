@@ -1,4 +1,4 @@
-import {type DecoderEvent, type FrameKind, FramingError, type FramingErrorCode} from './frame.js';
+import {type DecoderEvent, type FrameKind, FramingError, type FramingErrorCode, isValidTag} from './frame.js';
 import {defaultFrameLimits, type FrameLimits, SENTINEL} from './limits.js';
 
 /*
@@ -17,7 +17,8 @@ import {defaultFrameLimits, type FrameLimits, SENTINEL} from './limits.js';
  *   must agree. Anything else is BAD_CONTENT_LENGTH; a well-formed value over bodyMax is
  *   BODY_TOO_LONG.
  * - Tag: the literal value is kept (including `none`, which our writer sends for "no tag");
- *   only a missing or empty header gives undefined. Conflicting repeats are MALFORMED_HEADER.
+ *   only a missing or empty header gives undefined. A value outside the tag grammar (frame.ts)
+ *   or conflicting repeats are MALFORMED_HEADER, so every tag we accept can be echoed back.
  * - Skipped bytes: everything discarded outside a header is counted (garbage before a
  *   sentinel, the rest of an over-long header, the body of a rejected message). The bytes of a
  *   header that is itself rejected are covered by its error event, not counted again.
@@ -49,7 +50,7 @@ const token = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const decimal = /^[0-9]{1,15}$/;
 /** What frame-encoder.ts writes (minus the blank line): parsed by #parseFields in one match. */
 const canonicalHeader =
-	/^(POST \/RPC2 HTTP\/1\.1|HTTP\/1\.1 200 OK)\r\nContent-Type: text\/xml\r\nContent-Length: ([0-9]{1,15})\r\nX-Virtagent-Client-Tag: ([\x21-\x7e]+)$/;
+	/^(POST \/RPC2 HTTP\/1\.1|HTTP\/1\.1 200 OK)\r\nContent-Type: text\/xml\r\nContent-Length: ([0-9]{1,15})\r\nX-Virtagent-Client-Tag: ([A-Za-z0-9._-]{1,64})$/;
 
 // Small body pieces are copied into a staging block so that a peer trickling bytes cannot
 // make us hold thousands of tiny Buffer objects (or pin the big chunks they came in).
@@ -309,7 +310,7 @@ export class FrameDecoder {
 		} else if (responseLine.test(start)) {
 			this.#kind = 'response';
 		} else {
-			return ['BAD_START_LINE', `not a request or response: ${JSON.stringify(start.slice(0, 80))}`];
+			return ['BAD_START_LINE', `not a request or response: ${shown(start)}`];
 		}
 
 		let length: string | undefined;
@@ -318,17 +319,17 @@ export class FrameDecoder {
 			const line = lines[i]!;
 			const colon = line.indexOf(':');
 			if (colon <= 0 || line.includes('\r') || line.includes('\n')) {
-				return ['MALFORMED_HEADER', `bad header line: ${JSON.stringify(line.slice(0, 80))}`];
+				return ['MALFORMED_HEADER', `bad header line: ${shown(line)}`];
 			}
 			const name = line.slice(0, colon);
 			if (!token.test(name)) {
-				return ['MALFORMED_HEADER', `bad header name: ${JSON.stringify(name.slice(0, 80))}`];
+				return ['MALFORMED_HEADER', `bad header name: ${shown(name)}`];
 			}
 			const value = trimOws(line, colon + 1);
 			const key = name.toLowerCase();
 			if (key === 'content-length') {
 				if (!decimal.test(value)) {
-					return ['BAD_CONTENT_LENGTH', `not a decimal length: ${JSON.stringify(value.slice(0, 80))}`];
+					return ['BAD_CONTENT_LENGTH', `not a decimal length: ${shown(value)}`];
 				}
 				if (length !== undefined && Number(length) !== Number(value)) {
 					return ['BAD_CONTENT_LENGTH', `conflicting lengths ${length} and ${value}`];
@@ -337,6 +338,9 @@ export class FrameDecoder {
 			} else if (key === 'x-virtagent-client-tag') {
 				if (tag !== undefined && tag !== value) {
 					return ['MALFORMED_HEADER', 'conflicting X-Virtagent-Client-Tag headers'];
+				}
+				if (value !== '' && !isValidTag(value)) {
+					return ['MALFORMED_HEADER', `bad X-Virtagent-Client-Tag: ${shown(value)}`];
 				}
 				tag = value;
 			}
@@ -398,4 +402,9 @@ function trimOws(line: string, from: number): string {
 
 function isOws(code: number): boolean {
 	return code === 0x20 || code === 0x09;
+}
+
+/** A quoted excerpt of peer bytes for an error message: printable ASCII only, one line. */
+function shown(text: string): string {
+	return JSON.stringify(text.slice(0, 80)).replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -219,6 +219,13 @@ const rows: readonly Row[] = [
 	{name: 'bare LF between header lines', input: Buffer.concat([FF, header(reqLine, 'Content-Type: text/xml\nContent-Length: 5'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
 	{name: 'space before the colon', input: Buffer.concat([FF, header(reqLine, 'Content-Length : 5'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
 	{name: 'folded header line', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', ' folded'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
+	{name: 'a tag with a space', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'X-Virtagent-Client-Tag: a b'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
+	{name: 'a tag with a byte >= 0x80', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'X-Virtagent-Client-Tag: caf\xe9'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
+	{name: 'a tag with a colon', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'X-Virtagent-Client-Tag: a:b'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
+	{name: 'a tag with a control', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'X-Virtagent-Client-Tag: a\x1bb'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
+	{name: 'a tag of 64 characters', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', `X-Virtagent-Client-Tag: ${'t'.repeat(64)}`), body5]), events: [`frame:request:${'t'.repeat(64)}:hello`]},
+	{name: 'a tag of 65 characters', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', `X-Virtagent-Client-Tag: ${'t'.repeat(65)}`), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
+	{name: 'canonical header, tag of 65 characters', input: Buffer.concat([FF, latin1(`POST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: 5\r\nX-Virtagent-Client-Tag: ${'t'.repeat(65)}\r\n\r\n`), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
 	{name: 'conflicting tags', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'X-Virtagent-Client-Tag: a', 'X-Virtagent-Client-Tag: b'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
 	// MISSING_CONTENT_LENGTH
 	{name: 'no Content-Length', input: Buffer.concat([FF, header(reqLine, 'Content-Type: text/xml'), body5]), events: ['error:MISSING_CONTENT_LENGTH', 'skipped:5']},
@@ -396,7 +403,7 @@ describe('FrameDecoder: fuzz', () => {
 	const frameArb = fc
 		.record({
 			kind: fc.constantFrom('request' as const, 'response' as const),
-			tag: fc.option(fc.stringMatching(/^[\x21-\x7e]{1,12}$/), {nil: undefined}),
+			tag: fc.option(fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/), {nil: undefined}),
 			body: fc.uint8Array({maxLength: 300}),
 			mutations: fc.array(mutationArb, {maxLength: 3}),
 		})
