@@ -443,7 +443,7 @@ export class Agent {
 			this.#serverJobEvent(job, null, 'running');
 			response = this.#runHandler(call.method, call.params, job.tag);
 		} catch (error) {
-			const code = error instanceof CodecError ? FaultCode.parseError : FaultCode.internal;
+			const code = error instanceof CodecError ? error.faultCode : FaultCode.internal; // -503, or -501 for too deep a nesting
 			this.#serverJobEvent(job, null, 'running');
 			response = {ok: false, fault: {code, message: (error as Error).message}};
 		}
