@@ -1,5 +1,5 @@
 /**
- * The XML-RPC codec of PROTOCOL.md §3 (see TOOLING.md "xmlrpc").
+ * The XML-RPC codec of PROTOCOL.md §3.
  *
  * Encoding is hand-written: every value needs a pass anyway (sanitizing strings, refusing
  * `undefined`, choosing int/i8/double, writing dates as UTC), and the library's serializer
