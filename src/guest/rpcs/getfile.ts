@@ -52,7 +52,6 @@ export async function readFileForHost(filePath: string, limit: number): Promise<
 
 			let bytesRead: number;
 			try {
-				// eslint-disable-next-line no-await-in-loop
 				({bytesRead} = await handle.read(buffer, length, buffer.length - length, null));
 			} catch (error) {
 				throw new RpcFault(FaultCode.internal, `read failed: ${describeErrno(error)}`);
