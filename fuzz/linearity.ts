@@ -25,7 +25,15 @@ export type Ratio = {
 };
 
 export const maxRatio = 3;
-const repetitions = 3;
+const repetitions = 5;
+/**
+ * Timings below these are noise (scheduling on a shared machine, a timer's grain) and are
+ * counted as this much: a ratio of two sub-millisecond figures says nothing.
+ */
+const programFloorMs = 5;
+const inProcessFloorMs = 1;
+/** In-process, one measurement repeats the decode for at least this long and takes the mean. */
+const inProcessSpanMs = 50;
 
 /** The fastest of a few timings (ms) of `once`; undefined if one of them passed the cap. */
 async function fastest(once: () => Promise<number | undefined>): Promise<number | undefined> {
@@ -42,8 +50,25 @@ async function fastest(once: () => Promise<number | undefined>): Promise<number 
 	return best;
 }
 
-function ratioOf(end: Ratio['end'], type: string, small: number | undefined, large: number | undefined): Ratio {
-	return {end, type, small: small ?? Number.POSITIVE_INFINITY, large: large ?? Number.POSITIVE_INFINITY, ratio: small === undefined || large === undefined ? Number.POSITIVE_INFINITY : large / Math.max(small, 0.001)};
+function ratioOf(end: Ratio['end'], type: string, small: number | undefined, large: number | undefined, floorMs: number): Ratio {
+	const ratio = small === undefined || large === undefined ? Number.POSITIVE_INFINITY : Math.max(large, floorMs) / Math.max(small, floorMs);
+	return {end, type, small: small ?? Number.POSITIVE_INFINITY, large: large ?? Number.POSITIVE_INFINITY, ratio};
+}
+
+/**
+ * N and 2N, each the fastest of a few runs. A ratio over the bound is measured once more and
+ * the better of the two kept: a load spike on a shared machine passes, a real slope repeats.
+ */
+async function measure(end: Ratio['end'], type: string, floorMs: number, once: (scale: 1 | 2) => Promise<number | undefined>): Promise<Ratio> {
+	let best: Ratio | undefined;
+	for (let attempt = 0; attempt < 2 && (best === undefined || (best.ratio > maxRatio && Number.isFinite(best.ratio))); attempt++) {
+		const small = await fastest(async () => once(1));
+		const large = small === undefined ? undefined : await fastest(async () => once(2));
+		const ratio = ratioOf(end, type, small, large, floorMs);
+		best = best === undefined || ratio.ratio < best.ratio ? ratio : best;
+	}
+
+	return best!;
 }
 
 /** The guest decoding a va.ping request carrying one value of each type. */
@@ -61,9 +86,8 @@ export async function guestRatios(size: number, capMs: number, log: (line: strin
 	};
 
 	for (const [type, fill] of Object.entries(scalarFillers)) {
-		const small = await fastest(async () => timeOnce(fill(size)));
-		const large = small === undefined ? undefined : await fastest(async () => timeOnce(fill(2 * size)));
-		const ratio = ratioOf('guest', type, small, large);
+		const ratio = await measure('guest', type, programFloorMs, async scale => timeOnce(fill(scale * size)));
+		const large = Number.isFinite(ratio.large) ? ratio.large : undefined;
 		ratios.push(ratio);
 		log(`linearity guest ${type}: ${formatRatio(ratio)}`);
 		if (large === undefined) {
@@ -114,9 +138,8 @@ export async function monitorRatios(size: number, capMs: number, log: (line: str
 	};
 
 	for (const [type, fill] of Object.entries(scalarFillers)) {
-		const small = await fastest(async () => timeOnce(fill(size)));
-		const large = small === undefined ? undefined : await fastest(async () => timeOnce(fill(2 * size)));
-		const ratio = ratioOf('monitor', type, small, large);
+		const ratio = await measure('monitor', type, programFloorMs, async scale => timeOnce(fill(scale * size)));
+		const large = Number.isFinite(ratio.large) ? ratio.large : undefined;
 		ratios.push(ratio);
 		log(`linearity monitor ${type}: ${formatRatio(ratio)}`);
 		if (large === undefined) {
@@ -163,13 +186,17 @@ export async function inProcessRatios(size: number, skip: ReadonlySet<string>, l
 		const timeOnce = async (xml: string): Promise<number> => {
 			const body = Buffer.from(wrap(xml));
 			const started = performance.now();
-			try {
-				decode(body);
-			} catch {
-				// A refusal is an answer too: its time is what counts.
-			}
+			let runs = 0;
+			do {
+				try {
+					decode(body);
+				} catch {
+					// A refusal is an answer too: its time is what counts.
+				}
 
-			return performance.now() - started;
+				runs++;
+			} while (performance.now() - started < inProcessSpanMs);
+			return (performance.now() - started) / runs;
 		};
 
 		for (const [type, fill] of Object.entries(scalarFillers)) {
@@ -179,9 +206,7 @@ export async function inProcessRatios(size: number, skip: ReadonlySet<string>, l
 				continue;
 			}
 
-			const small = await fastest(async () => timeOnce(fill(size)));
-			const large = await fastest(async () => timeOnce(fill(2 * size)));
-			const ratio = ratioOf(end, type, small, large);
+			const ratio = await measure(end, type, inProcessFloorMs, async scale => timeOnce(fill(scale * size)));
 			ratios.push(ratio);
 			log(`linearity ${end} ${type}: ${formatRatio(ratio)}`);
 		}
