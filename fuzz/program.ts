@@ -1,10 +1,20 @@
 /** A program under test: a child process whose exit, stderr and resident memory are watched. */
 import {spawn, type ChildProcess} from 'node:child_process';
-import {readFileSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The repository: the nearest folder above this file that holds bin/virtagent.js (from fuzz/ or dist/fuzz/). */
+function findRepoRoot(): string {
+	let dir = path.dirname(fileURLToPath(import.meta.url));
+	while (!existsSync(path.join(dir, 'bin/virtagent.js')) && path.dirname(dir) !== dir) {
+		dir = path.dirname(dir);
+	}
+
+	return dir;
+}
+
+export const repoRoot = findRepoRoot();
 export const binPath = path.join(repoRoot, 'bin/virtagent.js');
 
 /** Resident set size in bytes (Linux), or 0 once the process is gone. */

@@ -23,7 +23,8 @@ export const fuzzUsage = `usage: npm run fuzz -- [options]
   --linear-size N    characters of the N input of the linearity measure (default 262144)
   --linear-cap-ms N  a linearity measurement slower than this counts as blocked (default 20000)
   --no-linearity     skip the linearity measure
-  --linearity-only   only the linearity measure`;
+  --linearity-only   only the linearity measure
+  --json             also print the whole result as one JSON line at the end`;
 
 export type FuzzConfig = TargetOptions & {
 	readonly targets: ReadonlyArray<'guest' | 'monitor'>;
@@ -31,6 +32,7 @@ export type FuzzConfig = TargetOptions & {
 	readonly hostile: boolean;
 	readonly linearSize: number;
 	readonly linearCapMs: number;
+	readonly json: boolean;
 };
 
 function classList(text: string): CaseClass[] {
@@ -60,6 +62,7 @@ export function parseFuzzArgs(args: readonly string[], log: (line: string) => vo
 			'linear-cap-ms': {type: 'string'},
 			'no-linearity': {type: 'boolean'},
 			'linearity-only': {type: 'boolean'},
+			json: {type: 'boolean'},
 			help: {type: 'boolean', short: 'h'},
 		},
 	});
@@ -100,6 +103,7 @@ export function parseFuzzArgs(args: readonly string[], log: (line: string) => vo
 		hostile: !values['linearity-only'],
 		linearSize: Math.floor(number(values['linear-size'], 262_144)),
 		linearCapMs: number(values['linear-cap-ms'], 20_000),
+		json: values.json ?? false,
 	};
 }
 
@@ -159,6 +163,11 @@ async function main(): Promise<number> {
 
 	const result = await runFuzz(config);
 	console.log(formatResult(result, config.seed));
+	if (config.json) {
+		// Infinity (a blocked measurement) is not JSON: it is written as null.
+		console.log(JSON.stringify({seed: config.seed, ...result}));
+	}
+
 	return result.ok ? 0 : 1;
 }
 
