@@ -52,7 +52,6 @@ export class Negotiator {
 			do {
 				this.#again = false;
 				const generation = this.#generation;
-				// eslint-disable-next-line no-await-in-loop
 				const result = await this.#negotiateOnce();
 				if (result && generation === this.#generation) {
 					this.#options.onNegotiated(result);
