@@ -37,7 +37,6 @@ const mebibytes = (bytes: number) => (bytes / 1024 / 1024).toFixed(2);
 let done = 0;
 for (const target of [checkpoint, total]) {
 	while (done < target) {
-		// eslint-disable-next-line no-await-in-loop
 		const outcome = await session.execute('agent_ping');
 		if (!outcome.ok) {
 			throw new Error(outcome.text);

@@ -54,7 +54,6 @@ function connectSource(endpoint: SocketEndpoint, log: GuestLog): ChannelSource {
 		let failing = false;
 		while (!closed) {
 			try {
-				// eslint-disable-next-line no-await-in-loop
 				const channel = await connectEndpoint(endpoint);
 				if (closed) {
 					channel.destroy();
@@ -63,7 +62,6 @@ function connectSource(endpoint: SocketEndpoint, log: GuestLog): ChannelSource {
 
 				delay = retryFirstMs;
 				failing = false;
-				// eslint-disable-next-line no-await-in-loop
 				await new Promise<void>(resolve => {
 					wake = resolve;
 					current = watchClose(channel, resolve);
@@ -78,14 +76,12 @@ function connectSource(endpoint: SocketEndpoint, log: GuestLog): ChannelSource {
 					log.log('debug', `connect to ${label} failed again; next try in ${delay} ms`);
 				}
 
-				// eslint-disable-next-line no-await-in-loop
 				await sleep(delay, undefined, {ref: false});
 				delay = Math.min(delay * 2, retryMaxMs);
 				continue;
 			}
 
 			if (!closed) {
-				// eslint-disable-next-line no-await-in-loop
 				await sleep(retryFirstMs, undefined, {ref: false});
 			}
 		}

@@ -44,7 +44,6 @@ async function waitForSocket(socketPath: string, guest: ChildProcess, timeoutMs:
 			throw new Error(`the demo guest did not listen on ${socketPath} within ${timeoutMs / 1000}s`);
 		}
 
-		// eslint-disable-next-line no-await-in-loop
 		await new Promise(resolve => setTimeout(resolve, 20));
 	}
 }

@@ -14,7 +14,6 @@ import {connectHost, makeHost, openFdCount, startGuest, waitFor, type GuestProce
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
 	for (const cleanup of cleanups.splice(0).reverse()) {
-		// eslint-disable-next-line no-await-in-loop
 		await cleanup();
 	}
 });
@@ -39,15 +38,11 @@ describe('the guest daemon survives its hosts', () => {
 		let baseline = 0;
 		for (let round = 1; round <= 6; round++) {
 			const host = makeHost();
-			// eslint-disable-next-line no-await-in-loop
 			await connectHost(host, socketPath);
-			// eslint-disable-next-line no-await-in-loop
 			await waitFor(() => host.hellos === 1, 5000, `hello of round ${round}`);
-			// eslint-disable-next-line no-await-in-loop
 			expect(await host.agent.call('va.ping')).toBe('dummy');
 			const downs = guest.lines.filter(line => / info: channel down: /.test(line)).length;
 			host.close();
-			// eslint-disable-next-line no-await-in-loop
 			await waitFor(() => guest.lines.filter(line => / info: channel down: /.test(line)).length === downs + 1, 5000, 'channel down');
 			if (round === 2) {
 				baseline = openFdCount(guest.child.pid!);
@@ -131,10 +126,8 @@ describe('the guest daemon survives its hosts', () => {
 			const socketPath = path.join(dir, `${signal}.sock`);
 			const pidfile = path.join(dir, `${signal}.pid`);
 			const guest = guestIn(['--channel', 'unix-listen', '--path', socketPath, '--pidfile', pidfile]);
-			// eslint-disable-next-line no-await-in-loop
 			await guest.waitForLine(/ info: listening on /);
 			expect(readFileSync(pidfile, 'utf8')).toBe(`${guest.child.pid}\n`);
-			// eslint-disable-next-line no-await-in-loop
 			expect(await guest.stop(signal)).toBe(0);
 			expect(existsSync(pidfile)).toBe(false);
 			expect(existsSync(socketPath)).toBe(false);

@@ -13,7 +13,6 @@ import {startFakeGuest, type FakeGuest, type FakeGuestOptions} from './helpers/f
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
 	for (const cleanup of cleanups.splice(0).reverse()) {
-		// eslint-disable-next-line no-await-in-loop
 		await cleanup();
 	}
 });
