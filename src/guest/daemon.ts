@@ -26,8 +26,8 @@ export class GuestDaemon {
 	readonly agent: Agent;
 	readonly #options: GuestDaemonOptions;
 	readonly #shutdown: ShutdownScheduler;
-	/** Bumped on every channel up and down: a hello loop stops when it is stale. */
-	#generation = 0;
+	/** The current channel's scope: aborted when it goes down, which ends its hello loop. */
+	#channelScope: AbortController | undefined;
 
 	constructor(options: GuestDaemonOptions) {
 		this.#options = options;
@@ -71,7 +71,7 @@ export class GuestDaemon {
 	}
 
 	async close(): Promise<void> {
-		this.#generation++;
+		this.#channelScope?.abort();
 		this.#shutdown.cancel();
 		this.agent.close();
 		await this.#options.source.close();
@@ -85,10 +85,11 @@ export class GuestDaemon {
 		const {log} = this.#options;
 		switch (event.type) {
 			case 'channel': {
-				const generation = ++this.#generation;
-				if (event.status === 'up') {
+				this.#channelScope?.abort();
+				this.#channelScope = event.status === 'up' ? new AbortController() : undefined;
+				if (this.#channelScope) {
 					log.log('info', `channel up: ${event.label}`);
-					void sayHello(this.agent, log, () => this.#generation === generation, this.#options.hello);
+					void sayHello(this.agent, log, this.#channelScope.signal, this.#options.hello);
 				} else {
 					log.log('info', `channel down: ${event.reason ?? 'closed'}`);
 				}
