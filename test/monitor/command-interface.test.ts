@@ -1,11 +1,11 @@
 import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import {afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {afterEach, describe, expect, it} from 'vitest';
 import {allCommands} from '../../commands/index.js';
-import {defineCommand, oneOf, optionalText, usage} from '../../src/monitor/command.js';
+import {defineCommand, oneOf, optionalText} from '../../src/monitor/command.js';
 import {openSession} from '../../src/monitor/session.js';
 import {tempDir} from '../helpers/socket-pair.js';
-import {ensureBuilt, repoRoot, runCli} from './helpers/cli.js';
+import {repoRoot} from './helpers/cli.js';
 import {startFakeGuest} from './helpers/fake-guest.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -14,10 +14,6 @@ afterEach(async () => {
 		await cleanup();
 	}
 });
-
-beforeAll(() => {
-	ensureBuilt();
-}, 60_000);
 
 /** A command the monitor does not have: one definition, handed in with the others. */
 const paint = defineCommand({
@@ -43,17 +39,6 @@ describe('the command interface', () => {
 			file => /from\s+['"][./]*\/commands\//u.test(readFileSync(file, 'utf8')) || /import\(['"][./]*\/commands\//u.test(readFileSync(file, 'utf8')),
 		);
 		expect(offenders).toEqual([]);
-	});
-
-	it('monitor --help lists every command as it declares itself', async () => {
-		const help = await runCli(['monitor', '--help']);
-		expect(help.code).toBe(0);
-		for (const command of allCommands) {
-			expect(help.stdout).toContain(`\n  ${usage(command)}\n`);
-		}
-
-		expect(help.stdout).toContain('\n  agent_shutdown halt|powerdown|reboot\n');
-		expect(help.stdout).toContain('\n  timeout seconds command [args]\n');
 	});
 
 	it('a new command is one definition: help, completion and argument checks come from its declaration', async () => {
