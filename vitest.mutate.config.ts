@@ -8,7 +8,14 @@ export default mergeConfig(
 	base,
 	defineConfig({
 		test: {
-			include: ['test/protocol/**/*.test.ts', 'test/engine/**/*.test.ts', 'test/monitor/**/*.test.ts', 'test/guest/units.test.ts', 'test/wire/**/*.test.ts', 'test/mutation/**/*.test.ts'],
+			include: [
+				'test/protocol/**/*.test.ts',
+				'test/engine/**/*.test.ts',
+				'test/monitor/**/*.test.ts',
+				'test/guest/units.test.ts',
+				'test/wire/**/*.test.ts',
+				'test/mutation/**/*.test.ts',
+			],
 			exclude: ['test/monitor/cli.test.ts', 'test/monitor/ui/**', 'test/protocol/codec-python.test.ts'],
 			maxWorkers: 1,
 		},
