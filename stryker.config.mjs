@@ -21,6 +21,9 @@ export default {
 		'!**/*.d.ts',
 	],
 	concurrency: 1,
+	// Mutants in module-level code need a fresh module per run (most of the time for a quarter of
+	// the mutants); they are reported as ignored.
+	ignoreStatic: true,
 	incremental: true,
 	incrementalFile: 'reports/stryker-incremental.json',
 	coverageAnalysis: 'perTest',
