@@ -1,4 +1,7 @@
 import {setTimeout as sleep} from 'node:timers/promises';
+import {encodeFault} from '../protocol/codec.js';
+import {encodeFrame} from '../protocol/frame-encoder.js';
+import {FaultCode} from '../protocol/value.js';
 import type {Channel} from '../transport/channel.js';
 import {connectEndpoint, describeEndpoint, listenEndpoint, parseTcpAddress, type Listener, type SocketEndpoint} from '../transport/endpoint.js';
 import {openPortLink, type PortLink} from '../transport/fd-channel.js';
@@ -97,6 +100,14 @@ function connectSource(endpoint: SocketEndpoint, log: GuestLog): ChannelSource {
 	};
 }
 
+/** docs/PROTOCOL.md §1: a second host is told why (an untagged fault -500) before it is closed. */
+function turnAway(channel: Channel): void {
+	const refusal = encodeFrame('response', undefined, encodeFault({code: FaultCode.internal, message: 'another host is connected'}));
+	void channel.write(refusal).catch(() => undefined).finally(() => {
+		channel.destroy();
+	});
+}
+
 /** unix-listen / tcp-listen: one host at a time; while one is connected, others are turned away. */
 function listenSource(endpoint: SocketEndpoint, log: GuestLog): ChannelSource {
 	let listener: Listener | undefined;
@@ -107,7 +118,7 @@ function listenSource(endpoint: SocketEndpoint, log: GuestLog): ChannelSource {
 			listener = await listenEndpoint(endpoint, channel => {
 				if (current) {
 					log.log('warning', `refused a second host on ${channel.label}: one is already connected`);
-					channel.destroy();
+					turnAway(channel);
 					return;
 				}
 

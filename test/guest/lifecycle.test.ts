@@ -4,6 +4,9 @@ import net from 'node:net';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {RpcFault} from '../../src/engine/errors.js';
+import {decodeResponse} from '../../src/protocol/codec.js';
+import type {Frame} from '../../src/protocol/frame.js';
+import {FrameDecoder} from '../../src/protocol/frame-decoder.js';
 import {listenEndpoint} from '../../src/transport/endpoint.js';
 import {tempDir} from '../helpers/socket-pair.js';
 import {connectHost, makeHost, openFdCount, startGuest, waitFor, type GuestProcess} from './helpers.js';
@@ -61,10 +64,17 @@ describe('the guest daemon survives its hosts', () => {
 		await connectHost(first, socketPath);
 		await waitFor(() => first.hellos === 1);
 
+		// docs/PROTOCOL.md §1: the second host is told why, in an untagged fault, then closed.
 		const intruder = net.connect(socketPath);
-		const closed = new Promise(resolve => intruder.once('close', resolve));
-		await closed;
+		const decoder = new FrameDecoder();
+		const frames: Frame[] = [];
+		intruder.on('data', chunk => {
+			frames.push(...decoder.push(chunk).flatMap(event => (event.type === 'frame' ? [event.frame] : [])));
+		});
+		await new Promise(resolve => intruder.once('close', resolve));
 		await guest.waitForLine(/ warning: refused a second host/);
+		expect(frames.map(frame => [frame.kind, frame.tag])).toEqual([['response', 'none']]); // The tag a writer sends for none.
+		expect(decodeResponse(frames[0]!.body)).toEqual({ok: false, fault: {code: -500, message: 'another host is connected'}});
 		expect(await first.agent.call('va.ping')).toBe('dummy');
 
 		first.close();
