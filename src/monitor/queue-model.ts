@@ -11,7 +11,7 @@
 import {describeJob, describeTransition} from '../engine/describe.js';
 import type {EngineEvent, JobEvent, JobStatus} from '../engine/events.js';
 import type {ClientState, ServerState, Side} from '../engine/states.js';
-import {escapeUntrusted} from './escape.js';
+import {escapeLine} from './escape.js';
 
 export type JobRow = {
 	readonly id: number;
@@ -108,14 +108,14 @@ export function initialQueueModel(options: QueueModelOptions = {}): QueueModel {
 export function foldEvent(model: QueueModel, event: EngineEvent): QueueModel {
 	switch (event.type) {
 		case 'state': {
-			const next = withTransition(model, event.at, 'state', escapeUntrusted(describeTransition(event)));
+			const next = withTransition(model, event.at, 'state', escapeLine(describeTransition(event)));
 			return event.side === 'client'
 				? {...next, clientState: event.to as ClientState}
 				: {...next, serverState: event.to as ServerState};
 		}
 
 		case 'job': {
-			const next = withTransition(model, event.at, 'job', escapeUntrusted(describeJob(event)));
+			const next = withTransition(model, event.at, 'job', escapeLine(describeJob(event)));
 			return event.side === 'client'
 				? {...next, client: foldJob(model.client, event, model)}
 				: {...next, server: foldJob(model.server, event, model)};
@@ -123,7 +123,7 @@ export function foldEvent(model: QueueModel, event: EngineEvent): QueueModel {
 
 		case 'channel': {
 			const reason = event.reason === undefined ? '' : ` (${event.reason})`;
-			const next = withTransition(model, event.at, 'channel', escapeUntrusted(`channel ${event.status} ${event.label}${reason}`));
+			const next = withTransition(model, event.at, 'channel', escapeLine(`channel ${event.status} ${event.label}${reason}`));
 			return {...next, channel: {status: event.status, label: event.label, at: event.at, reason: event.reason}};
 		}
 
