@@ -18,7 +18,6 @@ import {hostileGuest} from './ui/helpers/hostile-guest.js';
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
 	for (const cleanup of cleanups.splice(0).reverse()) {
-		// eslint-disable-next-line no-await-in-loop
 		await cleanup();
 	}
 });
