@@ -11,7 +11,7 @@
 import {describeJob, describeTransition} from '../engine/describe.js';
 import type {ChannelEvent, EngineEvent, JobEvent, JobStatus, StateEvent} from '../engine/events.js';
 import type {ClientState, ServerState, Side} from '../engine/states.js';
-import {escapeUntrusted} from './escape.js';
+import {escapeLine} from './escape.js';
 
 export type JobRow = {
 	readonly id: number;
@@ -140,16 +140,16 @@ export function foldEvent(model: QueueModel, event: EngineEvent): QueueModel {
 export function describeEntry(event: LoggedEvent): string {
 	switch (event.type) {
 		case 'state': {
-			return escapeUntrusted(describeTransition(event));
+			return escapeLine(describeTransition(event));
 		}
 
 		case 'job': {
-			return escapeUntrusted(describeJob(event));
+			return escapeLine(describeJob(event));
 		}
 
 		case 'channel': {
 			const reason = event.reason === undefined ? '' : ` (${event.reason})`;
-			return escapeUntrusted(`channel ${event.status} ${event.label}${reason}`);
+			return escapeLine(`channel ${event.status} ${event.label}${reason}`);
 		}
 	}
 }
