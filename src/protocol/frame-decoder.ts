@@ -123,9 +123,14 @@ export class FrameDecoder {
 	/** Feed the next piece of the stream; returns what it completed, in stream order. */
 	push(chunk: Buffer): DecoderEvent[] {
 		const events: DecoderEvent[] = [];
-		const now = this.#clock();
-		// A message that stalled before this chunk came is over: the chunk starts afresh.
-		this.#expire(now, events);
+		// A message that stalled before this chunk came is over: the chunk starts afresh. (The
+		// clock is read only while a message is started: a whole frame per chunk never reads it.)
+		let now: number | undefined;
+		if (this.#deadline !== undefined) {
+			now = this.#clock();
+			this.#expire(now, events);
+		}
+
 		const end = chunk.length;
 		let at = 0;
 		while (at < end) {
@@ -155,18 +160,21 @@ export class FrameDecoder {
 			}
 		}
 		this.#flushSkip(events);
-		this.#startClock(now, end > 0);
+		if (this.#state === 'body' || this.#headerLength > 0) {
+			this.#startClock(now ?? this.#clock(), end > 0);
+		} else {
+			this.#deadline = undefined;
+		}
+
 		return events;
 	}
 
-	/** After a push: a started header keeps its first deadline, a body moved on gets a new one. */
+	/** After a push that left a message started: a header keeps its first deadline, a body that moved gets a new one. */
 	#startClock(now: number, consumed: boolean): void {
 		if (this.#state === 'body') {
 			if (consumed) this.#deadline = now + this.#bodyStallMs;
-		} else if (this.#headerLength > 0) {
-			this.#deadline ??= now + this.#headerStallMs;
 		} else {
-			this.#deadline = undefined;
+			this.#deadline ??= now + this.#headerStallMs;
 		}
 	}
 
