@@ -71,7 +71,6 @@ describe('log lines', () => {
 			expect(new Date(stamp).toISOString()).toBe(stamp);
 			expect(Date.parse(stamp)).toBeGreaterThanOrEqual(before);
 			expect(Date.parse(stamp)).toBeLessThanOrEqual(after);
-			// eslint-disable-next-line no-await-in-loop
 			await new Promise(resolve => setTimeout(resolve, 600)); // Crosses a second boundary.
 		}
 	});
