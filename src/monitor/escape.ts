@@ -76,5 +76,7 @@ export function utf8OrUndefined(bytes: Uint8Array): string | undefined {
  * DEL, C1 controls and bidi overrides raw; those become `\uXXXX` too (still valid JSON).
  */
 export function safeJson(value: unknown): string {
-	return JSON.stringify(value).replace(unsafe, char => Array.from({length: char.length}, (_, index) => `\\u${char.charCodeAt(index).toString(16).padStart(4, '0')}`).join(''));
+	return JSON.stringify(value).replace(unsafe, char =>
+		Array.from({length: char.length}, (_, index) => `\\u${char.charCodeAt(index).toString(16).padStart(4, '0')}`).join(''),
+	);
 }

@@ -73,7 +73,10 @@ export class FrameDecoder {
 	/** @param clock - milliseconds, Date.now by default (tests pass their own). */
 	constructor(limits?: Partial<FrameLimits>, clock: () => number = Date.now) {
 		const {headerMax, bodyMax, headerStallMs, bodyStallMs} = {...defaultFrameLimits, ...limits};
-		for (const [name, value] of [['headerStallMs', headerStallMs], ['bodyStallMs', bodyStallMs]] as const) {
+		for (const [name, value] of [
+			['headerStallMs', headerStallMs],
+			['bodyStallMs', bodyStallMs],
+		] as const) {
 			if (!(value > 0)) {
 				throw new RangeError(`${name} must be a positive number of milliseconds, got ${value}`);
 			}
@@ -201,11 +204,7 @@ export class FrameDecoder {
 				}
 				break;
 			case 'body':
-				this.#fail(
-					events,
-					'TRUNCATED_BODY',
-					`stream ended after ${this.#bodyHave} of ${this.#bodyLength} body bytes`,
-				);
+				this.#fail(events, 'TRUNCATED_BODY', `stream ended after ${this.#bodyHave} of ${this.#bodyLength} body bytes`);
 				break;
 			case 'scan':
 				break;
