@@ -63,6 +63,7 @@ export class FrameDecoder {
 
 	#pendingSkip = 0;
 	#skippedTotal = 0;
+	readonly #errorCounts = new Map<FramingErrorCode, number>();
 
 	readonly #headerStallMs: number;
 	readonly #bodyStallMs: number;
@@ -103,6 +104,11 @@ export class FrameDecoder {
 	/** All bytes skipped so far, over every stream this decoder has read. */
 	get skippedTotal(): number {
 		return this.#skippedTotal;
+	}
+
+	/** Messages dropped so far, by error (PROTOCOL.md §2: dropped, logged and counted). */
+	get errorCounts(): ReadonlyMap<FramingErrorCode, number> {
+		return this.#errorCounts;
 	}
 
 	/**
@@ -353,6 +359,7 @@ export class FrameDecoder {
 	}
 
 	#fail(events: DecoderEvent[], code: FramingErrorCode, message: string): void {
+		this.#errorCounts.set(code, (this.#errorCounts.get(code) ?? 0) + 1);
 		this.#flushSkip(events);
 		events.push({type: 'error', error: new FramingError(code, message)});
 		this.#resetMessage();

@@ -655,6 +655,26 @@ describe('FrameDecoder: stalled messages (PROTOCOL.md §2)', () => {
 		expect(summarize(decoder.push(valid))).toEqual([VALID]);
 	});
 
+	it('counts dropped messages by error', () => {
+		const {clock, decoder} = clocked();
+		decoder.push(
+			Buffer.concat([
+				FF,
+				header(reqLine, 'Content-Length: 0', 'X-Virtagent-Client-Tag: a b'),
+				FF,
+				header(reqLine, 'Content-Length: 0', 'X-Virtagent-Client-Tag: a:b'),
+				valid,
+			]),
+		);
+		decoder.push(frame.subarray(0, 5));
+		clock.now += 10_000;
+		decoder.checkStall();
+		expect([...decoder.errorCounts]).toEqual([
+			['MALFORMED_HEADER', 2],
+			['STALLED_FRAME', 1],
+		]);
+	});
+
 	it('rejects nonsensical stall limits', () => {
 		expect(() => new FrameDecoder({headerStallMs: 0})).toThrow(RangeError);
 		expect(() => new FrameDecoder({bodyStallMs: Number.NaN})).toThrow(RangeError);
