@@ -7,6 +7,9 @@
  * Notation: `\x1b` for C0 controls and DEL, `\u009b` for C1 controls, `\u202e` for format
  * characters (bidi overrides, zero-width characters), line and paragraph separators and lone
  * surrogates. Backslashes are left as they are (the output is for reading, not for parsing).
+ *
+ * This is the one rule for untrusted strings at both ends: every monitor view uses it, and the
+ * guest daemon's log writes each of its lines through escapeLine (src/guest/log.ts).
  */
 
 /** Every character that may steer a terminal or hide text. */
