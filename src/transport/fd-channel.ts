@@ -25,10 +25,21 @@ export type PortLink = {
 	close(): void;
 };
 
-/** The compiled pump next to this file, or under dist/ when this runs from the sources (tests). */
+/** The compiled pump script next to this file, or under dist/ when this runs from the sources (tests). */
 function pumpScript(): string {
-	const sibling = fileURLToPath(new URL('port-pump.js', import.meta.url));
-	return existsSync(sibling) ? sibling : fileURLToPath(new URL('../../dist/src/transport/port-pump.js', import.meta.url));
+	const sibling = fileURLToPath(new URL('port-pump-main.js', import.meta.url));
+	return existsSync(sibling) ? sibling : fileURLToPath(new URL('../../dist/src/transport/port-pump-main.js', import.meta.url));
+}
+
+/** How to start the pump: Node with the pump script, unless usePumpCommand() said otherwise. */
+let pumpCommand: (() => readonly [string, readonly string[]]) = () => [process.execPath, [pumpScript()]];
+
+/**
+ * The guest executable has no script files beside it: it starts the pump by re-running itself
+ * (e.g. `usePumpCommand(process.execPath, ['--port-pump'])`).
+ */
+export function usePumpCommand(file: string, args: readonly string[]): void {
+	pumpCommand = () => [file, args];
 }
 
 /**
@@ -38,7 +49,8 @@ function pumpScript(): string {
  * session, so the daemon says va.hello again.
  */
 export function openPortLink(options: PortLinkOptions): PortLink {
-	const child: ChildProcess = spawn(process.execPath, [pumpScript()], {
+	const [pumpFile, pumpArgs] = pumpCommand();
+	const child: ChildProcess = spawn(pumpFile, pumpArgs, {
 		stdio: ['pipe', 'pipe', 'inherit', options.readFd, options.writeFd],
 		env: {...process.env, VA_PUMP_BACKOFF_MS: String(options.backoffMs ?? 100)},
 	});

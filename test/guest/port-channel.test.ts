@@ -8,8 +8,9 @@ import {descriptorSource} from '../../src/guest/channel-source.js';
 import {GuestDaemon} from '../../src/guest/daemon.js';
 import {createGuestLog} from '../../src/guest/log.js';
 import {parseGuestArgs, type GuestConfig} from '../../src/guest/options.js';
+import {usePumpCommand} from '../../src/transport/fd-channel.js';
 import {tempDir} from '../helpers/socket-pair.js';
-import {makeHost, waitFor, type Host} from './helpers.js';
+import {guestExe, makeHost, waitFor, type Host} from './helpers.js';
 
 /*
  * The virtio-serial code path without a VM: two FIFOs stand in for the port. A FIFO read
@@ -61,6 +62,11 @@ describe('the port channel (pump child, read 0 → back-off → data) over a FIF
 
 	beforeAll(async () => {
 		execFileSync('mkfifo', [toGuest, fromGuest]);
+		if (guestExe) {
+			// Against the executable: the pump is the executable re-run, as the daemon in it does.
+			usePumpCommand(guestExe, ['--port-pump']);
+		}
+
 		host = makeHost();
 		// The host first (a writer must exist for the guest's read-only open not to block).
 		host.agent.attach(hostChannel(toGuest, fromGuest));
