@@ -7,8 +7,7 @@
 //   2. `node --experimental-sea-config` turns it into a blob, with V8's code cache;
 //   3. a copy of this Node, without its debug symbols, gets the blob injected by postject.
 // Run-time look-ups on disk (createRequire(import.meta.url), a script beside a module) would
-// break in the executable: the build fails if esbuild reports a use of import.meta, but for
-// fd-channel's default pump command, which the executable replaces (exe-main.ts).
+// break in the executable: the build fails if esbuild reports a use of import.meta.
 import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import {createRequire} from 'node:module';
@@ -70,8 +69,7 @@ const result = await esbuild.build({
 	plugins: [staticSax],
 	metafile: true,
 });
-const replacedAtRunTime = /[\\/]transport[\\/]fd-channel\.js$/;
-const importMeta = result.warnings.filter(warning => /import\.meta/.test(warning.text) && !replacedAtRunTime.test(warning.location?.file ?? ''));
+const importMeta = result.warnings.filter(warning => /import\.meta/.test(warning.text));
 if (importMeta.length > 0) {
 	const where = importMeta.map(warning => `  ${warning.location?.file}:${warning.location?.line}: ${warning.text}`).join('\n');
 	throw new Error(`the bundle would look up files at run time (import.meta):\n${where}`);

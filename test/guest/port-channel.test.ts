@@ -8,9 +8,8 @@ import {descriptorSource} from '../../src/guest/channel-source.js';
 import {GuestDaemon} from '../../src/guest/daemon.js';
 import {createGuestLog} from '../../src/guest/log.js';
 import {parseGuestArgs, type GuestConfig} from '../../src/guest/options.js';
-import {usePumpCommand} from '../../src/transport/fd-channel.js';
 import {tempDir} from '../helpers/socket-pair.js';
-import {guestExe, makeHost, waitFor, type Host} from './helpers.js';
+import {makeHost, waitFor, type Host} from './helpers.js';
 
 /*
  * The virtio-serial code path without a VM: two FIFOs stand in for the port. A FIFO read
@@ -52,7 +51,7 @@ function hostChannel(toGuest: string, fromGuest: string): Channel {
 	};
 }
 
-describe('the port channel (pump child, read 0 → back-off → data) over a FIFO pair', () => {
+describe('the port channel (polled by the event loop, read 0 → back-off → data) over a FIFO pair', () => {
 	const temp = tempDir('va-guest-port-');
 	const toGuest = path.join(temp.dir, 'to-guest');
 	const fromGuest = path.join(temp.dir, 'from-guest');
@@ -62,10 +61,6 @@ describe('the port channel (pump child, read 0 → back-off → data) over a FIF
 
 	beforeAll(async () => {
 		execFileSync('mkfifo', [toGuest, fromGuest]);
-		if (guestExe) {
-			// Against the executable: the pump is the executable re-run, as the daemon in it does.
-			usePumpCommand(guestExe, ['--port-pump']);
-		}
 
 		host = makeHost();
 		// The host first (a writer must exist for the guest's read-only open not to block).
@@ -74,16 +69,8 @@ describe('the port channel (pump child, read 0 → back-off → data) over a FIF
 		const config = (parsed as {config: GuestConfig}).config;
 		const log = createGuestLog({verbose: true, journal: true, write: line => lines.push(line.trimEnd())});
 		const source = descriptorSource('fifo-port', () => {
-			const readFd = fs.openSync(toGuest, O_RDONLY);
-			const writeFd = fs.openSync(fromGuest, O_RDWR);
-			return {
-				readFd,
-				writeFd,
-				close() {
-					fs.closeSync(readFd);
-					fs.closeSync(writeFd);
-				},
-			};
+			// Non-blocking open: with no writer (the host away) it must not wait; reads then give 0.
+			return {readFd: fs.openSync(toGuest, O_RDONLY | O_NONBLOCK), writeFd: fs.openSync(fromGuest, O_RDWR)};
 		}, log, 20);
 		daemon = new GuestDaemon({config, log, source, hello: {retryDelaysMs: [100, 100]}});
 		await daemon.start();
@@ -95,7 +82,7 @@ describe('the port channel (pump child, read 0 → back-off → data) over a FIF
 		temp.remove();
 	});
 
-	it('says hello through the pump and answers requests', async () => {
+	it('says hello through the port and answers requests', async () => {
 		await waitFor(() => host.hellos === 1, 5000, 'hello over the FIFOs');
 		expect(await host.agent.call('va.ping')).toBe('dummy');
 		const data = Buffer.from(Array.from({length: 256}, (_, i) => i));
@@ -118,7 +105,7 @@ describe('the port channel (pump child, read 0 → back-off → data) over a FIF
 		await waitFor(() => lines.filter(line => /^<6>va\.hello: the host answered/.test(line)).length === 2, 5000, 'the guest to log the second hello');
 	});
 
-	it('a large reply crosses the pump whole', async () => {
+	it('a large reply crosses the port whole', async () => {
 		const data = Buffer.alloc(512 * 1024, 0xa5);
 		fs.writeFileSync(path.join(temp.dir, 'big'), data);
 		const value = await host.agent.call('va.getfile', [path.join(temp.dir, 'big')]);
