@@ -1,4 +1,5 @@
 import {packageVersion} from '../version.js';
+import {batchedWriter} from './batched-write.js';
 import {channelSourceFor} from './channel-source.js';
 import {GuestDaemon} from './daemon.js';
 import {createGuestLog} from './log.js';
@@ -33,7 +34,9 @@ export async function guestMain(args: readonly string[]): Promise<number> {
 	}
 
 	const {config} = parsed;
-	const log = createGuestLog({verbose: config.verbose});
+	// One write per batch of lines (batched-write.ts), not one per RPC.
+	const stderr = batchedWriter(text => process.stderr.write(text));
+	const log = createGuestLog({verbose: config.verbose, write: stderr.write});
 	// Handlers first: a signal during start-up must also end in a clean exit.
 	const stopSignal = new Promise<NodeJS.Signals>(resolve => {
 		process.once('SIGTERM', resolve);
