@@ -204,6 +204,20 @@ async function inspectDaemon(socket, pid, seconds) {
 	}
 }
 
+/** How many times the daemon has logged that its host went away. */
+const channelDowns = () => consoleText().match(/ info: channel down: /g)?.length ?? 0;
+
+/**
+ * Waits until the daemon has seen the previous host leave (one more "channel down" than
+ * `before`). A host that connects again at once can be missed: the guest kernel may handle the
+ * port's close and the next open together, before the daemon looks, and then nothing tells it
+ * that a new host is there (a blocking read() has the same blind spot). Hosts in real use come back
+ * seconds later; the e2e waits for the daemon instead of racing it.
+ */
+async function hostGoneSeen(step, before) {
+	if (!(await poll(() => channelDowns() > before, 30_000, 50))) throw new CheckError(step, 'the daemon did not notice the host leaving within 30 s');
+}
+
 async function main() {
 	const socket = env('VA_E2E_SOCKET');
 	const t0 = Number(env('VA_E2E_T0_MS'));
@@ -263,6 +277,7 @@ async function main() {
 
 	// 2. va.ping through the real port, one at a time.
 	step = 'ping round trips';
+	await hostGoneSeen(step, 0);
 	result.ping = await pingBench(socket, {count: Number(process.env.VA_E2E_PING_COUNT || 3000), warmup: Number(process.env.VA_E2E_WARMUP || 1000)});
 	log(`va.ping: ${result.ping.roundTripsPerSec} round trips/s (p50 ${result.ping.latencyUs.p50} µs)`);
 	if (qga) {
@@ -276,6 +291,7 @@ async function main() {
 
 	// 3. A monitor killed with requests in flight, then a new one.
 	step = 'monitor killed';
+	await hostGoneSeen(step, 1);
 	const b = startMonitor(socket, ['agent_ping', ...Array.from({length: 20}, () => 'agent_viewdmesg')].join('; '), {timeoutS: 30, limitMs: 120_000});
 	try {
 		await b.waitLines(2);
@@ -289,6 +305,7 @@ async function main() {
 	if (b.signal !== 'SIGKILL') throw new CheckError(step, 'the monitor was not killed mid-way', b);
 	const killedAt = Date.now();
 	step = 'monitor restarted';
+	await hostGoneSeen(step, 2);
 	const c = startMonitor(socket, ['agent_ping', 'agent_viewfile /proc/self/stat', 'info agent'].join('; '), {timeoutS: 30, verbose: true, limitMs: 120_000});
 	await c.done;
 	if (c.code !== 0) throw new CheckError(step, `the monitor exited with ${c.signal ?? c.code}`, c);
@@ -303,6 +320,7 @@ async function main() {
 
 	// The single executable and its own libraries: nothing from the host's /usr or the repository.
 	step = 'the daemon\'s files and idle CPU with a host';
+	await hostGoneSeen(step, 3);
 	const inspected = await inspectDaemon(socket, daemon.pid, Number(process.env.VA_E2E_IDLE_SECONDS || 5));
 	const foreign = inspected.mappedFiles.filter(file => file.startsWith('/usr/') || file.startsWith(repo));
 	if (foreign.length > 0) throw new CheckError(step, `the daemon maps files from the host's /usr or the repository: ${foreign.join(', ')}`);
@@ -312,6 +330,7 @@ async function main() {
 
 	// 4. The real power-off.
 	step = 'shutdown';
+	await hostGoneSeen(step, 4);
 	const d = startMonitor(socket, 'agent_shutdown powerdown', {timeoutS: 30, limitMs: 60_000});
 	await d.done;
 	if (d.code !== 0) throw new CheckError(step, `the monitor exited with ${d.signal ?? d.code}`, d);

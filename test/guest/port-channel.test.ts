@@ -94,6 +94,9 @@ describe('the port channel (polled by the event loop, read 0 → back-off → da
 		host.agent.detach('host goes away');
 		await waitFor(() => lines.some(line => /^<6>fifo-port: the host is not connected; waiting for it$/.test(line)), 5000, 'host gone');
 		await waitFor(() => lines.some(line => /^<6>channel down: the host side of the port is not connected$/.test(line)));
+		// The session's liveness calls: a debug line each (verbose), and counted at info.
+		expect(lines.filter(line => /^<7>rpc "va\.ping"\(\) → "dummy" /.test(line))).toHaveLength(1);
+		expect(lines).toContain('<6>rpc calls answered (not logged one by one): va.ping 1');
 		// Reads keep failing with 0 while it is away: reported once, not once per read.
 		await new Promise(resolve => setTimeout(resolve, 200));
 		expect(lines.filter(line => line.includes('the host is not connected'))).toHaveLength(1);
