@@ -4,8 +4,10 @@
 //   1. esbuild bundles the guest's entry alone (dist/src/guest/exe-main.js, compiled by tsc) into
 //      one CommonJS script: Node 20 embeds one CJS script, and the guest needs none of the
 //      monitor (Ink's yoga-layout cannot go into a CJS bundle anyway);
-//   2. `node --experimental-sea-config` runs it once and keeps a V8 startup snapshot of the loaded
-//      modules in the blob (VA_SEA_SNAPSHOT=0: a code cache instead, for comparison);
+//   2. `node --experimental-sea-config` turns it into a blob, with V8's code cache (a start-up
+//      snapshot saved ~25% of the start-up CPU here, but V8 refuses it on a CPU with other
+//      features, e.g. the e2e's emulated one: a release must not depend on the build machine's
+//      CPU; the code cache is simply ignored there);
 //   3. a copy of this Node, without its debug symbols, gets the blob injected by postject.
 // Run-time look-ups on disk (createRequire(import.meta.url), a script beside a module) would
 // break in the executable: the build fails if esbuild reports a use of import.meta.
@@ -25,7 +27,7 @@ const bundle = path.join(work, 'virtagent-guest.cjs');
 const blob = path.join(work, 'sea-prep.blob');
 // The fuse of Node's single-executable support (the same string in every Node 20 binary).
 const fuse = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
-const useSnapshot = process.env.VA_SEA_SNAPSHOT !== '0';
+const useCodeCache = process.env.VA_SEA_CODE_CACHE !== '0';
 
 function log(message) {
 	process.stderr.write(`build:guest: ${message}\n`);
@@ -85,10 +87,8 @@ if (strays.length > 0) {
 log(`bundle ${path.relative(repo, bundle)}: ${fs.statSync(bundle).size} bytes from ${inputs.length} files`);
 
 const seaConfig = path.join(work, 'sea-config.json');
-fs.writeFileSync(seaConfig, JSON.stringify({main: bundle, output: blob, disableExperimentalSEAWarning: true, ...(useSnapshot ? {useSnapshot: true} : {useCodeCache: true})}, null, '\t'));
+fs.writeFileSync(seaConfig, JSON.stringify({main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache}, null, '\t'));
 try {
-	// Its stderr only on failure: Node warns that child_process and perf_hooks are "not yet fully
-	// verified" in snapshots (the whole guest suite runs against the result: npm run test:guest-exe).
 	execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], {stdio: 'pipe'});
 } catch (error) {
 	process.stderr.write(error.stderr ?? '');
@@ -120,4 +120,4 @@ try {
 fs.renameSync(tmp, output);
 
 const version = execFileSync(output, ['--version'], {encoding: 'utf8'}).trim();
-log(`${path.relative(repo, output)}: ${fs.statSync(output).size} bytes, --version: ${version} (${useSnapshot ? 'startup snapshot' : 'code cache'})`);
+log(`${path.relative(repo, output)}: ${fs.statSync(output).size} bytes, --version: ${version} (code cache ${useCodeCache ? 'on' : 'off'})`);

@@ -6,7 +6,7 @@
 #     baseline  the stand-in line echo (echo-guest.mjs) on the port: scripts/qemu/host-echo.mjs
 #               measures boot-to-first-echo and round trips (THE BASELINE); then the guest daemon
 #               starts with no host connected and the guest measures its idle CPU (guest-run.sh,
-#               the daemon and its port pump); QEMU is then stopped over QMP.
+#               the daemon and any children); QEMU is then stopped over QMP.
 #     daemon    the guest daemon from boot, the host connected from the start:
 #               test/e2e/qemu-daemon.mjs drives the monitor (hello, capabilities, ping, a file
 #               only in the guest, the guest's dmesg, the monitor killed and restarted, the
@@ -153,7 +153,7 @@ run_echo() {
 	host_check host-echo "$RUN/echo.json" 120 node "$VA_QEMU_DIR/host-echo.mjs"
 }
 
-# The daemon with no host connected: the guest measures its CPU (and its pump's).
+# The daemon with no host connected: the guest measures its CPU (and its children's).
 run_daemon_idle() {
 	STEP="$PHASE: daemon idle"
 	wait_console '^VA-E2E host-may-connect name=daemon-idle' $((IDLE_SECONDS + 180)) "the daemon's idle-CPU measurement"

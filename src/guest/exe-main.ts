@@ -4,28 +4,15 @@
  * executable application). `virtagent-guest [options]` is `virtagent guest [options]`.
  * Nothing may be looked up on disk at run time: there is no node_modules and no script beside
  * the executable (scripts/build-guest.mjs checks the bundle for that).
- *
- * The build runs this script once to take a V8 startup snapshot of the loaded modules (about a
- * quarter less start-up CPU than compiling them at each start, even with a code cache); the
- * executable then starts from that snapshot and calls `run`.
  */
-import v8 from 'node:v8';
 import {guestMain} from './cli.js';
 
-function run(): void {
-	guestMain(process.argv.slice(2)).then(
-		code => {
-			process.exitCode = code;
-		},
-		(error: unknown) => {
-			process.stderr.write(`virtagent-guest: ${error instanceof Error ? error.message : String(error)}\n`);
-			process.exitCode = 1;
-		},
-	);
-}
-
-if (v8.startupSnapshot.isBuildingSnapshot()) {
-	v8.startupSnapshot.setDeserializeMainFunction(run);
-} else {
-	run();
-}
+guestMain(process.argv.slice(2)).then(
+	code => {
+		process.exitCode = code;
+	},
+	(error: unknown) => {
+		process.stderr.write(`virtagent-guest: ${error instanceof Error ? error.message : String(error)}\n`);
+		process.exitCode = 1;
+	},
+);

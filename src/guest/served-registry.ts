@@ -29,7 +29,8 @@ export class ServedRegistry extends MethodRegistry {
 	}
 
 	override dispatch(call: DecodedCall, context: CallContext): DecodedResponse | Promise<DecodedResponse> {
-		const start = performance.now();
+		// A quiet call that will not be logged needs no clock.
+		const start = this.#log.verbose || !quietMethods.has(call.method) ? performance.now() : 0;
 		const response = super.dispatch(call, context);
 		if (response instanceof Promise) {
 			return response.then(settled => this.#logged(call, settled, start));
