@@ -8,6 +8,7 @@ import {descriptorSource} from '../../src/guest/channel-source.js';
 import {GuestDaemon} from '../../src/guest/daemon.js';
 import {createGuestLog} from '../../src/guest/log.js';
 import {parseGuestArgs, type GuestConfig} from '../../src/guest/options.js';
+import {openPortLink} from '../../src/transport/fd-channel.js';
 import {tempDir} from '../helpers/socket-pair.js';
 import {makeHost, waitFor, type Host} from './helpers.js';
 
@@ -114,5 +115,49 @@ describe('the port channel (polled by the event loop, read 0 → back-off → da
 		const value = await host.agent.call('va.getfile', [path.join(temp.dir, 'big')]);
 		// Buffer.equals: a deep toEqual of 512 KiB takes vitest a second.
 		expect(Buffer.isBuffer(value) && value.equals(data)).toBe(true);
+	});
+});
+
+describe('the port link\'s write queue is bounded', () => {
+	it('a host that never reads gets the session dropped once maxQueuedBytes are waiting, not an ever-growing queue', async () => {
+		const temp = tempDir('va-guest-port-queue-');
+		const toGuest = path.join(temp.dir, 'to-guest');
+		const fromGuest = path.join(temp.dir, 'from-guest');
+		execFileSync('mkfifo', [toGuest, fromGuest]);
+		// The host's ends, opened and never read: the pipe fills (64 KiB), then the link queues.
+		const hostWriter = fs.openSync(toGuest, O_RDWR | O_NONBLOCK);
+		const hostReader = fs.openSync(fromGuest, O_RDONLY | O_NONBLOCK);
+		const sessions: Channel[] = [];
+		const closes: Array<Error | undefined> = [];
+		const link = openPortLink({
+			label: 'fifo-port',
+			open: () => ({readFd: fs.openSync(toGuest, O_RDONLY | O_NONBLOCK), writeFd: fs.openSync(fromGuest, O_RDWR)}),
+			onSession(channel) {
+				sessions.push(channel);
+				channel.start({data() {}, close: error => closes.push(error)});
+			},
+			onError(error) {
+				throw error;
+			},
+			maxQueuedBytes: 256 * 1024,
+		});
+		try {
+			const frame = Buffer.alloc(32 * 1024, 0x41);
+			const writes: Array<Promise<unknown>> = [];
+			for (let i = 0; i < 20; i++) {
+				writes.push(sessions[0]!.write(frame).then(() => 'written', (error: Error) => error.message));
+			}
+
+			const outcomes = await Promise.race([Promise.all(writes.slice(-1)), new Promise(resolve => setTimeout(resolve, 2000, ['timeout']))]);
+			// 640 KiB offered: the pipe and the queue hold ~320 KiB, the rest is refused.
+			expect(outcomes).toEqual(['more than 262144 bytes queued for the port: the host does not read']);
+			expect(closes).toHaveLength(1);
+			expect(closes[0]?.message).toMatch(/queued for the port/);
+		} finally {
+			link.close();
+			fs.closeSync(hostWriter);
+			fs.closeSync(hostReader);
+			temp.remove();
+		}
 	});
 });
