@@ -63,7 +63,7 @@ fi
 [[ "$seed" =~ ^[0-9a-fA-F]+$ ]] || va_die "--seed must be hex"
 if [[ -z "$initrd" ]]; then
 	[[ -n "$cmd" ]] || va_die "give --initrd FILE or --cmd 'GUEST COMMAND'"
-	initrd="$console.initrd.cpio"
+	initrd="$console.initrd.cpio.gz"
 	bash "$VA_QEMU_DIR/build-initramfs.sh" --out "$initrd" --repo "$repo" --cmd "$cmd" --after "${after:-poweroff}" ${exe:+--exe "$exe"}
 fi
 [[ -f "$initrd" ]] || va_die "no initramfs at $initrd"

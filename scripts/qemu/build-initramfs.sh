@@ -3,8 +3,7 @@
 #
 # Usage: scripts/qemu/build-initramfs.sh --out FILE [--repo PATH] [--cmd 'SHELL COMMAND']
 #          [--after poweroff|stay] [--port-name NAME] [--env KEY=VALUE]... [--exe FILE]
-#   --out FILE      the newc cpio to write, not compressed: the guest executable makes it ~90 MB,
-#                   and the kernel's gunzip of it took seconds of the boot under emulation
+#   --out FILE      the gzip'd newc cpio to write
 #   --repo PATH     host folder shared read-only over 9p and mounted at the SAME path in the guest
 #                   (default: this repository); boot.sh must share the same folder
 #   --cmd CMD       run by `sh -c` in the guest once everything is mounted, stdout/stderr to the
@@ -209,6 +208,6 @@ INIT
 chmod 755 "$root/init"
 
 mkdir -p "$(dirname "$out")"
-(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | /bin/busybox cpio -o -H newc -R 0:0 2>/dev/null) >"$out.tmp"
+(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | /bin/busybox cpio -o -H newc -R 0:0 2>/dev/null) | gzip -1 >"$out.tmp"
 mv "$out.tmp" "$out"
 va_log "initramfs $out ($(du -h "$out" | cut -f1)), repo $repo, after=$after"

@@ -44,7 +44,7 @@ case "$MODE" in
 esac
 
 RUN="$(mktemp -d /tmp/va-e2e.XXXXXX)"
-INITRD="$RUN/initrd.cpio"
+INITRD="$RUN/initrd.cpio.gz"
 QEMU_PID="" QMP="" CONSOLE="" CHILD="" STEP="start" T_START=$(va_now_ms)
 
 stop_qemu() { # QMP quit, then SIGTERM, then SIGKILL: only the QEMU we started, by pid
