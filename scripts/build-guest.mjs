@@ -13,7 +13,6 @@
 // break in the executable: the build fails if esbuild reports a use of import.meta.
 import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
-import {createRequire} from 'node:module';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import * as esbuild from 'esbuild';
@@ -40,25 +39,6 @@ if (!fs.existsSync(entry)) {
 fs.rmSync(work, {recursive: true, force: true});
 fs.mkdirSync(work, {recursive: true});
 
-// The codec asks the xmlrpc library for its own copy of sax at run time (createRequire). In the
-// bundle that must be a static import of the same file: resolve it here, at build time.
-const requireFromRepo = createRequire(path.join(repo, 'package.json'));
-const saxPath = createRequire(requireFromRepo.resolve('xmlrpc/lib/deserializer.js')).resolve('sax');
-const codecRuntimeRequire = /createRequire\(createRequire\(import\.meta\.url\)\.resolve\('xmlrpc\/lib\/deserializer\.js'\)\)/;
-const staticSax = {
-	name: 'static-sax',
-	setup(build) {
-		build.onLoad({filter: /[\\/]protocol[\\/]codec\.js$/}, async args => {
-			let contents = await fs.promises.readFile(args.path, 'utf8');
-			if (codecRuntimeRequire.test(contents)) {
-				contents = contents.replace(codecRuntimeRequire, `(name => { if (name !== 'sax') throw new Error(name); return require(${JSON.stringify(saxPath)}); })`);
-			}
-
-			return {contents, loader: 'js'};
-		});
-	},
-};
-
 const result = await esbuild.build({
 	entryPoints: [entry],
 	outfile: bundle,
@@ -69,7 +49,6 @@ const result = await esbuild.build({
 	minify: false,
 	legalComments: 'none',
 	logLevel: 'silent',
-	plugins: [staticSax],
 	metafile: true,
 });
 const importMeta = result.warnings.filter(warning => /import\.meta/.test(warning.text));
@@ -95,7 +74,6 @@ try {
 	throw error;
 }
 
-
 // A copy of the Node that runs this build; symbol tables out (this Node ships them: ~12 MB).
 const tmp = `${output}.tmp`;
 fs.rmSync(tmp, {force: true});
@@ -105,7 +83,7 @@ try {
 	// (strip warns about Node's many note sections; harmless.)
 	execFileSync('strip', ['--strip-all', tmp], {stdio: 'ignore'});
 } catch {
-	log('strip is not available: the executable keeps Node\'s symbol tables');
+	log("strip is not available: the executable keeps Node's symbol tables");
 }
 
 const postject = path.join(repo, 'node_modules/postject/dist/cli.js');

@@ -68,7 +68,10 @@ export class ServedRegistry extends MethodRegistry {
 
 		const ms = (performance.now() - start).toFixed(1);
 		const outcome = response.ok ? summarizeValue(response.value) : `fault ${response.fault.code} ${summarizeValue(response.fault.message)}`;
-		this.#log.log(quiet ? 'debug' : response.ok ? 'info' : 'warning', `rpc ${summarizeValue(call.method, 60)}${summarizeParams(call.params)} → ${outcome} (${ms} ms)`);
+		this.#log.log(
+			quiet ? 'debug' : response.ok ? 'info' : 'warning',
+			`rpc ${summarizeValue(call.method, 60)}${summarizeParams(call.params)} → ${outcome} (${ms} ms)`,
+		);
 		return response;
 	}
 }

@@ -93,19 +93,20 @@ export function openPortLink(options: PortLinkOptions): PortLink {
 	const newSession = (output: net.Socket) => {
 		// Done once the kernel has the frame, as on a socket. Bounded: a host that stops reading
 		// must not make the daemon queue without end.
-		const send = async (frame: Buffer) => new Promise<void>((resolve, reject) => {
-			if (output.writableLength + frame.length > maxQueued) {
-				const error = new Error(`more than ${maxQueued} bytes queued for the port: the host does not read`);
-				reject(error);
-				if (output === writer) {
-					dropSession(error, false);
+		const send = async (frame: Buffer) =>
+			new Promise<void>((resolve, reject) => {
+				if (output.writableLength + frame.length > maxQueued) {
+					const error = new Error(`more than ${maxQueued} bytes queued for the port: the host does not read`);
+					reject(error);
+					if (output === writer) {
+						dropSession(error, false);
+					}
+
+					return;
 				}
 
-				return;
-			}
-
-			output.write(frame, error => (error ? reject(error) : resolve()));
-		});
+				output.write(frame, error => (error ? reject(error) : resolve()));
+			});
 		live = new PortSession(options.label, send, session => {
 			if (live === session) {
 				live = undefined;
@@ -188,11 +189,7 @@ class PortSession {
 	#ended = false;
 	#endError: Error | undefined;
 
-	constructor(
-		label: string,
-		send: (frame: Buffer) => Promise<void>,
-		onEnd: (session: PortSession) => void,
-	) {
+	constructor(label: string, send: (frame: Buffer) => Promise<void>, onEnd: (session: PortSession) => void) {
 		this.channel = {
 			label,
 			start: handlers => {
