@@ -44,6 +44,8 @@ export class ClientSide {
 	#state: ClientState = 'IDLE';
 	/** Queued or held jobs, oldest first. */
 	readonly #queue: ClientJob[] = [];
+	/** Every job not finished yet, oldest first. */
+	readonly #unfinished = new Set<ClientJob>();
 	/** Live jobs whose request is being written or awaits its answer, by key. */
 	readonly #outstanding = new Map<string, ClientJob>();
 	/** Given-up requests still held by the peer. */
@@ -183,9 +185,11 @@ export class ClientSide {
 	 * written succeeds: the channel closed), the machine goes IDLE.
 	 */
 	reset(code: VirtagentErrorCode, message: string, channelGone: boolean): void {
+		// Every unfinished job, wherever a bug may have left it: none is ever orphaned.
+		const jobs = [...this.#unfinished];
+		const awaiting = [...this.#outstanding.values()];
 		const writing = this.#writing;
-		const live = [...this.#outstanding.values()];
-		const queued = this.#queue.splice(0);
+		this.#queue.length = 0;
 		this.#outstanding.clear();
 		this.#writing = undefined;
 		this.#syncing = undefined;
@@ -193,8 +197,7 @@ export class ClientSide {
 			this.#slots.clear();
 		}
 
-		for (const job of live) {
-			clearTimeout(job.timer);
+		for (const job of awaiting) {
 			if (channelGone) {
 				this.#slots.remember(job.tag);
 			} else {
@@ -203,10 +206,11 @@ export class ClientSide {
 		}
 
 		if (this.#state !== 'IDLE') {
-			this.#fire('reset', writing ?? live[0], 'reset');
+			this.#fire('reset', writing ?? jobs[0], 'reset');
 		}
 
-		for (const job of [...live, ...queued]) {
+		for (const job of jobs) {
+			clearTimeout(job.timer);
 			if (channelGone && !job.expectsReply && job.status === 'waiting') {
 				this.#succeed(job, noReply('channel-closed'));
 			} else {
@@ -227,6 +231,7 @@ export class ClientSide {
 			job.timer = undefined;
 			this.#giveUp(job, 'expire');
 		}, timeoutMs);
+		this.#unfinished.add(job);
 		this.#deps.bus.job('client', job, null, 'queued', this.#queueView());
 		return job;
 	}
@@ -246,7 +251,8 @@ export class ClientSide {
 		job.encoded = undefined;
 		this.#outstanding.set(job.tag, job);
 		this.#writing = job;
-		if (!this.#fire('send', job) || !this.#move(job, 'send')) {
+		// A listener may have reset the engine or dropped the channel on the events just sent.
+		if (!this.#fire('send', job) || !this.#move(job, 'send') || this.#writing !== job || !this.#deps.link.connected) {
 			return;
 		}
 
@@ -406,6 +412,10 @@ export class ClientSide {
 		}
 
 		job.status = to;
+		if (isFinished(to)) {
+			this.#unfinished.delete(job);
+		}
+
 		this.#deps.bus.job('client', job, from, to, this.#queueView(), error);
 		return true;
 	}
