@@ -299,6 +299,7 @@ export class ClientSide {
 
 			if (job.status === 'waiting' && !job.expectsReply && trigger === 'expire') {
 				// No reply is the expected success (§9): silence until the deadline.
+				this.#deps.protocol.abandoned(job.tag);
 				if (this.#settle(job)) {
 					this.#succeed(job, noReply('silence'));
 				}
