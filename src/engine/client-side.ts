@@ -4,7 +4,8 @@ import {RpcFaultError, VirtagentError, type VirtagentErrorCode} from './errors.j
 import {createClientJob, giveUpError, ignore, noReply, type ClientJob} from './client-job.js';
 import type {Link} from './link.js';
 import {PeerSlots} from './peer-slots.js';
-import {clientJobTable, clientTable, isFinished, nextState, type ClientJobTrigger, type ClientState, type ClientTrigger} from './states.js';
+import {JobMover, Machine, type Illegal} from './machine.js';
+import {clientJobTable, clientTable, isFinished, type ClientJobStatus, type ClientJobTrigger, type ClientState, type ClientTrigger} from './states.js';
 
 export type CallOptions = {
 	/** This call's deadline in ms, instead of the agent's default. */
@@ -19,8 +20,7 @@ export type ClientSideDeps = {
 	readonly nextJobId: () => number;
 	/** Decide what goes on the wire next (the kick, §4). */
 	readonly kick: () => void;
-	/** A table refused a trigger: a bug; the agent reports it and resets. */
-	readonly illegal: (machine: string, detail: string) => void;
+	readonly illegal: Illegal;
 	/** Give up on the channel (no late answer within the grace period). */
 	readonly resetChannel: (reason: string) => void;
 };
@@ -41,7 +41,8 @@ const graceFactor = 2;
 export class ClientSide {
 	readonly #deps: ClientSideDeps;
 	readonly #options: ClientSideOptions;
-	#state: ClientState = 'IDLE';
+	readonly #machine: Machine<ClientState, ClientTrigger>;
+	readonly #jobs: JobMover<ClientJobStatus, ClientJobTrigger, ClientJob>;
 	/** Queued or held jobs, oldest first. */
 	readonly #queue: ClientJob[] = [];
 	/** Every job not finished yet, oldest first. */
@@ -59,6 +60,11 @@ export class ClientSide {
 	constructor(deps: ClientSideDeps, options: ClientSideOptions) {
 		this.#deps = deps;
 		this.#options = options;
+		this.#machine = new Machine('client', clientTable, 'IDLE', deps.bus, deps.illegal);
+		this.#jobs = new JobMover('client', clientJobTable, deps.bus, deps.illegal, {
+			queue: () => ({queued: this.jobCount, limit: options.queueMax}),
+			finished: job => this.#unfinished.delete(job),
+		});
 		this.#slots = new PeerSlots(reason => {
 			deps.bus.log('error', `${reason}: resetting the channel`);
 			deps.resetChannel(reason);
@@ -66,7 +72,7 @@ export class ClientSide {
 	}
 
 	get state(): ClientState {
-		return this.#state;
+		return this.#machine.state;
 	}
 
 	/** Jobs queued, held or awaiting an answer. */
@@ -116,14 +122,14 @@ export class ClientSide {
 	/** The kick's client step: send the next request if the send side and the peer allow it. */
 	trySend(): boolean {
 		const head = this.#queue[0];
-		if (!head || this.#state === 'SEND' || this.#syncing) {
+		if (!head || this.#machine.state === 'SEND' || this.#syncing) {
 			return false;
 		}
 
 		if (this.#outstanding.size + this.#slots.size >= this.#capacity) {
 			// Only a request we gave up on makes the next one wait as `held`; live ones are just ahead of it.
 			if (this.#slots.size > 0 && head.status === 'queued') {
-				this.#move(head, 'hold');
+				this.#jobs.move(head, 'hold');
 			}
 
 			return false;
@@ -157,7 +163,7 @@ export class ClientSide {
 		if (this.#writing === job) {
 			// The peer answered before our write callback ran: the request was evidently sent.
 			this.#writing = undefined;
-			if (!this.#fire('sent', job) || !this.#move(job, 'sent')) {
+			if (!this.#machine.fire('sent', job) || !this.#jobs.move(job, 'sent')) {
 				return;
 			}
 		}
@@ -205,8 +211,8 @@ export class ClientSide {
 			}
 		}
 
-		if (this.#state !== 'IDLE') {
-			this.#fire('reset', writing ?? jobs[0], 'reset');
+		if (this.#machine.state !== 'IDLE') {
+			this.#machine.fire('reset', writing ?? jobs[0], 'reset');
 		}
 
 		for (const job of jobs) {
@@ -232,7 +238,7 @@ export class ClientSide {
 			this.#giveUp(job, 'expire');
 		}, timeoutMs);
 		this.#unfinished.add(job);
-		this.#deps.bus.job('client', job, null, 'queued', this.#queueView());
+		this.#jobs.created(job);
 		return job;
 	}
 
@@ -252,7 +258,7 @@ export class ClientSide {
 		this.#outstanding.set(job.tag, job);
 		this.#writing = job;
 		// A listener may have reset the engine or dropped the channel on the events just sent.
-		if (!this.#fire('send', job) || !this.#move(job, 'send') || this.#writing !== job || !this.#deps.link.connected) {
+		if (!this.#machine.fire('send', job) || !this.#jobs.move(job, 'send') || this.#writing !== job || !this.#deps.link.connected) {
 			return;
 		}
 
@@ -268,7 +274,7 @@ export class ClientSide {
 		}
 
 		this.#writing = undefined;
-		if (!this.#fire('sent', job)) {
+		if (!this.#machine.fire('sent', job)) {
 			return;
 		}
 
@@ -277,7 +283,7 @@ export class ClientSide {
 			this.#occupy(job);
 			this.#settle(job, job.status === 'cancelled' ? 'cancelled' : 'timeout');
 		} else {
-			this.#move(job, 'sent');
+			this.#jobs.move(job, 'sent');
 		}
 	}
 
@@ -370,7 +376,7 @@ export class ClientSide {
 	}
 
 	#succeed(job: ClientJob, value: WireValue): void {
-		if (this.#move(job, 'succeed')) {
+		if (this.#jobs.move(job, 'succeed')) {
 			job.resolve(value);
 		}
 	}
@@ -379,49 +385,13 @@ export class ClientSide {
 		clearTimeout(job.timer);
 		job.encoded = undefined;
 		const message = error instanceof RpcFaultError ? error.faultString : error.message;
-		if (this.#move(job, trigger, {code: error.code, message})) {
+		if (this.#jobs.move(job, trigger, {code: error.code, message})) {
 			job.reject(error);
 		}
 	}
 
 	/** WAIT→IDLE once nothing awaits an answer (a request still being written settles when sent). */
 	#settle(job: ClientJob, reason?: string): boolean {
-		return this.#state !== 'WAIT' || this.#outstanding.size > 0 || this.#fire('settled', job, reason);
-	}
-
-	/** The one place the client machine moves. */
-	#fire(trigger: ClientTrigger, job: ClientJob | undefined, reason?: string): boolean {
-		const from = this.#state;
-		const to = nextState(clientTable, from, trigger);
-		if (to === undefined) {
-			this.#deps.illegal('client', `${trigger} in ${from}`);
-			return false;
-		}
-
-		this.#state = to;
-		this.#deps.bus.state('client', from, to, job, reason);
-		return true;
-	}
-
-	/** The one place a client job's status moves. */
-	#move(job: ClientJob, trigger: ClientJobTrigger, error?: {code: string | number; message: string}): boolean {
-		const from = job.status;
-		const to = nextState(clientJobTable, from, trigger);
-		if (to === undefined) {
-			this.#deps.illegal('client job', `#${job.id} ${trigger} in ${from}`);
-			return false;
-		}
-
-		job.status = to;
-		if (isFinished(to)) {
-			this.#unfinished.delete(job);
-		}
-
-		this.#deps.bus.job('client', job, from, to, this.#queueView(), error);
-		return true;
-	}
-
-	#queueView(): {queued: number; limit: number} {
-		return {queued: this.jobCount, limit: this.#options.queueMax};
+		return this.#machine.state !== 'WAIT' || this.#outstanding.size > 0 || this.#machine.fire('settled', job, reason);
 	}
 }
