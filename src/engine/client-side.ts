@@ -279,8 +279,7 @@ export class ClientSide {
 		}
 
 		if (isFinished(job.status)) {
-			// Given up while it was being written (the frame had to finish): the peer holds it now.
-			this.#occupy(job);
+			// Given up while it was being written (the frame had to finish; its slot is taken).
 			this.#settle(job, job.status === 'cancelled' ? 'cancelled' : 'timeout');
 		} else {
 			this.#jobs.move(job, 'sent');
@@ -314,12 +313,12 @@ export class ClientSide {
 				return true;
 			}
 
+			// Written or being written: the peer holds it now (an answer that beats our write
+			// callback must find its slot, so it is taken at once).
 			this.#deps.protocol.abandoned(job.tag);
-			if (job.status === 'waiting') {
-				this.#occupy(job);
-				if (!this.#settle(job, reason)) {
-					return true;
-				}
+			this.#occupy(job);
+			if (job.status === 'waiting' && !this.#settle(job, reason)) {
+				return true;
 			}
 		}
 
