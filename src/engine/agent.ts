@@ -184,7 +184,8 @@ export class Agent {
 	 * without a channel, EINVAL when the params cannot be encoded or are too large. A request the
 	 * protocol sends without expecting a reply resolves with a `NoReplyResult`.
 	 */
-	async call(method: string, params: readonly WireValue[] = [], options: CallOptions = {}): Promise<WireValue> {
+	call(method: string, params: readonly WireValue[] = [], options: CallOptions = {}): Promise<WireValue> {
+		// Not async: one promise per call, not two.
 		return this.#client.call(method, params, options);
 	}
 

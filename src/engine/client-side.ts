@@ -62,7 +62,8 @@ export class ClientSide {
 		this.#options = options;
 		this.#machine = new Machine('client', clientTable, 'IDLE', deps.bus, deps.illegal);
 		this.#jobs = new JobMover('client', clientJobTable, deps.bus, deps.illegal, {
-			queue: () => ({queued: this.jobCount, limit: options.queueMax}),
+			queued: () => this.jobCount,
+			limit: options.queueMax,
 			finished: job => this.#unfinished.delete(job),
 		});
 		this.#slots = new PeerSlots(reason => {
@@ -90,20 +91,22 @@ export class ClientSide {
 		this.#deps.kick();
 	}
 
-	async call(method: string, params: readonly WireValue[], options: CallOptions): Promise<WireValue> {
+	/** A request's promise; every refusal (ENOTCONN, ENOBUFS, EINVAL) is a rejection, never a throw. */
+	call(method: string, params: readonly WireValue[], options: CallOptions): Promise<WireValue> {
+		// Not an async function: it would wrap the promise below in a second one (every call pays).
 		if (!this.#deps.link.connected) {
-			throw new VirtagentError('ENOTCONN', 'not connected to the peer agent');
+			return Promise.reject(new VirtagentError('ENOTCONN', 'not connected to the peer agent'));
 		}
 
 		if (this.jobCount >= this.#options.queueMax) {
-			throw new VirtagentError('ENOBUFS', 'client job queue limit exceeded');
+			return Promise.reject(new VirtagentError('ENOBUFS', 'client job queue limit exceeded'));
 		}
 
 		let request: {tag: string; encoded: Encoded};
 		try {
 			request = this.#encode(method, params);
 		} catch (error) {
-			throw new VirtagentError('EINVAL', (error as Error).message);
+			return Promise.reject(new VirtagentError('EINVAL', (error as Error).message));
 		}
 
 		return new Promise<WireValue>((resolve, reject) => {

@@ -41,8 +41,9 @@ export class Machine<S extends EngineState, T extends string> {
 }
 
 export type JobMoverOptions<J> = {
-	/** Queue length and limit for the event, after the move. */
-	readonly queue: () => {queued: number; limit: number};
+	/** Queue length for the event, after the move, and the queue's limit. */
+	readonly queued: () => number;
+	readonly limit: number;
 	/** Called when a job reaches a final status, before its event. */
 	readonly finished?: (job: J) => void;
 };
@@ -65,7 +66,7 @@ export class JobMover<S extends JobStatus, T extends string, J extends JobView &
 
 	/** A new job: its first event (`from` null). */
 	created(job: J): void {
-		this.#bus.job(this.#side, job, null, job.status, this.#options.queue());
+		this.#bus.job(this.#side, job, null, job.status, this.#options.queued(), this.#options.limit);
 	}
 
 	/** The one place a job's status moves. False (and reported) when the table refuses. */
@@ -82,7 +83,7 @@ export class JobMover<S extends JobStatus, T extends string, J extends JobView &
 			this.#options.finished?.(job);
 		}
 
-		this.#bus.job(this.#side, job, from, to, this.#options.queue(), error);
+		this.#bus.job(this.#side, job, from, to, this.#options.queued(), this.#options.limit, error);
 		return true;
 	}
 }

@@ -68,7 +68,7 @@ export class ServerSide {
 		this.#deps = deps;
 		this.#options = options;
 		this.#machine = new Machine('server', serverTable, 'IDLE', deps.bus, deps.illegal);
-		this.#jobs = new JobMover('server', serverJobTable, deps.bus, deps.illegal, {queue: () => ({queued: this.jobCount, limit: options.queueMax})});
+		this.#jobs = new JobMover('server', serverJobTable, deps.bus, deps.illegal, {queued: () => this.jobCount, limit: options.queueMax});
 	}
 
 	get state(): ServerState {
@@ -176,16 +176,7 @@ export class ServerSide {
 	}
 
 	#run(job: ServerJob, request: IncomingRequest): void {
-		const context: CallContext = {
-			tag: job.tag,
-			afterReply: action => {
-				if (job.status === 'running') {
-					(job.afterReply ??= []).push(action);
-				} else {
-					runAction(action, false); // Registered too late: the answer went without it.
-				}
-			},
-		};
+		const context = new RequestContext(job);
 		let answer: Outcome | Promise<Outcome>;
 		try {
 			answer = this.#deps.registry.dispatch({method: request.method, params: request.params}, context);
@@ -260,6 +251,27 @@ export class ServerSide {
 		if (this.#pausedReading) {
 			this.#pausedReading = false;
 			this.#deps.link.resume();
+		}
+	}
+}
+
+/** What a handler sees of its request (a class, not a closure per request: the hot path). */
+class RequestContext implements CallContext {
+	readonly #job: ServerJob;
+
+	constructor(job: ServerJob) {
+		this.#job = job;
+	}
+
+	get tag(): string | undefined {
+		return this.#job.tag;
+	}
+
+	afterReply(action: AfterReply): void {
+		if (this.#job.status === 'running') {
+			(this.#job.afterReply ??= []).push(action);
+		} else {
+			runAction(action, false); // Registered too late: the answer went without it.
 		}
 	}
 }
