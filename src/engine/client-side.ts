@@ -21,6 +21,8 @@ export type ClientSideDeps = {
 	/** Decide what goes on the wire next (the kick, §4). */
 	readonly kick: () => void;
 	readonly illegal: Illegal;
+	/** Something threw where nothing should: the agent reports it and resets. */
+	readonly bug: (what: string) => void;
 	/** Give up on the channel (no late answer within the grace period). */
 	readonly resetChannel: (reason: string) => void;
 };
@@ -238,7 +240,11 @@ export class ClientSide {
 		const job = createClientJob({id: this.#deps.nextJobId(), method, ...request, timeoutMs, expectsReply, resolve, reject});
 		job.timer = setTimeout(() => {
 			job.timer = undefined;
-			this.#giveUp(job, 'expire');
+			try {
+				this.#giveUp(job, 'expire');
+			} catch (error) {
+				this.#deps.bug(`exception at ${job.method}'s deadline: ${error instanceof Error ? error.message : String(error)}`);
+			}
 		}, timeoutMs);
 		this.#unfinished.add(job);
 		this.#jobs.created(job);

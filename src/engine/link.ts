@@ -197,7 +197,16 @@ export class Link {
 			return;
 		}
 
-		this.#deliver(this.#protocol.reader.push(chunk), 0);
+		let events: PendingRead['events'];
+		try {
+			events = this.#protocol.reader.push(chunk);
+		} catch (error) {
+			// A reader must never throw; if one does, treat it as a framing error and start over.
+			this.#protocol.reset();
+			events = [{type: 'error', code: 'READER_FAILED', message: `the ${this.#protocol.name} reader failed: ${error instanceof Error ? error.message : String(error)}`}];
+		}
+
+		this.#deliver(events, 0);
 	}
 
 	/** Hand on a chunk's events in order, stopping where a handler paused reading. */

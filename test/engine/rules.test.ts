@@ -241,6 +241,32 @@ describe('bugs never leave the engine', () => {
 		expect(host.agent.clientState).toBe('IDLE');
 		await expect(host.agent.call('va.ping', ['fine'])).resolves.toBe('fine');
 	});
+
+	it('a reader that throws is taken as a framing error: pending jobs fail with EPROTO, the channel stays', async () => {
+		const throwing: WireProtocolFactory = limits => {
+			const protocol = new XmlRpcProtocol(limits);
+			const push = protocol.reader.push.bind(protocol.reader);
+			protocol.reader.push = chunk => {
+				if (chunk.includes('BOOM')) {
+					throw new Error('reader on fire');
+				}
+
+				return push(chunk);
+			};
+
+			return protocol;
+		};
+
+		const {pair, guest} = await connectedPair();
+		const host = makeEnd('host', {protocol: throwing});
+		attachBoth(pair, host, guest);
+		await expect(host.agent.call('va.ping', ['BOOM'])).rejects.toMatchObject({code: 'EPROTO', message: 'framing error: the xmlrpc reader failed: reader on fire'});
+		expect(host.agent.connected).toBe(true);
+		// The engine cannot know the swallowed answer came, so its slot stays taken until the grace
+		// period; with a capacity of 2 the next call goes at once.
+		host.agent.setPeerCapacity(2);
+		await expect(host.agent.call('va.ping', ['fine'])).resolves.toBe('fine');
+	});
 });
 
 describe('late tags', () => {
