@@ -208,12 +208,10 @@ export class ClientSide {
 			this.#slots.clear();
 		}
 
+		// Failed, not given up on: a framing error most likely swallowed the very answer awaited,
+		// so no slot is held for it; an answer that still comes is recognised as late.
 		for (const job of awaiting) {
-			if (channelGone) {
-				this.#slots.remember(job.tag);
-			} else {
-				this.#occupy(job); // Written: the peer may still answer it.
-			}
+			this.#slots.remember(job.tag);
 		}
 
 		if (this.#machine.state !== 'IDLE') {

@@ -42,6 +42,7 @@ export class Link {
 	/** Counts writes, so the watchdog can tell a new write from one that has not moved. */
 	#writeSeq = 0;
 	#stallTimer: NodeJS.Timeout | undefined;
+	#readStallTimer: NodeJS.Timeout | undefined;
 	#paused = false;
 	/** Events of a chunk not yet handed on when reading paused. */
 	#pendingRead: PendingRead | undefined;
@@ -131,6 +132,8 @@ export class Link {
 		if (!this.#paused) {
 			this.#paused = true;
 			this.#channel?.pause?.();
+			clearTimeout(this.#readStallTimer);
+			this.#readStallTimer = undefined;
 		}
 	}
 
@@ -155,6 +158,7 @@ export class Link {
 
 		if (!this.#paused) {
 			channel?.resume?.();
+			this.#armReaderStall();
 		}
 	}
 
@@ -174,6 +178,8 @@ export class Link {
 		this.#endWrite();
 		clearInterval(this.#stallTimer);
 		this.#stallTimer = undefined;
+		clearTimeout(this.#readStallTimer);
+		this.#readStallTimer = undefined;
 		this.#paused = false;
 		this.#pendingRead = undefined;
 		this.#pausedChunks.length = 0;
@@ -203,10 +209,40 @@ export class Link {
 		} catch (error) {
 			// A reader must never throw; if one does, treat it as a framing error and start over.
 			this.#protocol.reset();
-			events = [{type: 'error', code: 'READER_FAILED', message: `the ${this.#protocol.name} reader failed: ${error instanceof Error ? error.message : String(error)}`}];
+			events = [
+				{type: 'error', code: 'READER_FAILED', message: `the ${this.#protocol.name} reader failed: ${error instanceof Error ? error.message : String(error)}`},
+			];
 		}
 
 		this.#deliver(events, 0);
+		this.#armReaderStall();
+	}
+
+	/**
+	 * A started message must keep moving (docs/PROTOCOL.md §2). Readers keep no timers: one here
+	 * asks the reader to drop a stalled message even when no byte follows. Not while paused:
+	 * then it is we who are not reading.
+	 */
+	#armReaderStall(): void {
+		clearTimeout(this.#readStallTimer);
+		this.#readStallTimer = undefined;
+		const {reader} = this.#protocol;
+		const deadline = reader.stallDeadline;
+		if (deadline === undefined || !this.#channel || this.#paused || !reader.checkStall) {
+			return;
+		}
+
+		this.#readStallTimer = setTimeout(
+			() => {
+				this.#readStallTimer = undefined;
+				if (this.#channel && !this.#paused) {
+					this.#deliver(reader.checkStall!(), 0);
+					this.#armReaderStall();
+				}
+			},
+			Math.max(0, deadline - Date.now()),
+		);
+		this.#readStallTimer.unref?.();
 	}
 
 	/** Hand on a chunk's events in order, stopping where a handler paused reading. */

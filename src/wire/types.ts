@@ -96,6 +96,14 @@ export type MessageReader = {
 	push(chunk: Buffer): readonly ReaderEvent[];
 	/** The stream ended: reports a message cut off in the middle, then starts over. */
 	end(): readonly ReaderEvent[];
+	/**
+	 * Optional stall rule (docs/PROTOCOL.md §2: a started message must keep moving). When a
+	 * message is under way, the clock time (ms) by which it must have moved on; undefined when
+	 * none is. Readers keep no timers: the engine calls `checkStall` once this has passed.
+	 */
+	readonly stallDeadline?: number | undefined;
+	/** Drop a message that stopped moving (an `error` event, e.g. `STALLED_FRAME`) and resync. */
+	checkStall?(): readonly ReaderEvent[];
 };
 
 /** An encoded message: what goes on the wire, and its body alone for the wire tap. */
@@ -168,6 +176,10 @@ export type WireLimits = {
 	readonly bodyMax: number;
 	/** For protocols with a header (XML-RPC's HTTP header). */
 	readonly headerMax?: number;
+	/** A started header must be complete within this (default 10 s, §2). */
+	readonly headerStallMs?: number;
+	/** A started body must receive a byte at least this often (default 10 s, §2). */
+	readonly bodyStallMs?: number;
 };
 
 /** Builds a protocol for one agent (given as `AgentOptions.protocol`; default XML-RPC). */

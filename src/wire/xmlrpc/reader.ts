@@ -28,6 +28,14 @@ export class XmlRpcReader implements MessageReader {
 		return this.#convert(this.#decoder.end());
 	}
 
+	get stallDeadline(): number | undefined {
+		return this.#decoder.stallDeadline;
+	}
+
+	checkStall(): readonly ReaderEvent[] {
+		return this.#convert(this.#decoder.checkStall());
+	}
+
 	/** A new stream: drop any partial message of the old one. */
 	reset(): void {
 		this.#decoder = new FrameDecoder(this.#limits);
