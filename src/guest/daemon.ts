@@ -26,6 +26,7 @@ export class GuestDaemon {
 	readonly agent: Agent;
 	readonly #options: GuestDaemonOptions;
 	readonly #shutdown: ShutdownScheduler;
+	readonly #registry: ServedRegistry;
 	/** The current channel's scope: aborted when it goes down, which ends its hello loop. */
 	#channelScope: AbortController | undefined;
 
@@ -33,6 +34,7 @@ export class GuestDaemon {
 		this.#options = options;
 		const {config, log} = options;
 		const registry = new ServedRegistry(log);
+		this.#registry = registry;
 		this.#shutdown = new ShutdownScheduler({command: config.shutdownCommand, delayMs: config.shutdownDelayMs, log});
 		registerGuestRpcs(registry, {
 			getfileLimit: getfileLimit(config.bodyMax, config.getfileMax),
@@ -73,6 +75,7 @@ export class GuestDaemon {
 	async close(): Promise<void> {
 		this.#channelScope?.abort();
 		this.#shutdown.cancel();
+		this.#registry.summarize();
 		this.agent.close();
 		await this.#options.source.close();
 	}
@@ -91,6 +94,7 @@ export class GuestDaemon {
 					log.log('info', `channel up: ${event.label}`);
 					void sayHello(this.agent, log, this.#channelScope.signal, this.#options.hello);
 				} else {
+					this.#registry.summarize();
 					log.log('info', `channel down: ${event.reason ?? 'closed'}`);
 				}
 
