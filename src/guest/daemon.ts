@@ -27,8 +27,8 @@ export class GuestDaemon {
 	readonly #options: GuestDaemonOptions;
 	readonly #shutdown: ShutdownScheduler;
 	readonly #registry: ServedRegistry;
-	/** Bumped on every channel up and down: a hello loop stops when it is stale. */
-	#generation = 0;
+	/** The current channel's scope: aborted when it goes down, which ends its hello loop. */
+	#channelScope: AbortController | undefined;
 
 	constructor(options: GuestDaemonOptions) {
 		this.#options = options;
@@ -73,7 +73,7 @@ export class GuestDaemon {
 	}
 
 	async close(): Promise<void> {
-		this.#generation++;
+		this.#channelScope?.abort();
 		this.#shutdown.cancel();
 		this.#registry.summarize();
 		this.agent.close();
@@ -88,10 +88,11 @@ export class GuestDaemon {
 		const {log} = this.#options;
 		switch (event.type) {
 			case 'channel': {
-				const generation = ++this.#generation;
-				if (event.status === 'up') {
+				this.#channelScope?.abort();
+				this.#channelScope = event.status === 'up' ? new AbortController() : undefined;
+				if (this.#channelScope) {
 					log.log('info', `channel up: ${event.label}`);
-					void sayHello(this.agent, log, () => this.#generation === generation, this.#options.hello);
+					void sayHello(this.agent, log, this.#channelScope.signal, this.#options.hello);
 				} else {
 					this.#registry.summarize();
 					log.log('info', `channel down: ${event.reason ?? 'closed'}`);

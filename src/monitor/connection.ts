@@ -16,8 +16,7 @@ export type SessionTarget = {
 };
 
 export type ConnectionEvent =
-	| {readonly type: 'state'; readonly state: ConnectionState}
-	| {readonly type: 'log'; readonly level: 'info' | 'warn'; readonly message: string};
+	{readonly type: 'state'; readonly state: ConnectionState} | {readonly type: 'log'; readonly level: 'info' | 'warn'; readonly message: string};
 
 export type Connection = {
 	/** e.g. `unix:/tmp/va.sock` */
@@ -150,6 +149,8 @@ class DialConnection extends AgentConnection {
 	override refused(reason: string): void {
 		this.#refusal = reason;
 		this.emit({type: 'log', level: 'warn', message: `${this.label}: the guest turned this monitor away: ${reason}`});
+		// The guest waits for us to close: close now, and try again after the back-off.
+		this.agent.detach(reason);
 	}
 
 	protected onChannel(event: ChannelEvent): void {

@@ -2,6 +2,8 @@ import {spawn} from 'node:child_process';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {allCommands} from '../../commands/index.js';
+import {usage} from '../../src/monitor/command.js';
 import {tempDir, waitFor} from '../helpers/socket-pair.js';
 import {binPath, ensureBuilt, runCli, startCli, type Child} from './helpers/cli.js';
 import {startFakeGuest} from './helpers/fake-guest.js';
@@ -35,6 +37,17 @@ async function realGuest(dir: string, extra: readonly string[] = []): Promise<{s
 }
 
 describe('virtagent monitor: options', () => {
+	it('monitor --help lists every command as it declares itself', async () => {
+		const help = await runCli(['monitor', '--help']);
+		expect(help.code).toBe(0);
+		for (const command of allCommands) {
+			expect(help.stdout).toContain(`\n  ${usage(command)}\n`);
+		}
+
+		expect(help.stdout).toContain('\n  agent_shutdown halt|powerdown|reboot\n');
+		expect(help.stdout).toContain('\n  timeout seconds command [args]\n');
+	});
+
 	it('--help exits 0; a bad option or no target is one line and exit 2', async () => {
 		const help = await runCli(['monitor', '--help']);
 		expect(help.code).toBe(0);
@@ -80,7 +93,7 @@ describe('virtagent monitor against a real guest daemon', () => {
 		expect(lines[1]!.return).toEqual(expect.arrayContaining(['va.ping', 'va.getfile', 'va.getdmesg', 'va.shutdown', 'va.capabilities', 'system.listMethods']));
 		expect(lines[2]).toEqual({return: 'guest01\n'});
 		expect(lines[3]).toEqual({return: {bytes: 4, base64: 'AAH+/w=='}});
-		expect(lines[4]!.return).toMatch(/^\[ {4}0\.1\] .*red.* .*c\n$/u);
+		expect(lines[4]!.return).toMatch(/^\[ {4}0\.1\] [^\n]*red[^ \n]* [^\n]*c\n$/u);
 		expect(lines[5]).toEqual({return: {}});
 		expect(lines[6]!.error).toMatchObject({class: 'RPCFailed', data: {code: -500}});
 		expect(run.stdout).not.toMatch(/[\u001B\u009B]/u);

@@ -4,8 +4,10 @@ import {retryDelay} from '../../src/monitor/connection.js';
 import type {SessionEvent} from '../../src/monitor/session-api.js';
 import {allCommands} from '../../commands/index.js';
 import {openSession, type Session, type SessionOptions} from '../../src/monitor/session.js';
+import {liveLog} from '../../src/monitor/ui/screen-model.js';
 import {gate} from '../helpers/gate.js';
 import {tempDir, waitFor} from '../helpers/socket-pair.js';
+import {serveRawRequests} from '../helpers/raw-peer.js';
 import {faultBody, responseBody, startRawGuest} from './helpers/raw-guest.js';
 import {startFakeGuest, type FakeGuest, type FakeGuestOptions} from './helpers/fake-guest.js';
 
@@ -155,6 +157,93 @@ describe('connecting and the handshake', () => {
 		cleanups.push(async () => third.close());
 		await negotiated(session);
 		await expect(session.execute('agent_viewdmesg')).resolves.toMatchObject({ok: true, text: 'third guest'});
+	});
+});
+
+describe('the order of things', () => {
+	it('pasted commands queue their jobs in the order typed, and info queues sees them all', async () => {
+		const served: string[] = [];
+		const release = gate();
+		const {session, guest} = await setup({files: {'/etc/hostname': Buffer.from('guest01\n')}});
+		await negotiated(session);
+		// From here on, record what the guest serves, and hold the first answer so the jobs pile up.
+		const list = () => guest.registry.listMethods();
+		guest.registry.register('va.getfile', 'held', async () => {
+			served.push('va.getfile');
+			await release.promise;
+			return Buffer.from('guest01\n');
+		});
+		guest.registry.register('system.listMethods', 'recorded', () => {
+			served.push('system.listMethods');
+			return list();
+		});
+		guest.registry.register('va.ping', 'recorded', () => {
+			served.push('va.ping');
+			return 'dummy';
+		});
+		const lines = ['agent_viewfile /etc/hostname', 'agent_capabilities', 'agent_ping', 'info queues'];
+		const outcomes = lines.map(async line => session.execute(line));
+		const queues = await outcomes[3]!;
+		expect(queues.text.split('\n').filter(line => line.startsWith('  #')).map(line => line.split(' ')[3])).toEqual(['va.getfile', 'system.listMethods', 'va.ping']);
+		release.open();
+		await Promise.all(outcomes);
+		expect(served).toEqual(['va.getfile', 'system.listMethods', 'va.ping']);
+	});
+
+	it('a malformed frame during the handshake does not leave the gate shut: the round is tried again', async () => {
+		const {dir, remove} = tempDir('va-malformed-');
+		cleanups.push(remove);
+		const socketPath = path.join(dir, 'va.sock');
+		// A request whose tag breaks the grammar (docs/PROTOCOL.md §2), sent as the monitor connects.
+		const malformed = Buffer.from('\u00FFPOST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: 0\r\nX-Virtagent-Client-Tag: a\tb\r\n\r\n', 'latin1');
+		const peer = await serveRawRequests(
+			socketPath,
+			({call, reply}) => {
+				if (call.method === 'va.capabilities') {
+					reply(faultBody(-506, "Method 'va.capabilities' not defined"));
+				} else if (call.method === 'system.listMethods') {
+					reply(responseBody(['va.ping', 'system.listMethods']));
+				} else {
+					reply(responseBody('dummy'));
+				}
+			},
+			socket => socket.write(malformed),
+		);
+		cleanups.push(async () => peer.close());
+		const session = await openSession({commands: allCommands, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 2000, waitForGuest: true});
+		cleanups.push(async () => session.close());
+		const events: SessionEvent[] = [];
+		session.subscribe(event => events.push(event));
+		await expect(session.execute('agent_ping')).resolves.toMatchObject({ok: true, text: 'ok'});
+		expect(events.some(event => event.type === 'log' && /negotiation failed: .*MALFORMED_HEADER/u.test(event.message))).toBe(true);
+	});
+
+	it('negotiates once per stream and once per hello: the channel coming up stays in the live log', async () => {
+		let asked = 0;
+		const {session, guest} = await setup({
+			setup(registry) {
+				const list = () => registry.listMethods();
+				registry.register('va.capabilities', 'counted', () => {
+					asked++;
+					return {version: '1.0', methods: list()};
+				});
+				registry.register('system.listMethods', 'counted', () => {
+					asked++;
+					return list();
+				});
+			},
+		});
+		await negotiated(session);
+		await waitFor(() => session.status.guest.helloAt !== undefined && session.model.server.done >= 1, 3000, 'the hello answered');
+		await new Promise(resolve => setTimeout(resolve, 100));
+		// The connect's round and the hello that crossed it: one question.
+		expect(asked).toBe(1);
+		expect(liveLog(session.model).some(entry => entry.text.startsWith('channel up'))).toBe(true);
+		// A later hello (the guest agent restarted behind the same stream): one more.
+		await guest.agent!.call('va.hello');
+		await waitFor(() => asked === 2, 3000, 'the second round');
+		await new Promise(resolve => setTimeout(resolve, 100));
+		expect(asked).toBe(2);
 	});
 });
 
