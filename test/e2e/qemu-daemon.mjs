@@ -166,7 +166,7 @@ async function poll(condition, timeoutMs, intervalMs = 20) {
  * through va.getfile, at the start and the end).
  */
 async function inspectDaemon(socket, pid, seconds) {
-	const agent = new Agent({name: 'host', registry: hostRegistry({}), callTimeoutMs: 30_000});
+	const agent = new Agent({name: 'host', registry: hostRegistry(), callTimeoutMs: 30_000});
 	agent.attach(await connectEndpoint({kind: 'unix', path: socket}));
 	const read = async file => String(await agent.call('va.getfile', [file]));
 	const ticksOf = stat => {
