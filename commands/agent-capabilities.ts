@@ -2,7 +2,7 @@ import {VirtagentError} from '../src/engine/errors.js';
 import type {Command} from '../src/monitor/command.js';
 import {escapeLine} from '../src/monitor/escape.js';
 
-/** `agent_capabilities`: the guest's methods; also opens the capability gate (PROTOCOL.md §5). */
+/** `agent_capabilities`: the guest's methods; also opens the capability gate (PROTOCOL.md §5). JSON: `{methods}`. */
 const agentCapabilities: Command = {
 	name: 'agent_capabilities',
 	args: [],
@@ -17,7 +17,7 @@ const agentCapabilities: Command = {
 		const methods = result as string[];
 		context.storeMethods(methods);
 		const lines = ['the following RPC methods are supported by the guest agent:', ...methods.map(name => escapeLine(name))];
-		return {value: methods, text: lines.join('\n')};
+		return {value: {methods}, text: lines.join('\n')};
 	},
 };
 

@@ -1,8 +1,8 @@
 import {VirtagentError} from '../src/engine/errors.js';
 import type {Command} from '../src/monitor/command.js';
-import {escapeUntrusted} from '../src/monitor/escape.js';
+import {showDmesg} from '../src/monitor/show-file.js';
 
-/** `agent_viewdmesg`: the guest's kernel log (its colour codes and the like shown escaped). */
+/** `agent_viewdmesg`: the guest's kernel log (its colour codes and the like shown escaped). JSON: `{size, text}`. */
 const agentViewdmesg: Command = {
 	name: 'agent_viewdmesg',
 	args: [],
@@ -14,7 +14,8 @@ const agentViewdmesg: Command = {
 			throw new VirtagentError('EPROTO', 'va.getdmesg returned something other than a string');
 		}
 
-		return {value: result, text: escapeUntrusted(result)};
+		const value = {size: Buffer.byteLength(result), text: result};
+		return {value, text: result === '' ? '(the kernel log is empty)' : showDmesg(result)};
 	},
 };
 

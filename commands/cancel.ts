@@ -1,7 +1,7 @@
 import type {Command} from '../src/monitor/command.js';
 import {CommandLineError} from '../src/monitor/parse-args.js';
 
-/** `cancel JOBID`: give up on a queued or in-flight client job (its late answer is dropped). */
+/** `cancel JOBID`: give up on a queued or in-flight client job (its late answer is dropped). JSON: `{job}`. */
 const cancel: Command = {
 	name: 'cancel',
 	args: [{name: 'jobid'}],
@@ -17,7 +17,7 @@ const cancel: Command = {
 			throw new CommandLineError(`cancel: no queued or waiting client job #${id}`);
 		}
 
-		return {value: {}, text: ''};
+		return {value: {job: Number(id)}, text: `cancelled client job #${id} (it fails with ECANCELED)`};
 	},
 };
 

@@ -39,6 +39,8 @@ export type CommandResult = {
 
 export type Command = {
 	readonly name: string;
+	/** Other names that run it (`?` for help, `q` and `exit` for quit); not completed or listed as commands. */
+	readonly aliases?: readonly string[];
 	readonly args: readonly ArgSpec[];
 	/** The arguments as `help` shows them, e.g. `filepath` or `halt|powerdown|reboot`. */
 	readonly params: string;

@@ -9,7 +9,7 @@
  * at most 2 × `transitionsMax` entries alive.
  */
 import {describeJob, describeTransition} from '../engine/describe.js';
-import type {EngineEvent, JobEvent, JobStatus} from '../engine/events.js';
+import type {ChannelEvent, EngineEvent, JobEvent, JobStatus, StateEvent} from '../engine/events.js';
 import type {ClientState, ServerState, Side} from '../engine/states.js';
 import {escapeUntrusted} from './escape.js';
 
@@ -45,6 +45,8 @@ export type TransitionEntry = {
 	readonly kind: 'state' | 'job' | 'channel';
 	/** One line, terminal-safe (method names from the guest are escaped). */
 	readonly text: string;
+	/** The event itself, for structured views (`info transitions` in JSON); its strings are raw. */
+	readonly event: StateEvent | JobEvent | ChannelEvent;
 };
 
 /** A persistent list, newest first; `size` counts the cells reachable from here. */
@@ -108,14 +110,14 @@ export function initialQueueModel(options: QueueModelOptions = {}): QueueModel {
 export function foldEvent(model: QueueModel, event: EngineEvent): QueueModel {
 	switch (event.type) {
 		case 'state': {
-			const next = withTransition(model, event.at, 'state', escapeUntrusted(describeTransition(event)));
+			const next = withTransition(model, event, 'state', escapeUntrusted(describeTransition(event)));
 			return event.side === 'client'
 				? {...next, clientState: event.to as ClientState}
 				: {...next, serverState: event.to as ServerState};
 		}
 
 		case 'job': {
-			const next = withTransition(model, event.at, 'job', escapeUntrusted(describeJob(event)));
+			const next = withTransition(model, event, 'job', escapeUntrusted(describeJob(event)));
 			return event.side === 'client'
 				? {...next, client: foldJob(model.client, event, model)}
 				: {...next, server: foldJob(model.server, event, model)};
@@ -123,7 +125,7 @@ export function foldEvent(model: QueueModel, event: EngineEvent): QueueModel {
 
 		case 'channel': {
 			const reason = event.reason === undefined ? '' : ` (${event.reason})`;
-			const next = withTransition(model, event.at, 'channel', escapeUntrusted(`channel ${event.status} ${event.label}${reason}`));
+			const next = withTransition(model, event, 'channel', escapeUntrusted(`channel ${event.status} ${event.label}${reason}`));
 			return {...next, channel: {status: event.status, label: event.label, at: event.at, reason: event.reason}};
 		}
 
@@ -154,9 +156,9 @@ export function latestTransitions(model: QueueModel, count = model.transitionsMa
 	return entries.reverse();
 }
 
-function withTransition(model: QueueModel, at: number, kind: TransitionEntry['kind'], text: string): QueueModel {
+function withTransition(model: QueueModel, event: TransitionEntry['event'], kind: TransitionEntry['kind'], text: string): QueueModel {
 	const seq = model.transitionCount + 1;
-	let log: Cell = {entry: {seq, at, kind, text}, next: model.transitionLog, size: (model.transitionLog?.size ?? 0) + 1};
+	let log: Cell = {entry: {seq, at: event.at, kind, text, event}, next: model.transitionLog, size: (model.transitionLog?.size ?? 0) + 1};
 	if (log.size > model.transitionsMax * 2) {
 		// Rebuild the newest `transitionsMax` cells so the older ones can be collected: O(max)
 		// once every `max` events, amortised O(1).

@@ -3,18 +3,18 @@
  * no raw-mode input. Exit code 0 only if every command succeeded.
  */
 import {appendFileSync} from 'node:fs';
-import type {SessionEvent} from './session-api.js';
+import type {CommandOutcome, SessionEvent} from './session-api.js';
 import type {Session} from './session.js';
 import {escapeLine, safeJson} from './escape.js';
 import {describeConnection} from './format.js';
 import {splitScript} from './parse-args.js';
 
 export type ScriptOptions = {
-	/** One QMP-shaped line per command (`{"return": …}` / `{"error": {…}}`). */
+	/** One line per command: `{"id", "command", "return"}` or `{"id", "command", "error"}` (docs/JSON.md). */
 	readonly json?: boolean;
 	/** `-e`: stop at the first command that fails. */
 	readonly stopOnError?: boolean;
-	/** `-t`: the time each command took, on stderr. */
+	/** `-t`: the time each command took: `"ms"` in JSON, else a line on stderr. */
 	readonly timing?: boolean;
 	/** `-v`: frames on the wire, connection changes and engine warnings, on stderr. */
 	readonly verbose?: boolean;
@@ -34,18 +34,20 @@ export async function runScript(session: Session, source: Iterable<string> | Asy
 	}) : undefined;
 	const log = options.logFile === undefined ? undefined : logWriter(options.logFile, options.stderr);
 	let failed = false;
+	let id = 0;
 	try {
 		for await (const sourceLine of source) {
 			for (const line of splitScript(sourceLine)) {
 				// eslint-disable-next-line no-await-in-loop
 				const outcome = await session.execute(line);
+				id++;
 				if (options.json) {
-					options.stdout(safeJson(outcome.ok ? {return: outcome.value ?? {}} : {error: outcome.error}));
+					options.stdout(safeJson(jsonLine(id, line, outcome, options.timing ?? false)));
 				} else if (outcome.text !== '') {
 					(outcome.ok ? options.stdout : options.stderr)(outcome.text);
 				}
 
-				if (options.timing) {
+				if (options.timing && !options.json) {
 					options.stderr(`[${escapeLine(line)}: ${outcome.ms.toFixed(1)} ms]`);
 				}
 
@@ -61,6 +63,16 @@ export async function runScript(session: Session, source: Iterable<string> | Asy
 	} finally {
 		unsubscribe?.();
 	}
+}
+
+/** docs/JSON.md: which command (its 1-based position and text), then its result or error. */
+export function jsonLine(id: number, line: string, outcome: CommandOutcome, timing: boolean): Record<string, unknown> {
+	return {
+		id,
+		command: line,
+		...(outcome.ok ? {return: outcome.value ?? {}} : {error: outcome.error}),
+		...(timing ? {ms: Math.round(outcome.ms * 10) / 10} : {}),
+	};
 }
 
 function verboseLine(event: SessionEvent): string | undefined {

@@ -17,7 +17,7 @@ import {parseArguments, splitCommand} from './parse-args.js';
 import {describeConnection} from './format.js';
 import {foldEvent, initialQueueModel, type QueueModel} from './queue-model.js';
 import type {CommandOutcome, ConnectionState, GuestInfo, MonitorSession, SessionEvent, SessionStatus} from './session-api.js';
-import {unknownCommand} from './unknown-command.js';
+import {findCommand, unknownCommand} from './unknown-command.js';
 
 export type {SessionTarget} from './connection.js';
 
@@ -218,7 +218,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
 	/** Parse and run one command line; throws what the command throws. */
 	const runCommand = async (line: string, commandContext: CommandContext) => {
 		const {name, rest} = splitCommand(line);
-		const command = commands.find(candidate => candidate.name === name);
+		const command = findCommand(name, commands);
 		if (!command) {
 			throw unknownCommand(name, commands);
 		}
@@ -303,7 +303,7 @@ function completions(line: string, commands: readonly Command[]): readonly strin
 		return commands.map(command => command.name).filter(name => name.startsWith(current));
 	}
 
-	const command = commands.find(candidate => candidate.name === words[0]);
+	const command = findCommand(words[0]!, commands);
 	if (!command) {
 		return [];
 	}
