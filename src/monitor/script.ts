@@ -7,7 +7,9 @@ import type {CommandOutcome, SessionEvent} from './session-api.js';
 import type {Session} from './session.js';
 import {escapeLine, safeJson} from './escape.js';
 import {describeConnection} from './format.js';
-import {splitScript} from './parse-args.js';
+import {commandError} from './command-error.js';
+import {splitCommand, splitScript} from './parse-args.js';
+import {awaitGuest, type GuestWait} from './script-connect.js';
 
 export type ScriptOptions = {
 	/** One line per command: `{"id", "command", "return"}` or `{"id", "command", "error"}` (docs/JSON.md). */
@@ -20,6 +22,10 @@ export type ScriptOptions = {
 	readonly verbose?: boolean;
 	/** `-l FILE`: append each command and its result. */
 	readonly logFile?: string;
+	/** `--wait`: how long the guest may take to appear; 0 (default) fails at once when it is not there. */
+	readonly waitMs?: number;
+	/** The command timeout (default 5 s): also bounds the wait for the guest's handshake. */
+	readonly timeoutMs?: number;
 	readonly stdout: (text: string) => void;
 	readonly stderr: (text: string) => void;
 };
@@ -35,12 +41,24 @@ export async function runScript(session: Session, source: Iterable<string> | Asy
 	const log = options.logFile === undefined ? undefined : logWriter(options.logFile, options.stderr);
 	let failed = false;
 	let id = 0;
+	let guestReady = false;
 	try {
 		for await (const sourceLine of source) {
 			for (const line of splitScript(sourceLine)) {
+				id++;
+				if (!guestReady && !localCommands.has(splitCommand(line).name)) {
+					// eslint-disable-next-line no-await-in-loop
+					const unreachable = await guestError(session, line, {waitMs: options.waitMs ?? 0, timeoutMs: options.timeoutMs ?? 5000});
+					if (unreachable) {
+						options[options.json ? 'stdout' : 'stderr'](options.json ? safeJson(jsonLine(id, line, unreachable, options.timing ?? false)) : unreachable.text);
+						return 1;
+					}
+
+					guestReady = true;
+				}
+
 				// eslint-disable-next-line no-await-in-loop
 				const outcome = await session.execute(line);
-				id++;
 				if (options.json) {
 					options.stdout(safeJson(jsonLine(id, line, outcome, options.timing ?? false)));
 				} else if (outcome.text !== '') {
@@ -62,6 +80,21 @@ export async function runScript(session: Session, source: Iterable<string> | Asy
 		return failed ? 1 : 0;
 	} finally {
 		unsubscribe?.();
+	}
+}
+
+/** Commands that need no guest: a script of `help` runs without one. */
+const localCommands: ReadonlySet<string> = new Set(['help', '?', 'quit', 'q', 'exit']);
+
+/** The outcome of `line` when the guest cannot be reached, or undefined once it is there. */
+async function guestError(session: Session, line: string, wait: GuestWait): Promise<CommandOutcome | undefined> {
+	const started = performance.now();
+	try {
+		await awaitGuest(session, wait);
+		return undefined;
+	} catch (error) {
+		const {error: shaped, text} = commandError(error);
+		return {ok: false, command: splitCommand(line).name, error: shaped, text, ms: performance.now() - started};
 	}
 }
 

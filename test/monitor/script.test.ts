@@ -127,20 +127,23 @@ describe('scripted mode', () => {
 		const session = await openSession({target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 300, waitForGuest: true});
 		cleanups.push(async () => session.close());
 		const started = Date.now();
-		const result = await run(session, ['agent_ping'], {json: true});
+		const result = await run(session, ['agent_ping'], {json: true, timeoutMs: 300});
 		expect(Date.now() - started).toBeLessThan(1500);
 		expect(result.code).toBe(1);
 		expect(JSON.parse(result.stdout[0]!)).toEqual({id: 1, command: 'agent_ping', error: {class: 'VirtagentFailed', desc: 'the guest agent did not complete the handshake within 300ms', data: {code: 'ETIMEDOUT', message: 'the guest agent did not complete the handshake within 300ms'}}});
 		expect(guest.methodsCalled).toContain('system.listMethods');
 	});
 
-	it('no guest at all: ENOTCONN with the retry state, bounded by the timeout', async () => {
+	it('no guest at all: fails at once, saying the socket is missing; --wait waits, bounded', async () => {
 		const {dir, remove} = tempDir('va-script-');
 		cleanups.push(remove);
 		const session = await openSession({target: {mode: 'connect', endpoint: {kind: 'unix', path: path.join(dir, 'nobody.sock')}}, timeoutMs: 300, waitForGuest: true, retryMinMs: 50});
 		cleanups.push(async () => session.close());
-		const result = await run(session, ['agent_ping']);
+		const result = await run(session, ['help', 'agent_ping', 'agent_ping'], {timeoutMs: 300});
 		expect(result.code).toBe(1);
-		expect(result.stderr[0]).toMatch(/^error: VirtagentFailed \(ENOTCONN\): not connected to the guest agent: retrying in [\d.]+s \(attempt \d+\): connect ENOENT .*nobody\.sock$/u);
+		expect(result.stdout[0]).toMatch(/^agent_viewfile /u);
+		expect(result.stderr).toEqual([`error: VirtagentFailed (ENOTCONN): no such socket: ${dir}/nobody.sock (is the guest running? --wait SECONDS waits for it)`]);
+		const waited = await run(session, ['agent_ping'], {timeoutMs: 300, waitMs: 400});
+		expect(waited.stderr).toEqual([expect.stringMatching(/^error: VirtagentFailed \(ENOTCONN\): no such socket: .*nobody\.sock \(waited 0\.4s\)$/u)]);
 	});
 });
