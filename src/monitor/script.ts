@@ -7,6 +7,7 @@ import type {CommandOutcome, SessionEvent} from './session-api.js';
 import type {Session} from './session.js';
 import {escapeLine, safeJson} from './escape.js';
 import {describeConnection} from './format.js';
+import {Backlog} from './backlog.js';
 import {commandError} from './command-error.js';
 import {splitCommand, splitScript} from './parse-args.js';
 import {awaitGuest, type GuestWait} from './script-connect.js';
@@ -40,38 +41,41 @@ export async function runScript(session: Session, source: Iterable<string> | Asy
 	}) : undefined;
 	const log = options.logFile === undefined ? undefined : logWriter(options.logFile, options.stderr);
 	let failed = false;
-	let id = 0;
-	let guestReady = false;
+	let guest = 'unknown' as 'unknown' | 'ready' | 'unreachable';
+	// The same feeder as the interactive shell's, one line at a time: results in order, `-e`
+	// and `quit` stop before the next line starts.
+	const backlog = new Backlog({
+		concurrency: 1,
+		async execute(line) {
+			if (guest === 'unknown' && !localCommands.has(splitCommand(line).name)) {
+				const unreachable = await guestError(session, line, {waitMs: options.waitMs ?? 0, timeoutMs: options.timeoutMs ?? 5000});
+				guest = unreachable ? 'unreachable' : 'ready';
+				if (unreachable) {
+					return unreachable;
+				}
+			}
+
+			return session.execute(line);
+		},
+	});
 	try {
 		for await (const sourceLine of source) {
 			for (const line of splitScript(sourceLine)) {
-				id++;
-				if (!guestReady && !localCommands.has(splitCommand(line).name)) {
-					// eslint-disable-next-line no-await-in-loop
-					const unreachable = await guestError(session, line, {waitMs: options.waitMs ?? 0, timeoutMs: options.timeoutMs ?? 5000});
-					if (unreachable) {
-						options[options.json ? 'stdout' : 'stderr'](options.json ? safeJson(jsonLine(id, line, unreachable, options.timing ?? false)) : unreachable.text);
-						return 1;
-					}
-
-					guestReady = true;
-				}
-
-				// eslint-disable-next-line no-await-in-loop
-				const outcome = await session.execute(line);
+				const {id, outcome} = await backlog.submit(line);
 				if (options.json) {
 					options.stdout(safeJson(jsonLine(id, line, outcome, options.timing ?? false)));
 				} else if (outcome.text !== '') {
 					(outcome.ok ? options.stdout : options.stderr)(outcome.text);
 				}
 
-				if (options.timing && !options.json) {
+				if (options.timing && !options.json && guest !== 'unreachable') {
 					options.stderr(`[${escapeLine(line)}: ${outcome.ms.toFixed(1)} ms]`);
 				}
 
 				log?.(line, outcome.text);
 				failed ||= !outcome.ok;
-				if ((!outcome.ok && options.stopOnError) || session.quitRequested) {
+				// Without a guest every later command would fail the same way: stop at the first.
+				if ((!outcome.ok && options.stopOnError) || session.quitRequested || guest === 'unreachable') {
 					return failed ? 1 : 0;
 				}
 			}

@@ -11,7 +11,6 @@ import {startFakeGuest, type FakeGuestOptions} from './helpers/fake-guest.js';
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
 	for (const cleanup of cleanups.splice(0).reverse()) {
-		// eslint-disable-next-line no-await-in-loop
 		await cleanup();
 	}
 });

@@ -11,6 +11,7 @@ import StatusLine from './StatusLine.js';
 import {liveLog} from './screen-model.js';
 import TransitionLog from './TransitionLog.js';
 import {useAgeClock} from './use-age-clock.js';
+import {useBacklog} from './use-backlog.js';
 import {useLineEditor} from './use-line-editor.js';
 import {useScreenFrame} from './use-screen-frame.js';
 
@@ -36,6 +37,7 @@ export type AppProps = {
 export function App({session, history, historyFile, frameMs = defaultFrameMs}: AppProps) {
 	const {exit: exitApp} = useApp();
 	const {push, requestFrame, flush} = useScreenFrame(session, frameMs);
+	const backlog = useBacklog(session, requestFrame);
 	const queue = session.model;
 	const busy = queue.client.jobs.length + queue.server.jobs.length > 0;
 	useAgeClock(busy, requestFrame);
@@ -85,7 +87,7 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs}: A
 			const command = nextCommand.current++;
 			lastEcho.current = command;
 			// Asynchronous: the prompt stays usable while the command waits in the queue.
-			void session.execute(text).then(outcome => {
+			void backlog.submit(text).then(({outcome}) => {
 				showOutcome(command, text, outcome);
 				if (session.quitRequested) {
 					exit();
@@ -128,6 +130,7 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs}: A
 				<QueuePanel side="server" state={queue.serverState} queue={queue.server} now={now} />
 			</Box>
 			<TransitionLog entries={log} />
+			{backlog.state.waiting > 0 ? <Text>backlog: {backlog.state.waiting} waiting (at most {backlog.state.capacity})</Text> : null}
 			<KeysHint />
 			<Prompt line={line} hint={hint.current} />
 		</Box>
