@@ -184,7 +184,7 @@ describe('startInteractive', () => {
 		return {agent, stdin, stdout, historyFile, exitCode};
 	}
 
-	it('quit ends it with 0 and the history file holds the lines, once each', async () => {
+	it('quit ends it with 0 and the history file holds the lines, once each, without the quit', async () => {
 		const {agent, stdin, historyFile, exitCode} = await started('agent_capabilities\n');
 		stdin.write('agent_ping\r');
 		await waitFor(() => agent.executed.length === 1, 5000, 'agent_ping');
@@ -192,7 +192,8 @@ describe('startInteractive', () => {
 		await waitFor(() => agent.executed.length === 2, 5000, 'agent_ping again');
 		stdin.write('quit\r');
 		await expect(exitCode).resolves.toBe(0);
-		expect(readFileSync(historyFile, 'utf8')).toBe('agent_capabilities\nagent_ping\nquit\n');
+		// Up+Enter in the next run must not quit it.
+		expect(readFileSync(historyFile, 'utf8')).toBe('agent_capabilities\nagent_ping\n');
 		expect(agent.executed).toEqual(['agent_ping', 'agent_ping', 'quit']);
 	});
 
