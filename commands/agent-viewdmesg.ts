@@ -1,22 +1,17 @@
-import {VirtagentError} from '../src/engine/errors.js';
-import type {Command} from '../src/monitor/command.js';
+import {defineCommand} from '../src/monitor/command.js';
 import {showDmesg} from '../src/monitor/show-file.js';
+import {rpcs} from '../src/rpc/catalogue.js';
 
 /** `agent_viewdmesg`: the guest's kernel log (its colour codes and the like shown escaped). JSON: `{size, text}`. */
-const agentViewdmesg: Command = {
+const agentViewdmesg = defineCommand({
 	name: 'agent_viewdmesg',
 	args: [],
-	params: '',
 	help: "show the guest's kernel log, the last 16 KiB (va.getdmesg)",
 	async run(context) {
-		const result = await context.call('va.getdmesg');
-		if (typeof result !== 'string') {
-			throw new VirtagentError('EPROTO', 'va.getdmesg returned something other than a string');
-		}
-
+		const result = await context.call(rpcs.getdmesg, []);
 		const value = {size: Buffer.byteLength(result), text: result};
 		return {value, text: result === '' ? '(the kernel log is empty)' : showDmesg(result)};
 	},
-};
+});
 
 export default agentViewdmesg;

@@ -1,4 +1,4 @@
-import type {Command} from '../src/monitor/command.js';
+import {defineCommand, optionalText} from '../src/monitor/command.js';
 import {CommandLineError} from '../src/monitor/parse-args.js';
 import {findCommand, unknownCommand} from '../src/monitor/unknown-command.js';
 import {infoTopics} from './info.js';
@@ -9,14 +9,10 @@ type HelpEntry = {readonly name: string; readonly params: string; readonly help:
  * `help [command [topic]]` (also `?`): `name params -- help text`, for every command, one, or
  * one `info` topic (`help info agent`). JSON: `{commands: [{name, params, help, aliases?}]}`.
  */
-const help: Command = {
+const help = defineCommand({
 	name: 'help',
 	aliases: ['?'],
-	args: [
-		{name: 'command', optional: true},
-		{name: 'topic', optional: true},
-	],
-	params: '[command [topic]]',
+	args: [optionalText('command', {completes: 'command'}), optionalText('topic')],
 	help: 'show the commands, or one command (help info agent: one info topic), with their arguments',
 	async run(context, [name, topic]) {
 		let entries: readonly HelpEntry[];
@@ -37,7 +33,7 @@ const help: Command = {
 		const value = entries.map(entry => ({name: entry.name, params: entry.params, help: entry.help, ...(entry.aliases ? {aliases: entry.aliases} : {})}));
 		return {value: {commands: value}, text: entries.map(entry => helpLine(entry)).join('\n')};
 	},
-};
+});
 
 /** `help info`: each topic; `help info agent`: that one. */
 function infoEntries(topic: string | undefined): readonly HelpEntry[] {
@@ -51,7 +47,7 @@ function infoEntries(topic: string | undefined): readonly HelpEntry[] {
 
 function helpLine(entry: HelpEntry): string {
 	const aliases = entry.aliases?.length ? ` (also ${entry.aliases.join(', ')})` : '';
-	return `${entry.name}${entry.params ? ` ${entry.params}` : ''} -- ${entry.help}${aliases}`;
+	return `${entry.params === '' ? entry.name : `${entry.name} ${entry.params}`} -- ${entry.help}${aliases}`;
 }
 
 export default help;

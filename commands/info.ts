@@ -1,4 +1,4 @@
-import type {Command, CommandContext, CommandResult} from '../src/monitor/command.js';
+import {defineCommand, optionalOneOf, optionalText, type CommandContext, type CommandResult} from '../src/monitor/command.js';
 import {escapeLine} from '../src/monitor/escape.js';
 import {CommandLineError} from '../src/monitor/parse-args.js';
 import {latestTransitions, type JobRow, type SideQueue, type TransitionEntry} from '../src/monitor/queue-model.js';
@@ -18,13 +18,9 @@ export const infoTopics = [
  * `info agent|queues|transitions [N]`: the connection, the job queues, the transition log; `info`
  * alone lists the topics. JSON shapes in docs/JSON.md; times are ISO 8601.
  */
-const info: Command = {
+const info = defineCommand({
 	name: 'info',
-	args: [
-		{name: 'topic', optional: true, choices: infoTopics.map(topic => topic.name)},
-		{name: 'count', optional: true},
-	],
-	params: 'agent|queues|transitions [N]',
+	args: [optionalOneOf('topic', infoTopics.map(topic => topic.name)), optionalText('count', {label: 'N'})],
 	help: 'show the guest agent, the job queues or the latest transitions (info alone lists them)',
 	async run(context, [topic, count]) {
 		if (count !== undefined && topic !== 'transitions') {
@@ -51,7 +47,7 @@ const info: Command = {
 			}
 		}
 	},
-};
+});
 
 const iso = (at: number) => new Date(at).toISOString();
 

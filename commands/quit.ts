@@ -1,16 +1,15 @@
-import type {Command} from '../src/monitor/command.js';
+import {defineCommand} from '../src/monitor/command.js';
 
 /** `quit` (`q`, `exit`): leave the monitor (Ctrl-D does the same); a script stops here. */
-const quit: Command = {
+const quit = defineCommand({
 	name: 'quit',
 	aliases: ['q', 'exit'],
 	args: [],
-	params: '',
 	help: 'leave the monitor (Ctrl-D does the same)',
 	async run(context) {
 		context.quit();
 		return {value: {}, text: ''};
 	},
-};
+});
 
 export default quit;

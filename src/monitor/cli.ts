@@ -2,11 +2,14 @@ import {createInterface} from 'node:readline';
 import {parseArgs} from 'node:util';
 import {parseTcpAddress} from '../transport/endpoint.js';
 import {packageVersion} from '../version.js';
+import {usage, type Command} from './command.js';
 import type {SessionTarget} from './connection.js';
 import {logOutcomes, runScript} from './script.js';
 import {openSession} from './session.js';
 
-export const monitorUsage = `usage: virtagent monitor (--connect PATH | --listen PATH | --tcp HOST:PORT | --tcp-listen HOST:PORT) [options]
+/** `--help`: the options, and the commands as the injected list declares them. */
+export function monitorUsage(commands: readonly Command[]): string {
+	return `usage: virtagent monitor (--connect PATH | --listen PATH | --tcp HOST:PORT | --tcp-listen HOST:PORT) [options]
 
   --connect PATH         connect to a UNIX socket (QEMU -chardev socket,...,server=on); reconnects with back-off
   --listen PATH          listen on a UNIX socket (QEMU connects with server=off); one guest at a time
@@ -26,10 +29,11 @@ export const monitorUsage = `usage: virtagent monitor (--connect PATH | --listen
   -V, --version          the version
   -h, --help             this help
 
-Commands: agent_viewfile PATH, agent_viewdmesg, agent_shutdown halt|powerdown|reboot, agent_ping,
-agent_capabilities, help [command [topic]] (or ?), info [agent|queues|transitions [N]], cancel JOBID,
-timeout SECONDS COMMAND, quit (or q, exit). Exit code 0 only if every scripted command succeeded;
-2 for bad options.`;
+Commands (help COMMAND says more; ? is help, q and exit are quit):
+${commands.map(command => `  ${usage(command)}`).join('\n')}
+
+Exit code 0 only if every scripted command succeeded; 2 for bad options.`;
+}
 
 export type MonitorOptions = {
 	readonly target: SessionTarget;
@@ -139,8 +143,8 @@ function seconds(option: string, text: string | undefined, fallback: number, zer
 	return Math.round(value * 1000);
 }
 
-/** `virtagent monitor …`: returns the exit code. */
-export async function monitorMain(args: readonly string[]): Promise<number> {
+/** `virtagent monitor …` with these commands (commands/index.ts): returns the exit code. */
+export async function monitorMain(args: readonly string[], commands: readonly Command[]): Promise<number> {
 	let options: MonitorCommandLine | 'help' | 'version';
 	try {
 		options = parseOptions(args);
@@ -154,7 +158,7 @@ export async function monitorMain(args: readonly string[]): Promise<number> {
 	}
 
 	if (options === 'help') {
-		console.log(monitorUsage);
+		console.log(monitorUsage(commands));
 		return 0;
 	}
 
@@ -163,15 +167,15 @@ export async function monitorMain(args: readonly string[]): Promise<number> {
 		return 0;
 	}
 
-	return runMonitor({...options, target: options.target!});
+	return runMonitor({...options, target: options.target!}, commands);
 }
 
 /** The monitor with checked options (`demo` comes here with its own target). */
-export async function runMonitor(options: MonitorOptions): Promise<number> {
+export async function runMonitor(options: MonitorOptions, commands: readonly Command[]): Promise<number> {
 	const interactive = options.commands === undefined && process.stdin.isTTY === true;
 	let session;
 	try {
-		session = await openSession({target: options.target, timeoutMs: options.timeoutMs, waitForGuest: !interactive, wireTap: options.verbose});
+		session = await openSession({target: options.target, commands, timeoutMs: options.timeoutMs, waitForGuest: !interactive, wireTap: options.verbose});
 	} catch (error) {
 		console.error(`virtagent monitor: ${(error as Error).message}`);
 		return 1;

@@ -23,7 +23,6 @@ export async function awaitGuest(session: Session, {waitMs, timeoutMs}: GuestWai
 		// refusal unless told to wait. Either way no longer than --wait or the command timeout.
 		const failFast = waitMs === 0 && session.status.connection.state !== 'listening';
 		const deadlineMs = Math.max(waitMs, timeoutMs);
-		let timer: NodeJS.Timeout | undefined;
 		const finish = (error?: Error) => {
 			clearTimeout(timer);
 			unsubscribe();
@@ -50,7 +49,7 @@ export async function awaitGuest(session: Session, {waitMs, timeoutMs}: GuestWai
 				check();
 			}
 		});
-		timer = setTimeout(() => {
+		const timer = setTimeout(() => {
 			const {channel, connection} = session.status;
 			finish(connection.state === 'retrying' ? unreachable(channel, connection, deadlineMs) : new VirtagentError('ENOTCONN', `no guest agent on ${channel} within ${age(deadlineMs)}`));
 		}, deadlineMs);

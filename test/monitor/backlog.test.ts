@@ -5,6 +5,7 @@
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {sessionBacklog, type BacklogResult} from '../../src/monitor/backlog.js';
+import {allCommands} from '../../commands/index.js';
 import {openSession, type Session} from '../../src/monitor/session.js';
 import {gate, type Gate} from '../helpers/gate.js';
 import {tempDir, waitFor} from '../helpers/socket-pair.js';
@@ -36,7 +37,7 @@ async function slowGuest(): Promise<{session: Session; release: Gate; served: st
 		},
 	});
 	cleanups.push(async () => guest.close());
-	const session = await openSession({target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 10_000});
+	const session = await openSession({commands: allCommands, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 10_000});
 	cleanups.push(async () => session.close());
 	// Quiet: the hello came and the negotiation it starts is over, so no job of the session's own holds a slot.
 	await waitFor(() => session.status.guest.helloAt !== undefined && session.status.guest.methods !== undefined && session.model.client.jobs.length === 0, 3000, 'hello and negotiation');

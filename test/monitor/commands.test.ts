@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
+import {allCommands} from '../../commands/index.js';
 import {openSession, type Session} from '../../src/monitor/session.js';
 import {tempDir, waitFor} from '../helpers/socket-pair.js';
 import {startFakeGuest, type FakeGuestOptions} from './helpers/fake-guest.js';
@@ -21,7 +22,7 @@ async function negotiatedSession(guestOptions: Omit<FakeGuestOptions, 'socketPat
 	const socketPath = path.join(dir, 'va.sock');
 	const guest = await startFakeGuest({socketPath, ...guestOptions});
 	cleanups.push(async () => guest.close());
-	const session = await openSession({target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 2000});
+	const session = await openSession({commands: allCommands, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 2000});
 	cleanups.push(async () => session.close());
 	await waitFor(() => session.status.guest.methods !== undefined, 3000, 'negotiation');
 	return session;
@@ -33,7 +34,7 @@ describe('names, aliases and suggestions', () => {
 		const help = await session.execute('?');
 		expect(help).toMatchObject({ok: true});
 		expect(help.text).toBe((await session.execute('help')).text);
-		expect(help.text).toMatch(/^help \[command \[topic\]\] -- .* \(also \?\)$/mu);
+		expect(help.text).toMatch(/^help \[command\] \[topic\] -- .* \(also \?\)$/mu);
 		expect(help.text).toMatch(/^quit -- .* \(also q, exit\)$/mu);
 		await expect(session.execute('help q')).resolves.toMatchObject({ok: true, text: expect.stringMatching(/^quit -- /u) as unknown});
 		expect(session.quitRequested).toBe(false);

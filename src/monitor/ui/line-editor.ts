@@ -64,12 +64,17 @@ function edited(state: LineState, text: string, cursor: number): LineState {
 	return {...state, text, cursor, historyIndex: undefined, draft: ''};
 }
 
-/** `quit`, `q`, `exit` (maybe with a comment): kept out of the history, or Up+Enter in the next run quits. */
-const quitLine = /^\s*(?:quit|q|exit)\s*;?\s*(?:#.*)?$/u;
+/** `quit`, `q`, `exit` (maybe with `;` or a comment): kept out of the history, or Up+Enter in the next run quits. */
+function isQuitLine(line: string): boolean {
+	const hash = line.indexOf('#');
+	const head = (hash < 0 ? line : line.slice(0, hash)).trim();
+	const word = head.endsWith(';') ? head.slice(0, -1).trimEnd() : head;
+	return word === 'quit' || word === 'q' || word === 'exit';
+}
 
 /** Append `line` unless it is blank, a quit, or repeats the previous entry; keep the newest `limit`. */
 export function addToHistory(history: readonly string[], line: string, limit = historyLimit): readonly string[] {
-	if (line.trim() === '' || quitLine.test(line) || history.at(-1) === line) {
+	if (line.trim() === '' || isQuitLine(line) || history.at(-1) === line) {
 		return history;
 	}
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {startInteractive} from '../../../src/monitor/ui/app.js';
 import {tempDir, waitFor} from '../../helpers/socket-pair.js';
-import {agentSession} from './helpers/agent-session.js';
+import {pairedSession} from './helpers/paired-session.js';
 import {FakeStdin, FakeStdout, tick} from './helpers/fake-tty.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -18,8 +18,8 @@ afterEach(async () => {
 
 /** The screen as startInteractive runs it, with `history` in its history file. */
 async function shell(history: readonly string[] = [], historyFile?: string) {
-	const agent = await agentSession();
-	cleanups.push(async () => agent.close());
+	const paired = await pairedSession();
+	cleanups.push(async () => paired.close());
 	const {dir, remove} = tempDir('va-keys-');
 	cleanups.push(remove);
 	const file = historyFile ?? path.join(dir, 'history');
@@ -31,7 +31,7 @@ async function shell(history: readonly string[] = [], historyFile?: string) {
 	const stdin = new FakeStdin();
 	const stdout = new FakeStdout();
 	let stderr = '';
-	const exitCode = startInteractive(agent, {
+	const exitCode = startInteractive(paired.session, {
 		historyFile: file,
 		stdin: stdin as unknown as NodeJS.ReadStream,
 		stdout: stdout as unknown as NodeJS.WriteStream,
@@ -63,7 +63,7 @@ async function shell(history: readonly string[] = [], historyFile?: string) {
 		await tick();
 	};
 
-	return {agent, frame, prompt, until, press, stderr: () => stderr};
+	return {paired, frame, prompt, until, press, stderr: () => stderr};
 }
 
 describe('the prompt keys, as a terminal sends them', () => {
@@ -95,7 +95,7 @@ describe('the prompt keys, as a terminal sends them', () => {
 	});
 
 	it('Ctrl-R searches the history; Enter runs the match; Ctrl-G gives the line back', async () => {
-		const {agent, prompt, until, press} = await shell(['agent_viewdmesg', 'agent_ping', 'info queues']);
+		const {paired, prompt, until, press} = await shell(['agent_viewdmesg', 'agent_ping', 'info queues']);
 		await press('draft');
 		await press('\u0012');
 		await press('ag');
@@ -108,16 +108,16 @@ describe('the prompt keys, as a terminal sends them', () => {
 		await press('\u0012');
 		await press('ping');
 		await press('\r');
-		await until(() => agent.executed.includes('agent_ping'), 'Enter ran the match');
+		await until(() => paired.executed.includes('agent_ping'), 'Enter ran the match');
 	});
 
 	it('quit, q and exit are not saved; an unwritable history file is reported, not ignored', async () => {
 		const {dir, remove} = tempDir('va-keys-');
 		cleanups.push(remove);
 		const unwritable = path.join(dir, 'no-such-dir', 'history');
-		const {stderr, press, agent, until} = await shell([], unwritable);
+		const {stderr, press, paired, until} = await shell([], unwritable);
 		expect(stderr()).toMatch(/^virtagent monitor: cannot write the history file .*no-such-dir\/history: ENOENT.*; this session's commands are not saved\n$/u);
 		await press('agent_ping\r');
-		await until(() => agent.executed.length === 1, 'agent_ping ran');
+		await until(() => paired.executed.length === 1, 'agent_ping ran');
 	});
 });
