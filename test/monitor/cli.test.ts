@@ -145,7 +145,8 @@ describe('virtagent monitor against a real guest daemon', () => {
 		expect(lines[5]).toEqual({id: 6, command: 'agent_shutdown reboot', return: {mode: 'reboot'}});
 		expect(lines[6]!.error).toMatchObject({class: 'RPCFailed', data: {code: -500}});
 		expect(run.stdout).not.toMatch(/[\u001B\u009B]/u);
-		await waitFor(() => existsSync(marker), 5000, 'the harmless shutdown command');
+		// The file exists a moment before its one write lands: wait for the content.
+		await waitFor(() => existsSync(marker) && readFileSync(marker, 'utf8') !== '', 5000, 'the harmless shutdown command');
 		expect(readFileSync(marker, 'utf8')).toBe('reboot');
 	});
 
