@@ -1,0 +1,62 @@
+/**
+ * JSON from an untrusted peer (docs/PROTOCOL.md §7): nesting deeper than 64 levels is refused
+ * by a linear scan BEFORE JSON.parse sees the text, so no input can make a parser or a printer
+ * further up recurse without bound. Objects come from JSON.parse, which defines `__proto__` as
+ * an own key (never a prototype).
+ */
+export const maxJsonDepth = 64;
+
+export class JsonInputError extends Error {
+	override readonly name = 'JsonInputError';
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+
+/** The deepest nesting of objects and arrays in `text` (strings skipped), stopping past `limit`. */
+export function jsonDepth(text: string, limit = maxJsonDepth): number {
+	let depth = 0;
+	let deepest = 0;
+	let inString = false;
+	for (let index = 0; index < text.length; index++) {
+		const code = text.charCodeAt(index);
+		if (inString) {
+			if (code === BACKSLASH) {
+				index++;
+			} else if (code === QUOTE) {
+				inString = false;
+			}
+		} else if (code === QUOTE) {
+			inString = true;
+		} else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+			depth++;
+			if (depth > deepest) {
+				deepest = depth;
+				if (deepest > limit) {
+					return deepest;
+				}
+			}
+		} else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+			depth--;
+		}
+	}
+
+	return deepest;
+}
+
+/** JSON.parse after the depth check; throws JsonInputError with a one-line reason. */
+export function parseBoundedJson(text: string, limit = maxJsonDepth): unknown {
+	if (jsonDepth(text, limit) > limit) {
+		throw new JsonInputError(`JSON nested deeper than ${limit} levels`);
+	}
+
+	try {
+		return JSON.parse(text) as unknown;
+	} catch (error) {
+		throw new JsonInputError(`invalid JSON: ${(error as Error).message}`);
+	}
+}
