@@ -243,7 +243,15 @@ export class QgaClient {
 		if (event.type === 'dropped') {
 			this.counters.discarded++;
 			this.#needsSync = true;
-			this.#log(`dropped ${event.bytes} bytes from qemu-ga (${event.reason === 'overlong' ? 'a line over the limit' : 'a line cut by 0xFF'})`);
+			const what = event.reason === 'overlong' ? 'a line over the limit' : 'a line cut by 0xFF';
+			this.#log(`dropped ${event.bytes} bytes from qemu-ga (${what})`);
+			// qemu-ga only ever answers: that line was the reply to one of ours, and nobody can
+			// tell which. Fail them all now rather than at their deadlines.
+			const error = new VirtagentError('EPROTO', `reply dropped: ${what} (${event.bytes} bytes)`);
+			for (const pending of [...this.#inFlight.values()]) {
+				this.#finish(pending, error);
+			}
+
 			return;
 		}
 

@@ -56,7 +56,8 @@ export function parseBoundedJson(text: string, limit = maxJsonDepth): unknown {
 
 	try {
 		return JSON.parse(text) as unknown;
-	} catch (error) {
-		throw new JsonInputError(`invalid JSON: ${(error as Error).message}`);
+	} catch {
+		// Not V8's message: it quotes the input, raw, into whatever log shows the error.
+		throw new JsonInputError('invalid JSON');
 	}
 }
