@@ -1,16 +1,18 @@
 /**
- * A qemu-ga client over one Channel (docs/PROTOCOL.md §9): requests matched to replies by `id`,
- * several in flight (qemu-ga answers them in order), a guest-sync-delimited before the first
- * request and again after any timeout, unparsable line or no-reply request, and nothing ever
- * served (qemu-ga never calls the host). Every failure is a rejected call, never an exception
- * that leaves the client.
+ * A small driver of the qemu-ga wire protocol over one Channel, for what runs without the
+ * engine: the test harness's guest-info check, the bench's peers, a plain script. It does what
+ * the engine does with any wire protocol (src/wire/types.ts): a key per request, the resync
+ * before the next request whenever the protocol asks for one (sent only once nothing else is
+ * owed, or it would discard those replies), several requests in flight, no-reply requests,
+ * deadlines. Every failure is a rejected call, never an exception that leaves the client.
  */
-import type {Channel} from '../../transport/channel.js';
 import {VirtagentError} from '../../engine/errors.js';
+import type {Channel} from '../../transport/channel.js';
+import type {CorrelationKey, ReaderEvent, WireValue} from '../types.js';
 import {QgaCommandError} from './errors.js';
-import {LineReader, defaultLineMax, type LineEvent} from './line-reader.js';
-import {encodeRequest, parseReply, type QgaArguments} from './messages.js';
-import {SyncExchange, snippet} from './sync.js';
+import {QgaProtocol, describeSyncTimeout, type QgaCounters} from './index.js';
+import type {QgaArguments} from './messages.js';
+import {snippet} from './sync.js';
 
 export type QgaClientOptions = {
 	/** Per-request deadline unless the call gives one (ms). */
@@ -20,74 +22,50 @@ export type QgaClientOptions = {
 	/** Calls waiting to be written, at most; one more fails at once with ENOBUFS. */
 	readonly queueMax?: number;
 	readonly lineMax?: number;
-	/** One line per dropped reply, discarded byte run or sync (guest text already escaped). */
+	/** One line per dropped reply, discarded byte run or failed sync (guest text escaped). */
 	readonly log?: (message: string) => void;
 };
 
-export type CallOptions = {
-	readonly timeoutMs?: number;
-	/**
-	 * guest-shutdown, guest-suspend-*: qemu-ga sends no reply on success. The call resolves when
-	 * the channel closes or the deadline passes in silence (`how` says which); an error reply
-	 * still rejects it.
-	 */
-	readonly noReply?: boolean;
-};
-
-/** How a no-reply request ended; a normal request resolves with `replied`. */
+/** How a no-reply request (guest-shutdown, guest-suspend-*) ended. */
 export type NoReplyOutcome = {readonly how: 'closed' | 'silence' | 'replied'; readonly value?: unknown};
 
-export type QgaCounters = {
-	/** Replies whose id is not one this end is waiting for (stale, foreign, missing). */
-	foreignReplies: number;
-	/** Lines that are not a reply (not JSON, too deep, no return/error). */
-	garbageLines: number;
-	/** Lines and byte runs discarded by a sync, or dropped by the reader (over the limit, cut). */
-	discarded: number;
-	syncs: number;
-};
-
-type Pending = {
-	readonly id: number;
+type Call = {
 	readonly execute: string;
-	readonly bytes: Buffer;
+	readonly args: QgaArguments | undefined;
 	readonly timeoutMs: number;
-	readonly noReply: boolean;
 	readonly resolve: (value: unknown) => void;
 	readonly reject: (error: Error) => void;
-	timer?: NodeJS.Timeout;
 };
 
-type SyncState = {readonly exchange: SyncExchange; readonly timer: NodeJS.Timeout};
+type InFlight = {
+	readonly call: Call | undefined;
+	readonly noReply: boolean;
+	readonly timer: NodeJS.Timeout;
+};
 
 export class QgaClient {
-	readonly counters: QgaCounters = {foreignReplies: 0, garbageLines: 0, discarded: 0, syncs: 0};
 	readonly #channel: Channel;
-	readonly #reader: LineReader;
+	readonly #protocol: QgaProtocol;
 	readonly #timeoutMs: number;
 	readonly #maxInFlight: number;
 	readonly #queueMax: number;
 	readonly #log: (message: string) => void;
-	readonly #queue: Pending[] = [];
-	readonly #inFlight = new Map<number, Pending>();
-	#nextId = 1;
-	#needsSync = true;
-	#sync: SyncState | undefined;
-	/** A sync has succeeded on this channel: an agent is there and it is ours. */
-	#everSynced = false;
+	readonly #queue: Call[] = [];
+	readonly #inFlight = new Map<CorrelationKey, InFlight>();
+	#syncKey: CorrelationKey | undefined;
 	#closed: Error | undefined;
 	readonly #closeListeners: Array<(error?: Error) => void> = [];
 
 	constructor(channel: Channel, options: QgaClientOptions = {}) {
 		this.#channel = channel;
-		this.#reader = new LineReader(options.lineMax ?? defaultLineMax);
+		this.#log = options.log ?? (() => undefined);
+		this.#protocol = new QgaProtocol({lineMax: options.lineMax, log: this.#log});
 		this.#timeoutMs = options.timeoutMs ?? 5000;
 		this.#maxInFlight = Math.max(1, options.maxInFlight ?? 8);
 		this.#queueMax = options.queueMax ?? 64;
-		this.#log = options.log ?? (() => undefined);
 		channel.start({
 			data: chunk => {
-				this.#onData(chunk);
+				this.#onEvents(this.#protocol.reader.push(chunk));
 			},
 			close: error => {
 				this.#onClose(error);
@@ -95,8 +73,8 @@ export class QgaClient {
 		});
 	}
 
-	get label(): string {
-		return this.#channel.label;
+	get counters(): Readonly<QgaCounters> {
+		return this.#protocol.counters;
 	}
 
 	get closed(): boolean {
@@ -112,8 +90,11 @@ export class QgaClient {
 		}
 	}
 
-	/** Run one command; resolves with its `return`, rejects with QgaCommandError or VirtagentError. */
-	async execute(execute: string, args?: QgaArguments, options: CallOptions = {}): Promise<unknown> {
+	/**
+	 * Run one command; resolves with its `return` (a no-reply command: a NoReplyOutcome), rejects
+	 * with QgaCommandError (qemu-ga's error) or VirtagentError (ETIMEDOUT, ECONNRESET, …).
+	 */
+	async execute(execute: string, args?: QgaArguments, options: {readonly timeoutMs?: number} = {}): Promise<unknown> {
 		if (this.#closed) {
 			throw new VirtagentError('ECONNRESET', `qemu-ga channel closed: ${this.#closed.message}`);
 		}
@@ -122,192 +103,139 @@ export class QgaClient {
 			throw new VirtagentError('ENOBUFS', 'client job queue limit exceeded');
 		}
 
-		const id = this.#nextId++;
 		return new Promise((resolve, reject) => {
-			this.#queue.push({id, execute, bytes: encodeRequest(execute, args, id), timeoutMs: options.timeoutMs ?? this.#timeoutMs, noReply: options.noReply ?? false, resolve, reject});
+			this.#queue.push({execute, args, timeoutMs: options.timeoutMs ?? this.#timeoutMs, resolve, reject});
 			this.#kick();
 		});
 	}
 
-	/** A no-reply command (guest-shutdown): resolves with how it ended. */
+	/** guest-shutdown and the like: resolves with how it ended (`closed` or `silence`). */
 	async executeNoReply(execute: string, args?: QgaArguments, timeoutMs?: number): Promise<NoReplyOutcome> {
-		return (await this.execute(execute, args, {noReply: true, timeoutMs})) as NoReplyOutcome;
+		return (await this.execute(execute, args, {timeoutMs})) as NoReplyOutcome;
 	}
 
 	close(): void {
 		this.#channel.destroy();
 	}
 
-	/** Write what may be written now: a sync first when one is due, then queued requests. */
 	#kick(): void {
-		if (this.#closed || this.#sync) {
+		if (this.#closed || this.#syncKey !== undefined || this.#queue.length === 0) {
 			return;
 		}
 
-		if (this.#needsSync) {
+		if (!this.#protocol.inStep) {
 			// The sync must follow every reply still owed, or it would discard them.
-			if (this.#inFlight.size === 0 && this.#queue.length > 0) {
-				this.#startSync();
+			const sync = this.#inFlight.size === 0 ? this.#protocol.resyncRequest() : undefined;
+			if (sync) {
+				this.#syncKey = this.#write(sync.method, sync.params, undefined, this.#queue[0]!.timeoutMs);
 			}
 
 			return;
 		}
 
 		while (this.#queue.length > 0 && this.#inFlight.size < this.#maxInFlight) {
-			const next = this.#queue[0]!;
+			const call = this.#queue[0]!;
+			const noReply = !this.#protocol.expectsReply(call.execute);
 			// A no-reply request goes alone: nothing may be owed before or after it.
-			if (next.noReply && this.#inFlight.size > 0) {
-				return;
-			}
-
-			if ([...this.#inFlight.values()].some(pending => pending.noReply)) {
+			if ((noReply && this.#inFlight.size > 0) || [...this.#inFlight.values()].some(flight => flight.noReply)) {
 				return;
 			}
 
 			this.#queue.shift();
-			this.#send(next);
-			if (next.noReply) {
+			this.#write(call.execute, call.args ? [call.args as WireValue] : [], call, call.timeoutMs);
+			if (noReply || !this.#protocol.inStep) {
 				return;
 			}
 		}
 	}
 
-	#send(pending: Pending): void {
-		this.#inFlight.set(pending.id, pending);
-		pending.timer = setTimeout(() => {
-			this.#onTimeout(pending);
-		}, pending.timeoutMs);
-		this.#channel.write(pending.bytes).catch((error: unknown) => {
-			this.#finish(pending, new VirtagentError('ECONNRESET', `write failed: ${(error as Error).message}`));
-		});
-	}
-
-	#startSync(): void {
-		const exchange = new SyncExchange();
-		const timeoutMs = this.#queue[0]?.timeoutMs ?? this.#timeoutMs;
-		const timer = setTimeout(() => {
-			this.#onSyncTimeout(timeoutMs);
-		}, timeoutMs);
-		this.#sync = {exchange, timer};
-		this.counters.syncs++;
-		this.#channel.write(exchange.request()).catch(() => undefined); // a failed write closes the channel
-	}
-
-	#onSyncTimeout(timeoutMs: number): void {
-		this.#sync = undefined;
-		const seconds = `${timeoutMs / 1000}s`;
-		const message = this.#everSynced
-			? `qemu-ga stopped answering: no reply to guest-sync-delimited within ${seconds}`
-			: `no answer to guest-sync-delimited within ${seconds}: the agent is held by another client (qemu-ga serves one at a time) or is not running`;
-		this.#log(message);
-		// Everything queued was waiting for this sync: fail it all, the next call syncs again.
-		for (const pending of this.#queue.splice(0)) {
-			pending.reject(new VirtagentError('ETIMEDOUT', message));
+	/** Encode and write one request; its key, or undefined when it could not be encoded. */
+	#write(execute: string, params: readonly WireValue[], call: Call | undefined, timeoutMs: number): CorrelationKey | undefined {
+		const key = this.#protocol.nextKey();
+		let bytes: Buffer;
+		try {
+			({bytes} = this.#protocol.writer.request(key, execute, params));
+		} catch (error) {
+			call?.reject(new VirtagentError('EINVAL', (error as Error).message));
+			return undefined;
 		}
+
+		const timer = setTimeout(() => {
+			this.#onTimeout(key);
+		}, timeoutMs);
+		this.#inFlight.set(key, {call, noReply: !this.#protocol.expectsReply(execute), timer});
+		this.#channel.write(bytes).catch((error: unknown) => {
+			this.#settle(key, new VirtagentError('ECONNRESET', `write failed: ${(error as Error).message}`));
+		});
+		return key;
 	}
 
-	#onData(chunk: Buffer): void {
-		for (const event of this.#reader.push(chunk)) {
-			if (this.#sync) {
-				this.#syncStep(this.#sync, event);
-			} else {
-				this.#onEvent(event);
+	#onEvents(events: readonly ReaderEvent[]): void {
+		for (const event of events) {
+			if (event.type === 'error') {
+				const error = new VirtagentError('EPROTO', event.message);
+				for (const key of [...this.#inFlight.keys()]) {
+					this.#settle(key, error);
+				}
+			} else if (event.type === 'message' && event.message.kind === 'response') {
+				const {key, outcome} = event.message;
+				if (key === undefined || !this.#inFlight.has(key)) {
+					this.#protocol.counters.foreignReplies++;
+					this.#log(`qga: dropped a reply to no request of ours (key ${snippet(key ?? '', 70)})`);
+				} else if (outcome.ok) {
+					const {value} = outcome;
+					this.#settle(key, undefined, this.#inFlight.get(key)!.noReply ? ({how: 'replied', value} satisfies NoReplyOutcome) : value);
+				} else {
+					this.#settle(key, new QgaCommandError({class: outcome.fault.errorClass ?? 'GenericError', desc: outcome.fault.message}));
+				}
 			}
 		}
 
 		this.#kick();
 	}
 
-	#syncStep(sync: SyncState, event: LineEvent): void {
-		const step = sync.exchange.step(event);
-		if (!step.done) {
-			if (step.discarded !== undefined) {
-				this.counters.discarded++;
-				this.#log(`sync discarded ${step.discarded}`);
+	#onTimeout(key: CorrelationKey): void {
+		const flight = this.#inFlight.get(key);
+		if (!flight) {
+			return;
+		}
+
+		this.#protocol.abandoned(key);
+		if (key === this.#syncKey) {
+			this.#settle(key);
+			const message = describeSyncTimeout(this.#protocol, this.#queue[0]?.timeoutMs ?? this.#timeoutMs);
+			this.#log(`qga: ${message}`);
+			// Everything queued was waiting for this sync: fail it all; the next call syncs again.
+			for (const call of this.#queue.splice(0)) {
+				call.reject(new VirtagentError('ETIMEDOUT', message));
 			}
 
 			return;
 		}
 
-		clearTimeout(sync.timer);
-		this.#sync = undefined;
-		this.#needsSync = false;
-		this.#everSynced = true;
-	}
-
-	#onEvent(event: LineEvent): void {
-		if (event.type === 'delimiter') {
-			return; // a 0xFF outside a sync: the next line is read as usual
-		}
-
-		if (event.type === 'dropped') {
-			this.counters.discarded++;
-			this.#needsSync = true;
-			const what = event.reason === 'overlong' ? 'a line over the limit' : 'a line cut by 0xFF';
-			this.#log(`dropped ${event.bytes} bytes from qemu-ga (${what})`);
-			// qemu-ga only ever answers: that line was the reply to one of ours, and nobody can
-			// tell which. Fail them all now rather than at their deadlines.
-			const error = new VirtagentError('EPROTO', `reply dropped: ${what} (${event.bytes} bytes)`);
-			for (const pending of [...this.#inFlight.values()]) {
-				this.#finish(pending, error);
-			}
-
-			return;
-		}
-
-		if (event.text.trim() === '') {
-			return;
-		}
-
-		let reply;
-		try {
-			reply = parseReply(event.text);
-		} catch (error) {
-			this.counters.garbageLines++;
-			this.#needsSync = true;
-			this.#log(`dropped an unparsable line from qemu-ga (${(error as Error).message}): ${snippet(event.text)}`);
-			return;
-		}
-
-		const pending = typeof reply.id === 'number' ? this.#inFlight.get(reply.id) : undefined;
-		if (!pending) {
-			this.counters.foreignReplies++;
-			this.#log(`dropped a reply with ${reply.id === undefined ? 'no id' : `foreign id ${snippet(JSON.stringify(reply.id) ?? '', 40)}`}: ${snippet(event.text)}`);
-			return;
-		}
-
-		if (reply.kind === 'error') {
-			this.#finish(pending, new QgaCommandError(reply.error));
+		if (flight.noReply) {
+			this.#settle(key, undefined, {how: 'silence'} satisfies NoReplyOutcome);
 		} else {
-			this.#finish(pending, undefined, pending.noReply ? ({how: 'replied', value: reply.value} satisfies NoReplyOutcome) : reply.value);
+			this.#settle(key, new VirtagentError('ETIMEDOUT', `${flight.call?.execute ?? 'request'}: no reply within ${(flight.call?.timeoutMs ?? 0) / 1000}s`));
 		}
 	}
 
-	#onTimeout(pending: Pending): void {
-		if (pending.noReply) {
-			this.#finish(pending, undefined, {how: 'silence'} satisfies NoReplyOutcome);
+	#settle(key: CorrelationKey, error?: Error, value?: unknown): void {
+		const flight = this.#inFlight.get(key);
+		if (!flight) {
 			return;
 		}
 
-		// Its reply may still come, and must never be taken for another's: sync before the next.
-		this.#finish(pending, new VirtagentError('ETIMEDOUT', `${pending.execute}: no reply within ${pending.timeoutMs / 1000}s`));
-	}
-
-	#finish(pending: Pending, error?: Error, value?: unknown): void {
-		if (!this.#inFlight.delete(pending.id)) {
-			return;
-		}
-
-		clearTimeout(pending.timer);
-		// An error reply is still a reply in step; a timeout or a lost write may not be.
-		if ((error && !(error instanceof QgaCommandError)) || pending.noReply) {
-			this.#needsSync = true;
+		this.#inFlight.delete(key);
+		clearTimeout(flight.timer);
+		if (key === this.#syncKey) {
+			this.#syncKey = undefined;
 		}
 
 		if (error) {
-			pending.reject(error);
+			flight.call?.reject(error);
 		} else {
-			pending.resolve(value);
+			flight.call?.resolve(value);
 		}
 
 		queueMicrotask(() => {
@@ -321,22 +249,18 @@ export class QgaClient {
 		}
 
 		this.#closed = error ?? new Error('the channel closed');
-		if (this.#sync) {
-			clearTimeout(this.#sync.timer);
-			this.#sync = undefined;
-		}
-
+		this.#protocol.reader.end();
 		const reason = new VirtagentError('ECONNRESET', `qemu-ga channel closed${error ? `: ${error.message}` : ''}`);
-		for (const pending of [...this.#inFlight.values()]) {
-			if (pending.noReply) {
-				this.#finish(pending, undefined, {how: 'closed'} satisfies NoReplyOutcome);
+		for (const [key, flight] of [...this.#inFlight]) {
+			if (flight.noReply) {
+				this.#settle(key, undefined, {how: 'closed'} satisfies NoReplyOutcome);
 			} else {
-				this.#finish(pending, reason);
+				this.#settle(key, reason);
 			}
 		}
 
-		for (const pending of this.#queue.splice(0)) {
-			pending.reject(reason);
+		for (const call of this.#queue.splice(0)) {
+			call.reject(reason);
 		}
 
 		for (const listener of this.#closeListeners.splice(0)) {

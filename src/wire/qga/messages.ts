@@ -8,7 +8,7 @@ import {JsonInputError, parseBoundedJson} from './json.js';
 export type QgaArguments = Readonly<Record<string, unknown>>;
 
 /** The id this end puts on its requests; replies with any other id are foreign. */
-export type QgaId = number;
+export type QgaId = number | string;
 
 export function encodeRequest(execute: string, args: QgaArguments | undefined, id: QgaId | undefined): Buffer {
 	const message: Record<string, unknown> = {execute};

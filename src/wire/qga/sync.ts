@@ -7,21 +7,25 @@
  */
 import {randomInt} from 'node:crypto';
 import type {LineEvent} from './line-reader.js';
-import {encodeRequest, isStrayDelimiterError, parseReply, type QgaReply} from './messages.js';
+import {isStrayDelimiterError, parseReply, type QgaReply} from './messages.js';
 
 export type SyncStep =
 	/** Still looking; what was discarded (for the count and the log), if anything. */
 	| {readonly done: false; readonly discarded?: string}
 	| {readonly done: true};
 
+/** A fresh random sync id (qemu-ga echoes an int64; this stays a safe JavaScript integer). */
+export function newSyncId(): number {
+	return randomInt(1, 2 ** 47);
+}
+
 export class SyncExchange {
-	readonly id = randomInt(1, 2 ** 47);
+	readonly id: unknown;
 	#delimited = false;
 	#strayErrorSkipped = false;
 
-	/** The bytes to write. */
-	request(): Buffer {
-		return Buffer.concat([Buffer.of(0xff), encodeRequest('guest-sync-delimited', {id: this.id}, undefined)]);
+	constructor(id: unknown) {
+		this.id = id;
 	}
 
 	step(event: LineEvent): SyncStep {
@@ -57,7 +61,7 @@ export class SyncExchange {
 			return {done: true};
 		}
 
-		return {done: false, discarded: `waiting for sync id ${this.id}: ${snippet(event.text)}`};
+		return {done: false, discarded: `waiting for sync id ${snippet(String(this.id), 20)}: ${snippet(event.text)}`};
 	}
 }
 

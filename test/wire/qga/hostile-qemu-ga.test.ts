@@ -112,7 +112,8 @@ describe('a hostile qemu-ga', () => {
 		});
 		const client = await connect({lineMax: 1024});
 		const error = await rejection(client.execute('guest-file-read', {handle: 1, count: 3000}));
-		expect(error.message).toContain('over the limit');
+		expect(error.message).toContain('over the line limit');
+		expect((error as VirtagentError).code).toBe('EPROTO');
 		client.close();
 	});
 
