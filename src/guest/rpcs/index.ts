@@ -2,10 +2,11 @@ import {noParams, stringParam, type MethodRegistry} from '../../engine/registry.
 import {protocolVersion} from '../../version.js';
 import {readKernelLog, type DmesgSource} from './getdmesg.js';
 import {readFileForHost} from './getfile.js';
+import {integerParam, readFileChunk, readfileCountMax} from './readfile.js';
 import {parseShutdownMode, type ShutdownScheduler} from './shutdown.js';
 
 /** Every RPC the guest serves (PROTOCOL §5), the names --allow-rpcs/--block-rpcs accept. */
-export const guestMethodNames = ['system.listMethods', 'va.capabilities', 'va.getdmesg', 'va.getfile', 'va.ping', 'va.shutdown'] as const;
+export const guestMethodNames = ['system.listMethods', 'va.capabilities', 'va.getdmesg', 'va.getfile', 'va.ping', 'va.readfile', 'va.shutdown'] as const;
 
 export type GuestRpcOptions = {
 	/** Largest file va.getfile sends (see getfileLimit). */
@@ -22,6 +23,9 @@ export function registerGuestRpcs(registry: MethodRegistry, options: GuestRpcOpt
 		return {version: protocolVersion, methods: registry.listMethods()};
 	});
 	registry.register('va.getfile', 'The contents of a file in the guest (base64).', async params => readFileForHost(stringParam(params, 0, 'path'), options.getfileLimit));
+	registry.register('va.readfile', 'Up to count bytes of a guest file from offset, with its size and mtime (files of any size).', async params =>
+		readFileChunk(stringParam(params, 0, 'path'), integerParam(params, 1, 'offset'), integerParam(params, 2, 'count', readfileCountMax)),
+	);
 	registry.register('va.getdmesg', 'The last 16 KiB of the guest kernel log.', async params => {
 		noParams(params);
 		return readKernelLog(options.dmesg);
