@@ -51,7 +51,6 @@ describe('va.readfile on a real guest daemon', () => {
 		const parts: Buffer[] = [];
 		let offset = 0;
 		for (;;) {
-			// eslint-disable-next-line no-await-in-loop
 			const chunk = await read(file, offset, 1024 * 1024);
 			expect(chunk.size).toBe(content.length);
 			expect(chunk.mtime.toISOString()).toBe('2020-01-02T03:04:05.000Z');
@@ -83,7 +82,6 @@ describe('va.readfile on a real guest daemon', () => {
 		expect(over.code).toBe(-501);
 		expect(over.faultString).toContain('count');
 		for (const params of [[file, -1, 5], [file, 0], [file, '0', 5], [file, 1.5, 5], [42, 0, 5]]) {
-			// eslint-disable-next-line no-await-in-loop
 			expect((await fault(read(...params))).code).toBe(-501);
 		}
 	});

@@ -88,7 +88,6 @@ async function checkOnlyAllowedEnabled(socketPath: string): Promise<string> {
 	let lastError: unknown;
 	for (let attempt = 0; attempt < 50; attempt++) {
 		try {
-			// eslint-disable-next-line no-await-in-loop
 			return await checkOnce(socketPath);
 		} catch (error) {
 			if ((error as Error).message.includes('enabled')) {
@@ -96,7 +95,6 @@ async function checkOnlyAllowedEnabled(socketPath: string): Promise<string> {
 			}
 
 			lastError = error;
-			// eslint-disable-next-line no-await-in-loop
 			await new Promise(resolve => setTimeout(resolve, 20));
 		}
 	}

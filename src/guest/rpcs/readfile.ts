@@ -71,7 +71,6 @@ export async function readFileChunk(filePath: string, offset: number, count: num
 		while (length < count) {
 			let bytesRead: number;
 			try {
-				// eslint-disable-next-line no-await-in-loop
 				({bytesRead} = await handle.read(buffer, length, count - length, offset + length));
 			} catch (error) {
 				if ((error as NodeJS.ErrnoException).code === 'EAGAIN') {

@@ -83,7 +83,6 @@ describe('a hostile qemu-ga', () => {
 			void (async () => {
 				for (const byte of bytes) {
 					connection.write(Buffer.of(byte));
-					// eslint-disable-next-line no-await-in-loop
 					await sleep(1);
 				}
 			})();

@@ -92,7 +92,6 @@ describe('real qemu-ga', () => {
 				['guest-shutdown', undefined, 'CommandNotFound', /^Command guest-shutdown has been disabled$/],
 			];
 			for (const [execute, args, errorClass, desc] of cases) {
-				// eslint-disable-next-line no-await-in-loop
 				const error = (await rejection(client.execute(execute, args))) as QgaCommandError;
 				expect(error).toBeInstanceOf(QgaCommandError);
 				expect(error.errorClass).toBe(errorClass);
