@@ -48,7 +48,6 @@ export class GuestDaemon {
 
 		this.agent = new Agent({name: 'guest', registry, limits: {bodyMax: config.bodyMax}});
 		this.agent.subscribe(event => {
-			this.#shutdown.onEvent(event);
 			this.#onEvent(event);
 		});
 	}

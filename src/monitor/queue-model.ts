@@ -10,7 +10,7 @@
  */
 import {describeJob, describeTransition} from '../engine/describe.js';
 import type {EngineEvent, JobEvent, JobStatus} from '../engine/events.js';
-import type {ClientState, ServerState, Side} from '../engine/states.js';
+import {isFinished, type ClientState, type ServerState, type Side} from '../engine/states.js';
 import {escapeUntrusted} from './escape.js';
 
 export type JobRow = {
@@ -193,7 +193,7 @@ function foldJob(side: SideQueue, event: JobEvent, model: QueueModel): SideQueue
 		updatedAt: event.at,
 		...(event.error ? {error: event.error} : {}),
 	};
-	const finished = event.to === 'done' || event.to === 'failed';
+	const finished = isFinished(event.to);
 	let jobs: readonly JobRow[];
 	if (finished) {
 		jobs = index >= 0 ? side.jobs.filter(job => job.id !== event.jobId) : side.jobs;
@@ -208,7 +208,8 @@ function foldJob(side: SideQueue, event: JobEvent, model: QueueModel): SideQueue
 		queued: event.queued,
 		limit: event.limit,
 		done: side.done + (event.to === 'done' ? 1 : 0),
-		failed: side.failed + (event.to === 'failed' ? 1 : 0),
+		// Cancelled and expired jobs are failures with a named cause.
+		failed: side.failed + (finished && event.to !== 'done' ? 1 : 0),
 		recent: finished && model.recentMax > 0 ? [row, ...side.recent.slice(0, model.recentMax - 1)] : side.recent,
 	};
 }

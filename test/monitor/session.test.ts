@@ -315,8 +315,9 @@ describe('a hostile guest', () => {
 		await negotiated(session);
 		const outcome = await session.execute('agent_ping');
 		expect(outcome).toMatchObject({ok: false, text: 'error: VirtagentFailed (ETIMEDOUT): va.ping timed out after 300ms', error: {data: {code: 'ETIMEDOUT'}}});
-		// The guest is still stuck in that handler: its one server slot is taken, and it says so.
-		await expect(session.execute('agent_viewdmesg')).resolves.toMatchObject({ok: false, text: 'error: RPCFailed (fault -500): server job queue limit exceeded'});
+		// The guest is still stuck in that handler, so its one server slot is taken: the next
+		// request is held, never sent (docs/PROTOCOL.md §4), and times out as itself.
+		await expect(session.execute('agent_viewdmesg')).resolves.toMatchObject({ok: false, text: 'error: VirtagentFailed (ETIMEDOUT): va.getdmesg timed out after 300ms'});
 		await expect(session.execute('info agent')).resolves.toMatchObject({ok: true});
 	});
 

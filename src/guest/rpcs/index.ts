@@ -32,7 +32,7 @@ export function registerGuestRpcs(registry: MethodRegistry, options: GuestRpcOpt
 	});
 	registry.register('va.shutdown', 'Halt, power down or reboot the guest (after the reply, and a delay).', (params, context) => {
 		const mode = parseShutdownMode(stringParam(params, 0, 'mode'));
-		options.shutdown.request(mode, context.tag);
+		options.shutdown.request(mode, context);
 		return 'dummy';
 	});
 }

@@ -1,6 +1,7 @@
 import {decodeCall, decodeResponse} from '../../protocol/codec.js';
 import type {Frame} from '../../protocol/frame.js';
 import {FrameDecoder} from '../../protocol/frame-decoder.js';
+import {NO_TAG} from '../../protocol/frame-encoder.js';
 import type {FrameLimits} from '../../protocol/limits.js';
 import {CodecError, FaultCode} from '../../protocol/value.js';
 import type {IncomingMessage, MessageReader, ReaderEvent} from '../types.js';
@@ -58,7 +59,9 @@ export class XmlRpcReader implements MessageReader {
 }
 
 function toMessage(frame: Frame): IncomingMessage {
-	const {tag: key, body: raw} = frame;
+	const raw = frame.body;
+	// `none` is what v6 writers (and ours) send for "no tag": the answer to the one request out.
+	const key = frame.tag === NO_TAG ? undefined : frame.tag;
 	if (frame.kind === 'request') {
 		try {
 			const call = decodeCall(raw);

@@ -1,0 +1,483 @@
+import type {Encoded, IncomingResponse, NoReplyResult, UnreadableResponse, WireProtocol, WireValue} from '../wire/types.js';
+import type {EventBus} from './bus.js';
+import {RpcFaultError, VirtagentError, type VirtagentErrorCode} from './errors.js';
+import {formatMs} from './format.js';
+import type {Link} from './link.js';
+import {clientJobTable, clientTable, isFinished, nextState, type ClientJobStatus, type ClientJobTrigger, type ClientState, type ClientTrigger} from './states.js';
+
+export type CallOptions = {
+	/** This call's deadline in ms, instead of the agent's default. */
+	readonly timeoutMs?: number;
+};
+
+/** What the client side needs from the agent around it. */
+export type ClientSideDeps = {
+	readonly protocol: WireProtocol;
+	readonly link: Link;
+	readonly bus: EventBus;
+	readonly nextJobId: () => number;
+	/** Decide what goes on the wire next (the kick, §4). */
+	readonly kick: () => void;
+	/** A table refused a trigger: a bug; the agent reports it and resets. */
+	readonly illegal: (machine: string, detail: string) => void;
+	/** Give up on the channel (no late answer within the grace period). */
+	readonly resetChannel: (reason: string) => void;
+};
+
+export type ClientSideOptions = {
+	readonly queueMax: number;
+	readonly callTimeoutMs: number;
+};
+
+type ClientJob = {
+	readonly id: number;
+	readonly method: string;
+	readonly tag: string;
+	/** The encoded request until it is written: a job that ends before leaves nothing queued. */
+	encoded: Encoded | undefined;
+	status: ClientJobStatus;
+	readonly timeoutMs: number;
+	readonly expectsReply: boolean;
+	timer: NodeJS.Timeout | undefined;
+	readonly resolve: (value: WireValue) => void;
+	readonly reject: (error: Error) => void;
+};
+
+/** A request the peer still holds though we gave up on it: it occupies one of the peer's slots. */
+type Occupied = {readonly job: ClientJob; readonly timer: NodeJS.Timeout};
+
+/** Keys of given-up requests, so that their late answers are recognised in the log. */
+const lateTagMemory = 256;
+/** No late answer within this many times the job's timeout: the channel is reset (§4). */
+const graceFactor = 2;
+
+/**
+ * The client half of an agent (docs/PROTOCOL.md §4): its queue, the requests outstanding on the
+ * peer, the client machine and every client job's status. Only this class changes them, and
+ * only by firing triggers through the tables in states.ts.
+ */
+export class ClientSide {
+	readonly #deps: ClientSideDeps;
+	readonly #options: ClientSideOptions;
+	#state: ClientState = 'IDLE';
+	/** Queued or held jobs, oldest first. */
+	readonly #queue: ClientJob[] = [];
+	/** Live jobs whose request is being written or awaits its answer, by key. */
+	readonly #outstanding = new Map<string, ClientJob>();
+	/** Given-up requests still held by the peer, by key. */
+	readonly #occupied = new Map<string, Occupied>();
+	readonly #lateTags = new Set<string>();
+	/** The job whose request is on the wire right now (it may have ended meanwhile). */
+	#writing: ClientJob | undefined;
+	/** A resync request the protocol asked for, not yet answered: nothing else goes out. */
+	#syncing: ClientJob | undefined;
+	#capacity = 1;
+
+	constructor(deps: ClientSideDeps, options: ClientSideOptions) {
+		this.#deps = deps;
+		this.#options = options;
+	}
+
+	get state(): ClientState {
+		return this.#state;
+	}
+
+	/** Jobs queued, held or awaiting an answer. */
+	get jobCount(): number {
+		return this.#queue.length + this.#outstanding.size;
+	}
+
+	/** How many requests the peer can hold at once (its server queue limit, §4). */
+	get capacity(): number {
+		return this.#capacity;
+	}
+
+	set capacity(n: number) {
+		this.#capacity = Math.max(1, Math.min(64, Math.floor(n) || 1));
+		this.#deps.kick();
+	}
+
+	async call(method: string, params: readonly WireValue[], options: CallOptions): Promise<WireValue> {
+		const {protocol, link} = this.#deps;
+		if (!link.connected) {
+			throw new VirtagentError('ENOTCONN', 'not connected to the peer agent');
+		}
+
+		if (this.jobCount >= this.#options.queueMax) {
+			throw new VirtagentError('ENOBUFS', 'client job queue limit exceeded');
+		}
+
+		const tag = protocol.nextKey();
+		let encoded: Encoded;
+		try {
+			encoded = protocol.writer.request(tag, method, params);
+		} catch (error) {
+			throw new VirtagentError('EINVAL', (error as Error).message);
+		}
+
+		return new Promise<WireValue>((resolve, reject) => {
+			const job = this.#newJob(method, tag, encoded, options.timeoutMs ?? this.#options.callTimeoutMs, resolve, reject);
+			this.#queue.push(job);
+			this.#created(job);
+			this.#deps.kick();
+		});
+	}
+
+	/** Fail a queued, held or outstanding job with ECANCELED (its late answer is dropped). */
+	cancel(jobId: number): boolean {
+		const job = this.#queue.find(j => j.id === jobId) ?? [...this.#outstanding.values()].find(j => j.id === jobId);
+		return job ? this.#giveUp(job, 'cancel') : false;
+	}
+
+	/** The kick's client step: send the next request if the send side and the peer allow it. */
+	trySend(): boolean {
+		const head = this.#queue[0];
+		if (!head || this.#state === 'SEND' || this.#syncing) {
+			return false;
+		}
+
+		if (this.#outstanding.size + this.#occupied.size >= this.#capacity) {
+			// Only a request we gave up on makes the next one wait as `held`; live ones are just ahead of it.
+			if (this.#occupied.size > 0 && head.status === 'queued') {
+				this.#move(head, 'hold');
+			}
+
+			return false;
+		}
+
+		const resync = this.#deps.protocol.resyncRequest();
+		if (resync) {
+			const sync = this.#syncJob(resync.method, resync.params, resync.timeoutMs);
+			if (!sync) {
+				return false;
+			}
+
+			this.#syncing = sync;
+			this.#send(sync);
+			return true;
+		}
+
+		this.#queue.shift();
+		this.#send(head);
+		return true;
+	}
+
+	onResponse(message: IncomingResponse | UnreadableResponse): void {
+		const job = this.#match(message.key);
+		if (!job) {
+			return;
+		}
+
+		clearTimeout(job.timer);
+		this.#outstanding.delete(job.tag);
+		if (this.#writing === job) {
+			// The peer answered before our write callback ran: the request was evidently sent.
+			this.#writing = undefined;
+			if (!this.#fire('sent', job) || !this.#move(job, 'sent')) {
+				return;
+			}
+		}
+
+		if (this.#syncing === job) {
+			this.#syncing = undefined;
+		}
+
+		if (!this.#settle(job)) {
+			return;
+		}
+
+		this.#deps.kick();
+		if (message.kind === 'unreadable-response') {
+			this.#fail(job, 'fail', new VirtagentError('EPROTO', `unparsable response to ${job.method}: ${message.reason}`));
+		} else if (message.outcome.ok) {
+			this.#succeed(job, message.outcome.value);
+		} else {
+			this.#fail(job, 'fail', new RpcFaultError(message.outcome.fault));
+		}
+	}
+
+	/**
+	 * Channel lost or protocol broken: every job fails with `code` (a no-reply request that was
+	 * written succeeds: the channel closed), the machine goes IDLE.
+	 */
+	reset(code: VirtagentErrorCode, message: string, channelGone: boolean): void {
+		const writing = this.#writing;
+		const live = [...this.#outstanding.values()];
+		const queued = this.#queue.splice(0);
+		this.#outstanding.clear();
+		this.#writing = undefined;
+		this.#syncing = undefined;
+		for (const [tag, occupied] of this.#occupied) {
+			if (channelGone) {
+				clearTimeout(occupied.timer);
+				this.#occupied.delete(tag);
+				this.#lateTag(tag);
+			}
+		}
+
+		for (const job of live) {
+			clearTimeout(job.timer);
+			if (channelGone) {
+				this.#lateTag(job.tag);
+			} else {
+				this.#occupy(job); // Written: the peer may still answer it.
+			}
+		}
+
+		if (this.#state !== 'IDLE') {
+			this.#fire('reset', writing ?? live[0], 'reset');
+		}
+
+		for (const job of [...live, ...queued]) {
+			if (channelGone && !job.expectsReply && job.status === 'waiting') {
+				this.#succeed(job, noReply('channel-closed'));
+			} else {
+				this.#fail(job, 'fail', new VirtagentError(code, message));
+			}
+		}
+	}
+
+	#newJob(method: string, tag: string, encoded: Encoded, timeoutMs: number, resolve: ClientJob['resolve'], reject: ClientJob['reject']): ClientJob {
+		const job: ClientJob = {
+			id: this.#deps.nextJobId(),
+			method,
+			tag,
+			encoded,
+			status: 'queued',
+			timeoutMs,
+			expectsReply: this.#deps.protocol.expectsReply(method),
+			timer: undefined,
+			resolve,
+			reject,
+		};
+		job.timer = setTimeout(() => {
+			job.timer = undefined;
+			this.#giveUp(job, 'expire');
+		}, timeoutMs);
+		return job;
+	}
+
+	/** The protocol's resync request as a job of its own (nobody awaits it; its events show it). */
+	#syncJob(method: string, params: readonly WireValue[], timeoutMs: number | undefined): ClientJob | undefined {
+		const tag = this.#deps.protocol.nextKey();
+		let encoded: Encoded;
+		try {
+			encoded = this.#deps.protocol.writer.request(tag, method, params);
+		} catch (error) {
+			this.#deps.bus.log('error', `cannot encode the resync request ${method}: ${(error as Error).message}`);
+			return undefined;
+		}
+
+		const job = this.#newJob(method, tag, encoded, timeoutMs ?? this.#options.callTimeoutMs, ignore, ignore);
+		this.#created(job);
+		return job;
+	}
+
+	#created(job: ClientJob): void {
+		this.#deps.bus.job('client', job, null, 'queued', this.#queueView());
+	}
+
+	#send(job: ClientJob): void {
+		const {encoded} = job;
+		job.encoded = undefined;
+		this.#outstanding.set(job.tag, job);
+		this.#writing = job;
+		if (!this.#fire('send', job) || !this.#move(job, 'send')) {
+			return;
+		}
+
+		this.#deps.bus.tap('out', 'request', job.tag, encoded!.body);
+		this.#deps.link.send(encoded!.bytes, () => {
+			this.#onSent(job);
+		});
+	}
+
+	#onSent(job: ClientJob): void {
+		if (this.#writing !== job) {
+			return; // Answered already (a fast peer), or reset meanwhile.
+		}
+
+		this.#writing = undefined;
+		if (!this.#fire('sent', job)) {
+			return;
+		}
+
+		if (isFinished(job.status)) {
+			// Given up while it was being written (the frame had to finish): the peer holds it now.
+			this.#occupy(job);
+			this.#settle(job, job.status === 'cancelled' ? 'cancelled' : 'timeout');
+		} else {
+			this.#move(job, 'sent');
+		}
+	}
+
+	/** Timeout or cancel. Returns false when the job had already ended. */
+	#giveUp(job: ClientJob, trigger: 'expire' | 'cancel'): boolean {
+		if (isFinished(job.status)) {
+			return false;
+		}
+
+		clearTimeout(job.timer);
+		const reason = trigger === 'cancel' ? 'cancelled' : 'timeout';
+		const error =
+			trigger === 'cancel'
+				? new VirtagentError('ECANCELED', `${job.method} cancelled`)
+				: new VirtagentError('ETIMEDOUT', `${job.method} timed out after ${formatMs(job.timeoutMs)}`);
+		if (job.status === 'queued' || job.status === 'held') {
+			this.#queue.splice(this.#queue.indexOf(job), 1);
+		} else {
+			this.#outstanding.delete(job.tag);
+			if (this.#syncing === job) {
+				this.#syncing = undefined;
+			}
+
+			if (job.status === 'waiting' && !job.expectsReply && trigger === 'expire') {
+				// No reply is the expected success (§9): silence until the deadline.
+				if (this.#settle(job)) {
+					this.#succeed(job, noReply('silence'));
+				}
+
+				this.#deps.kick();
+				return true;
+			}
+
+			this.#deps.protocol.abandoned(job.tag);
+			if (job.status === 'waiting') {
+				this.#occupy(job);
+				if (!this.#settle(job, reason)) {
+					return true;
+				}
+			}
+		}
+
+		this.#fail(job, trigger, error);
+		this.#deps.kick();
+		return true;
+	}
+
+	/** The peer still holds this request: it takes a slot until its late answer or the grace period ends. */
+	#occupy(job: ClientJob): void {
+		if (!job.expectsReply || this.#occupied.has(job.tag)) {
+			return;
+		}
+
+		const graceMs = graceFactor * job.timeoutMs;
+		const timer = setTimeout(() => {
+			this.#occupied.delete(job.tag);
+			this.#lateTag(job.tag);
+			this.#deps.bus.log('error', `no late answer to ${job.method} (tag ${job.tag}) within ${formatMs(graceMs)}: resetting the channel`);
+			this.#deps.resetChannel(`no late answer to ${job.method} within ${formatMs(graceMs)}`);
+		}, graceMs);
+		this.#occupied.set(job.tag, {job, timer});
+	}
+
+	#match(tag: string | undefined): ClientJob | undefined {
+		if (tag === undefined) {
+			// A peer that sends no keys (v5): the answer is for the one request outstanding.
+			if (this.#outstanding.size === 1) {
+				return this.#outstanding.values().next().value!;
+			}
+
+			if (this.#outstanding.size === 0 && this.#occupied.size === 1) {
+				this.#late(this.#occupied.keys().next().value!);
+				return undefined;
+			}
+
+			this.#deps.bus.log('warn', 'untagged response with no request in flight: dropped');
+			return undefined;
+		}
+
+		const job = this.#outstanding.get(tag);
+		if (job) {
+			return job;
+		}
+
+		if (this.#occupied.has(tag) || this.#lateTags.has(tag)) {
+			this.#late(tag);
+		} else {
+			this.#deps.bus.log('warn', `response with unknown tag ${JSON.stringify(tag)} dropped`);
+		}
+
+		return undefined;
+	}
+
+	/** A late answer: dropped, and the slot it held on the peer is free again. */
+	#late(tag: string): void {
+		const occupied = this.#occupied.get(tag);
+		if (occupied) {
+			clearTimeout(occupied.timer);
+			this.#occupied.delete(tag);
+		}
+
+		this.#lateTags.delete(tag);
+		this.#deps.bus.log('info', `late response for tag ${tag} dropped (its job already failed)`);
+		this.#deps.kick();
+	}
+
+	#lateTag(tag: string): void {
+		this.#lateTags.add(tag);
+		if (this.#lateTags.size > lateTagMemory) {
+			this.#lateTags.delete(this.#lateTags.values().next().value!);
+		}
+	}
+
+	#succeed(job: ClientJob, value: WireValue): void {
+		if (this.#move(job, 'succeed')) {
+			job.resolve(value);
+		}
+	}
+
+	#fail(job: ClientJob, trigger: 'fail' | 'cancel' | 'expire', error: VirtagentError | RpcFaultError): void {
+		clearTimeout(job.timer);
+		job.encoded = undefined;
+		const message = error instanceof RpcFaultError ? error.faultString : error.message;
+		if (this.#move(job, trigger, {code: error.code, message})) {
+			job.reject(error);
+		}
+	}
+
+	/** WAIT→IDLE once nothing awaits an answer (a request still being written settles when sent). */
+	#settle(job: ClientJob, reason?: string): boolean {
+		return this.#state !== 'WAIT' || this.#outstanding.size > 0 || this.#fire('settled', job, reason);
+	}
+
+	/** The one place the client machine moves. */
+	#fire(trigger: ClientTrigger, job: ClientJob | undefined, reason?: string): boolean {
+		const from = this.#state;
+		const to = nextState(clientTable, from, trigger);
+		if (to === undefined) {
+			this.#deps.illegal('client', `${trigger} in ${from}`);
+			return false;
+		}
+
+		this.#state = to;
+		this.#deps.bus.state('client', from, to, job, reason);
+		return true;
+	}
+
+	/** The one place a client job's status moves. */
+	#move(job: ClientJob, trigger: ClientJobTrigger, error?: {code: string | number; message: string}): boolean {
+		const from = job.status;
+		const to = nextState(clientJobTable, from, trigger);
+		if (to === undefined) {
+			this.#deps.illegal('client job', `#${job.id} ${trigger} in ${from}`);
+			return false;
+		}
+
+		job.status = to;
+		this.#deps.bus.job('client', job, from, to, this.#queueView(), error);
+		return true;
+	}
+
+	#queueView(): {queued: number; limit: number} {
+		return {queued: this.jobCount, limit: this.#options.queueMax};
+	}
+}
+
+function noReply(seen: NoReplyResult['noReply']): WireValue {
+	return {noReply: seen};
+}
+
+function ignore(): void {
+	// A resync job has no caller waiting on it.
+}
