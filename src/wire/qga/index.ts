@@ -84,6 +84,7 @@ export class QgaProtocol implements WireProtocol {
 		return {method: 'guest-sync-delimited', params: [{id: newSyncId()}]};
 	}
 
+	/** Also after a no-reply request's silence: what it did next is unknown, so sync again. */
 	abandoned(_key?: CorrelationKey): void {
 		// Its reply may still come: it must be discarded by a sync, never taken for another's.
 		this.#inStep = false;
@@ -100,8 +101,6 @@ export class QgaProtocol implements WireProtocol {
 			this.#inStep = false;
 			this.counters.syncs++;
 			this.reader.expectSync(key, args?.['id']);
-		} else if (!this.expectsReply(method)) {
-			this.#inStep = false; // whatever it does next, the next request starts with a sync
 		}
 	}
 
