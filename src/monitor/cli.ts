@@ -21,7 +21,7 @@ export const monitorUsage = `usage: virtagent monitor (--connect PATH | --listen
   --history FILE         interactive: the history file (default ~/.virtagent_history)
   -h, --help             this help
 
-Commands: agent_viewfile PATH, agent_viewdmesg, agent_shutdown halt|powerdown|reboot, agent_ping,
+Commands: agent_viewfile PATH, agent_getfile GUESTPATH LOCALPATH [-f], agent_viewdmesg, agent_shutdown halt|powerdown|reboot, agent_ping,
 agent_capabilities, help [command], info agent|queues|transitions, cancel JOBID, timeout SECONDS COMMAND, quit. Exit code 0 only if
 every scripted command succeeded; 2 for bad options.`;
 
