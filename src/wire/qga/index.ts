@@ -110,9 +110,12 @@ export class QgaProtocol implements WireProtocol {
 		} else if (report.kind === 'garbage') {
 			this.counters.garbageLines++;
 			this.#inStep = false;
+		} else if (report.kind === 'sync-refused') {
+			this.#log(`qga: ${report.detail}`);
+			return;
 		} else {
 			this.counters.discarded++;
-			if (report.kind !== 'sync-discard') {
+			if (report.kind === 'overlong' || report.kind === 'cut') {
 				this.#inStep = false;
 			}
 		}

@@ -6,7 +6,7 @@ import {SyncExchange, snippet} from './sync.js';
 
 /** Why input was thrown away; the protocol counts these and resyncs before the next request. */
 export type DropReport = {
-	readonly kind: 'garbage' | 'foreign' | 'sync-discard' | 'overlong' | 'cut';
+	readonly kind: 'garbage' | 'foreign' | 'sync-discard' | 'sync-refused' | 'overlong' | 'cut';
 	readonly detail: string;
 };
 
@@ -33,7 +33,7 @@ export class QgaReader implements MessageReader {
 
 	/** A sync was written with `key` as its JSON id and `syncId` as the id it echoes. */
 	expectSync(key: CorrelationKey, syncId: unknown): void {
-		this.#sync = {exchange: new SyncExchange(syncId), key};
+		this.#sync = {exchange: new SyncExchange(syncId, key), key};
 	}
 
 	get syncing(): boolean {
@@ -68,6 +68,14 @@ export class QgaReader implements MessageReader {
 		const step = sync.exchange.step(event);
 		if (step.done) {
 			this.#sync = undefined;
+			if ('refused' in step) {
+				// Nothing better is possible: go on, matching replies by id alone.
+				this.#onDrop({kind: 'sync-refused', detail: `the agent refused guest-sync-delimited (${snippet(step.refused.desc)}); replies are matched by id alone`});
+				this.#onSynced();
+				out.push({type: 'message', message: {kind: 'response', key: sync.key, outcome: {ok: false, fault: toFault(step.refused)}, raw: Buffer.from(JSON.stringify({error: step.refused}))}});
+				return;
+			}
+
 			this.#onSynced();
 			const raw = Buffer.from(JSON.stringify({return: sync.exchange.id}));
 			out.push({type: 'message', message: {kind: 'response', key: sync.key, outcome: {ok: true, value: sync.exchange.id as WireValue}, raw}});

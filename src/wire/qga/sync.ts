@@ -7,12 +7,14 @@
  */
 import {randomInt} from 'node:crypto';
 import type {LineEvent} from './line-reader.js';
-import {isStrayDelimiterError, parseReply, type QgaReply} from './messages.js';
+import {isStrayDelimiterError, parseReply, type QgaErrorBody, type QgaReply} from './messages.js';
 
 export type SyncStep =
 	/** Still looking; what was discarded (for the count and the log), if anything. */
 	| {readonly done: false; readonly discarded?: string}
-	| {readonly done: true};
+	| {readonly done: true}
+	/** The agent refused the sync itself (blocked by its configuration): no sync is possible. */
+	| {readonly done: true; readonly refused: QgaErrorBody};
 
 /** A fresh random sync id (qemu-ga echoes an int64; this stays a safe JavaScript integer). */
 export function newSyncId(): number {
@@ -21,11 +23,14 @@ export function newSyncId(): number {
 
 export class SyncExchange {
 	readonly id: unknown;
+	/** The JSON id the sync request itself carried: only its own error reply bears it. */
+	readonly #key: string | undefined;
 	#delimited = false;
 	#strayErrorSkipped = false;
 
-	constructor(id: unknown) {
+	constructor(id: unknown, key?: string) {
 		this.id = id;
+		this.#key = key;
 	}
 
 	step(event: LineEvent): SyncStep {
@@ -51,6 +56,11 @@ export class SyncExchange {
 		if (reply && !this.#strayErrorSkipped && isStrayDelimiterError(reply)) {
 			this.#strayErrorSkipped = true;
 			return {done: false};
+		}
+
+		// An error is answered without the delimiter: e.g. guest-sync-delimited blocked (-b).
+		if (reply?.kind === 'error' && this.#key !== undefined && reply.id === this.#key) {
+			return {done: true, refused: reply.error};
 		}
 
 		if (!this.#delimited) {

@@ -157,6 +157,16 @@ describe('a hostile qemu-ga', () => {
 		client.close();
 	});
 
+	it('an agent that refuses the sync itself (blocked) is used without one, replies matched by id', async () => {
+		fake.enabled.delete('guest-sync-delimited');
+		const client = await connect({timeoutMs: 1000});
+		expect(await client.execute('guest-ping')).toEqual({});
+		expect(await client.execute('guest-ping')).toEqual({});
+		expect(fake.requests.map(request => request.execute)).toEqual(['guest-sync-delimited', 'guest-ping', 'guest-ping']);
+		expect(log.join('\n')).toContain('the agent refused guest-sync-delimited ("Command guest-sync-delimited has been disabled")');
+		client.close();
+	});
+
 	it('the queue is bounded: one call over the limit fails at once with ENOBUFS', async () => {
 		fake.override('guest-sync-delimited', () => undefined);
 		const client = await connect({queueMax: 2, timeoutMs: 300});
