@@ -1,9 +1,10 @@
-import type {Encoded, IncomingResponse, NoReplyResult, UnreadableResponse, WireProtocol, WireValue} from '../wire/types.js';
+import type {Encoded, IncomingResponse, UnreadableResponse, WireProtocol, WireValue} from '../wire/types.js';
 import type {EventBus} from './bus.js';
 import {RpcFaultError, VirtagentError, type VirtagentErrorCode} from './errors.js';
-import {formatMs} from './format.js';
+import {createClientJob, giveUpError, ignore, noReply, type ClientJob} from './client-job.js';
 import type {Link} from './link.js';
-import {clientJobTable, clientTable, isFinished, nextState, type ClientJobStatus, type ClientJobTrigger, type ClientState, type ClientTrigger} from './states.js';
+import {PeerSlots} from './peer-slots.js';
+import {clientJobTable, clientTable, isFinished, nextState, type ClientJobTrigger, type ClientState, type ClientTrigger} from './states.js';
 
 export type CallOptions = {
 	/** This call's deadline in ms, instead of the agent's default. */
@@ -29,25 +30,6 @@ export type ClientSideOptions = {
 	readonly callTimeoutMs: number;
 };
 
-type ClientJob = {
-	readonly id: number;
-	readonly method: string;
-	readonly tag: string;
-	/** The encoded request until it is written: a job that ends before leaves nothing queued. */
-	encoded: Encoded | undefined;
-	status: ClientJobStatus;
-	readonly timeoutMs: number;
-	readonly expectsReply: boolean;
-	timer: NodeJS.Timeout | undefined;
-	readonly resolve: (value: WireValue) => void;
-	readonly reject: (error: Error) => void;
-};
-
-/** A request the peer still holds though we gave up on it: it occupies one of the peer's slots. */
-type Occupied = {readonly job: ClientJob; readonly timer: NodeJS.Timeout};
-
-/** Keys of given-up requests, so that their late answers are recognised in the log. */
-const lateTagMemory = 256;
 /** No late answer within this many times the job's timeout: the channel is reset (§4). */
 const graceFactor = 2;
 
@@ -62,11 +44,12 @@ export class ClientSide {
 	#state: ClientState = 'IDLE';
 	/** Queued or held jobs, oldest first. */
 	readonly #queue: ClientJob[] = [];
+	/** Every job not finished yet, oldest first. */
+	readonly #unfinished = new Set<ClientJob>();
 	/** Live jobs whose request is being written or awaits its answer, by key. */
 	readonly #outstanding = new Map<string, ClientJob>();
-	/** Given-up requests still held by the peer, by key. */
-	readonly #occupied = new Map<string, Occupied>();
-	readonly #lateTags = new Set<string>();
+	/** Given-up requests still held by the peer. */
+	readonly #slots: PeerSlots;
 	/** The job whose request is on the wire right now (it may have ended meanwhile). */
 	#writing: ClientJob | undefined;
 	/** A resync request the protocol asked for, not yet answered: nothing else goes out. */
@@ -76,6 +59,10 @@ export class ClientSide {
 	constructor(deps: ClientSideDeps, options: ClientSideOptions) {
 		this.#deps = deps;
 		this.#options = options;
+		this.#slots = new PeerSlots(reason => {
+			deps.bus.log('error', `${reason}: resetting the channel`);
+			deps.resetChannel(reason);
+		});
 	}
 
 	get state(): ClientState {
@@ -98,8 +85,7 @@ export class ClientSide {
 	}
 
 	async call(method: string, params: readonly WireValue[], options: CallOptions): Promise<WireValue> {
-		const {protocol, link} = this.#deps;
-		if (!link.connected) {
+		if (!this.#deps.link.connected) {
 			throw new VirtagentError('ENOTCONN', 'not connected to the peer agent');
 		}
 
@@ -107,18 +93,16 @@ export class ClientSide {
 			throw new VirtagentError('ENOBUFS', 'client job queue limit exceeded');
 		}
 
-		const tag = protocol.nextKey();
-		let encoded: Encoded;
+		let request: {tag: string; encoded: Encoded};
 		try {
-			encoded = protocol.writer.request(tag, method, params);
+			request = this.#encode(method, params);
 		} catch (error) {
 			throw new VirtagentError('EINVAL', (error as Error).message);
 		}
 
 		return new Promise<WireValue>((resolve, reject) => {
-			const job = this.#newJob(method, tag, encoded, options.timeoutMs ?? this.#options.callTimeoutMs, resolve, reject);
+			const job = this.#newJob(method, request, options.timeoutMs ?? this.#options.callTimeoutMs, resolve, reject);
 			this.#queue.push(job);
-			this.#created(job);
 			this.#deps.kick();
 		});
 	}
@@ -136,9 +120,9 @@ export class ClientSide {
 			return false;
 		}
 
-		if (this.#outstanding.size + this.#occupied.size >= this.#capacity) {
+		if (this.#outstanding.size + this.#slots.size >= this.#capacity) {
 			// Only a request we gave up on makes the next one wait as `held`; live ones are just ahead of it.
-			if (this.#occupied.size > 0 && head.status === 'queued') {
+			if (this.#slots.size > 0 && head.status === 'queued') {
 				this.#move(head, 'hold');
 			}
 
@@ -201,34 +185,32 @@ export class ClientSide {
 	 * written succeeds: the channel closed), the machine goes IDLE.
 	 */
 	reset(code: VirtagentErrorCode, message: string, channelGone: boolean): void {
+		// Every unfinished job, wherever a bug may have left it: none is ever orphaned.
+		const jobs = [...this.#unfinished];
+		const awaiting = [...this.#outstanding.values()];
 		const writing = this.#writing;
-		const live = [...this.#outstanding.values()];
-		const queued = this.#queue.splice(0);
+		this.#queue.length = 0;
 		this.#outstanding.clear();
 		this.#writing = undefined;
 		this.#syncing = undefined;
-		for (const [tag, occupied] of this.#occupied) {
-			if (channelGone) {
-				clearTimeout(occupied.timer);
-				this.#occupied.delete(tag);
-				this.#lateTag(tag);
-			}
+		if (channelGone) {
+			this.#slots.clear();
 		}
 
-		for (const job of live) {
-			clearTimeout(job.timer);
+		for (const job of awaiting) {
 			if (channelGone) {
-				this.#lateTag(job.tag);
+				this.#slots.remember(job.tag);
 			} else {
 				this.#occupy(job); // Written: the peer may still answer it.
 			}
 		}
 
 		if (this.#state !== 'IDLE') {
-			this.#fire('reset', writing ?? live[0], 'reset');
+			this.#fire('reset', writing ?? jobs[0], 'reset');
 		}
 
-		for (const job of [...live, ...queued]) {
+		for (const job of jobs) {
+			clearTimeout(job.timer);
 			if (channelGone && !job.expectsReply && job.status === 'waiting') {
 				this.#succeed(job, noReply('channel-closed'));
 			} else {
@@ -237,44 +219,31 @@ export class ClientSide {
 		}
 	}
 
-	#newJob(method: string, tag: string, encoded: Encoded, timeoutMs: number, resolve: ClientJob['resolve'], reject: ClientJob['reject']): ClientJob {
-		const job: ClientJob = {
-			id: this.#deps.nextJobId(),
-			method,
-			tag,
-			encoded,
-			status: 'queued',
-			timeoutMs,
-			expectsReply: this.#deps.protocol.expectsReply(method),
-			timer: undefined,
-			resolve,
-			reject,
-		};
+	#encode(method: string, params: readonly WireValue[]): {tag: string; encoded: Encoded} {
+		const tag = this.#deps.protocol.nextKey();
+		return {tag, encoded: this.#deps.protocol.writer.request(tag, method, params)};
+	}
+
+	#newJob(method: string, request: {tag: string; encoded: Encoded}, timeoutMs: number, resolve: ClientJob['resolve'], reject: ClientJob['reject']): ClientJob {
+		const expectsReply = this.#deps.protocol.expectsReply(method);
+		const job = createClientJob({id: this.#deps.nextJobId(), method, ...request, timeoutMs, expectsReply, resolve, reject});
 		job.timer = setTimeout(() => {
 			job.timer = undefined;
 			this.#giveUp(job, 'expire');
 		}, timeoutMs);
+		this.#unfinished.add(job);
+		this.#deps.bus.job('client', job, null, 'queued', this.#queueView());
 		return job;
 	}
 
 	/** The protocol's resync request as a job of its own (nobody awaits it; its events show it). */
 	#syncJob(method: string, params: readonly WireValue[], timeoutMs: number | undefined): ClientJob | undefined {
-		const tag = this.#deps.protocol.nextKey();
-		let encoded: Encoded;
 		try {
-			encoded = this.#deps.protocol.writer.request(tag, method, params);
+			return this.#newJob(method, this.#encode(method, params), timeoutMs ?? this.#options.callTimeoutMs, ignore, ignore);
 		} catch (error) {
 			this.#deps.bus.log('error', `cannot encode the resync request ${method}: ${(error as Error).message}`);
 			return undefined;
 		}
-
-		const job = this.#newJob(method, tag, encoded, timeoutMs ?? this.#options.callTimeoutMs, ignore, ignore);
-		this.#created(job);
-		return job;
-	}
-
-	#created(job: ClientJob): void {
-		this.#deps.bus.job('client', job, null, 'queued', this.#queueView());
 	}
 
 	#send(job: ClientJob): void {
@@ -282,7 +251,8 @@ export class ClientSide {
 		job.encoded = undefined;
 		this.#outstanding.set(job.tag, job);
 		this.#writing = job;
-		if (!this.#fire('send', job) || !this.#move(job, 'send')) {
+		// A listener may have reset the engine or dropped the channel on the events just sent.
+		if (!this.#fire('send', job) || !this.#move(job, 'send') || this.#writing !== job || !this.#deps.link.connected) {
 			return;
 		}
 
@@ -319,10 +289,6 @@ export class ClientSide {
 
 		clearTimeout(job.timer);
 		const reason = trigger === 'cancel' ? 'cancelled' : 'timeout';
-		const error =
-			trigger === 'cancel'
-				? new VirtagentError('ECANCELED', `${job.method} cancelled`)
-				: new VirtagentError('ETIMEDOUT', `${job.method} timed out after ${formatMs(job.timeoutMs)}`);
 		if (job.status === 'queued' || job.status === 'held') {
 			this.#queue.splice(this.#queue.indexOf(job), 1);
 		} else {
@@ -352,40 +318,32 @@ export class ClientSide {
 			}
 		}
 
-		this.#fail(job, trigger, error);
+		this.#fail(job, trigger, giveUpError(job, trigger));
 		this.#deps.kick();
 		return true;
 	}
 
 	/** The peer still holds this request: it takes a slot until its late answer or the grace period ends. */
 	#occupy(job: ClientJob): void {
-		if (!job.expectsReply || this.#occupied.has(job.tag)) {
-			return;
+		if (job.expectsReply) {
+			this.#slots.occupy(job.tag, job.method, graceFactor * job.timeoutMs);
 		}
-
-		const graceMs = graceFactor * job.timeoutMs;
-		const timer = setTimeout(() => {
-			this.#occupied.delete(job.tag);
-			this.#lateTag(job.tag);
-			this.#deps.bus.log('error', `no late answer to ${job.method} (tag ${job.tag}) within ${formatMs(graceMs)}: resetting the channel`);
-			this.#deps.resetChannel(`no late answer to ${job.method} within ${formatMs(graceMs)}`);
-		}, graceMs);
-		this.#occupied.set(job.tag, {job, timer});
 	}
 
 	#match(tag: string | undefined): ClientJob | undefined {
 		if (tag === undefined) {
 			// A peer that sends no keys (v5): the answer is for the one request outstanding.
+			const sole = this.#outstanding.size === 0 ? this.#slots.soleTag() : undefined;
 			if (this.#outstanding.size === 1) {
 				return this.#outstanding.values().next().value!;
 			}
 
-			if (this.#outstanding.size === 0 && this.#occupied.size === 1) {
-				this.#late(this.#occupied.keys().next().value!);
-				return undefined;
+			if (sole === undefined) {
+				this.#deps.bus.log('warn', 'untagged response with no request in flight: dropped');
+			} else {
+				this.#late(sole);
 			}
 
-			this.#deps.bus.log('warn', 'untagged response with no request in flight: dropped');
 			return undefined;
 		}
 
@@ -394,33 +352,22 @@ export class ClientSide {
 			return job;
 		}
 
-		if (this.#occupied.has(tag) || this.#lateTags.has(tag)) {
-			this.#late(tag);
-		} else {
+		if (!this.#late(tag)) {
 			this.#deps.bus.log('warn', `response with unknown tag ${JSON.stringify(tag)} dropped`);
 		}
 
 		return undefined;
 	}
 
-	/** A late answer: dropped, and the slot it held on the peer is free again. */
-	#late(tag: string): void {
-		const occupied = this.#occupied.get(tag);
-		if (occupied) {
-			clearTimeout(occupied.timer);
-			this.#occupied.delete(tag);
+	/** A late answer is dropped, and the slot it held on the peer is free again. */
+	#late(tag: string): boolean {
+		if (!this.#slots.release(tag)) {
+			return false;
 		}
 
-		this.#lateTags.delete(tag);
 		this.#deps.bus.log('info', `late response for tag ${tag} dropped (its job already failed)`);
 		this.#deps.kick();
-	}
-
-	#lateTag(tag: string): void {
-		this.#lateTags.add(tag);
-		if (this.#lateTags.size > lateTagMemory) {
-			this.#lateTags.delete(this.#lateTags.values().next().value!);
-		}
+		return true;
 	}
 
 	#succeed(job: ClientJob, value: WireValue): void {
@@ -467,6 +414,10 @@ export class ClientSide {
 		}
 
 		job.status = to;
+		if (isFinished(to)) {
+			this.#unfinished.delete(job);
+		}
+
 		this.#deps.bus.job('client', job, from, to, this.#queueView(), error);
 		return true;
 	}
@@ -474,12 +425,4 @@ export class ClientSide {
 	#queueView(): {queued: number; limit: number} {
 		return {queued: this.jobCount, limit: this.#options.queueMax};
 	}
-}
-
-function noReply(seen: NoReplyResult['noReply']): WireValue {
-	return {noReply: seen};
-}
-
-function ignore(): void {
-	// A resync job has no caller waiting on it.
 }

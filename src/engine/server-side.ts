@@ -106,7 +106,8 @@ export class ServerSide {
 			this.#slotsTaken--;
 		}
 
-		if (!this.#fire('send', job) || !this.#move(job, 'send')) {
+		// A listener may have reset the engine or dropped the channel on the events just sent.
+		if (!this.#fire('send', job) || !this.#move(job, 'send') || job.status !== 'sending' || !this.#deps.link.connected) {
 			return true;
 		}
 

@@ -1,106 +1,17 @@
 import net from 'node:net';
 import {afterEach, describe, expect, it} from 'vitest';
-import {Agent, type AgentOptions} from '../../src/engine/agent.js';
-import {describeJob, describeTransition} from '../../src/engine/describe.js';
 import {RpcFaultError, VirtagentError} from '../../src/engine/errors.js';
-import type {EngineEvent} from '../../src/engine/events.js';
-import {MethodRegistry, stringParam} from '../../src/engine/registry.js';
+import {stringParam} from '../../src/engine/registry.js';
 import {encodeCall} from '../../src/protocol/codec.js';
 import {FrameDecoder} from '../../src/protocol/frame-decoder.js';
 import {encodeFrame} from '../../src/protocol/frame-encoder.js';
 import {decodeResponse} from '../../src/protocol/codec.js';
-import type {XmlRpcValue} from '../../src/protocol/value.js';
-import type {Channel} from '../../src/transport/channel.js';
 import {socketChannel} from '../../src/transport/socket-channel.js';
-import {gate, type Gate} from '../helpers/gate.js';
-import {socketPair, waitFor, type SocketPair} from '../helpers/socket-pair.js';
+import {gate} from '../helpers/gate.js';
+import {waitFor} from '../helpers/socket-pair.js';
+import {attachBoth, connectedPair, heldChannel, jobs, logs, runCleanups, slowMethod, transitions, type End} from './helpers.js';
 
-type End = {agent: Agent; events: EngineEvent[]; registry: MethodRegistry};
-
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-	for (const cleanup of cleanups.splice(0)) {
-		cleanup();
-	}
-});
-
-function makeEnd(name: string, options: Partial<AgentOptions> = {}): End {
-	const registry = new MethodRegistry();
-	registry.register('va.ping', 'ping', params => (params.length > 0 ? params[0]! : 'dummy'));
-	const agent = new Agent({name, registry, ...options});
-	const events: EngineEvent[] = [];
-	agent.subscribe(event => events.push(event));
-	cleanups.push(() => {
-		agent.close();
-	});
-	return {agent, events, registry};
-}
-
-/** A channel whose writes wait for the test to open a gate (a slow or jammed send side). */
-function heldChannel(inner: Channel): {channel: Channel; hold: () => Gate} {
-	let current: Gate | undefined;
-	return {
-		channel: {
-			label: inner.label,
-			start: handlers => {
-				inner.start(handlers);
-			},
-			async write(data) {
-				const held = current;
-				current = undefined;
-				if (held) {
-					await held.promise;
-				}
-
-				return inner.write(data);
-			},
-			destroy: () => {
-				inner.destroy();
-			},
-		},
-		hold() {
-			current = gate();
-			return current;
-		},
-	};
-}
-
-/** `va.slow` on that end: it answers (with `answer`) only once the returned gate is opened. */
-function slowMethod(end: End, answer: (params: readonly XmlRpcValue[]) => XmlRpcValue): Gate {
-	const release = gate();
-	end.registry.register('va.slow', 'waits', async params => {
-		await release.promise;
-		return answer(params);
-	});
-	return release;
-}
-
-async function connectedPair(hostOptions: Partial<AgentOptions> = {}, guestOptions: Partial<AgentOptions> = {}) {
-	const pair = await socketPair();
-	cleanups.push(() => {
-		pair.close();
-	});
-	const host = makeEnd('host', hostOptions);
-	const guest = makeEnd('guest', guestOptions);
-	return {pair, host, guest};
-}
-
-function transitions(events: readonly EngineEvent[]): string[] {
-	return events.flatMap(event => (event.type === 'state' ? [describeTransition(event)] : []));
-}
-
-function jobs(events: readonly EngineEvent[]): string[] {
-	return events.flatMap(event => (event.type === 'job' ? [describeJob(event)] : []));
-}
-
-function logs(events: readonly EngineEvent[]): string[] {
-	return events.flatMap(event => (event.type === 'log' ? [event.message] : []));
-}
-
-function attachBoth(pair: SocketPair, host: End, guest: End) {
-	host.agent.attach(socketChannel(pair.a, 'host-end'));
-	guest.agent.attach(socketChannel(pair.b, 'guest-end'));
-}
+afterEach(runCleanups);
 
 describe('one call', () => {
 	it('moves through the exact client and server sequences', async () => {
