@@ -5,7 +5,8 @@
  * `lineMax` bytes whatever the peer sends: a longer line is skipped to its end and reported.
  */
 export type LineEvent =
-	| {readonly type: 'line'; readonly text: string}
+	/** `bytes` without its newline, and the same decoded as UTF-8. */
+	| {readonly type: 'line'; readonly text: string; readonly bytes: Buffer}
 	/** A 0xFF byte; the unfinished line before it (if any) was dropped as `cut`. */
 	| {readonly type: 'delimiter'}
 	/** Bytes that never became a line: a line over the limit, or one cut off by a 0xFF. */
@@ -92,8 +93,8 @@ export class LineReader {
 			return;
 		}
 
-		// Copied: the caller's chunk may be a pooled buffer that is reused after push returns.
-		this.#parts.push(Buffer.from(piece));
+		// Held by reference (a socket's chunks are never reused), only until the line ends.
+		this.#parts.push(piece);
 		this.#length += piece.length;
 	}
 
@@ -104,10 +105,10 @@ export class LineReader {
 			return;
 		}
 
-		const text = this.#parts.length === 1 ? this.#parts[0]!.toString('utf8') : Buffer.concat(this.#parts, this.#length).toString('utf8');
+		const bytes = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#length);
 		this.#parts = [];
 		this.#length = 0;
-		events.push({type: 'line', text});
+		events.push({type: 'line', text: bytes.toString('utf8'), bytes});
 	}
 
 	#cut(events: LineEvent[]): void {

@@ -83,7 +83,7 @@ export class QgaReader implements MessageReader {
 		}
 
 		if (event.type !== 'delimiter') {
-			const bytes = event.type === 'dropped' ? event.bytes : Buffer.byteLength(event.text) + 1;
+			const bytes = event.type === 'dropped' ? event.bytes : event.bytes.length + 1;
 			out.push({type: 'skipped', bytes});
 		}
 
@@ -107,7 +107,7 @@ export class QgaReader implements MessageReader {
 			return;
 		}
 
-		const bytes = Buffer.byteLength(event.text) + 1;
+		const bytes = event.bytes.length + 1;
 		if (event.text.trim() === '') {
 			out.push({type: 'skipped', bytes});
 			return;
@@ -128,7 +128,7 @@ export class QgaReader implements MessageReader {
 			return;
 		}
 
-		const raw = Buffer.from(event.text);
+		const raw = event.bytes;
 		const outcome = reply.kind === 'return' ? {ok: true as const, value: reply.value as WireValue} : {ok: false as const, fault: toFault(reply.error)};
 		out.push({type: 'message', message: {kind: 'response', key: reply.id, outcome, raw}});
 	}
