@@ -21,17 +21,15 @@ const CLOSE_BRACKET = 0x5d;
 export function jsonDepth(text: string, limit = maxJsonDepth): number {
 	let depth = 0;
 	let deepest = 0;
-	let inString = false;
 	for (let index = 0; index < text.length; index++) {
 		const code = text.charCodeAt(index);
-		if (inString) {
-			if (code === BACKSLASH) {
-				index++;
-			} else if (code === QUOTE) {
-				inString = false;
+		if (code === QUOTE) {
+			// A string is skipped with indexOf (a base64 payload is megabytes): every character
+			// is still looked at a bounded number of times, so the scan stays linear.
+			index = closingQuote(text, index + 1);
+			if (index < 0) {
+				return deepest; // unterminated: JSON.parse refuses it
 			}
-		} else if (code === QUOTE) {
-			inString = true;
 		} else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
 			depth++;
 			if (depth > deepest) {
@@ -46,6 +44,25 @@ export function jsonDepth(text: string, limit = maxJsonDepth): number {
 	}
 
 	return deepest;
+}
+
+/** Index of the quote that ends a string whose contents start at `from`, or -1. */
+function closingQuote(text: string, from: number): number {
+	let quote = text.indexOf('"', from);
+	while (quote >= 0) {
+		let backslashes = 0;
+		while (quote - 1 - backslashes >= from && text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) {
+			backslashes++;
+		}
+
+		if (backslashes % 2 === 0) {
+			return quote;
+		}
+
+		quote = text.indexOf('"', quote + 1);
+	}
+
+	return -1;
 }
 
 /** JSON.parse after the depth check; throws JsonInputError with a one-line reason. */

@@ -105,3 +105,50 @@ describe('qemu-ga messages', () => {
 		expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
 	});
 });
+
+describe('the depth scan', () => {
+	it('agrees with a character-by-character count on strings with escapes', () => {
+		const reference = (text: string) => {
+			let depth = 0;
+			let deepest = 0;
+			let inString = false;
+			for (let index = 0; index < text.length; index++) {
+				const char = text[index];
+				if (inString) {
+					if (char === '\\') {
+						index++;
+					} else if (char === '"') {
+						inString = false;
+					}
+				} else if (char === '"') {
+					inString = true;
+				} else if (char === '[' || char === '{') {
+					deepest = Math.max(deepest, ++depth);
+				} else if (char === ']' || char === '}') {
+					depth--;
+				}
+			}
+
+			return deepest;
+		};
+
+		fc.assert(
+			fc.property(fc.array(fc.constantFrom('[', ']', '{', '}', '"', '\\', 'a', ','), {maxLength: 60}), chars => {
+				const text = chars.join('');
+				expect(jsonDepth(text, 1000)).toBe(reference(text));
+			}),
+			{numRuns: 2000},
+		);
+		fc.assert(
+			fc.property(fc.jsonValue({maxDepth: 8}), value => {
+				const text = JSON.stringify(value);
+				expect(jsonDepth(text, 1000)).toBe(reference(text));
+			}),
+		);
+	});
+
+	it('stays linear on a string of backslashes and quotes', () => {
+		// A quadratic backslash count would run into the test timeout.
+		expect(jsonDepth(`["${'\\\\'.repeat(500_000)}\\"${'\\\\'.repeat(500_000)}"]`)).toBe(1);
+	});
+});
