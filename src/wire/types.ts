@@ -137,7 +137,9 @@ export type ResyncRequest = {
  *   job of its own and sends the ordinary request only once that one is answered. The protocol
  *   decides when it is needed (first request, after `abandoned`, after unparsable input, after
  *   a no-reply request) and when it is done (its reader saw the answer);
- * - a request the engine gave up on (timeout, cancel): `abandoned(key)`.
+ * - a request the engine stopped waiting for: `abandoned(key)`. That is a timeout or a cancel,
+ *   and also a no-reply request whose timeout passed in silence (its answer, if any, may still
+ *   come: qemu-ga resyncs after it).
  */
 export type WireProtocol = {
 	/** For logs: `xmlrpc`, `qga`. */
@@ -155,7 +157,7 @@ export type WireProtocol = {
 	expectsReply(method: string): boolean;
 	/** A request to send before the next one, or undefined when the stream is in step. */
 	resyncRequest(): ResyncRequest | undefined;
-	/** The engine stopped waiting for the answer to `key` (timeout, cancel). */
+	/** The engine stopped waiting for the answer to `key` (timeout, cancel, a no-reply silence). */
 	abandoned(key: CorrelationKey): void;
 	/** A new stream begins: forget any partial input and per-connection state. */
 	reset(): void;
