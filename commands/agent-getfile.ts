@@ -1,7 +1,8 @@
-import type {Command} from '../src/monitor/command.js';
+import {defineCommand, optionalOneOf, text} from '../src/monitor/command.js';
 import {virtagentSource} from '../src/monitor/getfile/chunk-source.js';
 import {copyGuestFile} from '../src/monitor/getfile/copy-file.js';
 import {describeCopy} from '../src/monitor/getfile/describe.js';
+import {rpcs} from '../src/rpc/catalogue.js';
 
 /** va.readfile's largest count (docs/PROTOCOL.md §8). */
 const chunkSize = 1024 * 1024;
@@ -9,16 +10,15 @@ const chunkSize = 1024 * 1024;
 const depth = 2;
 
 /** `agent_getfile GUESTPATH LOCALPATH [-f]`: a guest file of any size to a local file. */
-const agentGetfile: Command = {
+const agentGetfile = defineCommand({
 	name: 'agent_getfile',
-	args: [{name: 'guestpath'}, {name: 'localpath'}, {name: 'force', optional: true, choices: ['-f']}],
-	params: 'guestpath localpath [-f]',
+	args: [text('guestpath'), text('localpath'), optionalOneOf('force', ['-f'])],
 	help: 'copy a guest file of any size to a local file; -f replaces an existing one (va.readfile)',
 	async run(context, [guestPath, localPath, force]) {
-		const source = virtagentSource(async (method, params) => context.call(method, params as never), guestPath!, depth);
-		const result = await copyGuestFile({source, target: localPath!, force: force === '-f', chunkSize});
+		const source = virtagentSource(async (offset, count) => context.call(rpcs.readfile, [guestPath, offset, count]), depth);
+		const result = await copyGuestFile({source, target: localPath, force: force === '-f', chunkSize});
 		return {value: {path: result.path, bytes: result.bytes, sha256: result.sha256, seconds: result.seconds}, text: describeCopy(result, 'virtagent')};
 	},
-};
+});
 
 export default agentGetfile;

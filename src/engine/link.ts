@@ -37,6 +37,7 @@ export class Link {
 	#channel: Channel | undefined;
 	#writing = false;
 	#stallTimer: NodeJS.Timeout | undefined;
+	#readStallTimer: NodeJS.Timeout | undefined;
 	#paused = false;
 	/** Events of a chunk not yet handed on when reading paused. */
 	#pendingRead: PendingRead | undefined;
@@ -165,6 +166,8 @@ export class Link {
 		}
 
 		this.#channel = undefined;
+		clearTimeout(this.#readStallTimer);
+		this.#readStallTimer = undefined;
 		this.#endWrite();
 		this.#paused = false;
 		this.#pendingRead = undefined;
@@ -190,6 +193,28 @@ export class Link {
 		}
 
 		this.#deliver({events: this.#protocol.reader.push(chunk), index: 0});
+		this.#armReadStall();
+	}
+
+	/**
+	 * A started message must keep moving (docs/PROTOCOL.md §2): readers keep no timers, so one
+	 * timer here asks the reader to drop a stalled message even when no byte follows.
+	 */
+	#armReadStall(): void {
+		clearTimeout(this.#readStallTimer);
+		this.#readStallTimer = undefined;
+		const {reader} = this.#protocol;
+		const deadline = reader.stallDeadline;
+		if (deadline === undefined || !reader.checkStall || !this.#channel) {
+			return;
+		}
+
+		this.#readStallTimer = setTimeout(() => {
+			this.#readStallTimer = undefined;
+			this.#deliver({events: reader.checkStall!(), index: 0});
+			this.#armReadStall();
+		}, Math.max(0, deadline - Date.now()));
+		this.#readStallTimer.unref?.();
 	}
 
 	/** Hand on a chunk's events in order, stopping where a handler paused reading. */

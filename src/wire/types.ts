@@ -96,6 +96,12 @@ export type MessageReader = {
 	push(chunk: Buffer): readonly ReaderEvent[];
 	/** The stream ended: reports a message cut off in the middle, then starts over. */
 	end(): readonly ReaderEvent[];
+	/**
+	 * When a started message must have moved again (ms since epoch), for readers that drop a
+	 * stalled message (docs/PROTOCOL.md §2); the link calls `checkStall` once it has passed.
+	 */
+	readonly stallDeadline?: number | undefined;
+	checkStall?(): readonly ReaderEvent[];
 };
 
 /** An encoded message: what goes on the wire, and its body alone for the wire tap. */
@@ -168,6 +174,9 @@ export type WireLimits = {
 	readonly bodyMax: number;
 	/** For protocols with a header (XML-RPC's HTTP header). */
 	readonly headerMax?: number;
+	/** A started header / body must keep moving (docs/PROTOCOL.md §2; default 10 s each). */
+	readonly headerStallMs?: number;
+	readonly bodyStallMs?: number;
 };
 
 /** Builds a protocol for one agent (given as `AgentOptions.protocol`; default XML-RPC). */

@@ -8,7 +8,6 @@ import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {connectEndpoint} from '../../src/transport/endpoint.js';
 import {QgaClient} from '../../src/wire/qga/client.js';
-import type {WireValue} from '../../src/wire/types.js';
 import {qgaSource, virtagentSource, type ChunkSource, type GuestCall} from '../../src/monitor/getfile/chunk-source.js';
 import {copyGuestFile, type CopyProgress} from '../../src/monitor/getfile/copy-file.js';
 import {connectHost, makeHost, startGuest, type GuestProcess, type Host} from '../guest/helpers.js';
@@ -39,7 +38,8 @@ afterAll(async () => {
 	temp.remove();
 });
 
-const virtagentCall: GuestCall = async (method, params) => host.agent.call(method, params as WireValue[], {timeoutMs: 10_000});
+/** va.readfile of one guest file through the engine. */
+const readfileOf = (file: string) => async (offset: number, count: number) => host.agent.call('va.readfile', [file, offset, count], {timeoutMs: 10_000});
 
 /** A source that counts the reads in flight, and can fail or act on the Nth read. */
 function watched(source: ChunkSource, onRead?: (index: number) => void): ChunkSource & {maxInFlight: number; closed: number} {
@@ -71,7 +71,7 @@ const leftovers = () => readdirSync(temp.dir).filter(name => name.endsWith('.par
 
 describe('agent_getfile over virtagent (va.readfile)', () => {
 	it('copies a file byte-exact with several reads in flight, reports progress, says it did not change', async () => {
-		const source = watched(virtagentSource(virtagentCall, guestFile, 3));
+		const source = watched(virtagentSource(readfileOf(guestFile), 3));
 		const progress: CopyProgress[] = [];
 		const target = path.join(temp.dir, 'copy-1.bin');
 		const result = await copyGuestFile({source, target, force: false, chunkSize: 512 * 1024, onProgress: event => progress.push(event), progressEveryMs: 0});
@@ -87,15 +87,15 @@ describe('agent_getfile over virtagent (va.readfile)', () => {
 	it('refuses to overwrite without -f and leaves the file alone; replaces it with -f', async () => {
 		const target = path.join(temp.dir, 'existing.txt');
 		writeFileSync(target, 'keep me');
-		await expect(copyGuestFile({source: virtagentSource(virtagentCall, guestFile, 2), target, force: false, chunkSize: 1024 * 1024})).rejects.toThrow('exists (use -f');
+		await expect(copyGuestFile({source: virtagentSource(readfileOf(guestFile), 2), target, force: false, chunkSize: 1024 * 1024})).rejects.toThrow('exists (use -f');
 		expect(readFileSync(target, 'utf8')).toBe('keep me');
-		await copyGuestFile({source: virtagentSource(virtagentCall, guestFile, 2), target, force: true, chunkSize: 1024 * 1024});
+		await copyGuestFile({source: virtagentSource(readfileOf(guestFile), 2), target, force: true, chunkSize: 1024 * 1024});
 		expect(sha256(readFileSync(target))).toBe(sha256(content));
 	});
 
 	it('a failure in the middle leaves no file under the final name and no temporary file', async () => {
 		const target = path.join(temp.dir, 'failed.bin');
-		const source = watched(virtagentSource(virtagentCall, guestFile, 2), index => {
+		const source = watched(virtagentSource(readfileOf(guestFile), 2), index => {
 			if (index === 3) {
 				throw new Error('injected read failure');
 			}
@@ -105,14 +105,14 @@ describe('agent_getfile over virtagent (va.readfile)', () => {
 		expect(leftovers()).toEqual([]);
 		expect(source.closed).toBe(1);
 		// The guest's own fault (a missing file) the same way.
-		await expect(copyGuestFile({source: virtagentSource(virtagentCall, path.join(temp.dir, 'nope'), 2), target, force: false, chunkSize: 1024})).rejects.toThrow('open failed');
+		await expect(copyGuestFile({source: virtagentSource(readfileOf(path.join(temp.dir, 'nope')), 2), target, force: false, chunkSize: 1024})).rejects.toThrow('open failed');
 		expect(existsSync(target)).toBe(false);
 	});
 
 	it('says when the file changed during the copy', async () => {
 		const growing = path.join(temp.dir, 'growing.log');
 		writeFileSync(growing, randomBytes(3 * 1024 * 1024));
-		const source = virtagentSource(virtagentCall, growing, 1);
+		const source = virtagentSource(readfileOf(growing), 1);
 		const result = await copyGuestFile({
 			source: watched(source, index => {
 				if (index === 1) {
@@ -127,7 +127,7 @@ describe('agent_getfile over virtagent (va.readfile)', () => {
 	});
 
 	it('copies a procfs file whose stat size is 0 (size unknown: no change check)', async () => {
-		const result = await copyGuestFile({source: virtagentSource(virtagentCall, '/proc/self/status', 2), target: path.join(temp.dir, 'status.txt'), force: false, chunkSize: 256});
+		const result = await copyGuestFile({source: virtagentSource(readfileOf('/proc/self/status'), 2), target: path.join(temp.dir, 'status.txt'), force: false, chunkSize: 256});
 		expect(result.bytes).toBeGreaterThan(256);
 		expect(readFileSync(path.join(temp.dir, 'status.txt'), 'utf8')).toMatch(/^Name:\s/);
 		expect(result.changed).toBeUndefined();

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import {RpcFault} from '../../engine/errors.js';
-import {FaultCode, type XmlRpcStruct, type XmlRpcValue} from '../../protocol/value.js';
+import {FaultCode, type XmlRpcStruct} from '../../protocol/value.js';
 import {describeErrno} from './errno.js';
 
 /** docs/PROTOCOL.md §8: a va.readfile count over 1 MiB is fault -501. */
@@ -21,19 +21,13 @@ const pseudoFilesystems: ReadonlySet<number> = new Set([
 	0x42_49_4e_4d, // binfmt_misc
 ]);
 
-/** An integer parameter (int or i8) that is at least 0 and at most `max`; fault -501 otherwise. */
-export function integerParam(params: readonly XmlRpcValue[], index: number, name: string, max = Number.MAX_SAFE_INTEGER): number {
-	const value = params[index];
-	const number = typeof value === 'bigint' && value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= 0n ? Number(value) : value;
-	if (typeof number !== 'number' || !Number.isSafeInteger(number)) {
-		throw new RpcFault(FaultCode.typeError, value === undefined ? `missing parameter ${index + 1} (${name}): integer expected` : `parameter ${index + 1} (${name}): integer expected`);
+/** An integer parameter (already checked to be one) in 0…max; fault -501 otherwise. */
+export function checkRange(value: number, position: number, name: string, max = Number.MAX_SAFE_INTEGER): number {
+	if (value < 0 || value > max) {
+		throw new RpcFault(FaultCode.typeError, `parameter ${position} (${name}): ${value} is out of range (0 to ${max})`);
 	}
 
-	if (number < 0 || number > max) {
-		throw new RpcFault(FaultCode.typeError, `parameter ${index + 1} (${name}): ${number} is out of range (0 to ${max})`);
-	}
-
-	return number;
+	return value;
 }
 
 export type ReadfileResult = XmlRpcStruct & {

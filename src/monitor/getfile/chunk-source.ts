@@ -43,14 +43,14 @@ function integer(value: unknown): number | undefined {
 	return typeof number === 'number' && Number.isSafeInteger(number) ? number : undefined;
 }
 
-/** va.readfile(path, offset, count) → {data, eof, size, mtime}. */
-export function virtagentSource(call: GuestCall, guestPath: string, depth: number): ChunkSource {
+/** va.readfile(path, offset, count) → {data, eof, size, mtime}; `readfile` makes the call. */
+export function virtagentSource(readfile: (offset: number, count: number) => Promise<unknown>, depth: number): ChunkSource {
 	return {
 		sequential: false,
 		depth,
 		canCheckChanges: true,
 		async read(offset, count) {
-			const result = await call('va.readfile', [guestPath, offset, count]);
+			const result = await readfile(offset, count);
 			if (!isObject(result) || !Buffer.isBuffer(result['data']) || typeof result['eof'] !== 'boolean') {
 				throw new ChunkError('va.readfile returned something other than {data, eof, size, mtime}');
 			}

@@ -50,7 +50,9 @@ export class SyncExchange {
 		let reply: QgaReply | undefined;
 		try {
 			reply = parseReply(event.text);
-		} catch {}
+		} catch {
+			reply = undefined; // not a reply: discarded below like any other line
+		}
 
 		// Our own 0xFF makes qemu-ga answer one parse error: expected, so not worth a log line.
 		if (reply && !this.#strayErrorSkipped && isStrayDelimiterError(reply)) {

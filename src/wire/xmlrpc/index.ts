@@ -18,7 +18,12 @@ export class XmlRpcProtocol implements WireProtocol {
 	#nextTag = 1;
 
 	constructor(options: WireLimits) {
-		const limits = {headerMax: options.headerMax ?? defaultFrameLimits.headerMax, bodyMax: options.bodyMax};
+		const limits = {
+			headerMax: options.headerMax ?? defaultFrameLimits.headerMax,
+			bodyMax: options.bodyMax,
+			headerStallMs: options.headerStallMs ?? defaultFrameLimits.headerStallMs,
+			bodyStallMs: options.bodyStallMs ?? defaultFrameLimits.bodyStallMs,
+		};
 		this.reader = new XmlRpcReader(limits);
 		this.writer = new XmlRpcWriter(limits.bodyMax);
 	}

@@ -28,6 +28,15 @@ export class XmlRpcReader implements MessageReader {
 		return this.#convert(this.#decoder.end());
 	}
 
+	get stallDeadline(): number | undefined {
+		return this.#decoder.stallDeadline;
+	}
+
+	/** A message that stopped moving is dropped (STALLED_FRAME), even if no byte follows. */
+	checkStall(): readonly ReaderEvent[] {
+		return this.#convert(this.#decoder.checkStall());
+	}
+
 	/** A new stream: drop any partial message of the old one. */
 	reset(): void {
 		this.#decoder = new FrameDecoder(this.#limits);

@@ -92,7 +92,6 @@ describe('TransitionLog', () => {
 	it('shows the latest state changes, timestamped, without the job moves the panels already show', async () => {
 		const {session, events} = await recorded();
 		for (let index = 0; index < 4; index++) {
-			// eslint-disable-next-line no-await-in-loop
 			await session.host.call('va.ping');
 		}
 

@@ -73,7 +73,6 @@ describe('render rate', () => {
 		for (let sent = 0; sent < pings; sent += 5) {
 			stdin.write('agent_ping\r'.repeat(5));
 			writes++;
-			// eslint-disable-next-line no-await-in-loop
 			await outcomesSeen(sent + 5);
 		}
 
