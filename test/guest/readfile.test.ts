@@ -3,20 +3,10 @@ import {randomBytes} from 'node:crypto';
 import {mkdirSync, statSync, utimesSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {RpcFaultError} from '../../src/engine/errors.js';
 import {tempDir} from '../helpers/socket-pair.js';
-import {connectHost, makeHost, startGuest, type GuestProcess, type Host} from './helpers.js';
+import {connectHost, faultOf, makeHost, startGuest, type GuestProcess, type Host} from './helpers.js';
 
 type Chunk = {data: Buffer; eof: boolean; size: number | bigint; mtime: Date};
-
-async function fault(promise: Promise<unknown>): Promise<RpcFaultError> {
-	const error = await promise.then(
-		() => undefined,
-		(error_: unknown) => error_,
-	);
-	expect(error).toBeInstanceOf(RpcFaultError);
-	return error as RpcFaultError;
-}
 
 describe('va.readfile on a real guest daemon', () => {
 	const temp = tempDir('va-readfile-');
@@ -78,20 +68,20 @@ describe('va.readfile on a real guest daemon', () => {
 
 	it('takes offset as i8 beyond 2^31, and count up to 1 MiB; over that is fault -501', async () => {
 		expect((await read(file, 2n ** 33n, 5)).data).toHaveLength(0);
-		const over = await fault(read(file, 0, 1024 * 1024 + 1));
+		const over = await faultOf(read(file, 0, 1024 * 1024 + 1));
 		expect(over.code).toBe(-501);
 		expect(over.faultString).toContain('count');
 		for (const params of [[file, -1, 5], [file, 0], [file, '0', 5], [file, 1.5, 5], [42, 0, 5]]) {
-			expect((await fault(read(...params))).code).toBe(-501);
+			expect((await faultOf(read(...params))).code).toBe(-501);
 		}
 	});
 
 	it('faults like va.getfile: a missing file, a directory', async () => {
-		const missing = await fault(read(path.join(temp.dir, 'nope'), 0, 10));
+		const missing = await faultOf(read(path.join(temp.dir, 'nope'), 0, 10));
 		expect([missing.code, missing.faultString]).toEqual([-500, 'open failed: no such file or directory']);
 		const directory = path.join(temp.dir, 'dir');
 		mkdirSync(directory);
-		expect((await fault(read(directory, 0, 10))).faultString).toBe('open failed: is a directory');
+		expect((await faultOf(read(directory, 0, 10))).faultString).toBe('open failed: is a directory');
 	});
 
 	it('reports size -1 for procfs files (their stat says 0) and still reads their contents', async () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import {RpcFault} from '../../engine/errors.js';
 import {FaultCode, type XmlRpcStruct} from '../../protocol/value.js';
 import {describeErrno} from './errno.js';
+import {openForHost} from './open-file.js';
 
 /** docs/PROTOCOL.md §8: a va.readfile count over 1 MiB is fault -501. */
 export const readfileCountMax = 1024 * 1024;
@@ -43,20 +44,8 @@ export type ReadfileResult = XmlRpcStruct & {
  * `read failed: <reason>`.
  */
 export async function readFileChunk(filePath: string, offset: number, count: number): Promise<ReadfileResult> {
-	let handle: fs.promises.FileHandle;
+	const {handle, stat} = await openForHost(filePath);
 	try {
-		// O_NONBLOCK: a FIFO must not hang the handler waiting for a writer.
-		handle = await fs.promises.open(filePath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
-	} catch (error) {
-		throw new RpcFault(FaultCode.internal, `open failed: ${describeErrno(error)}`);
-	}
-
-	try {
-		const stat = await handle.stat();
-		if (stat.isDirectory()) {
-			throw new RpcFault(FaultCode.internal, 'open failed: is a directory');
-		}
-
 		const sizeKnown = stat.isFile() && !(await isPseudoFilesystem(filePath));
 		const buffer = Buffer.allocUnsafe(count);
 		let length = 0;
