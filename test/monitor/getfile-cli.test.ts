@@ -4,6 +4,9 @@ import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {tempDir, waitFor} from '../helpers/socket-pair.js';
+import {allCommands} from '../../commands/index.js';
+import {runScript} from '../../src/monitor/script.js';
+import {openSession} from '../../src/monitor/session.js';
 import {ensureBuilt, runCli, startCli, type Child} from './helpers/cli.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -54,5 +57,21 @@ describe('agent_getfile GUESTPATH LOCALPATH [-f]', () => {
 		expect(run.code).toBe(1);
 		expect(JSON.parse(run.stdout)).toMatchObject({error: {class: 'RPCFailed', data: {code: -500, message: 'open failed: no such file or directory'}}});
 		expect(existsSync(target)).toBe(false);
+	});
+
+	it('reports progress (bytes, total, rate, time left) to a progress writer, then clears it; --json gets none', async () => {
+		const session = await openSession({commands: allCommands, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 5000, waitForGuest: true});
+		const progress: string[] = [];
+		const stdout: string[] = [];
+		try {
+			const code = await runScript(session, [`agent_getfile ${temp.dir}/big.bin ${temp.dir}/progress.bin`], {stdout: text => stdout.push(text), stderr: () => undefined, progress: text => progress.push(text)});
+			expect(code).toBe(0);
+		} finally {
+			await session.close();
+		}
+
+		expect(progress.at(-1)).toBe('');
+		expect(progress.at(-2)).toMatch(/^100% 3\.0 MiB of 3\.0 MiB, [\d.]+ (?:MiB|KiB)\/s, 0 s left$/);
+		expect(stdout.join('\n')).toMatch(/^copied 3145733 bytes to /);
 	});
 });

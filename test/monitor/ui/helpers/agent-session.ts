@@ -60,7 +60,7 @@ export async function agentSession(options: AgentSessionOptions = {}): Promise<A
 	let model = initialQueueModel({clientLimit: host.clientQueueMax, serverLimit: host.serverQueueMax});
 	let quitRequested = false;
 	const emit = (event: SessionEvent) => {
-		if (event.type !== 'status' && event.type !== 'hello' && event.type !== 'outcome') {
+		if (event.type !== 'status' && event.type !== 'hello' && event.type !== 'outcome' && event.type !== 'progress') {
 			model = foldEvent(model, event);
 		}
 
