@@ -60,6 +60,7 @@ export class Agent {
 	#kicking = false;
 	#kickAgain = false;
 	#resetting = false;
+	#inBug = false;
 
 	constructor(options: AgentOptions) {
 		this.name = options.name;
@@ -105,6 +106,9 @@ export class Agent {
 				nextJobId,
 				kick,
 				illegal,
+				bug: what => {
+					this.#bug(what);
+				},
 				resetChannel: reason => {
 					this.detach(reason);
 				},
@@ -184,7 +188,8 @@ export class Agent {
 	 * without a channel, EINVAL when the params cannot be encoded or are too large. A request the
 	 * protocol sends without expecting a reply resolves with a `NoReplyResult`.
 	 */
-	async call(method: string, params: readonly WireValue[] = [], options: CallOptions = {}): Promise<WireValue> {
+	call(method: string, params: readonly WireValue[] = [], options: CallOptions = {}): Promise<WireValue> {
+		// Not async: one promise per call, not two.
 		return this.#client.call(method, params, options);
 	}
 
@@ -223,13 +228,20 @@ export class Agent {
 		}
 
 		this.#kicking = true;
+		let failure: unknown;
 		try {
 			do {
 				this.#kickAgain = false;
 				this.#kickOnce();
 			} while (this.#kickAgain);
+		} catch (error) {
+			failure = error;
 		} finally {
 			this.#kicking = false;
+		}
+
+		if (failure !== undefined) {
+			this.#bug(`exception in the kick: ${failure instanceof Error ? failure.message : String(failure)}`);
 		}
 	}
 
@@ -274,7 +286,18 @@ export class Agent {
 	}
 
 	#bug(what: string): void {
-		this.#bus.log('error', `bug: ${what}; resetting the engine`);
-		this.#reset('EPROTO', `internal error: ${what}`, false);
+		if (this.#inBug) {
+			// A bug while recovering from one: report it, but do not reset in a loop.
+			this.#bus.log('error', `bug: ${what} (while resetting after another)`);
+			return;
+		}
+
+		this.#inBug = true;
+		try {
+			this.#bus.log('error', `bug: ${what}; resetting the engine`);
+			this.#reset('EPROTO', `internal error: ${what}`, false);
+		} finally {
+			this.#inBug = false;
+		}
 	}
 }

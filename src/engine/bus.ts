@@ -30,8 +30,8 @@ export class EventBus {
 		this.emit({type: 'state', side, from, to, jobId: job?.id, method: job?.method, tag: job?.tag, at: Date.now(), ...(reason ? {reason} : {})});
 	}
 
-	job(side: Side, job: JobView, from: JobStatus | null, to: JobStatus, queue: {queued: number; limit: number}, error?: JobEvent['error']): void {
-		this.emit({type: 'job', side, from, to, jobId: job.id, method: job.method, tag: job.tag, at: Date.now(), queued: queue.queued, limit: queue.limit, ...(error ? {error} : {})});
+	job(side: Side, job: JobView, from: JobStatus | null, to: JobStatus, queued: number, limit: number, error?: JobEvent['error']): void {
+		this.emit({type: 'job', side, from, to, jobId: job.id, method: job.method, tag: job.tag, at: Date.now(), queued, limit, ...(error ? {error} : {})});
 	}
 
 	tap(direction: 'in' | 'out', kind: 'request' | 'response', tag: string | undefined, body: Buffer): void {

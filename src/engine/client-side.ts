@@ -4,7 +4,8 @@ import {RpcFaultError, VirtagentError, type VirtagentErrorCode} from './errors.j
 import {createClientJob, giveUpError, ignore, noReply, type ClientJob} from './client-job.js';
 import type {Link} from './link.js';
 import {PeerSlots} from './peer-slots.js';
-import {clientJobTable, clientTable, isFinished, nextState, type ClientJobTrigger, type ClientState, type ClientTrigger} from './states.js';
+import {JobMover, Machine, type Illegal} from './machine.js';
+import {clientJobTable, clientTable, isFinished, type ClientJobStatus, type ClientJobTrigger, type ClientState, type ClientTrigger} from './states.js';
 
 export type CallOptions = {
 	/** This call's deadline in ms, instead of the agent's default. */
@@ -19,8 +20,9 @@ export type ClientSideDeps = {
 	readonly nextJobId: () => number;
 	/** Decide what goes on the wire next (the kick, §4). */
 	readonly kick: () => void;
-	/** A table refused a trigger: a bug; the agent reports it and resets. */
-	readonly illegal: (machine: string, detail: string) => void;
+	readonly illegal: Illegal;
+	/** Something threw where nothing should: the agent reports it and resets. */
+	readonly bug: (what: string) => void;
 	/** Give up on the channel (no late answer within the grace period). */
 	readonly resetChannel: (reason: string) => void;
 };
@@ -41,7 +43,8 @@ const graceFactor = 2;
 export class ClientSide {
 	readonly #deps: ClientSideDeps;
 	readonly #options: ClientSideOptions;
-	#state: ClientState = 'IDLE';
+	readonly #machine: Machine<ClientState, ClientTrigger>;
+	readonly #jobs: JobMover<ClientJobStatus, ClientJobTrigger, ClientJob>;
 	/** Queued or held jobs, oldest first. */
 	readonly #queue: ClientJob[] = [];
 	/** Every job not finished yet, oldest first. */
@@ -59,6 +62,12 @@ export class ClientSide {
 	constructor(deps: ClientSideDeps, options: ClientSideOptions) {
 		this.#deps = deps;
 		this.#options = options;
+		this.#machine = new Machine('client', clientTable, 'IDLE', deps.bus, deps.illegal);
+		this.#jobs = new JobMover('client', clientJobTable, deps.bus, deps.illegal, {
+			queued: () => this.jobCount,
+			limit: options.queueMax,
+			finished: job => this.#unfinished.delete(job),
+		});
 		this.#slots = new PeerSlots(reason => {
 			deps.bus.log('error', `${reason}: resetting the channel`);
 			deps.resetChannel(reason);
@@ -66,7 +75,7 @@ export class ClientSide {
 	}
 
 	get state(): ClientState {
-		return this.#state;
+		return this.#machine.state;
 	}
 
 	/** Jobs queued, held or awaiting an answer. */
@@ -84,20 +93,22 @@ export class ClientSide {
 		this.#deps.kick();
 	}
 
-	async call(method: string, params: readonly WireValue[], options: CallOptions): Promise<WireValue> {
+	/** A request's promise; every refusal (ENOTCONN, ENOBUFS, EINVAL) is a rejection, never a throw. */
+	call(method: string, params: readonly WireValue[], options: CallOptions): Promise<WireValue> {
+		// Not an async function: it would wrap the promise below in a second one (every call pays).
 		if (!this.#deps.link.connected) {
-			throw new VirtagentError('ENOTCONN', 'not connected to the peer agent');
+			return Promise.reject(new VirtagentError('ENOTCONN', 'not connected to the peer agent'));
 		}
 
 		if (this.jobCount >= this.#options.queueMax) {
-			throw new VirtagentError('ENOBUFS', 'client job queue limit exceeded');
+			return Promise.reject(new VirtagentError('ENOBUFS', 'client job queue limit exceeded'));
 		}
 
 		let request: {tag: string; encoded: Encoded};
 		try {
 			request = this.#encode(method, params);
 		} catch (error) {
-			throw new VirtagentError('EINVAL', (error as Error).message);
+			return Promise.reject(new VirtagentError('EINVAL', (error as Error).message));
 		}
 
 		return new Promise<WireValue>((resolve, reject) => {
@@ -116,14 +127,14 @@ export class ClientSide {
 	/** The kick's client step: send the next request if the send side and the peer allow it. */
 	trySend(): boolean {
 		const head = this.#queue[0];
-		if (!head || this.#state === 'SEND' || this.#syncing) {
+		if (!head || this.#machine.state === 'SEND' || this.#syncing) {
 			return false;
 		}
 
 		if (this.#outstanding.size + this.#slots.size >= this.#capacity) {
 			// Only a request we gave up on makes the next one wait as `held`; live ones are just ahead of it.
 			if (this.#slots.size > 0 && head.status === 'queued') {
-				this.#move(head, 'hold');
+				this.#jobs.move(head, 'hold');
 			}
 
 			return false;
@@ -157,7 +168,7 @@ export class ClientSide {
 		if (this.#writing === job) {
 			// The peer answered before our write callback ran: the request was evidently sent.
 			this.#writing = undefined;
-			if (!this.#fire('sent', job) || !this.#move(job, 'sent')) {
+			if (!this.#machine.fire('sent', job) || !this.#jobs.move(job, 'sent')) {
 				return;
 			}
 		}
@@ -197,16 +208,14 @@ export class ClientSide {
 			this.#slots.clear();
 		}
 
+		// Failed, not given up on: a framing error most likely swallowed the very answer awaited,
+		// so no slot is held for it; an answer that still comes is recognised as late.
 		for (const job of awaiting) {
-			if (channelGone) {
-				this.#slots.remember(job.tag);
-			} else {
-				this.#occupy(job); // Written: the peer may still answer it.
-			}
+			this.#slots.remember(job.tag);
 		}
 
-		if (this.#state !== 'IDLE') {
-			this.#fire('reset', writing ?? jobs[0], 'reset');
+		if (this.#machine.state !== 'IDLE') {
+			this.#machine.fire('reset', writing ?? jobs[0], 'reset');
 		}
 
 		for (const job of jobs) {
@@ -229,10 +238,14 @@ export class ClientSide {
 		const job = createClientJob({id: this.#deps.nextJobId(), method, ...request, timeoutMs, expectsReply, resolve, reject});
 		job.timer = setTimeout(() => {
 			job.timer = undefined;
-			this.#giveUp(job, 'expire');
+			try {
+				this.#giveUp(job, 'expire');
+			} catch (error) {
+				this.#deps.bug(`exception at ${job.method}'s deadline: ${error instanceof Error ? error.message : String(error)}`);
+			}
 		}, timeoutMs);
 		this.#unfinished.add(job);
-		this.#deps.bus.job('client', job, null, 'queued', this.#queueView());
+		this.#jobs.created(job);
 		return job;
 	}
 
@@ -252,7 +265,7 @@ export class ClientSide {
 		this.#outstanding.set(job.tag, job);
 		this.#writing = job;
 		// A listener may have reset the engine or dropped the channel on the events just sent.
-		if (!this.#fire('send', job) || !this.#move(job, 'send') || this.#writing !== job || !this.#deps.link.connected) {
+		if (!this.#machine.fire('send', job) || !this.#jobs.move(job, 'send') || this.#writing !== job || !this.#deps.link.connected) {
 			return;
 		}
 
@@ -268,16 +281,15 @@ export class ClientSide {
 		}
 
 		this.#writing = undefined;
-		if (!this.#fire('sent', job)) {
+		if (!this.#machine.fire('sent', job)) {
 			return;
 		}
 
 		if (isFinished(job.status)) {
-			// Given up while it was being written (the frame had to finish): the peer holds it now.
-			this.#occupy(job);
+			// Given up while it was being written (the frame had to finish; its slot is taken).
 			this.#settle(job, job.status === 'cancelled' ? 'cancelled' : 'timeout');
 		} else {
-			this.#move(job, 'sent');
+			this.#jobs.move(job, 'sent');
 		}
 	}
 
@@ -309,12 +321,12 @@ export class ClientSide {
 				return true;
 			}
 
+			// Written or being written: the peer holds it now (an answer that beats our write
+			// callback must find its slot, so it is taken at once).
 			this.#deps.protocol.abandoned(job.tag);
-			if (job.status === 'waiting') {
-				this.#occupy(job);
-				if (!this.#settle(job, reason)) {
-					return true;
-				}
+			this.#occupy(job);
+			if (job.status === 'waiting' && !this.#settle(job, reason)) {
+				return true;
 			}
 		}
 
@@ -371,7 +383,7 @@ export class ClientSide {
 	}
 
 	#succeed(job: ClientJob, value: WireValue): void {
-		if (this.#move(job, 'succeed')) {
+		if (this.#jobs.move(job, 'succeed')) {
 			job.resolve(value);
 		}
 	}
@@ -380,49 +392,13 @@ export class ClientSide {
 		clearTimeout(job.timer);
 		job.encoded = undefined;
 		const message = error instanceof RpcFaultError ? error.faultString : error.message;
-		if (this.#move(job, trigger, {code: error.code, message})) {
+		if (this.#jobs.move(job, trigger, {code: error.code, message})) {
 			job.reject(error);
 		}
 	}
 
 	/** WAIT→IDLE once nothing awaits an answer (a request still being written settles when sent). */
 	#settle(job: ClientJob, reason?: string): boolean {
-		return this.#state !== 'WAIT' || this.#outstanding.size > 0 || this.#fire('settled', job, reason);
-	}
-
-	/** The one place the client machine moves. */
-	#fire(trigger: ClientTrigger, job: ClientJob | undefined, reason?: string): boolean {
-		const from = this.#state;
-		const to = nextState(clientTable, from, trigger);
-		if (to === undefined) {
-			this.#deps.illegal('client', `${trigger} in ${from}`);
-			return false;
-		}
-
-		this.#state = to;
-		this.#deps.bus.state('client', from, to, job, reason);
-		return true;
-	}
-
-	/** The one place a client job's status moves. */
-	#move(job: ClientJob, trigger: ClientJobTrigger, error?: {code: string | number; message: string}): boolean {
-		const from = job.status;
-		const to = nextState(clientJobTable, from, trigger);
-		if (to === undefined) {
-			this.#deps.illegal('client job', `#${job.id} ${trigger} in ${from}`);
-			return false;
-		}
-
-		job.status = to;
-		if (isFinished(to)) {
-			this.#unfinished.delete(job);
-		}
-
-		this.#deps.bus.job('client', job, from, to, this.#queueView(), error);
-		return true;
-	}
-
-	#queueView(): {queued: number; limit: number} {
-		return {queued: this.jobCount, limit: this.#options.queueMax};
+		return this.#machine.state !== 'WAIT' || this.#outstanding.size > 0 || this.#machine.fire('settled', job, reason);
 	}
 }

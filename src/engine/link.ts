@@ -21,7 +21,10 @@ export type LinkOptions = {
 	readonly pausedInputMax: number;
 };
 
-type PendingRead = {readonly events: ReturnType<WireProtocol['reader']['push']>; index: number};
+/** Watchdog looks per stall period: a stall is detected between 1 and 1.25 periods. */
+const watchTicks = 4;
+
+type PendingRead = {readonly events: ReturnType<WireProtocol['reader']['push']>; readonly index: number};
 
 /**
  * The channel's lifecycle and the bytes on it: attach/detach, reading through the wire
@@ -36,6 +39,8 @@ export class Link {
 	readonly #options: LinkOptions;
 	#channel: Channel | undefined;
 	#writing = false;
+	/** Counts writes, so the watchdog can tell a new write from one that has not moved. */
+	#writeSeq = 0;
 	#stallTimer: NodeJS.Timeout | undefined;
 	#readStallTimer: NodeJS.Timeout | undefined;
 	#paused = false;
@@ -72,6 +77,7 @@ export class Link {
 
 		this.#channel = channel;
 		this.#protocol.reset();
+		this.#watch(channel);
 		channel.start({
 			data: chunk => {
 				if (this.#channel === channel) {
@@ -104,7 +110,7 @@ export class Link {
 		}
 
 		this.#writing = true;
-		this.#watch(channel);
+		this.#writeSeq++;
 		channel.write(bytes).then(
 			() => {
 				if (this.#channel !== channel) {
@@ -126,6 +132,8 @@ export class Link {
 		if (!this.#paused) {
 			this.#paused = true;
 			this.#channel?.pause?.();
+			clearTimeout(this.#readStallTimer);
+			this.#readStallTimer = undefined;
 		}
 	}
 
@@ -137,9 +145,9 @@ export class Link {
 		this.#paused = false;
 		const channel = this.#channel;
 		if (this.#pendingRead) {
-			const pending = this.#pendingRead;
+			const {events, index} = this.#pendingRead;
 			this.#pendingRead = undefined;
-			this.#deliver(pending);
+			this.#deliver(events, index);
 		}
 
 		while (!this.#paused && this.#pausedChunks.length > 0 && this.#channel === channel) {
@@ -150,6 +158,7 @@ export class Link {
 
 		if (!this.#paused) {
 			channel?.resume?.();
+			this.#armReaderStall();
 		}
 	}
 
@@ -166,9 +175,11 @@ export class Link {
 		}
 
 		this.#channel = undefined;
+		this.#endWrite();
+		clearInterval(this.#stallTimer);
+		this.#stallTimer = undefined;
 		clearTimeout(this.#readStallTimer);
 		this.#readStallTimer = undefined;
-		this.#endWrite();
 		this.#paused = false;
 		this.#pendingRead = undefined;
 		this.#pausedChunks.length = 0;
@@ -192,46 +203,62 @@ export class Link {
 			return;
 		}
 
-		this.#deliver({events: this.#protocol.reader.push(chunk), index: 0});
-		this.#armReadStall();
+		let events: PendingRead['events'];
+		try {
+			events = this.#protocol.reader.push(chunk);
+		} catch (error) {
+			// A reader must never throw; if one does, treat it as a framing error and start over.
+			this.#protocol.reset();
+			events = [
+				{type: 'error', code: 'READER_FAILED', message: `the ${this.#protocol.name} reader failed: ${error instanceof Error ? error.message : String(error)}`},
+			];
+		}
+
+		this.#deliver(events, 0);
+		this.#armReaderStall();
 	}
 
 	/**
-	 * A started message must keep moving (docs/PROTOCOL.md §2): readers keep no timers, so one
-	 * timer here asks the reader to drop a stalled message even when no byte follows.
+	 * A started message must keep moving (docs/PROTOCOL.md §2). Readers keep no timers: one here
+	 * asks the reader to drop a stalled message even when no byte follows. Not while paused:
+	 * then it is we who are not reading.
 	 */
-	#armReadStall(): void {
+	#armReaderStall(): void {
 		clearTimeout(this.#readStallTimer);
 		this.#readStallTimer = undefined;
 		const {reader} = this.#protocol;
 		const deadline = reader.stallDeadline;
-		if (deadline === undefined || !reader.checkStall || !this.#channel) {
+		if (deadline === undefined || !this.#channel || this.#paused || !reader.checkStall) {
 			return;
 		}
 
-		this.#readStallTimer = setTimeout(() => {
-			this.#readStallTimer = undefined;
-			this.#deliver({events: reader.checkStall!(), index: 0});
-			this.#armReadStall();
-		}, Math.max(0, deadline - Date.now()));
+		this.#readStallTimer = setTimeout(
+			() => {
+				this.#readStallTimer = undefined;
+				if (this.#channel && !this.#paused) {
+					this.#deliver(reader.checkStall!(), 0);
+					this.#armReaderStall();
+				}
+			},
+			Math.max(0, deadline - Date.now()),
+		);
 		this.#readStallTimer.unref?.();
 	}
 
 	/** Hand on a chunk's events in order, stopping where a handler paused reading. */
-	#deliver(pending: PendingRead): void {
+	#deliver(events: PendingRead['events'], from: number): void {
 		const channel = this.#channel;
-		const {events} = pending;
-		while (pending.index < events.length) {
+		for (let index = from; index < events.length; index++) {
 			if (this.#channel !== channel || !channel) {
 				return;
 			}
 
 			if (this.#paused) {
-				this.#pendingRead = pending;
+				this.#pendingRead = {events, index};
 				return;
 			}
 
-			const event = events[pending.index++]!;
+			const event = events[index]!;
 			switch (event.type) {
 				case 'message': {
 					this.#handlers.message(event.message);
@@ -252,26 +279,41 @@ export class Link {
 		}
 	}
 
-	/** Every `sendStallMs`, the write must have finished or moved; else the peer stopped reading. */
+	/**
+	 * One timer per channel (not one per message: this is on every call's path) looks at the
+	 * write on the wire four times per `sendStallMs`: a write that neither finished nor moved
+	 * (its pending bytes did not shrink) for that long means the peer stopped reading.
+	 */
 	#watch(channel: Channel): void {
-		let pending = channel.pendingWriteBytes?.();
+		let seen = -1;
+		let pending: number | undefined;
+		let stillTicks = 0;
 		this.#stallTimer = setInterval(() => {
-			const now = channel.pendingWriteBytes?.();
-			if (now !== undefined && pending !== undefined && now < pending) {
-				pending = now;
+			if (!this.#writing) {
 				return;
 			}
 
-			this.#bus.log('error', `send made no progress for ${formatMs(this.#options.sendStallMs)}: the peer stopped reading; closing the channel`);
-			this.lose(channel, `stuck: send made no progress for ${formatMs(this.#options.sendStallMs)}`);
+			const now = channel.pendingWriteBytes?.();
+			if (this.#writeSeq !== seen || (now !== undefined && pending !== undefined && now < pending)) {
+				seen = this.#writeSeq;
+				pending = now;
+				stillTicks = 0;
+				return;
+			}
+
+			if (++stillTicks < watchTicks) {
+				return;
+			}
+
+			const stall = formatMs(this.#options.sendStallMs);
+			this.#bus.log('error', `send made no progress for ${stall}: the peer stopped reading; closing the channel`);
+			this.lose(channel, `stuck: send made no progress for ${stall}`);
 			channel.destroy();
-		}, this.#options.sendStallMs);
+		}, this.#options.sendStallMs / watchTicks);
 		this.#stallTimer.unref?.();
 	}
 
 	#endWrite(): void {
 		this.#writing = false;
-		clearInterval(this.#stallTimer);
-		this.#stallTimer = undefined;
 	}
 }

@@ -13,10 +13,7 @@ export type CallContext = {
 	readonly afterReply: (action: (sent: boolean) => void) => void;
 };
 
-export type MethodHandler = (
-	params: readonly XmlRpcValue[],
-	context: CallContext,
-) => XmlRpcValue | Promise<XmlRpcValue>;
+export type MethodHandler = (params: readonly XmlRpcValue[], context: CallContext) => XmlRpcValue | Promise<XmlRpcValue>;
 
 export type MethodInfo = {
 	readonly name: string;

@@ -3,7 +3,8 @@ import type {EventBus} from './bus.js';
 import {formatMs} from './format.js';
 import type {Link} from './link.js';
 import type {CallContext, MethodRegistry} from './registry.js';
-import {nextState, serverJobTable, serverTable, type ServerJobStatus, type ServerJobTrigger, type ServerState, type ServerTrigger} from './states.js';
+import {JobMover, Machine, type Illegal} from './machine.js';
+import {serverJobTable, serverTable, type ServerJobStatus, type ServerJobTrigger, type ServerState, type ServerTrigger} from './states.js';
 
 /** What the server side needs from the agent around it. */
 export type ServerSideDeps = {
@@ -13,7 +14,7 @@ export type ServerSideDeps = {
 	readonly registry: MethodRegistry;
 	readonly nextJobId: () => number;
 	readonly kick: () => void;
-	readonly illegal: (machine: string, detail: string) => void;
+	readonly illegal: Illegal;
 };
 
 export type ServerSideOptions = {
@@ -52,8 +53,9 @@ const refusalFault = {ok: false, fault: {code: -500, message: 'server job queue 
 export class ServerSide {
 	readonly #deps: ServerSideDeps;
 	readonly #options: ServerSideOptions;
-	#state: ServerState = 'IDLE';
-	readonly #jobs = new Set<ServerJob>();
+	readonly #machine: Machine<ServerState, ServerTrigger>;
+	readonly #jobs: JobMover<ServerJobStatus, ServerJobTrigger, ServerJob>;
+	readonly #live = new Set<ServerJob>();
 	/** Answers ready to send, in the order they became ready. */
 	#ready: ServerJob[] = [];
 	/** Jobs holding a slot: running, or answered and not yet being written. */
@@ -65,15 +67,17 @@ export class ServerSide {
 	constructor(deps: ServerSideDeps, options: ServerSideOptions) {
 		this.#deps = deps;
 		this.#options = options;
+		this.#machine = new Machine('server', serverTable, 'IDLE', deps.bus, deps.illegal);
+		this.#jobs = new JobMover('server', serverJobTable, deps.bus, deps.illegal, {queued: () => this.jobCount, limit: options.queueMax});
 	}
 
 	get state(): ServerState {
-		return this.#state;
+		return this.#machine.state;
 	}
 
 	/** Requests being answered (refusals not counted). */
 	get jobCount(): number {
-		return this.#jobs.size - this.#refusals;
+		return this.#live.size - this.#refusals;
 	}
 
 	onRequest(message: IncomingRequest | UnreadableRequest): void {
@@ -107,7 +111,7 @@ export class ServerSide {
 		}
 
 		// A listener may have reset the engine or dropped the channel on the events just sent.
-		if (!this.#fire('send', job) || !this.#move(job, 'send') || job.status !== 'sending' || !this.#deps.link.connected) {
+		if (!this.#machine.fire('send', job) || !this.#jobs.move(job, 'send') || job.status !== 'sending' || !this.#deps.link.connected) {
 			return true;
 		}
 
@@ -121,26 +125,26 @@ export class ServerSide {
 	/** The send side is busy with a client request: a ready answer waits (IDLE→WAIT). */
 	deferIfReady(): void {
 		const job = this.#ready[0];
-		if (job && this.#state === 'IDLE') {
-			this.#fire('defer', job);
+		if (job && this.#machine.state === 'IDLE') {
+			this.#machine.fire('defer', job);
 		}
 	}
 
 	/** Channel lost or protocol broken: every job is dropped (its side effects never run). */
 	reset(code: string, message: string): void {
-		const jobs = [...this.#jobs];
-		this.#jobs.clear();
+		const jobs = [...this.#live];
+		this.#live.clear();
 		const current = this.#ready[0] ?? jobs.find(job => job.status === 'sending');
 		this.#ready = [];
 		this.#slotsTaken = 0;
 		this.#refusals = 0;
-		if (this.#state !== 'IDLE') {
-			this.#fire('reset', current, 'reset');
+		if (this.#machine.state !== 'IDLE') {
+			this.#machine.fire('reset', current, 'reset');
 		}
 
 		for (const job of jobs) {
 			job.encoded = undefined;
-			this.#move(job, 'fail', {code, message: `dropped: ${message}`});
+			this.#jobs.move(job, 'fail', {code, message: `dropped: ${message}`});
 			this.#afterReply(job, false);
 		}
 
@@ -149,8 +153,8 @@ export class ServerSide {
 
 	#add(method: string, tag: string | undefined, refusal: boolean, status: 'running' | 'ready'): ServerJob {
 		const job: ServerJob = {id: this.#deps.nextJobId(), method, tag, refusal, status, encoded: undefined, success: false, afterReply: undefined};
-		this.#jobs.add(job);
-		this.#deps.bus.job('server', job, null, status, this.#queueView());
+		this.#live.add(job);
+		this.#jobs.created(job);
 		return job;
 	}
 
@@ -172,16 +176,7 @@ export class ServerSide {
 	}
 
 	#run(job: ServerJob, request: IncomingRequest): void {
-		const context: CallContext = {
-			tag: job.tag,
-			afterReply: action => {
-				if (job.status === 'running') {
-					(job.afterReply ??= []).push(action);
-				} else {
-					runAction(action, false); // Registered too late: the answer went without it.
-				}
-			},
-		};
+		const context = new RequestContext(job);
 		let answer: Outcome | Promise<Outcome>;
 		try {
 			answer = this.#deps.registry.dispatch({method: request.method, params: request.params}, context);
@@ -218,7 +213,7 @@ export class ServerSide {
 		const encoded = this.#deps.protocol.writer.response(job.tag, outcome);
 		job.encoded = encoded;
 		job.success = encoded.ok;
-		if (this.#move(job, 'answer')) {
+		if (this.#jobs.move(job, 'answer')) {
 			this.#ready.push(job);
 			this.#deps.kick();
 		}
@@ -229,12 +224,12 @@ export class ServerSide {
 			return; // Dropped by a reset meanwhile.
 		}
 
-		this.#jobs.delete(job);
+		this.#live.delete(job);
 		if (job.refusal) {
 			this.#refusals--;
 		}
 
-		if (!this.#move(job, 'sent') || !this.#fire('sent', job)) {
+		if (!this.#jobs.move(job, 'sent') || !this.#machine.fire('sent', job)) {
 			return;
 		}
 
@@ -258,37 +253,26 @@ export class ServerSide {
 			this.#deps.link.resume();
 		}
 	}
+}
 
-	/** The one place the server machine moves. */
-	#fire(trigger: ServerTrigger, job: ServerJob | undefined, reason?: string): boolean {
-		const from = this.#state;
-		const to = nextState(serverTable, from, trigger);
-		if (to === undefined) {
-			this.#deps.illegal('server', `${trigger} in ${from}`);
-			return false;
-		}
+/** What a handler sees of its request (a class, not a closure per request: the hot path). */
+class RequestContext implements CallContext {
+	readonly #job: ServerJob;
 
-		this.#state = to;
-		this.#deps.bus.state('server', from, to, job, reason);
-		return true;
+	constructor(job: ServerJob) {
+		this.#job = job;
 	}
 
-	/** The one place a server job's status moves. */
-	#move(job: ServerJob, trigger: ServerJobTrigger, error?: {code: string | number; message: string}): boolean {
-		const from = job.status;
-		const to = nextState(serverJobTable, from, trigger);
-		if (to === undefined) {
-			this.#deps.illegal('server job', `#${job.id} ${trigger} in ${from}`);
-			return false;
-		}
-
-		job.status = to;
-		this.#deps.bus.job('server', job, from, to, this.#queueView(), error);
-		return true;
+	get tag(): string | undefined {
+		return this.#job.tag;
 	}
 
-	#queueView(): {queued: number; limit: number} {
-		return {queued: this.jobCount, limit: this.#options.queueMax};
+	afterReply(action: AfterReply): void {
+		if (this.#job.status === 'running') {
+			(this.#job.afterReply ??= []).push(action);
+		} else {
+			runAction(action, false); // Registered too late: the answer went without it.
+		}
 	}
 }
 

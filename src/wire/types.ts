@@ -97,10 +97,12 @@ export type MessageReader = {
 	/** The stream ended: reports a message cut off in the middle, then starts over. */
 	end(): readonly ReaderEvent[];
 	/**
-	 * When a started message must have moved again (ms since epoch), for readers that drop a
-	 * stalled message (docs/PROTOCOL.md §2); the link calls `checkStall` once it has passed.
+	 * Optional stall rule (docs/PROTOCOL.md §2: a started message must keep moving). When a
+	 * message is under way, the clock time (ms) by which it must have moved on; undefined when
+	 * none is. Readers keep no timers: the engine calls `checkStall` once this has passed.
 	 */
 	readonly stallDeadline?: number | undefined;
+	/** Drop a message that stopped moving (an `error` event, e.g. `STALLED_FRAME`) and resync. */
 	checkStall?(): readonly ReaderEvent[];
 };
 
@@ -174,8 +176,9 @@ export type WireLimits = {
 	readonly bodyMax: number;
 	/** For protocols with a header (XML-RPC's HTTP header). */
 	readonly headerMax?: number;
-	/** A started header / body must keep moving (docs/PROTOCOL.md §2; default 10 s each). */
+	/** A started header must be complete within this (default 10 s, §2). */
 	readonly headerStallMs?: number;
+	/** A started body must receive a byte at least this often (default 10 s, §2). */
 	readonly bodyStallMs?: number;
 };
 

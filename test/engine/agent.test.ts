@@ -378,7 +378,11 @@ describe('a real UNIX socket under load', () => {
 		expect(served.host.size).toBe(total);
 		expect([...served.guest.values(), ...served.host.values()].every(count => count === 1)).toBe(true);
 		// Server queue limit 1 and one client request in flight: nothing was ever refused.
-		expect(logs(host.events).concat(logs(guest.events)).filter(line => line.includes('refused'))).toEqual([]);
+		expect(
+			logs(host.events)
+				.concat(logs(guest.events))
+				.filter(line => line.includes('refused')),
+		).toEqual([]);
 	});
 });
 
@@ -410,7 +414,9 @@ describe('robustness', () => {
 			for (const event of decoder.push(chunk)) {
 				if (event.type === 'frame') {
 					// A v5 peer: no sentinel, no tag header.
-					const body = Buffer.from('<?xml version="1.0"?><methodResponse><params><param><value><string>dummy</string></value></param></params></methodResponse>');
+					const body = Buffer.from(
+						'<?xml version="1.0"?><methodResponse><params><param><value><string>dummy</string></value></param></params></methodResponse>',
+					);
 					pair.b.write(`HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: ${body.length}\r\n\r\n`);
 					pair.b.write(body);
 				}

@@ -99,7 +99,6 @@ export function attachBoth(pair: SocketPair, host: End, guest: End) {
 	guest.agent.attach(socketChannel(pair.b, 'guest-end'));
 }
 
-
 /** Run `cleanup` after the current test. */
 export function onCleanup(cleanup: () => void): void {
 	cleanups.push(cleanup);

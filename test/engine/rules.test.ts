@@ -144,7 +144,11 @@ describe('answers and side effects (docs/PROTOCOL.md §4, issue #10 items 4 and 
 		}
 
 		attachBoth(pair, host, guest);
-		await expect(host.agent.call('va.big')).rejects.toMatchObject({name: 'RPCFailed', code: -500, faultString: expect.stringMatching(/^result too large: 10\d{3} bytes \(limit 4096\)$/u) as unknown});
+		await expect(host.agent.call('va.big')).rejects.toMatchObject({
+			name: 'RPCFailed',
+			code: -500,
+			faultString: expect.stringMatching(/^result too large: 10\d{3} bytes \(limit 4096\)$/u) as unknown,
+		});
 		await expect(host.agent.call('va.small')).resolves.toBe('xxxxxxxxxx');
 		await waitFor(() => settled.length === 2);
 		expect(settled).toEqual([
@@ -228,7 +232,9 @@ describe('bugs never leave the engine', () => {
 			const push = protocol.reader.push.bind(protocol.reader);
 			protocol.reader.push = chunk =>
 				push(chunk).map(event =>
-					event.type === 'message' && event.message.kind === 'response' && event.message.raw.includes('BOOM') ? {...event, message: {...event.message, outcome: undefined as never}} : event,
+					event.type === 'message' && event.message.kind === 'response' && event.message.raw.includes('BOOM')
+						? {...event, message: {...event.message, outcome: undefined as never}}
+						: event,
 				);
 			return protocol;
 		};
@@ -236,9 +242,38 @@ describe('bugs never leave the engine', () => {
 		const {pair, guest} = await connectedPair();
 		const host = makeEnd('host', {protocol: buggy});
 		attachBoth(pair, host, guest);
-		await expect(host.agent.call('va.ping', ['BOOM'])).rejects.toMatchObject({code: 'EPROTO', message: expect.stringMatching(/^internal error: exception on a response: /u) as unknown});
+		await expect(host.agent.call('va.ping', ['BOOM'])).rejects.toMatchObject({
+			code: 'EPROTO',
+			message: expect.stringMatching(/^internal error: exception on a response: /u) as unknown,
+		});
 		expect(logs(host.events).some(line => line.startsWith('host: bug: exception on a response: '))).toBe(true);
 		expect(host.agent.clientState).toBe('IDLE');
+		await expect(host.agent.call('va.ping', ['fine'])).resolves.toBe('fine');
+	});
+
+	it('a reader that throws is taken as a framing error: pending jobs fail with EPROTO, the channel stays', async () => {
+		const throwing: WireProtocolFactory = limits => {
+			const protocol = new XmlRpcProtocol(limits);
+			const push = protocol.reader.push.bind(protocol.reader);
+			protocol.reader.push = chunk => {
+				if (chunk.includes('BOOM')) {
+					throw new Error('reader on fire');
+				}
+
+				return push(chunk);
+			};
+
+			return protocol;
+		};
+
+		const {pair, guest} = await connectedPair();
+		const host = makeEnd('host', {protocol: throwing});
+		attachBoth(pair, host, guest);
+		await expect(host.agent.call('va.ping', ['BOOM'])).rejects.toMatchObject({
+			code: 'EPROTO',
+			message: 'framing error: the xmlrpc reader failed: reader on fire',
+		});
+		expect(host.agent.connected).toBe(true);
 		await expect(host.agent.call('va.ping', ['fine'])).resolves.toBe('fine');
 	});
 });

@@ -23,12 +23,25 @@ describe('a side refuses an illegal trigger (docs/PROTOCOL.md §4: reported, nev
 		bus.subscribe(event => events.push(event));
 		const protocol = new XmlRpcProtocol({bodyMax: 1 << 20});
 		const ignore = () => undefined;
-		const link = new Link(protocol, bus, {message: ignore, protocolError: ignore, lost: ignore, writable: ignore}, {sendStallMs: 5000, pausedInputMax: 1 << 20});
+		const link = new Link(
+			protocol,
+			bus,
+			{message: ignore, protocolError: ignore, lost: ignore, writable: ignore},
+			{sendStallMs: 5000, pausedInputMax: 1 << 20},
+		);
 		link.attach(socketChannel(pair.a, 'side-test'));
 		const illegal: string[] = [];
 		let nextId = 1;
 		const server = new ServerSide(
-			{protocol, link, bus, registry: new MethodRegistry(), nextJobId: () => nextId++, kick: ignore, illegal: (machine, detail) => illegal.push(`${machine}: ${detail}`)},
+			{
+				protocol,
+				link,
+				bus,
+				registry: new MethodRegistry(),
+				nextJobId: () => nextId++,
+				kick: ignore,
+				illegal: (machine, detail) => illegal.push(`${machine}: ${detail}`),
+			},
 			{queueMax: 0, handlerTimeoutMs: 1000, refusalMax: 64},
 		);
 		// With no slot at all, both requests are refused: two answers ready.

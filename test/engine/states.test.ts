@@ -61,7 +61,17 @@ describe('client job statuses', () => {
 		expect(moves['held send']).toBe('sending');
 		expect(moves['sending sent']).toBe('waiting');
 		expect(moves['waiting succeed']).toBe('done');
-		for (const illegal of ['queued sent', 'queued succeed', 'held hold', 'held sent', 'sending send', 'sending succeed', 'waiting send', 'waiting sent', 'waiting hold']) {
+		for (const illegal of [
+			'queued sent',
+			'queued succeed',
+			'held hold',
+			'held sent',
+			'sending send',
+			'sending succeed',
+			'waiting send',
+			'waiting sent',
+			'waiting hold',
+		]) {
 			expect(moves[illegal], illegal).toBe('illegal');
 		}
 	});

@@ -11,7 +11,6 @@ import {startGuest, waitFor} from './helpers.js';
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
 	for (const cleanup of cleanups.splice(0).reverse()) {
-		// eslint-disable-next-line no-await-in-loop
 		await cleanup();
 	}
 });

@@ -20,7 +20,6 @@ import {connectHost, makeHost, startGuest, waitFor, type GuestProcess} from './h
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
 	for (const cleanup of cleanups.splice(0).reverse()) {
-		// eslint-disable-next-line no-await-in-loop
 		await cleanup();
 	}
 });
@@ -32,13 +31,29 @@ function daemon(delaySeconds: string): Daemon {
 	const runsDir = path.join(temp.dir, 'runs');
 	mkdirSync(runsDir);
 	const recorder = path.join(temp.dir, 'record.mjs');
-	writeFileSync(recorder, `import {writeFileSync} from 'node:fs';\nwriteFileSync(${JSON.stringify(runsDir)} + '/' + process.hrtime.bigint(), JSON.stringify({argv: process.argv.slice(2)}));\n`);
+	writeFileSync(
+		recorder,
+		`import {writeFileSync} from 'node:fs';\nwriteFileSync(${JSON.stringify(runsDir)} + '/' + process.hrtime.bigint(), JSON.stringify({argv: process.argv.slice(2)}));\n`,
+	);
 	const socketPath = path.join(temp.dir, 'guest.sock');
-	const guest = startGuest(['--channel', 'unix-listen', '--path', socketPath, '--verbose', '--shutdown-command', `${process.execPath} ${recorder} {mode}`, '--shutdown-delay', delaySeconds]);
+	const guest = startGuest([
+		'--channel',
+		'unix-listen',
+		'--path',
+		socketPath,
+		'--verbose',
+		'--shutdown-command',
+		`${process.execPath} ${recorder} {mode}`,
+		'--shutdown-delay',
+		delaySeconds,
+	]);
 	cleanups.push(temp.remove, async () => {
 		expect(await guest.stop()).toBe(0);
 	});
-	const runs = () => readdirSync(runsDir).sort().map(name => JSON.parse(readFileSync(path.join(runsDir, name), 'utf8')) as {argv: string[]});
+	const runs = () =>
+		readdirSync(runsDir)
+			.sort()
+			.map(name => JSON.parse(readFileSync(path.join(runsDir, name), 'utf8')) as {argv: string[]});
 	return {guest, socketPath, dir: temp.dir, runs};
 }
 

@@ -32,7 +32,6 @@ export class XmlRpcReader implements MessageReader {
 		return this.#decoder.stallDeadline;
 	}
 
-	/** A message that stopped moving is dropped (STALLED_FRAME), even if no byte follows. */
 	checkStall(): readonly ReaderEvent[] {
 		return this.#convert(this.#decoder.checkStall());
 	}
