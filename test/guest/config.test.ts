@@ -37,7 +37,7 @@ describe('parseGuestArgs (node:util parseArgs underneath, the same one-line mess
 		[['-x'], "unknown option '-x'"],
 		[['--frobnicate=1'], "unknown option '--frobnicate'"],
 		[['--', 'x'], "unknown option '--'"],
-		[['--block-rpcs', 'va.hello'], "--block-rpcs: unknown method 'va.hello' (known: system.listMethods, va.capabilities, va.getdmesg, va.getfile, va.ping, va.shutdown)"],
+		[['--block-rpcs', 'va.hello'], "--block-rpcs: unknown method 'va.hello' (known: system.listMethods, va.capabilities, va.getdmesg, va.getfile, va.ping, va.readfile, va.shutdown)"],
 	])('%j → %s', (args, message) => {
 		expect(() => parseGuestArgs(args)).toThrow(new UsageError(message));
 	});
