@@ -10,6 +10,7 @@ import {duplexCase} from './cases/duplex.js';
 import {getfileCase} from './cases/getfile.js';
 import {memoryCase} from './cases/memory.js';
 import {pingCase} from './cases/ping.js';
+import {qgaCase} from './cases/qga.js';
 import {screenCase} from './cases/screen.js';
 import {startupCase} from './cases/startup.js';
 import type {BenchOptions} from './lib/context.js';
@@ -30,6 +31,7 @@ const cases: readonly BenchCase[] = [
 	{id: 'screen', run: screenCase},
 	{id: 'startup', run: startupCase},
 	{id: 'memory', run: memoryCase},
+	{id: 'qga', run: qgaCase},
 ];
 
 const usage = `usage: node dist/bench/run.js [--quick] [--only ${cases.map(c => c.id).join(',')}] [--rounds N] [--calls N] [--out FILE]`;

@@ -1,5 +1,6 @@
 import type {Command} from '../src/monitor/command.js';
 import agentCapabilities from './agent-capabilities.js';
+import agentGetfile from './agent-getfile.js';
 import agentPing from './agent-ping.js';
 import agentShutdown from './agent-shutdown.js';
 import agentViewdmesg from './agent-viewdmesg.js';
@@ -11,4 +12,4 @@ import quit from './quit.js';
 import timeout from './timeout.js';
 
 /** Every monitor command, in the order `help` lists them. */
-export const allCommands: readonly Command[] = [agentViewfile, agentViewdmesg, agentShutdown, agentPing, agentCapabilities, help, info, cancel, timeout, quit];
+export const allCommands: readonly Command[] = [agentViewfile, agentGetfile, agentViewdmesg, agentShutdown, agentPing, agentCapabilities, help, info, cancel, timeout, quit];

@@ -9,8 +9,9 @@ import {pollUntil, startChild} from '../lib/process.js';
  * machine down, set its clock, run programs: it runs ONLY with a block list that leaves the
  * commands below, and the bench refuses to talk to it unless guest-info confirms that.
  * (7.2 has no allow list; the block list is everything `-b help` names except these.)
+ * guest-sync-delimited is the qga protocol's resync (case qga); it has no side effect.
  */
-const allowed = new Set(['guest-sync', 'guest-ping', 'guest-info', 'guest-file-open', 'guest-file-read', 'guest-file-close']);
+const allowed = new Set(['guest-sync', 'guest-sync-delimited', 'guest-ping', 'guest-info', 'guest-file-open', 'guest-file-read', 'guest-file-close']);
 
 const candidates = ['/usr/sbin/qemu-ga', '/usr/bin/qemu-ga'];
 

@@ -313,7 +313,8 @@ export class ClientSide {
 			}
 
 			if (job.status === 'waiting' && !job.expectsReply && trigger === 'expire') {
-				// No reply is the expected success (§9): silence until the deadline.
+				// No reply is the expected success (§9): silence until the deadline. The protocol
+				// hears of it as of any request the engine stopped waiting for (qga resyncs).
 				this.#deps.protocol.abandoned(job.tag);
 				if (this.#settle(job)) {
 					this.#succeed(job, noReply('silence'));

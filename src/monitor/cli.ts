@@ -210,6 +210,8 @@ export async function runMonitor(options: MonitorOptions, commands: readonly Com
 			stderr: text => {
 				process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
 			},
+			// A progress line rewritten in place, only where someone watches it (never in --json).
+			...(process.stderr.isTTY && !options.json ? {progress: (text: string) => process.stderr.write(`\r${text}\u001B[K`)} : {}),
 		});
 	} finally {
 		await session.close();

@@ -28,6 +28,8 @@ export type CommandContext = {
 	quit(): void;
 	/** Cancel a queued or in-flight client job; false when there is none with that id. */
 	cancel(jobId: number): boolean;
+	/** Report progress of a long command (one terminal-safe line; '' when done). */
+	progress?(text: string): void;
 	/** Run another command line with its own deadline instead of the session's (`timeout`). */
 	runWithTimeout(line: string, timeoutMs: number): Promise<CommandResult>;
 };

@@ -29,6 +29,8 @@ export type ScriptOptions = {
 	readonly timeoutMs?: number;
 	readonly stdout: (text: string) => void;
 	readonly stderr: (text: string) => void;
+	/** Where long commands' progress goes (a terminal's stderr), if anywhere. */
+	readonly progress?: (text: string) => void;
 };
 
 /** Run every command of `source` (lines, each possibly `cmd; cmd # comment`); resolves with the exit code. */
@@ -39,6 +41,12 @@ export async function runScript(session: Session, source: Iterable<string> | Asy
 			options.stderr(line);
 		}
 	}) : undefined;
+	const {progress} = options;
+	const stopProgress = progress === undefined ? undefined : session.subscribe(event => {
+		if (event.type === 'progress') {
+			progress(event.text);
+		}
+	});
 	const log = options.logFile === undefined ? undefined : logWriter(options.logFile, options.stderr);
 	let failed = false;
 	let guest = 'unknown' as 'unknown' | 'ready' | 'unreachable';
@@ -83,6 +91,7 @@ export async function runScript(session: Session, source: Iterable<string> | Asy
 
 		return failed ? 1 : 0;
 	} finally {
+		stopProgress?.();
 		unsubscribe?.();
 	}
 }

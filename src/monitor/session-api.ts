@@ -44,6 +44,8 @@ export type SessionEvent =
 	| EngineEvent
 	| {readonly type: 'status'; readonly status: SessionStatus}
 	| {readonly type: 'hello'; readonly at: number}
+	/** A long command's progress (agent_getfile): one terminal-safe line; '' when it is over. */
+	| {readonly type: 'progress'; readonly text: string}
 	/** A command finished (interactive output goes to the scrollback from these). */
 	| {readonly type: 'outcome'; readonly line: string; readonly outcome: CommandOutcome};
 

@@ -255,6 +255,9 @@ export class Session implements MonitorSession {
 				this.#state = {...this.#state, quitRequested: true};
 			},
 			cancel: jobId => this.#agent.cancel(jobId),
+			progress: text => {
+				this.#emit({type: 'progress', text});
+			},
 			runWithTimeout: async (line: string, ms: number): Promise<CommandResult> => this.#commands.run(line, this.#context(ms)),
 		};
 	}

@@ -9,7 +9,7 @@
  */
 import {RpcFault, VirtagentError} from '../engine/errors.js';
 import {FaultCode, type XmlRpcValue} from '../protocol/value.js';
-import {asStruct, bytes, integer, member, names, optionalMember, refused, string, type Check} from './checks.js';
+import {asStruct, bytes, integer, member, names, optionalMember, readfileChunk, refused, string, type Check} from './checks.js';
 
 export type Param<T> = {readonly name: string; readonly check: Check<T>};
 
@@ -163,6 +163,13 @@ export const rpcs = {
 		servedBy: ['guest'],
 		params: [param('path', string)],
 		result: bytes,
+	}),
+	readfile: defineRpc({
+		name: 'va.readfile',
+		help: 'Up to count bytes of a guest file from offset, with its size and mtime (files of any size, §8).',
+		servedBy: ['guest'],
+		params: [param('path', string), param('offset', integer), param('count', integer)],
+		result: readfileChunk,
 	}),
 	getdmesg: defineRpc({
 		name: 'va.getdmesg',

@@ -71,3 +71,23 @@ export function optionalMember<T>(struct: XmlRpcStruct, key: string, check: Chec
 	const read = check.read(value);
 	return read === refused ? undefined : read;
 }
+
+export type ReadfileChunk = {readonly data: Buffer; readonly eof: boolean; readonly size: number; readonly mtime: Date | undefined};
+
+/** va.readfile's answer (docs/PROTOCOL.md §8): {data, eof, size, mtime}; size -1 = unknown. */
+export const readfileChunk: Check<ReadfileChunk> = {
+	expected: 'a struct {data, eof, size, mtime}',
+	read(value) {
+		const struct = asStruct(value);
+		const data = struct && member(struct, 'data');
+		const eof = struct && member(struct, 'eof');
+		const size = struct && member(struct, 'size');
+		const read = size === undefined ? refused : integer.read(size);
+		if (!Buffer.isBuffer(data) || typeof eof !== 'boolean' || read === refused) {
+			return refused;
+		}
+
+		const mtime = member(struct!, 'mtime');
+		return {data, eof, size: read, mtime: mtime instanceof Date ? mtime : undefined};
+	},
+};

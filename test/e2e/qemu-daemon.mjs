@@ -38,7 +38,7 @@ import {runHostCheck} from '../../scripts/qemu/host-check.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(repo, 'bin/virtagent.js');
-const expectedMethods = ['system.listMethods', 'va.capabilities', 'va.getdmesg', 'va.getfile', 'va.ping', 'va.shutdown'];
+const expectedMethods = ['system.listMethods', 'va.capabilities', 'va.getdmesg', 'va.getfile', 'va.ping', 'va.readfile', 'va.shutdown'];
 const shutdownMarginMs = 30_000;
 
 const env = name => {

@@ -37,7 +37,7 @@ describe('parseGuestArgs (node:util parseArgs underneath, the same one-line mess
 		[['-x'], "unknown option '-x'"],
 		[['--frobnicate=1'], "unknown option '--frobnicate'"],
 		[['--', 'x'], "unknown option '--'"],
-		[['--block-rpcs', 'va.hello'], "--block-rpcs: unknown method 'va.hello' (known: system.listMethods, va.capabilities, va.getdmesg, va.getfile, va.ping, va.shutdown)"],
+		[['--block-rpcs', 'va.hello'], "--block-rpcs: unknown method 'va.hello' (known: system.listMethods, va.capabilities, va.getdmesg, va.getfile, va.ping, va.readfile, va.shutdown)"],
 	])('%j → %s', (args, message) => {
 		expect(() => parseGuestArgs(args)).toThrow(new UsageError(message));
 	});
@@ -128,7 +128,7 @@ describe('allow and block lists, getfile cap, dmesg source', () => {
 	});
 
 	it('--block-rpcs: those answer fault -508 and are absent from va.capabilities and system.listMethods', async () => {
-		const methods = ['system.listMethods', 'va.capabilities', 'va.getdmesg', 'va.ping'];
+		const methods = ['system.listMethods', 'va.capabilities', 'va.getdmesg', 'va.ping', 'va.readfile'];
 		expect(await blocked.agent.call('va.capabilities')).toEqual({version: '1.0', methods});
 		expect(await blocked.agent.call('system.listMethods')).toEqual(methods);
 		const error = await faultOf(blocked.agent.call('va.getfile', ['/etc/hostname']));

@@ -4,6 +4,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {Agent} from '../../src/engine/agent.js';
 import type {EngineEvent} from '../../src/engine/events.js';
+import {RpcFaultError} from '../../src/engine/errors.js';
 import {MethodRegistry} from '../../src/engine/registry.js';
 import {connectEndpoint} from '../../src/transport/endpoint.js';
 import {waitFor} from '../helpers/socket-pair.js';
@@ -141,3 +142,16 @@ export function openFdCount(pid: number): number {
 }
 
 export {waitFor};
+
+/** The RPCFailed error a call rejects with (the test fails if it resolves or fails otherwise). */
+export async function faultOf(promise: Promise<unknown>): Promise<RpcFaultError> {
+	const error = await promise.then(
+		() => undefined,
+		(error_: unknown) => error_,
+	);
+	if (!(error instanceof RpcFaultError)) {
+		throw new Error(`expected an RPCFailed error, got ${String(error)}`);
+	}
+
+	return error;
+}

@@ -65,7 +65,7 @@ describe('virtagent guest over a UNIX socket, driven by the engine as the host',
 	it('lists the same enabled methods in va.capabilities and system.listMethods', async () => {
 		const capabilities = await host.agent.call('va.capabilities') as {version: string; methods: string[]};
 		expect(capabilities.version).toBe('1.0');
-		expect(capabilities.methods).toEqual(['system.listMethods', 'va.capabilities', 'va.getdmesg', 'va.getfile', 'va.ping', 'va.shutdown']);
+		expect(capabilities.methods).toEqual(['system.listMethods', 'va.capabilities', 'va.getdmesg', 'va.getfile', 'va.ping', 'va.readfile', 'va.shutdown']);
 		expect(await host.agent.call('system.listMethods')).toEqual(capabilities.methods);
 	});
 

@@ -289,6 +289,7 @@ describe('commands over a real engine', () => {
 		const all = await session.execute('help');
 		expect(all.text.split('\n').map(line => line.split(' -- ')[0])).toEqual([
 			'agent_viewfile filepath',
+			'agent_getfile guestpath localpath [-f]',
 			'agent_viewdmesg',
 			'agent_shutdown halt|powerdown|reboot',
 			'agent_ping',

@@ -59,7 +59,7 @@ describe('the RPC catalogue', () => {
 	});
 
 	it('names what each end serves; the guest accepts exactly those in --allow-rpcs/--block-rpcs', () => {
-		expect(servedBy('guest')).toEqual(['system.listMethods', 'va.capabilities', 'va.getdmesg', 'va.getfile', 'va.ping', 'va.shutdown']);
+		expect(servedBy('guest')).toEqual(['system.listMethods', 'va.capabilities', 'va.getdmesg', 'va.getfile', 'va.ping', 'va.readfile', 'va.shutdown']);
 		expect(servedBy('host')).toEqual(['system.listMethods', 'va.capabilities', 'va.hello', 'va.ping']);
 		expect(guestMethodNames).toEqual(servedBy('guest'));
 		expect(new Set(allRpcs.map(rpc => rpc.name)).size).toBe(allRpcs.length);

@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import {RpcFault} from '../../engine/errors.js';
 import {encodeResponse} from '../../protocol/codec.js';
 import {FaultCode} from '../../protocol/value.js';
 import {describeErrno} from './errno.js';
+import {openForHost} from './open-file.js';
 
 /**
  * The largest file whose va.getfile reply fits a body of `bodyMax` bytes: base64 turns every 3
@@ -25,20 +25,8 @@ function tooLarge(size: number | string, limit: number): RpcFault {
  * is 0 or wrong (procfs, sysfs) are read to their end, up to the limit (PROTOCOL.md §8).
  */
 export async function readFileForHost(filePath: string, limit: number): Promise<Buffer> {
-	let handle: fs.promises.FileHandle;
+	const {handle, stat} = await openForHost(filePath);
 	try {
-		// O_NONBLOCK: a FIFO must not hang the handler waiting for a writer.
-		handle = await fs.promises.open(filePath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
-	} catch (error) {
-		throw new RpcFault(FaultCode.internal, `open failed: ${describeErrno(error)}`);
-	}
-
-	try {
-		const stat = await handle.stat();
-		if (stat.isDirectory()) {
-			throw new RpcFault(FaultCode.internal, 'open failed: is a directory');
-		}
-
 		if (stat.size > limit) {
 			throw tooLarge(stat.size, limit);
 		}

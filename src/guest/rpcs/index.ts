@@ -4,6 +4,7 @@ import {serve, type Served} from '../../rpc/serve.js';
 import {protocolVersion} from '../../version.js';
 import {readKernelLog, type DmesgSource} from './getdmesg.js';
 import {readFileForHost} from './getfile.js';
+import {checkRange, readFileChunk, readfileCountMax} from './readfile.js';
 import {parseShutdownMode, type ShutdownScheduler} from './shutdown.js';
 
 /** Every RPC the guest serves (docs/PROTOCOL.md §5), the names --allow-rpcs/--block-rpcs accept. */
@@ -25,6 +26,7 @@ export function registerGuestRpcs(registry: MethodRegistry, options: GuestRpcOpt
 		ping: () => 'dummy',
 		capabilities: () => ({version: protocolVersion, methods: registry.listMethods()}),
 		getfile: async ([path]) => readFileForHost(path, options.getfileLimit),
+		readfile: async ([path, offset, count]) => readFileChunk(path, checkRange(offset, 2, 'offset'), checkRange(count, 3, 'count', readfileCountMax)),
 		getdmesg: async () => readKernelLog(options.dmesg),
 		shutdown([mode], context) {
 			options.shutdown.request(parseShutdownMode(mode), context);

@@ -1,0 +1,105 @@
+import {randomBytes} from 'node:crypto';
+import {writeFileSync} from 'node:fs';
+import {Agent} from '../../src/engine/agent.js';
+import {MethodRegistry} from '../../src/engine/registry.js';
+import {qgaSource, virtagentSource, type ChunkSource, type GuestCall} from '../../src/monitor/getfile/chunk-source.js';
+import {copyGuestFile} from '../../src/monitor/getfile/copy-file.js';
+import {connectEndpoint} from '../../src/transport/endpoint.js';
+import {qgaProtocol} from '../../src/wire/qga/index.js';
+import type {WireValue} from '../../src/wire/types.js';
+import {elapsedMs, sequentialRate} from '../lib/clock.js';
+import {type BenchOptions, scratch, withCleanup} from '../lib/context.js';
+import {type CaseResult, type Check, type Comparison, check, compare, present} from '../lib/result.js';
+import {type Contender, interleave} from '../lib/rounds.js';
+import {guestDaemonAvailable, startGuestDaemon} from '../peers/guest-daemon.js';
+import {findQemuGa, readCountMax, readFileThroughQemuGa, startQemuGa} from '../peers/qemu-ga.js';
+
+const mebibyte = 1024 * 1024;
+/** va.readfile's largest count, and the chunk the qga path is compared at. */
+const chunkSize = mebibyte;
+
+/**
+ * Case 7 (issue #12): the engine's qemu-ga path against a bare qemu-ga client, and
+ * agent_getfile's copier (the monitor's code, in this process) over both protocols against
+ * qemu-ga's own best chunked read of the same file, all in the same rounds. Two qemu-ga
+ * processes, because one serves only one client at a time: the bare client holds one, the
+ * engine the other. RSS is this process's (the copier's) during a copy: it must stay flat.
+ */
+export async function qgaCase(options: BenchOptions): Promise<CaseResult> {
+	const notes: string[] = [];
+	const fileBytes = (options.quick ? 20 : 100) * mebibyte;
+	const label = `${fileBytes / mebibyte} MiB`;
+	const checks: Check[] = [];
+	const figures = await withCleanup(async defer => {
+		const work = scratch('qga');
+		defer(work.remove);
+		const binary = findQemuGa();
+		if (!binary || !guestDaemonAvailable()) {
+			notes.push('needs qemu-ga (apt-get install qemu-guest-agent) and the built guest daemon: case skipped');
+			return [];
+		}
+
+		const bare = await startQemuGa(binary, work.file(''));
+		defer(bare.stop);
+		const secondDir = scratch('qga-engine');
+		defer(secondDir.remove);
+		const forEngine = await startQemuGa(binary, secondDir.dir);
+		defer(forEngine.stop);
+		// The bare client stays connected to the other instance; the engine connects to its own.
+		forEngine.client.close();
+		const engine = new Agent({name: 'host', registry: new MethodRegistry(), protocol: qgaProtocol, callTimeoutMs: 60_000, limits: {bodyMax: 4 * mebibyte}});
+		engine.attach(await connectEndpoint({kind: 'unix', path: `${secondDir.dir}/qga.sock`}));
+		// qemu-ga reads requests in order from its channel: one read may wait there behind another.
+		engine.setPeerCapacity(2);
+		defer(() => engine.close());
+		const daemon = await startGuestDaemon(work.file('guest.sock'));
+		defer(daemon.stop);
+		notes.push(`qemu-ga ${bare.version} (two instances, same block list); file ${label} of random bytes; chunks of ${chunkSize / mebibyte} MiB`);
+
+		const file = work.file('big.bin');
+		writeFileSync(file, randomBytes(fileBytes));
+		const engineCall: GuestCall = async (method, params) => engine.call(method, params as WireValue[]);
+		const readfile = async (offset: number, count: number) => daemon.host.call('va.readfile', [file, offset, count], {timeoutMs: 60_000});
+		const copy = async (source: ChunkSource, onProgress?: (bytes: number) => void) =>
+			copyGuestFile({source, target: work.file('copy.bin'), force: true, chunkSize, progressEveryMs: 0, onProgress: onProgress && (progress => onProgress(progress.bytes))});
+		const mibPerSecond = async (work_: () => Promise<unknown>) => fileBytes / mebibyte / ((await elapsedMs(work_)) / 1000);
+
+		checks.push(await copyRss('RSS growth from 1st to 2nd half of the virtagent copy', async onProgress => copy(virtagentSource(readfile, 2), onProgress), fileBytes));
+		const contenders: Contender[] = [
+			{name: 'qga ping: engine (qga wire protocol)', unit: 'calls/s', run: async () => sequentialRate(options.calls, async () => engine.call('guest-ping'))},
+			{name: 'qga ping: bare qemu-ga client', unit: 'calls/s', run: async () => sequentialRate(options.calls, async () => bare.client.execute('guest-ping'))},
+			{name: `${label}: agent_getfile via virtagent (va.readfile)`, unit: 'MiB/s', run: async () => mibPerSecond(async () => copy(virtagentSource(readfile, 2)))},
+			{name: `${label}: agent_getfile via qemu-ga`, unit: 'MiB/s', run: async () => mibPerSecond(async () => copy(await qgaSource(engineCall, file, 2, () => undefined)))},
+			{name: `${label}: qemu-ga chunked read, count = 1 MiB`, unit: 'MiB/s', run: async () => mibPerSecond(async () => readFileThroughQemuGa(bare.client, file, chunkSize))},
+			{name: `${label}: qemu-ga chunked read, largest count`, unit: 'MiB/s', run: async () => mibPerSecond(async () => readFileThroughQemuGa(bare.client, file, Math.min(fileBytes + 1, readCountMax)))},
+		];
+		// Big copies: fewer rounds than the pings would get; still interleaved.
+		return interleave(contenders, {rounds: Math.min(options.rounds, options.quick ? 2 : 3), warmup: 1});
+	});
+
+	const best = bestOf(figures, [`${label}: qemu-ga chunked read, count = 1 MiB`, `${label}: qemu-ga chunked read, largest count`]);
+	const comparisons: Array<Comparison | undefined> = [
+		compare(figures, 'qga ping: engine / bare client', 'qga ping: engine (qga wire protocol)', 'qga ping: bare qemu-ga client', {op: '>=', value: 0.9}),
+		best ? compare(figures, `${label}: virtagent getfile / qemu-ga best`, `${label}: agent_getfile via virtagent (va.readfile)`, best, {op: '>=', value: 1.5}) : undefined,
+		compare(figures, `${label}: qga getfile / qemu-ga same chunk`, `${label}: agent_getfile via qemu-ga`, `${label}: qemu-ga chunked read, count = 1 MiB`, {op: '>=', value: 0.9}),
+	];
+	return {id: 'qga', title: '7. qemu-ga: the engine\'s qga path and agent_getfile against qemu-ga\'s own best', figures, comparisons: present(comparisons), checks, notes};
+}
+
+function bestOf(figures: ReadonlyArray<{name: string; median: number}>, names: readonly string[]): string | undefined {
+	return figures.filter(figure => names.includes(figure.name)).sort((a, b) => b.median - a.median)[0]?.name;
+}
+
+/**
+ * Flat RSS: the peak in the second half of the copy minus the peak in the first half, in MiB.
+ * A copier that kept the file would grow by half the file between the two; one that keeps a
+ * few chunks does not grow at all once warm.
+ */
+async function copyRss(name: string, work: (onProgress: (bytes: number) => void) => Promise<unknown>, fileBytes: number): Promise<Check> {
+	const peaks = [0, 0];
+	await work(bytes => {
+		const half = bytes < fileBytes / 2 ? 0 : 1;
+		peaks[half] = Math.max(peaks[half]!, process.memoryUsage().rss);
+	});
+	return check(name, (peaks[1]! - peaks[0]!) / mebibyte, 'MiB', {op: '<=', value: fileBytes / mebibyte / 8});
+}
