@@ -9,6 +9,7 @@ request. Exit 0 when every case passed.
 """
 
 import argparse
+import json
 import os
 import shutil
 import socket
@@ -106,6 +107,15 @@ def decode(body):
         return xmlrpc.client.loads(body)[0][0], None
     except xmlrpc.client.Fault as fault:
         return None, (fault.faultCode, fault.faultString)
+
+
+def is_return_line(line):
+    """A --json result line that succeeded: an object with a "return" member."""
+    try:
+        parsed = json.loads(line) if line is not None else None
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and 'return' in parsed
 
 
 # --- the guest daemon, with this script as its host ------------------------------------------
@@ -482,7 +492,7 @@ class MonitorUnderTest(ProgramUnderTest):
         for _ in range(3):
             self.command('agent_capabilities', timeout=12)
             line = self.command('agent_ping', timeout=12)
-            if line is not None and line.startswith(b'{"return"'):
+            if is_return_line(line):
                 return True
             self.last_failure = line
         return False
