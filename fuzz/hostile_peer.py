@@ -9,6 +9,7 @@ request. Exit 0 when every case passed.
 """
 
 import argparse
+import json
 import os
 import shutil
 import socket
@@ -208,6 +209,14 @@ class GuestUnderTest:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         self.stderr.close()
+
+
+def is_return(line):
+    """A --json line with a "return" (docs/JSON.md: {"id", "command", "return"})."""
+    try:
+        return 'return' in json.loads(line)
+    except ValueError:
+        return False
 
 
 def expect(condition, message):
@@ -490,7 +499,7 @@ class MonitorUnderTest:
         for _ in range(3):
             self.command('agent_capabilities', timeout=12)
             line = self.command('agent_ping', timeout=12)
-            if line is not None and line.startswith(b'{"return"'):
+            if line is not None and is_return(line):
                 return True
             self.last_failure = line
         return False

@@ -64,6 +64,16 @@ export async function listenAsGuest(dir: string): Promise<FakeGuest> {
 	};
 }
 
+/** A `--json` line with a `return` (docs/JSON.md: `{"id", "command", "return"}`). */
+function isReturn(line: string): boolean {
+	try {
+		const parsed: unknown = JSON.parse(line);
+		return typeof parsed === 'object' && parsed !== null && 'return' in parsed;
+	} catch {
+		return false;
+	}
+}
+
 export function startMonitor(socketPath: string, extraArgs: readonly string[] = []): Program {
 	return startProgram(['monitor', '--connect', socketPath, '--json', '--timeout', String(commandTimeoutSeconds), ...extraArgs], {stdin: true});
 }
@@ -156,13 +166,13 @@ export async function fuzzMonitor(options: TargetOptions): Promise<TargetStats> 
 				break;
 			}
 
-			answered = monitor.stdoutLines.slice(goodBefore).some(line => line.startsWith('{"return"'));
+			answered = monitor.stdoutLines.slice(goodBefore).some(line => isReturn(line));
 			if (!answered) {
 				// It failed (the earlier hostile job still held the slot): ask again.
 				const retryBefore = monitor.stdoutLines.length;
 				monitor.child.stdin!.write('agent_ping\n');
 				await monitor.waitLines(retryBefore + 1, Math.max(0, deadline - Date.now()));
-				answered = monitor.stdoutLines.slice(retryBefore).some(line => line.startsWith('{"return"'));
+				answered = monitor.stdoutLines.slice(retryBefore).some(line => isReturn(line));
 			}
 		}
 
