@@ -164,7 +164,11 @@ export class Session implements MonitorSession {
 			};
 
 			const timer = setTimeout(() => {
-				finish(this.#state.status.connection.state === 'connected' ? new VirtagentError('ETIMEDOUT', `the guest agent did not complete the handshake within ${age(waitMs)}`) : this.#notConnected());
+				finish(
+					this.#state.status.connection.state === 'connected'
+						? new VirtagentError('ETIMEDOUT', `the guest agent did not complete the handshake within ${age(waitMs)}`)
+						: this.#notConnected(),
+				);
 			}, waitMs);
 			const unsubscribe = this.subscribe(event => {
 				if (event.type !== 'status') {
@@ -232,8 +236,7 @@ export class Session implements MonitorSession {
 	}
 
 	#context(timeoutMs: number): CommandContext {
-		// eslint-disable-next-line @typescript-eslint/no-this-alias -- the getters below have their own `this`
-		const session = this;
+		const state = () => this.#state;
 		return {
 			call: async (rpc, params) => this.#call(rpc, params, timeoutMs, true),
 			callUngated: async (rpc, params) => this.#call(rpc, params, timeoutMs, false),
@@ -241,10 +244,10 @@ export class Session implements MonitorSession {
 				this.#update({}, {guest: {...this.#state.status.guest, methods: [...methods]}});
 			},
 			get status() {
-				return session.status;
+				return state().status;
 			},
 			get model() {
-				return session.model;
+				return state().model;
 			},
 			commands: this.#commands.commands,
 			now: Date.now(),
@@ -271,13 +274,13 @@ export class Session implements MonitorSession {
 	}
 
 	/** The capability gate (docs/PROTOCOL.md §5): undefined when open, a wait in scripted mode. */
-	#gate(method: string, timeoutMs: number): Promise<void> | undefined {
+	#gate(method: string, timeoutMs: number, deadline?: number): Promise<void> | undefined {
 		const {guest, connection} = this.#state.status;
 		if (guest.methods === undefined) {
 			if (this.#waitForGuest) {
-				return this.waitForGuest(timeoutMs).then(() => {
-					this.#gate(method, timeoutMs);
-				});
+				// Checked again once known (ENOSYS); a stream lost meanwhile means waiting again, within the same deadline.
+				const until = deadline ?? Date.now() + timeoutMs;
+				return this.waitForGuest(deadline === undefined ? timeoutMs : Math.max(0, until - Date.now())).then(async () => this.#gate(method, timeoutMs, until));
 			}
 
 			throw connection.state === 'connected' ? new VirtagentError('ENOTCONN', gateMessage) : this.#notConnected();

@@ -85,6 +85,32 @@ describe('the guest daemon survives its hosts', () => {
 		second.close();
 	});
 
+	it('unix-listen: a burst of second hosts is turned away promptly, at most 16 of them with the reason (bounded)', async () => {
+		const dir = tmp();
+		const socketPath = path.join(dir, 'guest.sock');
+		guestIn(['--channel', 'unix-listen', '--path', socketPath]);
+		const first = makeHost();
+		cleanups.push(() => first.close());
+		await connectHost(first, socketPath);
+		await waitFor(() => first.hellos === 1);
+		const started = Date.now();
+		const told = await Promise.all(
+			Array.from({length: 40}, async () => {
+				const intruder = net.connect(socketPath);
+				let bytes = 0;
+				intruder.on('data', chunk => (bytes += chunk.length));
+				intruder.on('error', () => undefined);
+				await new Promise(resolve => intruder.once('close', resolve));
+				return bytes > 0;
+			}),
+		);
+		expect(Date.now() - started).toBeLessThan(5000);
+		const explained = told.filter(Boolean).length;
+		expect(explained).toBeGreaterThan(0);
+		expect(explained).toBeLessThanOrEqual(16);
+		expect(await first.agent.call('va.ping')).toBe('dummy');
+	});
+
 	it('unix-connect: waits for a host that is not there yet, and reconnects after losing it', async () => {
 		const dir = tmp();
 		const socketPath = path.join(dir, 'host.sock');
@@ -134,10 +160,11 @@ describe('the guest daemon survives its hosts', () => {
 		}
 	});
 
-	it('virtio-serial: SIGTERM exits 0 even while the pump is blocked in read() on the device', async () => {
+	it('virtio-serial: SIGTERM exits 0 at once while the device is open and silent', async () => {
 		const dir = tmp();
-		// A FIFO opened read-write never returns 0 or EOF: a read on it blocks for good, like a
-		// port whose host is connected and silent.
+		// A FIFO opened read-write never returns 0 or EOF: a blocking read on it would wait for
+		// good, like one on a port whose host is connected and silent (and a thread blocked so
+		// keeps a Node process from exiting).
 		const port = path.join(dir, 'port');
 		execFileSync('mkfifo', [port]);
 		const guest = guestIn(['--channel', 'virtio-serial', '--path', port, '--pidfile', path.join(dir, 'pid')]);

@@ -20,8 +20,16 @@ function socketIn(prefix: string): string {
 	return path.join(dir, 'va.sock');
 }
 
-async function monitor(socketPath: string, options: Partial<SessionOptions> = {}): Promise<{session: Session; retries: Array<Extract<ConnectionState, {state: 'retrying'}>>}> {
-	const session = await openSession({commands: allCommands, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 2000, ...options});
+async function monitor(
+	socketPath: string,
+	options: Partial<SessionOptions> = {},
+): Promise<{session: Session; retries: Array<Extract<ConnectionState, {state: 'retrying'}>>}> {
+	const session = await openSession({
+		commands: allCommands,
+		target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}},
+		timeoutMs: 2000,
+		...options,
+	});
 	cleanups.push(async () => session.close());
 	// Each retry once (a status event repeats the connection when something else changed).
 	const retries = new Set<Extract<ConnectionState, {state: 'retrying'}>>();
@@ -30,9 +38,12 @@ async function monitor(socketPath: string, options: Partial<SessionOptions> = {}
 			retries.add(event.status.connection);
 		}
 	});
-	return {session, get retries() {
-		return [...retries];
-	}};
+	return {
+		session,
+		get retries() {
+			return [...retries];
+		},
+	};
 }
 
 describe('the connection', () => {

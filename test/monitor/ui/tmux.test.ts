@@ -113,9 +113,13 @@ describe('the monitor in a real terminal', () => {
 			// The guest got the first (and perhaps the second, sent as the first timed out) and answered none.
 			expect(guest.unansweredPings()).toBeGreaterThanOrEqual(1);
 
+			// The guest still holds the abandoned ping: with no late answer within the grace period
+			// (twice the timeout) the monitor resets the channel and reconnects (docs/PROTOCOL.md §4).
+			await pane.until(() => guest.connections() >= 2, 'the monitor resets the held channel', 10_000);
+			await pane.until(text => text.includes('● connected') && text.includes('said hello at'), 'connected after the reset');
 			pane.type('agent_viewfile /etc/hostname', true);
 			screen = await pane.until(text => /ECONNRESET|channel lost|connection (?:lost|closed)/iu.test(text), 'the dropped stream reported', 10_000);
-			await pane.until(() => guest.connections() >= 2, 'the monitor reconnects', 10_000);
+			await pane.until(() => guest.connections() >= 3, 'the monitor reconnects', 10_000);
 			await pane.until(text => text.includes('● connected') && text.includes('said hello at'), 'connected again');
 
 			// Still a sane, working screen.
