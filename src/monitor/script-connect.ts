@@ -39,7 +39,8 @@ export async function awaitGuest(session: Session, {waitMs, timeoutMs}: GuestWai
 				finish();
 			} else if (connection.state === 'disconnected') {
 				finish(new VirtagentError('ENOTCONN', `not connected to the guest agent: ${connection.reason}`));
-			} else if (connection.state === 'retrying' && failFast) {
+			} else if (connection.state === 'retrying' && failFast && refusedCode(connection.reason) !== undefined) {
+				// Nothing there to connect to. A stream that dropped after connecting is waited for.
 				finish(unreachable(session.status.channel, connection));
 			}
 		};
@@ -60,8 +61,13 @@ export async function awaitGuest(session: Session, {waitMs, timeoutMs}: GuestWai
 }
 
 /** `no such socket: /x.sock`, `connection refused: …`, with what to do about it. */
+/** The error code of a connect that found nothing to talk to, if that is why it failed. */
+function refusedCode(reason: string): string | undefined {
+	return /\b(ENOENT|ECONNREFUSED|EACCES|EHOSTUNREACH|ENOTFOUND)\b/u.exec(reason)?.[1];
+}
+
 function unreachable(channel: string, connection: Extract<ConnectionState, {state: 'retrying'}>, waitedMs = 0): VirtagentError {
-	const code = /\b(ENOENT|ECONNREFUSED|EACCES|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)\b/u.exec(connection.reason)?.[1];
+	const code = refusedCode(connection.reason);
 	const address = channel.replace(/^unix:/u, '');
 	const what =
 		code === 'ENOENT'
