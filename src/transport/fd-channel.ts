@@ -38,7 +38,7 @@ const defaultMaxQueuedBytes = 64 * 1024 * 1024;
 
 /**
  * A virtio-serial port or a tty as a series of Channels, one per host session, read and written
- * by this process's event loop (polled-device.ts). Port semantics (docs/TOOLING.md): read()
+ * by this process's event loop (polled-device.ts). Port semantics (measured, see docs/guest.md): read()
  * returning 0 means "no host on the other end", not end of stream. Then the session ends (the
  * agent fails its jobs, as on any channel loss), frames still queued are dropped whole, the device
  * is closed, and opened again after a back-off to look for the host; the first data after that
