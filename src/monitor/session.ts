@@ -83,6 +83,8 @@ export class Session implements MonitorSession {
 			agent,
 			timeoutMs: this.#timeoutMs,
 			onNegotiated: result => {
+				// docs/PROTOCOL.md §4: never more outstanding than the guest holds (a guest's number: bounded).
+				agent.setPeerCapacity(Math.min(Math.max(1, result.limits?.serverQueue ?? 1), agent.clientQueueMax));
 				const {guest} = this.#state.status;
 				this.#update({limits: result.limits}, {guest: {...guest, methods: result.methods, version: result.version ?? guest.version}});
 			},

@@ -42,7 +42,7 @@ const defaultMaxQueuedBytes = 64 * 1024 * 1024;
 
 /**
  * A virtio-serial port or a tty as a series of Channels, one per host session, read and written
- * by this process's event loop (polled-device.ts). Port semantics (docs/TOOLING.md): read()
+ * by this process's event loop (polled-device.ts). Port semantics (measured, see docs/guest.md): read()
  * returning 0 means "no host on the other end", not end of stream. Then the session ends (the
  * agent fails its jobs, as on any channel loss), frames still queued are dropped whole, and the
  * device is opened again but not polled (poll() says "readable" all the time while no host is

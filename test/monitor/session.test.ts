@@ -218,6 +218,37 @@ describe('the order of things', () => {
 		expect(events.some(event => event.type === 'log' && /negotiation failed: .*MALFORMED_HEADER/u.test(event.message))).toBe(true);
 	});
 
+	it("sends as many requests at once as the guest's capabilities say it holds, never more than the client queue", async () => {
+		const capabilities = (serverQueue: number) =>
+			`<?xml version="1.0"?><methodResponse><params><param><value><struct><member><name>version</name><value><string>1.0</string></value></member><member><name>methods</name><value><array><data><value><string>va.getdmesg</string></value><value><string>va.capabilities</string></value></data></array></value></member><member><name>limits</name><value><struct><member><name>serverQueue</name><value><int>${serverQueue}</int></value></member></struct></value></member></struct></value></param></params></methodResponse>`;
+		for (const [advertised, expected] of [
+			[2, 2],
+			[1_000_000, 5],
+		] as const) {
+			const {dir, remove} = tempDir('va-capacity-');
+			cleanups.push(remove);
+			const socketPath = path.join(dir, 'va.sock');
+			let waiting = 0;
+			const peer = await serveRawRequests(socketPath, ({call, reply}) => {
+				if (call.method === 'va.capabilities') {
+					reply(capabilities(advertised));
+				} else {
+					waiting++; // Never answered: each holds one of the guest's slots.
+				}
+			});
+			cleanups.push(async () => peer.close());
+			const session = await openSession({commands: allCommands, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 3000});
+			cleanups.push(async () => session.close());
+			await negotiated(session);
+			const pending = Array.from({length: 5}, async () => session.execute('agent_viewdmesg'));
+			await waitFor(() => waiting === expected, 2000, `${expected} requests at the guest`);
+			await new Promise(resolve => setTimeout(resolve, 150));
+			expect(waiting).toBe(expected);
+			await session.close();
+			await Promise.all(pending);
+		}
+	});
+
 	it('negotiates once per stream and once per hello: the channel coming up stays in the live log', async () => {
 		let asked = 0;
 		const {session, guest} = await setup({
