@@ -124,7 +124,7 @@ describe('file and kernel log contents', () => {
 		const lines = outcome.text.split('\n');
 		expect(lines[0]).toBe('00000000: 7f45 4c46 ffff ffff ffff ffff ffff ffff  .ELF............');
 		expect(lines).toHaveLength(33);
-		expect(lines.at(-1)).toBe('(1,400,000 bytes, binary, the first 512 shown; --json gives all of it as base64)');
+		expect(lines.at(-1)).toBe('(1,400,000 bytes, binary, the first 512 shown; save it with agent_getfile GUESTPATH LOCALPATH)');
 		expect(outcome.text.length).toBeLessThan(3000);
 		expect(outcome).toMatchObject({value: {size: 1_400_000}});
 		expect((outcome as {value: {text?: string}}).value.text).toBeUndefined();

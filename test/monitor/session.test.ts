@@ -286,7 +286,7 @@ describe('commands over a real engine', () => {
 		await expect(session.execute('agent_viewfile "/bin/true"')).resolves.toMatchObject({
 			ok: true,
 			value: {path: '/bin/true', size: 7, base64: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x00, 0xff]).toString('base64')},
-			text: '00000000: 7f45 4c46 0200 ff                        .ELF...\n(7 bytes, binary; --json gives all of it as base64)',
+			text: '00000000: 7f45 4c46 0200 ff                        .ELF...\n(7 bytes, binary; save it with agent_getfile GUESTPATH LOCALPATH)',
 		});
 		await expect(session.execute('agent_viewfile /nope')).resolves.toMatchObject({
 			ok: false,
