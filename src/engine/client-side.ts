@@ -114,6 +114,7 @@ export class ClientSide {
 		return new Promise<WireValue>((resolve, reject) => {
 			const job = this.#newJob(method, request, options.timeoutMs ?? this.#options.callTimeoutMs, resolve, reject);
 			this.#queue.push(job);
+			this.#jobs.created(job); // After the push: its event counts it in the queue.
 			this.#deps.kick();
 		});
 	}
@@ -245,14 +246,15 @@ export class ClientSide {
 			}
 		}, timeoutMs);
 		this.#unfinished.add(job);
-		this.#jobs.created(job);
 		return job;
 	}
 
 	/** The protocol's resync request as a job of its own (nobody awaits it; its events show it). */
 	#syncJob(method: string, params: readonly WireValue[], timeoutMs: number | undefined): ClientJob | undefined {
 		try {
-			return this.#newJob(method, this.#encode(method, params), timeoutMs ?? this.#options.callTimeoutMs, ignore, ignore);
+			const job = this.#newJob(method, this.#encode(method, params), timeoutMs ?? this.#options.callTimeoutMs, ignore, ignore);
+			this.#jobs.created(job);
+			return job;
 		} catch (error) {
 			this.#deps.bus.log('error', `cannot encode the resync request ${method}: ${(error as Error).message}`);
 			return undefined;
