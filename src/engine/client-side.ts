@@ -114,7 +114,8 @@ export class ClientSide {
 		return new Promise<WireValue>((resolve, reject) => {
 			const job = this.#newJob(method, request, options.timeoutMs ?? this.#options.callTimeoutMs, resolve, reject);
 			this.#queue.push(job);
-			this.#jobs.created(job); // After the push: its event counts it in the queue.
+			// Announced once queued, so the event's queue length counts it.
+			this.#jobs.created(job);
 			this.#deps.kick();
 		});
 	}

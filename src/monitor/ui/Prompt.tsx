@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import type {LineState} from './line-editor.js';
+import {promptView, type LineState} from './line-editor.js';
 
 export const promptText = '(virtagent) ';
 
@@ -9,15 +9,16 @@ export type PromptProps = {
 	readonly hint: string | undefined;
 };
 
-/** `(virtagent) ` and the line being edited, the cursor drawn as an inverse cell. */
+/** `(virtagent) ` (or Ctrl-R's search) and the line being edited, the cursor drawn as an inverse cell. */
 export default function Prompt({line, hint}: PromptProps) {
-	const before = line.text.slice(0, line.cursor);
-	const under = line.text.slice(line.cursor, line.cursor + 1) || ' ';
-	const after = line.text.slice(line.cursor + 1);
+	const {prefix, text, cursor} = promptView(line, promptText);
+	const before = text.slice(0, cursor);
+	const under = text.slice(cursor, cursor + 1) || ' ';
+	const after = text.slice(cursor + 1);
 	return (
 		<Box flexDirection="column">
 			<Text>
-				<Text bold>{promptText}</Text>
+				<Text bold>{prefix}</Text>
 				{before}
 				<Text inverse>{under}</Text>
 				{after}

@@ -1,16 +1,17 @@
-import {Box, render, Text, useApp, type RenderOptions} from 'ink';
+import {Box, render, Text, useApp, useStdout, type RenderOptions} from 'ink';
 import {memo, useCallback, useMemo, useRef} from 'react';
 import {escapeLine} from '../escape.js';
 import type {CommandOutcome, MonitorSession} from '../session-api.js';
 import {completeWord} from './completion.js';
 import {defaultFrameMs} from './frame-clock.js';
-import {defaultHistoryFile, HistoryFile, loadHistory} from './history-file.js';
+import {defaultHistoryFile, HistoryFile, historyFileProblem, loadHistory} from './history-file.js';
 import Prompt from './Prompt.js';
 import QueuePanel from './QueuePanel.js';
 import StatusLine from './StatusLine.js';
 import {liveLog} from './screen-model.js';
 import TransitionLog from './TransitionLog.js';
 import {useAgeClock} from './use-age-clock.js';
+import {useBacklog} from './use-backlog.js';
 import {useLineEditor} from './use-line-editor.js';
 import {useScreenFrame} from './use-screen-frame.js';
 
@@ -35,7 +36,9 @@ export type AppProps = {
  */
 export function App({session, history, historyFile, frameMs = defaultFrameMs}: AppProps) {
 	const {exit: exitApp} = useApp();
+	const {write: writeToTerminal} = useStdout();
 	const {push, requestFrame, flush} = useScreenFrame(session, frameMs);
+	const backlog = useBacklog(session, requestFrame);
 	const queue = session.model;
 	const busy = queue.client.jobs.length + queue.server.jobs.length > 0;
 	useAgeClock(busy, requestFrame);
@@ -85,7 +88,7 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs}: A
 			const command = nextCommand.current++;
 			lastEcho.current = command;
 			// Asynchronous: the prompt stays usable while the command waits in the queue.
-			void session.execute(text).then(outcome => {
+			void backlog.submit(text).then(({outcome}) => {
 				showOutcome(command, text, outcome);
 				if (session.quitRequested) {
 					exit();
@@ -109,6 +112,11 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs}: A
 		onEof() {
 			exit();
 		},
+		onClearScreen() {
+			// Ctrl-L as in bash: the terminal's clear (home, erase the screen; the scrollback stays), then the live region again.
+			writeToTerminal('\u001B[H\u001B[2J');
+			requestFrame();
+		},
 		onKey() {
 			interruptArmed.current = false;
 			setHint(undefined);
@@ -128,6 +136,7 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs}: A
 				<QueuePanel side="server" state={queue.serverState} queue={queue.server} now={now} />
 			</Box>
 			<TransitionLog entries={log} />
+			{backlog.state.waiting > 0 ? <Text>backlog: {backlog.state.waiting} waiting (at most {backlog.state.capacity})</Text> : null}
 			<KeysHint />
 			<Prompt line={line} hint={hint.current} />
 		</Box>
@@ -140,6 +149,8 @@ export type InteractiveOptions = {
 	/** Streams and render hooks, for tests and the render-rate measurement. */
 	readonly stdin?: NodeJS.ReadStream;
 	readonly stdout?: NodeJS.WriteStream;
+	/** Where a history file problem is told before the screen starts (default process.stderr). */
+	readonly stderr?: {write(text: string): unknown};
 	readonly onRender?: RenderOptions['onRender'];
 	/** Route console.* above the live region (default true; off under test runners that own console). */
 	readonly patchConsole?: boolean;
@@ -152,7 +163,18 @@ export type InteractiveOptions = {
 export async function startInteractive(session: MonitorSession, options: InteractiveOptions = {}): Promise<number> {
 	const file = options.historyFile ?? defaultHistoryFile();
 	const history = await loadHistory(file);
-	const historyFile = new HistoryFile(file, history.length);
+	// An unwritable history is said, not silently ignored: before the screen starts, and (through
+	// Ink's console, above the live region) if a later write fails.
+	const problem = await historyFileProblem(file);
+	if (problem !== undefined) {
+		(options.stderr ?? process.stderr).write(`virtagent monitor: ${problem}\n`);
+	}
+
+	const historyFile = new HistoryFile(file, history.length, undefined, message => {
+		if (problem === undefined) {
+			console.error(`virtagent monitor: ${message}`);
+		}
+	});
 	const instance = render(<App session={session} history={history} historyFile={historyFile} />, {
 		exitOnCtrlC: false,
 		patchConsole: options.patchConsole ?? true,

@@ -54,10 +54,10 @@ describe('the monitor in a real terminal', () => {
 		pane.type('agent_shutdown sideways', true);
 		await pane.until(text => text.includes("invalid shutdown type 'sideways'"), 'the bad argument refused');
 
-		// Six commands in one chunk: five fill the queue, the sixth is refused at once.
-		pane.type('agent_ping\ragent_ping\ragent_ping\ragent_ping\ragent_ping\ragent_ping\r');
-		screen = await pane.until(text => text.includes('client job queue limit exceeded') && lines(text, /^ok$/u).length === 6, 'five more oks and one refusal', 10_000, true);
-		expect(lines(screen, /client job queue limit exceeded/u)).toHaveLength(1);
+		// Ten commands in one chunk: five fill the queue, the shell's backlog feeds it the rest.
+		pane.type('agent_ping\r'.repeat(10));
+		screen = await pane.until(text => lines(text, /^ok$/u).length === 11, 'ten more oks', 10_000, true);
+		expect(screen).not.toContain('client job queue limit exceeded');
 
 		pane.key('Up');
 		await pane.until(text => promptLine(text) === '(virtagent) agent_ping', 'Up recalls the last line');
