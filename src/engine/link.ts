@@ -224,21 +224,31 @@ export class Link {
 	 * then it is we who are not reading.
 	 */
 	#armReaderStall(): void {
-		clearTimeout(this.#readStallTimer);
-		this.#readStallTimer = undefined;
 		const {reader} = this.#protocol;
+		// One pending timer is enough (not one per chunk: big messages come in many): when it
+		// fires it looks at the deadline again.
+		if (this.#readStallTimer || !reader.checkStall || !this.#channel || this.#paused) {
+			return;
+		}
+
 		const deadline = reader.stallDeadline;
-		if (deadline === undefined || !this.#channel || this.#paused || !reader.checkStall) {
+		if (deadline === undefined) {
 			return;
 		}
 
 		this.#readStallTimer = setTimeout(
 			() => {
 				this.#readStallTimer = undefined;
-				if (this.#channel && !this.#paused) {
-					this.#deliver(reader.checkStall!(), 0);
-					this.#armReaderStall();
+				const due = reader.stallDeadline;
+				if (!this.#channel || this.#paused || due === undefined) {
+					return;
 				}
+
+				if (due <= Date.now()) {
+					this.#deliver(reader.checkStall!(), 0);
+				}
+
+				this.#armReaderStall();
 			},
 			Math.max(0, deadline - Date.now()),
 		);

@@ -31,9 +31,15 @@ function daemon(delaySeconds: string): Daemon {
 	const runsDir = path.join(temp.dir, 'runs');
 	mkdirSync(runsDir);
 	const recorder = path.join(temp.dir, 'record.mjs');
+	// Each run writes its record beside the directory, then renames it in: never read half-written.
 	writeFileSync(
 		recorder,
-		`import {writeFileSync} from 'node:fs';\nwriteFileSync(${JSON.stringify(runsDir)} + '/' + process.hrtime.bigint(), JSON.stringify({argv: process.argv.slice(2)}));\n`,
+		[
+			`import {renameSync, writeFileSync} from 'node:fs';`,
+			`const name = String(process.hrtime.bigint()), partial = ${JSON.stringify(temp.dir)} + '/' + name;`,
+			`writeFileSync(partial, JSON.stringify({argv: process.argv.slice(2)}));`,
+			`renameSync(partial, ${JSON.stringify(runsDir)} + '/' + name);`,
+		].join('\n'),
 	);
 	const socketPath = path.join(temp.dir, 'guest.sock');
 	const guest = startGuest([
