@@ -3,6 +3,7 @@ import {parseArgs} from 'node:util';
 import {parseTcpAddress} from '../transport/endpoint.js';
 import type {SessionTarget} from './connection.js';
 import {logOutcomes, runScript} from './script.js';
+import {applyColor, isColorChoice, type ColorChoice} from './ui/color.js';
 import {openSession} from './session.js';
 
 export const monitorUsage = `usage: virtagent monitor (--connect PATH | --listen PATH | --tcp HOST:PORT | --tcp-listen HOST:PORT) [options]
@@ -19,6 +20,8 @@ export const monitorUsage = `usage: virtagent monitor (--connect PATH | --listen
   -l FILE                append every command and its result to FILE
   --timeout SECONDS      each command's deadline (default 5)
   --history FILE         interactive: the history file (default ~/.virtagent_history)
+  --plain                interactive: plain lines, no live screen (also when TERM=dumb or stdout is not a terminal)
+  --color WHEN           auto (default: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces), always or never
   -h, --help             this help
 
 Commands: agent_viewfile PATH, agent_viewdmesg, agent_shutdown halt|powerdown|reboot, agent_ping,
@@ -35,6 +38,8 @@ type MonitorOptions = {
 	readonly logFile: string | undefined;
 	readonly timeoutMs: number;
 	readonly historyFile: string | undefined;
+	readonly plain: boolean;
+	readonly color: ColorChoice;
 };
 
 class UsageError extends Error {}
@@ -59,6 +64,8 @@ function parseOptions(args: readonly string[]): MonitorOptions | 'help' {
 				log: {type: 'string', short: 'l'},
 				timeout: {type: 'string'},
 				history: {type: 'string'},
+				plain: {type: 'boolean'},
+				color: {type: 'string'},
 				help: {type: 'boolean', short: 'h'},
 			},
 		});
@@ -101,6 +108,11 @@ function parseOptions(args: readonly string[]): MonitorOptions | 'help' {
 		throw new UsageError(`invalid --timeout '${values.timeout}' (seconds, more than 0)`);
 	}
 
+	const color = values.color ?? 'auto';
+	if (!isColorChoice(color)) {
+		throw new UsageError(`invalid --color '${color}' (auto, always or never)`);
+	}
+
 	return {
 		target: targets[0]!,
 		commands: values.command,
@@ -111,6 +123,8 @@ function parseOptions(args: readonly string[]): MonitorOptions | 'help' {
 		logFile: values.log,
 		timeoutMs: Math.round(seconds * 1000),
 		historyFile: values.history,
+		plain: values.plain ?? false,
+		color,
 	};
 }
 
@@ -133,6 +147,7 @@ export async function monitorMain(args: readonly string[]): Promise<number> {
 		return 0;
 	}
 
+	applyColor(options.color);
 	const interactive = options.commands === undefined && process.stdin.isTTY === true;
 	let session;
 	try {
@@ -145,11 +160,11 @@ export async function monitorMain(args: readonly string[]): Promise<number> {
 	try {
 		if (interactive) {
 			// Only now: scripted mode must never load Ink (it would want raw mode on stdin).
-			const {startInteractive} = await import('./ui/app.js');
+			const {runInteractive} = await import('./ui/interactive.js');
 			const logFile = options.logFile;
 			const stopLogging = logFile === undefined ? undefined : session.subscribe(logOutcomes(logFile));
 			try {
-				return await startInteractive(session, options.historyFile === undefined ? {} : {historyFile: options.historyFile});
+				return await runInteractive(session, {plain: options.plain, ...(options.historyFile === undefined ? {} : {historyFile: options.historyFile})});
 			} finally {
 				stopLogging?.();
 			}

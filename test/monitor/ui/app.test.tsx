@@ -1,8 +1,8 @@
 import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {render} from 'ink';
 import {afterEach, describe, expect, it} from 'vitest';
-import {App, quitHint, startInteractive} from '../../../src/monitor/ui/app.js';
+import {quitHint} from '../../../src/monitor/ui/app.js';
+import {mountScreen, startInteractive} from '../../../src/monitor/ui/start.js';
 import {tempDir, waitFor} from '../../helpers/socket-pair.js';
 import {agentSession, type AgentSession} from './helpers/agent-session.js';
 import {FakeStdin, FakeStdout, tick} from './helpers/fake-tty.js';
@@ -30,14 +30,7 @@ async function screen(options: Parameters<typeof agentSession>[0] = {}) {
 	const stdin = new FakeStdin();
 	const stdout = new FakeStdout();
 	const frameMs = 10;
-	const app = render(<App session={agent} history={[]} frameMs={frameMs} />, {
-		// As startInteractive sets it: Ink's own throttle stays out of the frame clock's way.
-		maxFps: Math.round(2000 / frameMs),
-		stdin: stdin as unknown as NodeJS.ReadStream,
-		stdout: stdout as unknown as NodeJS.WriteStream,
-		exitOnCtrlC: false,
-		patchConsole: false,
-	});
+	const {instance: app} = mountScreen(agent, {frameMs, stdin: stdin as unknown as NodeJS.ReadStream, stdout, patchConsole: false});
 	cleanups.push(() => {
 		app.unmount();
 	});
@@ -175,7 +168,7 @@ describe('startInteractive', () => {
 		const exitCode = startInteractive(agent, {
 			historyFile,
 			stdin: stdin as unknown as NodeJS.ReadStream,
-			stdout: stdout as unknown as NodeJS.WriteStream,
+			stdout,
 			patchConsole: false,
 		});
 		await waitFor(() => stdout.written.includes('(virtagent)'), 5000, 'the prompt');

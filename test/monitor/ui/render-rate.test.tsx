@@ -1,7 +1,5 @@
-import {render} from 'ink';
 import {afterEach, describe, expect, it} from 'vitest';
-import {App} from '../../../src/monitor/ui/app.js';
-import {defaultFrameMs} from '../../../src/monitor/ui/frame-clock.js';
+import {mountScreen} from '../../../src/monitor/ui/start.js';
 import {waitFor} from '../../helpers/socket-pair.js';
 import {agentSession, type AgentSession} from './helpers/agent-session.js';
 import {FakeStdin, FakeStdout} from './helpers/fake-tty.js';
@@ -22,7 +20,7 @@ function outcomes(session: AgentSession): (count: number) => Promise<void> {
 			return;
 		}
 
-		expect(event.outcome.ok).toBe(true);
+		expect(event.outcome.ok, event.outcome.text).toBe(true);
 		seen++;
 		for (const waiter of waiting.filter(w => w.count <= seen)) {
 			waiting.splice(waiting.indexOf(waiter), 1);
@@ -48,12 +46,10 @@ describe('render rate', () => {
 		const stdout = new FakeStdout();
 		let renders = 0;
 		// As startInteractive runs it, on a fake terminal that counts redraws the way bench case 5 does.
-		const app = render(<App session={session} history={[]} />, {
+		const {instance: app} = mountScreen(session, {
 			stdin: stdin as unknown as NodeJS.ReadStream,
-			stdout: stdout as unknown as NodeJS.WriteStream,
-			exitOnCtrlC: false,
+			stdout,
 			patchConsole: false,
-			maxFps: Math.round(2000 / defaultFrameMs),
 			onRender() {
 				renders++;
 			},

@@ -1,0 +1,109 @@
+/**
+ * The plain line mode: for `TERM=dumb`, for a stdout that is not a terminal, and on request
+ * (`--plain`). Lines only, in the order things happen: no cursor movement, no erase codes, no
+ * box drawing (colours only when asked for: they follow the colour choice like everywhere).
+ * Commands are read a line at a time (the terminal's own line editing) and run asynchronously
+ * as on the screen; connection and guest changes are printed as they happen.
+ */
+import {createInterface} from 'node:readline';
+import chalk from 'chalk';
+import type {MonitorSession, SessionStatus} from '../session-api.js';
+import {CommandEcho} from './command-echo.js';
+import {clockTime} from './format.js';
+import {formatScrollItem, promptText} from './scrollback.js';
+import {connectionText, guestText, type Segment} from './screen-text.js';
+
+export type PlainOptions = {
+	readonly input?: NodeJS.ReadableStream;
+	readonly output?: {write(text: string): unknown};
+	/** Print `(virtagent) ` when ready for a line (when the operator types on this terminal). */
+	readonly prompt?: boolean;
+};
+
+function styled(segment: Segment): string {
+	return segment.color ? chalk[segment.color](segment.text) : segment.text;
+}
+
+/** The status as lines that changed since `before`: the connection, then the guest. */
+export function statusChanges(before: SessionStatus | undefined, after: SessionStatus, at: number): string[] {
+	const lines: string[] = [];
+	const connection = connectionText(after.connection);
+	if (before === undefined || connectionText(before.connection).text !== connection.text) {
+		lines.push(`${chalk.dim(clockTime(at))} ${before === undefined ? `${after.channel} ` : ''}${styled(connection)}`);
+	}
+
+	const guest = guestText(after.guest, after.connection);
+	const previous = before === undefined ? undefined : guestText(before.guest, before.connection);
+	if (guest && guest.text !== previous?.text) {
+		lines.push(`${chalk.dim(clockTime(at))} ${styled(guest)}`);
+	}
+
+	return lines;
+}
+
+/** Run until `quit` or the end of input; resolves with the exit code once every command answered. */
+export async function startPlain(session: MonitorSession, options: PlainOptions = {}): Promise<number> {
+	const output = options.output ?? process.stdout;
+	const write = (text: string) => output.write(text);
+	const prompt = () => {
+		if (options.prompt) {
+			write(promptText);
+		}
+	};
+
+	let shown: SessionStatus | undefined;
+	const showStatus = () => {
+		for (const line of statusChanges(shown, session.status, Date.now())) {
+			write(`${line}\n`);
+		}
+
+		shown = session.status;
+	};
+
+	showStatus();
+	const unsubscribe = session.subscribe(event => {
+		if (event.type === 'status' || event.type === 'hello') {
+			showStatus();
+		}
+	});
+	const echo = new CommandEcho();
+	const running = new Set<Promise<void>>();
+	const lines = createInterface({input: options.input ?? process.stdin, terminal: false, crlfDelay: Number.POSITIVE_INFINITY});
+	prompt();
+	try {
+		for await (const line of lines) {
+			if (line.trim() === '') {
+				echo.interrupted();
+				prompt();
+				continue;
+			}
+
+			if (!options.prompt) {
+				// Nobody sees the typing here (stdout is a file or a pipe): the echo keeps the transcript readable.
+				write(formatScrollItem({kind: 'echo', text: line}));
+			}
+
+			const command = echo.submitted();
+			const done = session.execute(line).then(outcome => {
+				for (const item of echo.outcome(command, line, outcome)) {
+					write(formatScrollItem(item));
+				}
+
+				running.delete(done);
+				prompt();
+			});
+			running.add(done);
+			// `quit` ends the mode at once (its outcome is quick); other commands run on.
+			await Promise.race([done, new Promise(resolve => setImmediate(resolve))]);
+			if (session.quitRequested) {
+				break;
+			}
+		}
+
+		await Promise.all(running);
+		return 0;
+	} finally {
+		lines.close();
+		unsubscribe();
+	}
+}
