@@ -52,13 +52,13 @@ export function planFor(snapshot: ScreenSnapshot, hint: boolean): ScreenPlan {
 		headerWidth,
 		client: {jobs: model.client.jobs.length, hasLast: model.client.recent.length > 0},
 		server: {jobs: model.server.jobs.length, hasLast: model.server.recent.length > 0},
-		logEntries: liveLog(model).length,
+		logEntries: liveLog(model, model.transitionsMax).length,
 		hint,
 	});
 }
 
-/** Status line, panels, log, hints and prompt, as the plan lays them out. */
-function LiveRegion({snapshot, line}: {readonly snapshot: ScreenSnapshot; readonly line: LineState}) {
+/** Status line, panels, log, hints and prompt, as the plan lays them out (exported for the layout tests). */
+export function LiveRegion({snapshot, line}: {readonly snapshot: ScreenSnapshot; readonly line: LineState}) {
 	const {model, status, columns, now, hint} = snapshot;
 	const plan = planFor(snapshot, hint !== undefined);
 	const log = useMemo(() => (plan.logLines > 0 ? liveLog(model, plan.logLines) : []), [model, plan.logLines]);

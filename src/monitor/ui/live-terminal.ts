@@ -38,6 +38,36 @@ export function displayWidth(line: string): number {
 	return narrow.test(visible) ? visible.length : stringWidth(visible);
 }
 
+/**
+ * The line cut to `columns` (its colour codes kept, reset at the cut). Ink's own truncation
+ * can leave a line of wide characters one column too wide, which the terminal would wrap.
+ */
+export function cutLine(line: string, columns: number): string {
+	if (displayWidth(line) <= columns) {
+		return line;
+	}
+
+	let out = '';
+	let used = 0;
+	// eslint-disable-next-line no-control-regex
+	for (const [token, code] of line.matchAll(/(\u001B\[[\d;]*m)|[\s\S]/gu)) {
+		if (code !== undefined) {
+			out += code;
+			continue;
+		}
+
+		const cells = displayWidth(token);
+		if (used + cells > columns) {
+			break;
+		}
+
+		out += token;
+		used += cells;
+	}
+
+	return `${out}\u001B[0m`;
+}
+
 /** Rows a line takes once the terminal wraps it at `columns` (an empty line takes one). */
 export function rowsOf(line: string, columns: number): number {
 	return Math.max(1, Math.ceil(displayWidth(line) / Math.max(1, columns)));
@@ -49,11 +79,12 @@ export function frameBudget(rows: number): number {
 }
 
 /**
- * The frame as drawn: if it would take more rows than the budget (it should not: the layout
- * keeps to it), its top lines go, so that the prompt at the bottom stays.
+ * The frame as drawn: no line wider than the window; if it would take more rows than the
+ * budget (it should not: the layout keeps to it), its top lines go, so that the prompt at the
+ * bottom stays.
  */
 export function fitFrame(frame: string, columns: number, rows: number): {lines: string[]; height: number} {
-	const lines = frame.split('\n');
+	const lines = frame.split('\n').map(line => cutLine(line, columns));
 	const heights = lines.map(line => rowsOf(line, columns));
 	let used = 0;
 	let first = lines.length;
