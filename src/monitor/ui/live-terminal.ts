@@ -18,6 +18,15 @@ export const showCursor = `${csi}?25h`;
 /** Erase line, cursor to column 1: written once per draw (what the bench counts as a redraw). */
 export const redrawMark = `${csi}2K${csi}G`;
 
+/**
+ * Erase the cursor's row and the `rows` above it, line by line, ending in column 1 (one
+ * `redrawMark`). Not "erase to the end of the screen" from the top: tmux keeps a whole screen
+ * erased from its first row in the scrollback (its scroll-on-clear).
+ */
+export function eraseUp(rows: number): string {
+	return `${`${csi}2K${csi}1A`.repeat(rows)}${redrawMark}`;
+}
+
 /** The real terminal: where the frames and the scrollback go, and its size. */
 export type TerminalStream = {
 	write(text: string): unknown;
@@ -129,6 +138,10 @@ export class LiveTerminal {
 	/** The frame's lines as last drawn, and the rows they take on the terminal now. */
 	#lines: string[] = [];
 	#height = 0;
+	/** The window's height when last drawn or resized. */
+	#rows: number;
+	/** Rows of the frame that a shrinking window pushed into the terminal's history. */
+	#hidden = 0;
 	#scrollback = '';
 	#stale = false;
 	#closed = false;
@@ -140,9 +153,10 @@ export class LiveTerminal {
 	constructor(out: TerminalStream) {
 		this.#out = out;
 		this.frameSink = new FrameSink(this) as unknown as NodeJS.WriteStream;
+		this.#rows = this.rows;
 		this.#onResize = () => {
-			// The terminal has re-wrapped the old frame to the new width already.
-			this.#height = this.#lines.reduce((sum, line) => sum + rowsOf(line, this.columns), 0);
+			this.#height = this.#visibleAfterResize();
+			this.#rows = this.rows;
 			this.#stale = true;
 			this.#resizeListener?.();
 		};
@@ -151,6 +165,21 @@ export class LiveTerminal {
 
 	get columns(): number {
 		return this.#out.columns || 80;
+	}
+
+	/**
+	 * Rows of the old frame on the screen after a resize. The terminal has re-wrapped its lines
+	 * to the new width. A window too short for it pushed its top rows into the history (the
+	 * cursor stays on the bottom row): they are out of reach until the window grows again and
+	 * the terminal pulls them back in above the frame, where they are erased with it.
+	 */
+	#visibleAfterResize(): number {
+		const wrapped = this.#lines.reduce((sum, line) => sum + rowsOf(line, this.columns), 0);
+		const pushed = Math.max(0, wrapped - frameBudget(this.rows));
+		this.#hidden += pushed;
+		const pulled = Math.min(Math.max(0, this.rows - this.#rows), this.#hidden);
+		this.#hidden -= pulled;
+		return wrapped - pushed + pulled;
 	}
 
 	get rows(): number {
@@ -192,9 +221,13 @@ export class LiveTerminal {
 		}
 
 		const {lines, height} = fitFrame(frame, this.columns, this.rows);
-		const up = this.#height > 0 ? `${csi}${this.#height}A` : '';
 		const first = this.#draws === 0 ? hideCursor : '';
-		this.#out.write(`${syncBegin}${first}${up}${redrawMark}${csi}J${this.#scrollback}${lines.join('\n')}\n${syncEnd}`);
+		this.#out.write(`${syncBegin}${first}${eraseUp(this.#height)}${this.#scrollback}${lines.join('\n')}\n${syncEnd}`);
+		if (this.#scrollback !== '' || height > this.#height) {
+			// Newer lines went into the history: a growing window pulls those back first.
+			this.#hidden = 0;
+		}
+
 		this.#frame = frame;
 		this.#lines = lines;
 		this.#height = height;
