@@ -140,8 +140,8 @@ export class LiveTerminal {
 	#height = 0;
 	/** The window's height when last drawn or resized. */
 	#rows: number;
-	/** Rows of the frame that a shrinking window pushed into the terminal's history. */
-	#hidden = 0;
+	/** Lines of the frame that a shrinking window pushed into the terminal's history. */
+	#hidden: string[] = [];
 	#scrollback = '';
 	#stale = false;
 	#closed = false;
@@ -174,12 +174,26 @@ export class LiveTerminal {
 	 * the terminal pulls them back in above the frame, where they are erased with it.
 	 */
 	#visibleAfterResize(): number {
-		const wrapped = this.#lines.reduce((sum, line) => sum + rowsOf(line, this.columns), 0);
-		const pushed = Math.max(0, wrapped - frameBudget(this.rows));
-		this.#hidden += pushed;
-		const pulled = Math.min(Math.max(0, this.rows - this.#rows), this.#hidden);
-		this.#hidden -= pulled;
-		return wrapped - pushed + pulled;
+		const rows = this.#lines.map(line => rowsOf(line, this.columns));
+		let visible = rows.reduce((sum, count) => sum + count, 0);
+		let pushed = Math.max(0, visible - frameBudget(this.rows));
+		visible -= pushed;
+		// Whole lines only: a line pushed in part is erased with the visible rows.
+		while (this.#lines.length > 1 && rows[0]! <= pushed) {
+			pushed -= rows.shift()!;
+			this.#hidden.push(this.#lines.shift()!);
+		}
+
+		// The terminal pulls back its newest history rows first: the frame's, when it pushed them last.
+		let room = Math.max(0, this.rows - this.#rows);
+		while (this.#hidden.length > 0 && rowsOf(this.#hidden.at(-1)!, this.columns) <= room) {
+			const line = this.#hidden.pop()!;
+			room -= rowsOf(line, this.columns);
+			visible += rowsOf(line, this.columns);
+			this.#lines.unshift(line);
+		}
+
+		return visible;
 	}
 
 	get rows(): number {
@@ -225,7 +239,7 @@ export class LiveTerminal {
 		this.#out.write(`${syncBegin}${first}${eraseUp(this.#height)}${this.#scrollback}${lines.join('\n')}\n${syncEnd}`);
 		if (this.#scrollback !== '' || height > this.#height) {
 			// Newer lines went into the history: a growing window pulls those back first.
-			this.#hidden = 0;
+			this.#hidden = [];
 		}
 
 		this.#frame = frame;

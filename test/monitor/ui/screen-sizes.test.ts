@@ -177,5 +177,9 @@ describe('the screen at the sizes operators have', () => {
 		keep('resized-80x24', screen);
 		expect(pane.wrappedRows()).toBe(0);
 		expect(liveRegion(screen).length).toBeLessThanOrEqual(23);
+		// What was written above the screen is still there, once (only old frames were erased).
+		const history = pane.history();
+		expect(count(history, /^\(virtagent\) agent_ping$/u)).toBe(1);
+		expect(count(history, /^ok$/u)).toBe(1);
 	});
 });
