@@ -72,7 +72,6 @@ async function main(): Promise<number> {
 	let failed = false;
 	for (const benchCase of selected) {
 		try {
-			// eslint-disable-next-line no-await-in-loop
 			const result = await benchCase.run(options);
 			results.push(result);
 			console.log(formatTable([result]));

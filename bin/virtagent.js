@@ -6,7 +6,10 @@ import {main} from '../dist/src/cli.js';
 // speed); set before the screen's dynamic import of React, and a caller's choice wins.
 process.env.NODE_ENV ??= 'production';
 
-main(process.argv.slice(2)).then(
+// The monitor's commands are handed in here: src/ never imports commands/ (commands/ imports src/).
+const monitorCommands = async () => (await import('../dist/commands/index.js')).allCommands;
+
+main(process.argv.slice(2), {monitorCommands}).then(
 	code => {
 		process.exitCode = code;
 	},

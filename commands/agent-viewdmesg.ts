@@ -1,21 +1,16 @@
-import {VirtagentError} from '../src/engine/errors.js';
-import type {Command} from '../src/monitor/command.js';
+import {defineCommand} from '../src/monitor/command.js';
 import {escapeUntrusted} from '../src/monitor/escape.js';
+import {rpcs} from '../src/rpc/catalogue.js';
 
 /** `agent_viewdmesg`: the guest's kernel log (its colour codes and the like shown escaped). */
-const agentViewdmesg: Command = {
+const agentViewdmesg = defineCommand({
 	name: 'agent_viewdmesg',
 	args: [],
-	params: '',
 	help: "show the guest's kernel log, the last 16 KiB (va.getdmesg)",
 	async run(context) {
-		const result = await context.call('va.getdmesg');
-		if (typeof result !== 'string') {
-			throw new VirtagentError('EPROTO', 'va.getdmesg returned something other than a string');
-		}
-
+		const result = await context.call(rpcs.getdmesg, []);
 		return {value: result, text: escapeUntrusted(result)};
 	},
-};
+});
 
 export default agentViewdmesg;

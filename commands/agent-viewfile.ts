@@ -1,28 +1,19 @@
-import {VirtagentError} from '../src/engine/errors.js';
-import type {Command} from '../src/monitor/command.js';
+import {defineCommand, text} from '../src/monitor/command.js';
 import {showBytes, utf8OrUndefined} from '../src/monitor/escape.js';
+import {rpcs} from '../src/rpc/catalogue.js';
 
 /** `agent_viewfile PATH`: a guest file's contents; binary content is shown byte by byte. */
-const agentViewfile: Command = {
+const agentViewfile = defineCommand({
 	name: 'agent_viewfile',
-	args: [{name: 'filepath'}],
-	params: 'filepath',
+	args: [text('filepath')],
 	help: 'show the contents of a file in the guest (va.getfile)',
 	async run(context, [filepath]) {
-		const result = await context.call('va.getfile', [filepath!]);
-		if (!Buffer.isBuffer(result)) {
-			throw new VirtagentError('EPROTO', `va.getfile returned ${describeType(result)}, expected base64 bytes`);
-		}
-
+		const result = await context.call(rpcs.getfile, [filepath]);
 		const text = utf8OrUndefined(result);
 		// JSON: a string for text; bytes as base64 otherwise, so a script gets them exactly.
 		const value = text === undefined ? {bytes: result.length, base64: result.toString('base64')} : text;
 		return {value, text: showBytes(result).text};
 	},
-};
-
-function describeType(value: unknown): string {
-	return value === null ? 'nil' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-}
+});
 
 export default agentViewfile;

@@ -1,16 +1,15 @@
-import type {Command} from '../src/monitor/command.js';
+import {defineCommand, text} from '../src/monitor/command.js';
 import {CommandLineError} from '../src/monitor/parse-args.js';
 
 /** `cancel JOBID`: give up on a queued or in-flight client job (its late answer is dropped). */
-const cancel: Command = {
+const cancel = defineCommand({
 	name: 'cancel',
-	args: [{name: 'jobid'}],
-	params: 'jobid',
+	args: [text('jobid')],
 	help: 'give up on a queued or waiting client job (the number in the queue panel or info queues); it fails with ECANCELED',
 	async run(context, [jobId]) {
-		const id = /^(\d{1,9})$/u.exec(jobId!)?.[1];
+		const id = /^(\d{1,9})$/u.exec(jobId)?.[1];
 		if (id === undefined) {
-			throw new CommandLineError(`cancel: invalid job id '${jobId!}' (a number, as in info queues)`);
+			throw new CommandLineError(`cancel: invalid job id '${jobId}' (a number, as in info queues)`);
 		}
 
 		if (!context.cancel(Number(id))) {
@@ -19,6 +18,6 @@ const cancel: Command = {
 
 		return {value: {}, text: ''};
 	},
-};
+});
 
 export default cancel;

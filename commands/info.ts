@@ -1,4 +1,4 @@
-import type {Command, CommandContext, CommandResult} from '../src/monitor/command.js';
+import {defineCommand, optionalOneOf, optionalText, type CommandContext, type CommandResult} from '../src/monitor/command.js';
 import {escapeLine} from '../src/monitor/escape.js';
 import {CommandLineError} from '../src/monitor/parse-args.js';
 import {latestTransitions, type JobRow, type SideQueue} from '../src/monitor/queue-model.js';
@@ -8,13 +8,9 @@ const topics = ['agent', 'queues', 'transitions'] as const;
 const defaultTransitions = 20;
 
 /** `info agent|queues|transitions [N]`: the connection, the job queues, the transition log. */
-const info: Command = {
+const info = defineCommand({
 	name: 'info',
-	args: [
-		{name: 'topic', optional: true, choices: topics},
-		{name: 'count', optional: true},
-	],
-	params: 'agent|queues|transitions [N]',
+	args: [optionalOneOf('topic', topics), optionalText('count', {label: 'N'})],
 	help: `the guest agent (connection, hello, version, methods), the job queues, or the latest transitions (default ${defaultTransitions})`,
 	async run(context, [topic, count]) {
 		if (count !== undefined && topic !== 'transitions') {
@@ -40,7 +36,7 @@ const info: Command = {
 			}
 		}
 	},
-};
+});
 
 function infoAgent(context: CommandContext): CommandResult {
 	const {channel, connection, guest} = context.status;

@@ -1,15 +1,14 @@
-import type {Command} from '../src/monitor/command.js';
+import {defineCommand} from '../src/monitor/command.js';
 
 /** `quit`: leave the monitor (Ctrl-D does the same); a script stops here. */
-const quit: Command = {
+const quit = defineCommand({
 	name: 'quit',
 	args: [],
-	params: '',
 	help: 'leave the monitor (also Ctrl-D)',
 	async run(context) {
 		context.quit();
 		return {value: {}, text: ''};
 	},
-};
+});
 
 export default quit;

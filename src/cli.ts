@@ -1,3 +1,4 @@
+import type {Command} from './monitor/command.js';
 import {packageVersion} from './version.js';
 
 const usage = `usage: virtagent <command> [options]
@@ -9,8 +10,14 @@ commands:
 
 Run 'virtagent <command> --help' for a command's options.`;
 
+/** What the entry point is given: src/ does not reach into commands/, bin/virtagent.js hands it in. */
+export type Wiring = {
+	/** The monitor's commands (commands/index.ts), loaded only when a monitor runs. */
+	readonly monitorCommands?: () => Promise<readonly Command[]>;
+};
+
 /** Entry point: returns the process exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], wiring: Wiring = {}): Promise<number> {
 	exitQuietlyOnClosedPipe();
 	const [command, ...rest] = argv;
 	switch (command) {
@@ -21,12 +28,12 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 		case 'monitor': {
 			const {monitorMain} = await import('./monitor/cli.js');
-			return monitorMain(rest);
+			return monitorMain(rest, await monitorCommands(wiring));
 		}
 
 		case 'demo': {
 			const {demoMain} = await import('./monitor/demo.js');
-			return demoMain(rest);
+			return demoMain(rest, await monitorCommands(wiring));
 		}
 
 		case '--version':
@@ -48,6 +55,14 @@ export async function main(argv: readonly string[]): Promise<number> {
 			return 2;
 		}
 	}
+}
+
+async function monitorCommands(wiring: Wiring): Promise<readonly Command[]> {
+	if (!wiring.monitorCommands) {
+		throw new Error('this build has no monitor commands (a guest-only entry point)');
+	}
+
+	return wiring.monitorCommands();
 }
 
 /** `virtagent monitor -c … | head`: a reader that goes away ends us quietly, like cat. */

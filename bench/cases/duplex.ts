@@ -24,11 +24,9 @@ export async function duplexCase(options: BenchOptions): Promise<CaseResult> {
 		defer(standIn.stop);
 		const calls = options.calls;
 		for (let round = -options.warmup; round < options.rounds; round++) {
-			/* eslint-disable no-await-in-loop */
 			const hostAlone = await callLoop(standIn.host, 'va.ping', [], calls);
 			const guestAlone = await standIn.pingHost(calls);
 			const [hostDuplex, guestDuplex] = await Promise.all([callLoop(standIn.host, 'va.ping', [], calls), standIn.pingHost(calls)]);
-			/* eslint-enable no-await-in-loop */
 			if (round >= 0) {
 				record('host→guest alone', hostAlone);
 				record('guest→host alone', guestAlone);

@@ -67,7 +67,6 @@ export async function getfileCase(options: BenchOptions): Promise<CaseResult> {
 			writeFileSync(file, content);
 			for (const reader of readers) {
 				// A figure for wrong bytes would be worthless: check each reader once first.
-				// eslint-disable-next-line no-await-in-loop
 				const got = await reader.read(file, size.bytes);
 				if (!got.equals(content)) {
 					throw new Error(`${reader.name} returned ${got.length} bytes that differ from the ${size.bytes}-byte file`);
@@ -79,7 +78,6 @@ export async function getfileCase(options: BenchOptions): Promise<CaseResult> {
 					async run() {
 						const ms = await elapsedMs(async () => {
 							for (let i = 0; i < size.reads; i++) {
-								// eslint-disable-next-line no-await-in-loop
 								await reader.read(file, size.bytes);
 							}
 						});

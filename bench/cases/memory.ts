@@ -96,7 +96,6 @@ function feed(monitor: Child): {pingUntil(calls: number): Promise<void>} {
 					sent += count;
 				}
 
-				// eslint-disable-next-line no-await-in-loop
 				await new Promise<void>(resolve => {
 					wake = resolve;
 				});

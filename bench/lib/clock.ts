@@ -4,7 +4,6 @@ import {performance} from 'node:perf_hooks';
 export async function sequentialRate(count: number, operation: () => Promise<unknown>): Promise<number> {
 	const start = performance.now();
 	for (let i = 0; i < count; i++) {
-		// eslint-disable-next-line no-await-in-loop
 		await operation();
 	}
 

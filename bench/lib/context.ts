@@ -36,7 +36,6 @@ export async function withCleanup<T>(work: (defer: (cleanup: () => unknown) => v
 	} finally {
 		for (const cleanup of cleanups.reverse()) {
 			try {
-				// eslint-disable-next-line no-await-in-loop
 				await cleanup();
 			} catch {
 				// Cleanup of a child that is already gone: nothing left to do.

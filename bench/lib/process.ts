@@ -98,13 +98,11 @@ export function residentBytes(pid: number): number {
 /** Resolve when `predicate` holds, polling; reject after `timeoutMs`. */
 export async function pollUntil(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
 	const start = Date.now();
-	// eslint-disable-next-line no-await-in-loop
 	while (!(await predicate())) {
 		if (Date.now() - start > timeoutMs) {
 			throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 		}
 
-		// eslint-disable-next-line no-await-in-loop
 		await new Promise(resolve => setTimeout(resolve, 10));
 	}
 }

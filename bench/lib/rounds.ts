@@ -29,7 +29,6 @@ export type RoundOptions = {
 export async function interleave(contenders: readonly Contender[], options: RoundOptions): Promise<Figure[]> {
 	for (let w = 0; w < options.warmup; w++) {
 		for (const contender of contenders) {
-			// eslint-disable-next-line no-await-in-loop
 			await contender.run();
 		}
 	}
@@ -38,7 +37,6 @@ export async function interleave(contenders: readonly Contender[], options: Roun
 	for (let round = 0; round < options.rounds; round++) {
 		for (let k = 0; k < contenders.length; k++) {
 			const index = (round + k) % contenders.length;
-			// eslint-disable-next-line no-await-in-loop
 			results[index]!.push(await contenders[index]!.run());
 		}
 	}

@@ -51,7 +51,6 @@ export function attachFirst(agent: Agent): (channel: Channel) => void {
 export async function callLoop(agent: Agent, method: string, params: readonly string[], count: number): Promise<number> {
 	const start = performance.now();
 	for (let i = 0; i < count; i++) {
-		// eslint-disable-next-line no-await-in-loop
 		await agent.call(method, params);
 	}
 

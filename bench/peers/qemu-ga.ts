@@ -110,7 +110,6 @@ async function connectWithRetry(socketPath: string): Promise<net.Socket> {
 	let lastError: Error | undefined;
 	for (let attempt = 0; attempt < 50; attempt++) {
 		try {
-			// eslint-disable-next-line no-await-in-loop
 			return await new Promise<net.Socket>((resolve, reject) => {
 				const socket = net.connect(socketPath);
 				socket.once('connect', () => resolve(socket));
@@ -118,7 +117,6 @@ async function connectWithRetry(socketPath: string): Promise<net.Socket> {
 			});
 		} catch (error) {
 			lastError = error as Error;
-			// eslint-disable-next-line no-await-in-loop
 			await new Promise(resolve => setTimeout(resolve, 20));
 		}
 	}
@@ -139,7 +137,6 @@ export async function readFileThroughQemuGa(client: QmpClient, file: string, cou
 	const parts: Buffer[] = [];
 	try {
 		for (;;) {
-			// eslint-disable-next-line no-await-in-loop
 			const read = (await client.execute('guest-file-read', {handle, count})) as {count: number; 'buf-b64': string; eof: boolean};
 			parts.push(Buffer.from(read['buf-b64'], 'base64'));
 			if (read.eof || read.count === 0) {

@@ -23,7 +23,6 @@ function childCpuMicros(pid: number): number {
 
 async function measure(name: string, pid: number, call: () => Promise<unknown>): Promise<void> {
 	for (let i = 0; i < 2000; i++) {
-		// eslint-disable-next-line no-await-in-loop
 		await call();
 	}
 
@@ -31,7 +30,6 @@ async function measure(name: string, pid: number, call: () => Promise<unknown>):
 	const guestBefore = childCpuMicros(pid);
 	const start = performance.now();
 	for (let i = 0; i < calls; i++) {
-		// eslint-disable-next-line no-await-in-loop
 		await call();
 	}
 

@@ -8,6 +8,7 @@ import {GuestDaemon} from '../../src/guest/daemon.js';
 import {channelSourceFor} from '../../src/guest/channel-source.js';
 import {createGuestLog} from '../../src/guest/log.js';
 import {parseGuestArgs} from '../../src/guest/options.js';
+import {allCommands} from '../../commands/index.js';
 import {openSession} from '../../src/monitor/session.js';
 import {scratch} from '../lib/context.js';
 
@@ -30,13 +31,12 @@ let logLines = 0;
 const log = createGuestLog({verbose: false, write: () => logLines++});
 const daemon = new GuestDaemon({config: parsed.config, log, source: channelSourceFor(parsed.config, log)});
 await daemon.start();
-const session = await openSession({target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, waitForGuest: true});
+const session = await openSession({target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, commands: allCommands, waitForGuest: true});
 
 const mebibytes = (bytes: number) => (bytes / 1024 / 1024).toFixed(2);
 let done = 0;
 for (const target of [checkpoint, total]) {
 	while (done < target) {
-		// eslint-disable-next-line no-await-in-loop
 		const outcome = await session.execute('agent_ping');
 		if (!outcome.ok) {
 			throw new Error(outcome.text);

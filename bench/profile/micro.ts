@@ -8,13 +8,11 @@ import {encodeFrame} from '../../src/protocol/frame-encoder.js';
 
 async function perOp(name: string, count: number, operation: () => unknown): Promise<void> {
 	for (let i = 0; i < count / 10; i++) {
-		// eslint-disable-next-line no-await-in-loop
 		await operation();
 	}
 
 	const start = performance.now();
 	for (let i = 0; i < count; i++) {
-		// eslint-disable-next-line no-await-in-loop
 		await operation();
 	}
 

@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto';
 import {decodeCall, decodeResponse, encodeCall, encodeFault, encodeResponse} from '../protocol/codec.js';
-import type {Frame} from '../protocol/frame.js';
+import type {DecoderEvent, Frame} from '../protocol/frame.js';
 import {FrameDecoder} from '../protocol/frame-decoder.js';
 import {encodeFrame} from '../protocol/frame-encoder.js';
 import {defaultFrameLimits, type FrameLimits} from '../protocol/limits.js';
@@ -80,6 +80,7 @@ export class Agent {
 
 	#channel: Channel | undefined;
 	#decoder: FrameDecoder;
+	#stallTimer: NodeJS.Timeout | undefined;
 	#clientState: ClientState = 'IDLE';
 	#serverState: ServerState = 'IDLE';
 	/** Client jobs not yet sent, oldest first. */
@@ -443,7 +444,7 @@ export class Agent {
 			this.#serverJobEvent(job, null, 'running');
 			response = this.#runHandler(call.method, call.params, job.tag);
 		} catch (error) {
-			const code = error instanceof CodecError ? FaultCode.parseError : FaultCode.internal;
+			const code = error instanceof CodecError ? error.faultCode : FaultCode.internal; // -503, or -501 for too deep a nesting
 			this.#serverJobEvent(job, null, 'running');
 			response = {ok: false, fault: {code, message: (error as Error).message}};
 		}
@@ -551,7 +552,33 @@ export class Agent {
 	// ---- reading ----
 
 	#onData(chunk: Buffer): void {
-		for (const event of this.#decoder.push(chunk)) {
+		this.#onDecoderEvents(this.#decoder.push(chunk));
+		this.#armStallTimer();
+	}
+
+	/**
+	 * Stalled frames (PROTOCOL.md §2): the decoder keeps no timers, so one timer here asks it to
+	 * drop a message that stopped moving, even if no byte follows. (Parsers engineer: to move
+	 * into the message reader.)
+	 */
+	#armStallTimer(): void {
+		clearTimeout(this.#stallTimer);
+		this.#stallTimer = undefined;
+		const deadline = this.#decoder.stallDeadline;
+		if (deadline === undefined || this.#channel === undefined) {
+			return;
+		}
+
+		this.#stallTimer = setTimeout(() => {
+			this.#stallTimer = undefined;
+			this.#onDecoderEvents(this.#decoder.checkStall());
+			this.#armStallTimer();
+		}, Math.max(0, deadline - Date.now()));
+		this.#stallTimer.unref();
+	}
+
+	#onDecoderEvents(events: readonly DecoderEvent[]): void {
+		for (const event of events) {
 			if (this.#channel === undefined) {
 				return;
 			}
@@ -588,6 +615,9 @@ export class Agent {
 		if (this.#channel !== channel) {
 			return;
 		}
+
+		clearTimeout(this.#stallTimer);
+		this.#stallTimer = undefined;
 
 		for (const event of this.#decoder.end()) {
 			if (event.type === 'error') {

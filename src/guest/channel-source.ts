@@ -1,4 +1,7 @@
 import {setTimeout as sleep} from 'node:timers/promises';
+import {encodeFault} from '../protocol/codec.js';
+import {encodeFrame} from '../protocol/frame-encoder.js';
+import {FaultCode} from '../protocol/value.js';
 import type {Channel} from '../transport/channel.js';
 import {connectEndpoint, describeEndpoint, listenEndpoint, parseTcpAddress, type Listener, type SocketEndpoint} from '../transport/endpoint.js';
 import {openPortLink, type PortLink} from '../transport/fd-channel.js';
@@ -51,7 +54,6 @@ function connectSource(endpoint: SocketEndpoint, log: GuestLog): ChannelSource {
 		let failing = false;
 		while (!closed) {
 			try {
-				// eslint-disable-next-line no-await-in-loop
 				const channel = await connectEndpoint(endpoint);
 				if (closed) {
 					channel.destroy();
@@ -60,7 +62,6 @@ function connectSource(endpoint: SocketEndpoint, log: GuestLog): ChannelSource {
 
 				delay = retryFirstMs;
 				failing = false;
-				// eslint-disable-next-line no-await-in-loop
 				await new Promise<void>(resolve => {
 					wake = resolve;
 					current = watchClose(channel, resolve);
@@ -75,14 +76,12 @@ function connectSource(endpoint: SocketEndpoint, log: GuestLog): ChannelSource {
 					log.log('debug', `connect to ${label} failed again; next try in ${delay} ms`);
 				}
 
-				// eslint-disable-next-line no-await-in-loop
 				await sleep(delay, undefined, {ref: false});
 				delay = Math.min(delay * 2, retryMaxMs);
 				continue;
 			}
 
 			if (!closed) {
-				// eslint-disable-next-line no-await-in-loop
 				await sleep(retryFirstMs, undefined, {ref: false});
 			}
 		}
@@ -101,6 +100,14 @@ function connectSource(endpoint: SocketEndpoint, log: GuestLog): ChannelSource {
 	};
 }
 
+/** docs/PROTOCOL.md §1: a second host is told why (an untagged fault -500) before it is closed. */
+function turnAway(channel: Channel): void {
+	const refusal = encodeFrame('response', undefined, encodeFault({code: FaultCode.internal, message: 'another host is connected'}));
+	void channel.write(refusal).catch(() => undefined).finally(() => {
+		channel.destroy();
+	});
+}
+
 /** unix-listen / tcp-listen: one host at a time; while one is connected, others are turned away. */
 function listenSource(endpoint: SocketEndpoint, log: GuestLog): ChannelSource {
 	let listener: Listener | undefined;
@@ -111,7 +118,7 @@ function listenSource(endpoint: SocketEndpoint, log: GuestLog): ChannelSource {
 			listener = await listenEndpoint(endpoint, channel => {
 				if (current) {
 					log.log('warning', `refused a second host on ${channel.label}: one is already connected`);
-					channel.destroy();
+					turnAway(channel);
 					return;
 				}
 

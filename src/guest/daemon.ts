@@ -46,7 +46,7 @@ export class GuestDaemon {
 			}
 		}
 
-		this.agent = new Agent({name: 'guest', registry, limits: {bodyMax: config.bodyMax}});
+		this.agent = new Agent({name: 'guest', registry, limits: {bodyMax: config.bodyMax, headerStallMs: config.stallTimeoutMs, bodyStallMs: config.stallTimeoutMs}});
 		this.agent.subscribe(event => {
 			this.#shutdown.onEvent(event);
 			this.#onEvent(event);

@@ -22,7 +22,6 @@ export async function sayHello(agent: Agent, log: GuestLog, stillCurrent: () => 
 	const delays = options.retryDelaysMs ?? defaultRetryDelaysMs;
 	for (let attempt = 0; attempt <= delays.length; attempt++) {
 		if (attempt > 0) {
-			// eslint-disable-next-line no-await-in-loop
 			await sleep(delays[attempt - 1]!, undefined, {ref: false});
 		}
 
@@ -31,7 +30,6 @@ export async function sayHello(agent: Agent, log: GuestLog, stillCurrent: () => 
 		}
 
 		try {
-			// eslint-disable-next-line no-await-in-loop
 			await agent.call('va.hello', [], {timeoutMs: options.timeoutMs ?? 5000});
 			log.log('info', attempt === 0 ? 'va.hello: the host answered' : `va.hello: the host answered (attempt ${attempt + 1})`);
 			return true;

@@ -1,8 +1,15 @@
+import {escapeLine} from '../monitor/escape.js';
+
 /**
  * The daemon's log: one line per event on stderr. Levels are syslog's. Under systemd
  * (JOURNAL_STREAM set) each line starts with the `<N>` priority prefix the journal understands
  * and carries no timestamp (the journal adds one); elsewhere a line is
  * `2025-01-01T12:00:00.000Z info: message`.
+ *
+ * Messages carry what the host sent (method names, tags, parameters, fault strings), so every
+ * line is escaped here, at the one place lines are written (PROTOCOL.md §7): no control, escape
+ * sequence, bidi override or line separator reaches stderr or the journal raw, and one event is
+ * one line whatever a caller passes in.
  */
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'err';
 
@@ -33,8 +40,7 @@ export function createGuestLog(options: GuestLogOptions): GuestLog {
 				return;
 			}
 
-			// One event, one line: a message never spreads over several.
-			const text = message.replace(/[\r\n]+/g, ' ');
+			const text = escapeLine(message);
 			write(journal ? `<${priority[level]}>${text}\n` : `${timestamp()} ${level}: ${text}\n`);
 		},
 	};
@@ -58,12 +64,15 @@ function isoNow(): string {
 	return `${isoPrefix}${String(now % 1000).padStart(3, '0')}Z`;
 }
 
+/** Containers below this many levels are summarized as `[…]`/`{…}`: the host controls the depth. */
+const summaryDepth = 3;
+
 /**
  * A short, printable rendering of a value from or for the host, for log lines: strings quoted
  * with control characters escaped (the log may end up on a terminal), bytes as a count, long
- * things cut.
+ * things cut, deep things elided (no recursion on the host's depth).
  */
-export function summarizeValue(value: unknown, room = 80): string {
+export function summarizeValue(value: unknown, room = 80, depth = 0): string {
 	if (typeof value === 'string') {
 		const text = quote(value.length > room ? `${value.slice(0, room)}…` : value);
 		return `${text}${value.length > room ? ` (${value.length} chars)` : ''}`;
@@ -74,7 +83,11 @@ export function summarizeValue(value: unknown, room = 80): string {
 	}
 
 	if (Array.isArray(value)) {
-		const inner = value.slice(0, 8).map(item => summarizeValue(item, 24)).join(', ');
+		if (depth >= summaryDepth) {
+			return `[… ${value.length} items]`;
+		}
+
+		const inner = value.slice(0, 8).map(item => summarizeValue(item, 24, depth + 1)).join(', ');
 		return `[${inner}${value.length > 8 ? `, … ${value.length} items` : ''}]`;
 	}
 
@@ -84,7 +97,11 @@ export function summarizeValue(value: unknown, room = 80): string {
 
 	if (value !== null && typeof value === 'object') {
 		const keys = Object.keys(value);
-		const inner = keys.slice(0, 6).map(key => `${quote(key)}: ${summarizeValue((value as Record<string, unknown>)[key], 24)}`).join(', ');
+		if (depth >= summaryDepth) {
+			return `{… ${keys.length} members}`;
+		}
+
+		const inner = keys.slice(0, 6).map(key => `${quote(key.length > 24 ? `${key.slice(0, 24)}…` : key)}: ${summarizeValue((value as Record<string, unknown>)[key], 24, depth + 1)}`).join(', ');
 		return `{${inner}${keys.length > 6 ? ', …' : ''}}`;
 	}
 

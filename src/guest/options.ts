@@ -24,6 +24,8 @@ export type GuestConfig = {
 	readonly bodyMax: number;
 	readonly shutdownCommand: readonly string[];
 	readonly shutdownDelayMs: number;
+	/** PROTOCOL.md §2: a started header or a silent body is dropped after this. */
+	readonly stallTimeoutMs: number;
 	readonly dmesgCommand: readonly string[] | undefined;
 	readonly pidfile: string | undefined;
 	readonly verbose: boolean;
@@ -57,6 +59,8 @@ options:
                           {mode} is halt, powerdown or reboot
                           (default: shutdown {flag} +0 "hypervisor initiated shutdown")
   --shutdown-delay SECS   wait after the reply before running it (default 5)
+  --stall-timeout SECS    drop a message from the host whose header is not complete, or
+                          whose body gets no byte, within this (default 10)
   --dmesg-command CMD     read the kernel log with this command instead of /dev/kmsg or dmesg
   --pidfile PATH          create PATH exclusively with our pid; removed on exit
   --verbose, -v           also log state transitions, jobs and retries (debug level)
@@ -65,7 +69,7 @@ options:
 
 methods: ${guestMethodNames.join(', ')}`;
 
-const valueOptions = new Set(['--channel', '--path', '--baud', '--allow-rpcs', '--block-rpcs', '--getfile-max', '--shutdown-command', '--shutdown-delay', '--dmesg-command', '--pidfile']);
+const valueOptions = new Set(['--channel', '--path', '--baud', '--allow-rpcs', '--block-rpcs', '--getfile-max', '--shutdown-command', '--shutdown-delay', '--stall-timeout', '--dmesg-command', '--pidfile']);
 
 function methodList(option: string, text: string): string[] {
 	const names = text.split(',').map(name => name.trim()).filter(name => name !== '');
@@ -192,6 +196,7 @@ export function parseGuestArgs(args: readonly string[]): ParsedArgs {
 			bodyMax,
 			shutdownCommand: shutdownText === undefined ? defaultShutdownCommand : command('--shutdown-command', shutdownText),
 			shutdownDelayMs: values.has('--shutdown-delay') ? seconds('--shutdown-delay', values.get('--shutdown-delay')!) : 5000,
+			stallTimeoutMs: values.has('--stall-timeout') ? Math.max(1, seconds('--stall-timeout', values.get('--stall-timeout')!)) : defaultFrameLimits.headerStallMs,
 			dmesgCommand: dmesgText === undefined ? undefined : command('--dmesg-command', dmesgText),
 			pidfile,
 			verbose,

@@ -1,12 +1,15 @@
 import {createInterface} from 'node:readline';
 import {parseArgs} from 'node:util';
 import {parseTcpAddress} from '../transport/endpoint.js';
+import {usage, type Command} from './command.js';
 import type {SessionTarget} from './connection.js';
 import {logOutcomes, runScript} from './script.js';
 import {applyColor, isColorChoice, type ColorChoice} from './ui/color.js';
 import {openSession} from './session.js';
 
-export const monitorUsage = `usage: virtagent monitor (--connect PATH | --listen PATH | --tcp HOST:PORT | --tcp-listen HOST:PORT) [options]
+/** `--help`: the options, and the commands as the injected list declares them. */
+export function monitorUsage(commands: readonly Command[]): string {
+	return `usage: virtagent monitor (--connect PATH | --listen PATH | --tcp HOST:PORT | --tcp-listen HOST:PORT) [options]
 
   --connect PATH         connect to a UNIX socket (QEMU -chardev socket,...,server=on); reconnects with back-off
   --listen PATH          listen on a UNIX socket (QEMU connects with server=off); one guest at a time
@@ -24,9 +27,11 @@ export const monitorUsage = `usage: virtagent monitor (--connect PATH | --listen
   --color WHEN           auto (default: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces), always or never
   -h, --help             this help
 
-Commands: agent_viewfile PATH, agent_viewdmesg, agent_shutdown halt|powerdown|reboot, agent_ping,
-agent_capabilities, help [command], info agent|queues|transitions, cancel JOBID, timeout SECONDS COMMAND, quit. Exit code 0 only if
-every scripted command succeeded; 2 for bad options.`;
+Commands (help COMMAND says more):
+${commands.map(command => `  ${usage(command)}`).join('\n')}
+
+Exit code 0 only if every scripted command succeeded; 2 for bad options.`;
+}
 
 type MonitorOptions = {
 	readonly target: SessionTarget;
@@ -128,8 +133,8 @@ function parseOptions(args: readonly string[]): MonitorOptions | 'help' {
 	};
 }
 
-/** `virtagent monitor …`: returns the exit code. */
-export async function monitorMain(args: readonly string[]): Promise<number> {
+/** `virtagent monitor …` with these commands (commands/index.ts): returns the exit code. */
+export async function monitorMain(args: readonly string[], commands: readonly Command[]): Promise<number> {
 	let options: MonitorOptions | 'help';
 	try {
 		options = parseOptions(args);
@@ -143,7 +148,7 @@ export async function monitorMain(args: readonly string[]): Promise<number> {
 	}
 
 	if (options === 'help') {
-		console.log(monitorUsage);
+		console.log(monitorUsage(commands));
 		return 0;
 	}
 
@@ -151,7 +156,7 @@ export async function monitorMain(args: readonly string[]): Promise<number> {
 	const interactive = options.commands === undefined && process.stdin.isTTY === true;
 	let session;
 	try {
-		session = await openSession({target: options.target, timeoutMs: options.timeoutMs, waitForGuest: !interactive, wireTap: options.verbose});
+		session = await openSession({target: options.target, commands, timeoutMs: options.timeoutMs, waitForGuest: !interactive, wireTap: options.verbose});
 	} catch (error) {
 		console.error(`virtagent monitor: ${(error as Error).message}`);
 		return 1;

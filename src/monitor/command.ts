@@ -1,21 +1,23 @@
 /**
- * What a monitor command is (one file each in commands/): its name, arguments, help text, how it
- * calls the guest and how it prints. The session parses the line, runs the command and turns
- * whatever it throws into a QMP-shaped error.
+ * What a monitor command is (one file each in commands/, listed in commands/index.ts): its
+ * name, its typed arguments, its help, how it calls the guest and how it prints. `help`, the
+ * usage in `--help` and Tab completion are all derived from the declared arguments; the session
+ * parses a line against them and turns whatever the command throws into a QMP-shaped error.
  */
-import type {XmlRpcValue} from '../protocol/value.js';
+import type {Peer, Rpc} from '../rpc/catalogue.js';
 import type {ArgSpec} from './parse-args.js';
 import type {QueueModel} from './queue-model.js';
 import type {SessionStatus} from './session-api.js';
 
 export type CommandContext = {
 	/**
-	 * Call a guest method through the capability gate (PROTOCOL.md §5), with this command's
-	 * timeout. Throws VirtagentError or RpcFaultError.
+	 * Call a guest RPC from the catalogue through the capability gate (docs/PROTOCOL.md §5), with
+	 * this command's timeout; the result has passed the entry's guard. Throws VirtagentError or
+	 * RpcFaultError.
 	 */
-	call(method: string, params?: readonly XmlRpcValue[]): Promise<XmlRpcValue>;
+	call<P extends readonly unknown[], R>(rpc: Rpc<P, R, readonly Peer[]>, params: P): Promise<R>;
 	/** Call without the gate (agent_capabilities is how an operator opens it). */
-	callUngated(method: string, params?: readonly XmlRpcValue[]): Promise<XmlRpcValue>;
+	callUngated<P extends readonly unknown[], R>(rpc: Rpc<P, R, readonly Peer[]>, params: P): Promise<R>;
 	/** Remember the guest's methods (opens the gate). */
 	storeMethods(methods: readonly string[]): void;
 	readonly status: SessionStatus;
@@ -37,11 +39,84 @@ export type CommandResult = {
 	readonly text: string;
 };
 
+/** What Tab offers for an argument beyond its choices. */
+export type Completes = 'command' | 'command line';
+
+/** One declared argument; `T` is what `run` receives for it. */
+export type Arg<T> = ArgSpec & {
+	/** How `help` shows it: `filepath`, `[command]`, `halt|powerdown|reboot`. */
+	readonly usage: string;
+	readonly completes?: Completes;
+	/** Type only: never set. */
+	readonly value?: T;
+};
+
+type ArgOptions = {
+	/** Shown by `help` instead of the name (`N` for `count`). */
+	readonly label?: string;
+	readonly completes?: Completes;
+};
+
+function declare<T>(spec: ArgSpec, options: ArgOptions = {}): Arg<T> {
+	const shown = options.label ?? (spec.choices ? spec.choices.join('|') : spec.name);
+	return {...spec, usage: spec.optional ? `[${shown}]` : shown, ...(options.completes ? {completes: options.completes} : {})};
+}
+
+/** A word (or a quoted string) the command needs. */
+export function text(name: string, options?: ArgOptions): Arg<string> {
+	return declare({name}, options);
+}
+
+export function optionalText(name: string, options?: ArgOptions): Arg<string | undefined> {
+	return declare({name, optional: true}, options);
+}
+
+/** One of `choices` (checked before the command runs, and offered by Tab). */
+export function oneOf<const C extends readonly string[]>(name: string, choices: C): Arg<C[number]> {
+	return declare({name, choices});
+}
+
+export function optionalOneOf<const C extends readonly string[]>(name: string, choices: C): Arg<C[number] | undefined> {
+	return declare({name, optional: true, choices});
+}
+
+/** The rest of the line as typed (a command line, for `timeout`); must come last. */
+export function restOfLine(name: string, options?: ArgOptions): Arg<string> {
+	return declare({name, rest: true}, options);
+}
+
+type Values<A extends readonly Arg<unknown>[]> = {readonly [I in keyof A]: A[I] extends Arg<infer T> ? T : never};
+
 export type Command = {
 	readonly name: string;
-	readonly args: readonly ArgSpec[];
-	/** The arguments as `help` shows them, e.g. `filepath` or `halt|powerdown|reboot`. */
+	readonly args: readonly Arg<unknown>[];
+	/** The arguments as `help` shows them (derived from `args`), e.g. `filepath` or `[command]`. */
 	readonly params: string;
 	readonly help: string;
+	/** `args` as parsed against the declaration (missing optional ones are undefined). */
 	run(context: CommandContext, args: ReadonlyArray<string | undefined>): Promise<CommandResult>;
 };
+
+export type CommandSpec<A extends readonly Arg<unknown>[]> = {
+	readonly name: string;
+	readonly args: A;
+	readonly help: string;
+	run(context: CommandContext, args: Values<A>): Promise<CommandResult>;
+};
+
+/** A command from its declaration: `run` gets its arguments typed as declared. */
+export function defineCommand<const A extends readonly Arg<unknown>[]>(spec: CommandSpec<A>): Command {
+	return {
+		name: spec.name,
+		args: spec.args,
+		params: spec.args.map(arg => arg.usage).join(' '),
+		help: spec.help,
+		// The parser has checked the line against `args`: required ones are there, choices valid.
+		run: async (context, args) => spec.run(context, args as unknown as Values<A>),
+	};
+}
+
+/** `name params`, as `help` and `--help` show a command. */
+export function usage(command: Command): string {
+	return command.params === '' ? command.name : `${command.name} ${command.params}`;
+}

@@ -1,4 +1,10 @@
+/**
+ * Keeps the host agent attached to a guest: dial with back-off, listen and take one guest at a
+ * time, or run over a channel already held. Its state follows the agent's channel events (the
+ * stream says when it is up and when it ends), never a peek at the agent.
+ */
 import type {Agent} from '../engine/agent.js';
+import type {ChannelEvent} from '../engine/events.js';
 import type {Channel} from '../transport/channel.js';
 import {connectEndpoint, describeEndpoint, listenEndpoint, type Listener, type SocketEndpoint} from '../transport/endpoint.js';
 import type {ConnectionState} from './session-api.js';
@@ -9,133 +15,259 @@ export type SessionTarget = {
 	readonly endpoint: SocketEndpoint;
 };
 
-export type ConnectionOptions = {
-	readonly target: SessionTarget;
-	readonly agent: Agent;
-	readonly onState: (state: ConnectionState) => void;
-	readonly onLog: (level: 'info' | 'warn', message: string) => void;
-	/** Back-off: the first retry after `retryMinMs`, doubling up to `retryMaxMs` (0.25 s → 5 s). */
-	readonly retryMinMs?: number;
-	readonly retryMaxMs?: number;
-};
+export type ConnectionEvent =
+	| {readonly type: 'state'; readonly state: ConnectionState}
+	| {readonly type: 'log'; readonly level: 'info' | 'warn'; readonly message: string};
 
 export type Connection = {
 	/** e.g. `unix:/tmp/va.sock` */
 	readonly label: string;
+	readonly state: ConnectionState;
+	subscribe(listener: (event: ConnectionEvent) => void): () => void;
+	/** Start dialling, listening or running; a listen that fails (EADDRINUSE…) rejects. */
+	start(): Promise<void>;
+	/**
+	 * The guest turned this stream away (docs/PROTOCOL.md §1: another host is connected): when it
+	 * ends, that is the reason given, and it counts as a failed attempt.
+	 */
+	refused(reason: string): void;
 	close(): Promise<void>;
+};
+
+export type DialOptions = {
+	/** Back-off: the first retry after `retryMinMs`, doubling up to `retryMaxMs` (0.25 s → 5 s). */
+	readonly retryMinMs?: number;
+	readonly retryMaxMs?: number;
+	/** A stream that ends sooner than this was a failed attempt: the back-off keeps growing (1 s). */
+	readonly stableMs?: number;
 };
 
 export function retryDelay(attempt: number, minMs: number, maxMs: number): number {
 	return Math.min(maxMs, minMs * 2 ** Math.max(0, attempt - 1));
 }
 
-/**
- * Keep the agent attached to a guest: dial with exponential back-off (and again whenever the
- * stream drops), or listen and take one guest at a time. Resolves once dialling has started or
- * the socket listens; a listen that fails (EADDRINUSE…) rejects.
- */
-export async function startConnection(options: ConnectionOptions): Promise<Connection> {
-	return options.target.mode === 'connect' ? dial(options) : listen(options);
+/** What every kind shares: the state, its listeners, and the agent's channel events. */
+abstract class AgentConnection implements Connection {
+	protected readonly agent: Agent;
+	/** Aborted by close(): every timer and callback of this connection checks it. */
+	protected readonly lifetime = new AbortController();
+	#label: string;
+	#state: ConnectionState;
+	readonly #listeners = new Set<(event: ConnectionEvent) => void>();
+	readonly #unsubscribe: () => void;
+
+	constructor(agent: Agent, label: string, initial: ConnectionState) {
+		this.agent = agent;
+		this.#label = label;
+		this.#state = initial;
+		this.#unsubscribe = agent.subscribe(event => {
+			if (event.type === 'channel' && !this.lifetime.signal.aborted) {
+				if (event.status === 'up') {
+					this.setState({state: 'connected', since: event.at});
+				}
+
+				this.onChannel(event);
+			}
+		});
+	}
+
+	get label(): string {
+		return this.#label;
+	}
+
+	get state(): ConnectionState {
+		return this.#state;
+	}
+
+	subscribe(listener: (event: ConnectionEvent) => void): () => void {
+		this.#listeners.add(listener);
+		return () => this.#listeners.delete(listener);
+	}
+
+	abstract start(): Promise<void>;
+
+	refused(_reason: string): void {
+		// Only a dialling connection retries; the others just end.
+	}
+
+	async close(): Promise<void> {
+		if (this.lifetime.signal.aborted) {
+			return;
+		}
+
+		this.lifetime.abort();
+		this.#unsubscribe();
+		await this.stop();
+		this.setState({state: 'disconnected', reason: 'monitor closed'});
+	}
+
+	protected abstract onChannel(event: ChannelEvent): void;
+
+	protected async stop(): Promise<void> {
+		// Nothing to release by default.
+	}
+
+	protected setLabel(label: string): void {
+		this.#label = label;
+	}
+
+	protected setState(state: ConnectionState): void {
+		this.#state = state;
+		this.emit({type: 'state', state});
+	}
+
+	protected emit(event: ConnectionEvent): void {
+		for (const listener of this.#listeners) {
+			listener(event);
+		}
+	}
 }
 
-function dial(options: ConnectionOptions): Connection {
-	const {agent, onState} = options;
-	const endpoint = options.target.endpoint;
-	const minMs = options.retryMinMs ?? 250;
-	const maxMs = options.retryMaxMs ?? 5000;
-	let attempt = 0;
-	let stopped = false;
-	let timer: NodeJS.Timeout | undefined;
+/** Dial, and dial again with exponential back-off whenever the stream cannot be made or ends. */
+class DialConnection extends AgentConnection {
+	readonly #endpoint: SocketEndpoint;
+	readonly #minMs: number;
+	readonly #maxMs: number;
+	readonly #stableMs: number;
+	/** Failed attempts in a row: the back-off grows with them. */
+	#failures = 0;
+	#upAt: number | undefined;
+	#refusal: string | undefined;
+	#timer: NodeJS.Timeout | undefined;
 
-	const retry = (reason: string) => {
-		attempt++;
-		const inMs = retryDelay(attempt, minMs, maxMs);
-		onState({state: 'retrying', attempt, inMs, reason});
-		timer = setTimeout(() => {
-			timer = undefined;
-			void tryConnect();
-		}, inMs);
-	};
+	constructor(agent: Agent, endpoint: SocketEndpoint, options: DialOptions) {
+		super(agent, describeEndpoint(endpoint), {state: 'connecting'});
+		this.#endpoint = endpoint;
+		this.#minMs = options.retryMinMs ?? 250;
+		this.#maxMs = options.retryMaxMs ?? 5000;
+		this.#stableMs = options.stableMs ?? 1000;
+	}
 
-	const tryConnect = async () => {
+	async start(): Promise<void> {
+		void this.#attempt();
+	}
+
+	override refused(reason: string): void {
+		this.#refusal = reason;
+		this.emit({type: 'log', level: 'warn', message: `${this.label}: the guest turned this monitor away: ${reason}`});
+	}
+
+	protected onChannel(event: ChannelEvent): void {
+		if (event.status === 'up') {
+			this.#upAt = event.at;
+			return;
+		}
+
+		const lived = event.at - (this.#upAt ?? event.at);
+		if (lived >= this.#stableMs && this.#refusal === undefined) {
+			// A good connection: the next one starts the back-off afresh.
+			this.#failures = 0;
+		}
+
+		this.#upAt = undefined;
+		this.#retry(this.#refusal ?? event.reason ?? 'stream closed');
+		this.#refusal = undefined;
+	}
+
+	protected override async stop(): Promise<void> {
+		clearTimeout(this.#timer);
+	}
+
+	async #attempt(): Promise<void> {
 		let channel: Channel;
 		try {
-			channel = await connectEndpoint(endpoint);
+			channel = await connectEndpoint(this.#endpoint);
 		} catch (error) {
-			if (!stopped) {
-				retry((error as Error).message);
+			if (!this.lifetime.signal.aborted) {
+				this.#retry((error as Error).message);
 			}
 
 			return;
 		}
 
-		if (stopped) {
+		if (this.lifetime.signal.aborted) {
 			channel.destroy();
 			return;
 		}
 
-		attempt = 0;
-		agent.attach(channel);
-		if (agent.connected) {
-			onState({state: 'connected', since: Date.now()});
-		}
-	};
+		this.agent.attach(channel);
+	}
 
-	const unsubscribe = agent.subscribe(event => {
-		if (event.type === 'channel' && event.status === 'down' && !stopped && timer === undefined) {
-			retry(event.reason ?? 'stream closed');
-		}
-	});
-
-	onState({state: 'connecting'});
-	void tryConnect();
-	return {
-		label: describeEndpoint(endpoint),
-		async close() {
-			stopped = true;
-			clearTimeout(timer);
-			unsubscribe();
-			onState({state: 'disconnected', reason: 'monitor closed'});
-		},
-	};
+	#retry(reason: string): void {
+		this.#failures++;
+		const inMs = retryDelay(this.#failures, this.#minMs, this.#maxMs);
+		this.setState({state: 'retrying', attempt: this.#failures, inMs, reason});
+		this.#timer = setTimeout(() => {
+			void this.#attempt();
+		}, inMs);
+	}
 }
 
-async function listen(options: ConnectionOptions): Promise<Connection> {
-	const {agent, onState, onLog} = options;
-	let stopped = false;
-	const unsubscribe = agent.subscribe(event => {
-		if (event.type === 'channel' && event.status === 'down' && !stopped) {
-			onState({state: 'listening'});
-		}
-	});
-	let listener: Listener;
-	try {
-		listener = await listenEndpoint(options.target.endpoint, channel => {
-			if (stopped || agent.connected) {
-				// One guest at a time: a second one is refused until the first goes.
-				onLog('warn', `refused a second connection on ${channel.label}: a guest is already connected`);
+/** Listen and take one guest at a time: a second one is turned away while the first is there. */
+class ListenConnection extends AgentConnection {
+	readonly #endpoint: SocketEndpoint;
+	#listener: Listener | undefined;
+
+	constructor(agent: Agent, endpoint: SocketEndpoint) {
+		super(agent, describeEndpoint(endpoint), {state: 'listening'});
+		this.#endpoint = endpoint;
+	}
+
+	async start(): Promise<void> {
+		this.#listener = await listenEndpoint(this.#endpoint, channel => {
+			if (this.lifetime.signal.aborted || this.state.state === 'connected') {
+				this.emit({type: 'log', level: 'warn', message: `refused a second connection on ${channel.label}: a guest is already connected`});
 				channel.destroy();
 				return;
 			}
 
-			agent.attach(channel);
-			if (agent.connected) {
-				onState({state: 'connected', since: Date.now()});
-			}
+			this.agent.attach(channel);
 		});
-	} catch (error) {
-		unsubscribe();
-		throw error;
+		this.setLabel(this.#listener.label);
+		this.setState({state: 'listening'});
 	}
 
-	onState({state: 'listening'});
-	return {
-		label: listener.label,
-		async close() {
-			stopped = true;
-			unsubscribe();
-			await listener.close();
-			onState({state: 'disconnected', reason: 'monitor closed'});
-		},
-	};
+	protected onChannel(event: ChannelEvent): void {
+		if (event.status === 'down') {
+			this.setState({state: 'listening'});
+		}
+	}
+
+	protected override async stop(): Promise<void> {
+		await this.#listener?.close();
+	}
+}
+
+/** One stream already held (a socket pair, an inherited descriptor): no reconnecting. */
+class HeldConnection extends AgentConnection {
+	readonly #channel: Channel;
+
+	constructor(agent: Agent, channel: Channel) {
+		super(agent, channel.label, {state: 'connecting'});
+		this.#channel = channel;
+	}
+
+	async start(): Promise<void> {
+		this.agent.attach(this.#channel);
+	}
+
+	protected onChannel(event: ChannelEvent): void {
+		if (event.status === 'down') {
+			this.setState({state: 'disconnected', reason: event.reason ?? 'stream closed'});
+		}
+	}
+
+	protected override async stop(): Promise<void> {
+		this.#channel.destroy();
+	}
+}
+
+/** The connection for a `--connect`/`--listen`/`--tcp` target. */
+export function connectionFor(target: SessionTarget, agent: Agent, options: DialOptions = {}): Connection {
+	return target.mode === 'connect' ? new DialConnection(agent, target.endpoint, options) : new ListenConnection(agent, target.endpoint);
+}
+
+/** A connection over a channel the caller already holds. */
+export function heldConnection(agent: Agent, channel: Channel): Connection {
+	return new HeldConnection(agent, channel);
 }

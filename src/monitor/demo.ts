@@ -7,6 +7,7 @@ import {existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync} from
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import type {Command} from './command.js';
 import {monitorMain} from './cli.js';
 
 const demoUsage = `usage: virtagent demo [monitor options]
@@ -43,7 +44,6 @@ async function waitForSocket(socketPath: string, guest: ChildProcess, timeoutMs:
 			throw new Error(`the demo guest did not listen on ${socketPath} within ${timeoutMs / 1000}s`);
 		}
 
-		// eslint-disable-next-line no-await-in-loop
 		await new Promise(resolve => setTimeout(resolve, 20));
 	}
 }
@@ -60,7 +60,7 @@ async function stop(guest: ChildProcess): Promise<void> {
 	clearTimeout(timer);
 }
 
-export async function demoMain(args: readonly string[]): Promise<number> {
+export async function demoMain(args: readonly string[], commands: readonly Command[]): Promise<number> {
 	if (args.includes('--help') || args.includes('-h')) {
 		console.log(demoUsage);
 		return 0;
@@ -87,7 +87,7 @@ export async function demoMain(args: readonly string[]): Promise<number> {
 	try {
 		await waitForSocket(socketPath, guest, 10_000);
 		console.error(`virtagent demo: a guest daemon (pid ${guest.pid}) on ${socketPath}, the monitor connected to it.\nagent_shutdown is harmless here. Try: help, agent_capabilities, agent_viewfile /etc/hostname`);
-		return await monitorMain(['--connect', socketPath, ...args]);
+		return await monitorMain(['--connect', socketPath, ...args], commands);
 	} catch (error) {
 		console.error(`virtagent demo: ${(error as Error).message}`);
 		const tail = readFileSync(guestLog, 'utf8').trim().split('\n').slice(-10).join('\n');

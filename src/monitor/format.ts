@@ -1,22 +1,30 @@
 import {escapeLine} from './escape.js';
 import type {ConnectionState} from './session-api.js';
 
-/** `14:03:07.123`, local time. */
-export function clock(at: number): string {
+/** `14:03:07.123` (or `14:03:07`), local time. */
+export function clock(at: number, withMs = true): string {
 	const date = new Date(at);
-	const two = (n: number) => String(n).padStart(2, '0');
-	return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}.${String(date.getMilliseconds()).padStart(3, '0')}`;
+	const pad = (value: number, width = 2) => String(value).padStart(width, '0');
+	const seconds = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+	return withMs ? `${seconds}.${pad(date.getMilliseconds(), 3)}` : seconds;
 }
 
-/** `0.25s`, `12s`, `3m05s`. */
+/**
+ * A duration or an age, the one way every view shows it (queue panel, `info`, the status
+ * line, messages): `850ms`, `4.2s`, `3m05s`.
+ */
 export function age(ms: number): string {
 	const clamped = Math.max(0, ms);
-	if (clamped < 10_000) {
-		return `${Number((clamped / 1000).toFixed(2))}s`;
+	if (clamped < 1000) {
+		return `${Math.round(clamped)}ms`;
 	}
 
-	const seconds = Math.round(clamped / 1000);
-	return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+	if (clamped < 60_000) {
+		return `${(clamped / 1000).toFixed(1)}s`;
+	}
+
+	const seconds = Math.floor(clamped / 1000);
+	return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
 }
 
 /** `connected since 14:03:07.123 (2s)`, `retry #3 in 1s (connect ENOENT …)`, `listening`. */

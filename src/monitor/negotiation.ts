@@ -1,112 +1,125 @@
+/**
+ * The host's half of the handshake (docs/PROTOCOL.md §5): learn the guest's methods once per
+ * stream, as soon as it is up, and again after every hello. One RPC a round: va.capabilities
+ * (methods, version, limits), or system.listMethods for a guest that lacks it.
+ */
 import type {Agent} from '../engine/agent.js';
 import {RpcFaultError} from '../engine/errors.js';
-import type {XmlRpcValue} from '../protocol/value.js';
+import {rpcs, type Capabilities} from '../rpc/catalogue.js';
 import {escapeLine} from './escape.js';
+
+/** What a guest that already has a host says before it closes the stream (docs/PROTOCOL.md §1). */
+export const anotherHostMessage = 'another host is connected';
 
 export type Negotiated = {
 	readonly methods: readonly string[];
 	readonly version: string | undefined;
+	readonly limits: Capabilities['limits'];
 };
 
-export type NegotiatorOptions = {
+export type NegotiationOptions = {
+	readonly agent: Agent;
 	readonly timeoutMs: number;
 	readonly onNegotiated: (result: Negotiated) => void;
+	/** The guest turned this host away (another host is connected). */
+	readonly onRefused: (reason: string) => void;
 	readonly onLog: (level: 'info' | 'warn', message: string) => void;
 };
 
-/**
- * The host's half of the handshake (PROTOCOL.md §5): ask the guest for its methods as soon as
- * the stream is up and again after every hello. A request while one runs is folded into one
- * more round after it; a result from before a channel reset is thrown away.
- */
-export class Negotiator {
-	readonly #agent: Agent;
-	readonly #options: NegotiatorOptions;
-	#running = false;
-	#again = false;
-	#generation = 0;
+/** Ask the guest once; undefined (and a log line) when it did not say. */
+async function negotiateOnce(options: NegotiationOptions): Promise<Negotiated | undefined> {
+	const {agent, timeoutMs} = options;
+	const call = {timeoutMs};
+	try {
+		const capabilities = rpcs.capabilities.readResult(await agent.call(rpcs.capabilities.name, [], call));
+		const methods = capabilities.methods ?? rpcs.listMethods.readResult(await agent.call(rpcs.listMethods.name, [], call));
+		return {methods, version: capabilities.version, limits: capabilities.limits};
+	} catch (error) {
+		if (!(error instanceof RpcFaultError) || error.faultString === anotherHostMessage) {
+			throw error;
+		}
+	}
 
-	constructor(agent: Agent, options: NegotiatorOptions) {
-		this.#agent = agent;
+	// An older guest without va.capabilities (fault -506) still lists its methods.
+	const methods = rpcs.listMethods.readResult(await agent.call(rpcs.listMethods.name, [], call));
+	return {methods, version: undefined, limits: undefined};
+}
+
+export class Negotiation {
+	readonly #options: NegotiationOptions;
+	/** The stream's scope: aborted when it goes down, so a late answer is thrown away. */
+	#stream: AbortController | undefined;
+	/** The round in progress, if any (its stream's signal). */
+	#round: AbortSignal | undefined;
+	#helloDuringRound = false;
+
+	constructor(options: NegotiationOptions) {
 		this.#options = options;
 	}
 
-	start(): void {
-		if (this.#running) {
-			this.#again = true;
+	get running(): boolean {
+		return this.#round !== undefined;
+	}
+
+	/** A stream came up: negotiate once for it. */
+	streamUp(): void {
+		this.#stream?.abort();
+		this.#stream = new AbortController();
+		void this.#run(this.#stream.signal);
+	}
+
+	/** The stream went down: whatever is in progress belongs to the old guest. */
+	streamDown(): void {
+		this.#stream?.abort();
+		this.#stream = undefined;
+	}
+
+	/**
+	 * The guest said hello. During a round, the round's answer comes after the hello on the
+	 * stream, so it already describes the guest that said it: no second round, unless it fails.
+	 */
+	hello(): void {
+		if (this.#round) {
+			this.#helloDuringRound = true;
+		} else if (this.#stream) {
+			void this.#run(this.#stream.signal);
+		}
+	}
+
+	async #run(signal: AbortSignal): Promise<void> {
+		this.#round = signal;
+		this.#helloDuringRound = false;
+		let result: Negotiated | undefined;
+		try {
+			result = await negotiateOnce(this.#options);
+		} catch (error) {
+			if (!signal.aborted) {
+				this.#failed(error as Error);
+			}
+		}
+
+		if (this.#round !== signal) {
 			return;
 		}
 
-		void this.#run();
-	}
+		this.#round = undefined;
+		if (signal.aborted) {
+			return;
+		}
 
-	/** The channel went down: whatever is in progress belongs to the old guest. */
-	reset(): void {
-		this.#generation++;
-		this.#again = false;
-	}
-
-	async #run(): Promise<void> {
-		this.#running = true;
-		try {
-			do {
-				this.#again = false;
-				const generation = this.#generation;
-				// eslint-disable-next-line no-await-in-loop
-				const result = await this.#negotiateOnce();
-				if (result && generation === this.#generation) {
-					this.#options.onNegotiated(result);
-				}
-			} while (this.#again && this.#agent.connected);
-		} finally {
-			this.#running = false;
+		if (result) {
+			this.#options.onNegotiated(result);
+		} else if (this.#helloDuringRound) {
+			void this.#run(signal);
 		}
 	}
 
-	async #negotiateOnce(): Promise<Negotiated | undefined> {
-		const timeoutMs = this.#options.timeoutMs;
-		let methods: string[] | undefined;
-		let version: string | undefined;
-		try {
-			methods = methodNames(await this.#agent.call('system.listMethods', [], {timeoutMs}));
-		} catch (error) {
-			if (!(error instanceof RpcFaultError)) {
-				this.#options.onLog('warn', `negotiation failed: system.listMethods: ${escapeLine((error as Error).message)}`);
-				return undefined;
-			}
-			// A guest without system.listMethods may still describe itself with va.capabilities.
+	#failed(error: Error): void {
+		if (error instanceof RpcFaultError && error.faultString === anotherHostMessage) {
+			this.#options.onRefused(anotherHostMessage);
+			return;
 		}
 
-		if (methods === undefined || methods.includes('va.capabilities')) {
-			try {
-				const capabilities = await this.#agent.call('va.capabilities', [], {timeoutMs});
-				const described = describedCapabilities(capabilities);
-				methods ??= described.methods;
-				version = described.version;
-			} catch (error) {
-				this.#options.onLog('warn', `negotiation: va.capabilities: ${escapeLine((error as Error).message)}`);
-			}
-		}
-
-		if (methods === undefined) {
-			this.#options.onLog('warn', 'negotiation failed: the guest described none of its methods');
-			return undefined;
-		}
-
-		return {methods, version};
+		this.#options.onLog('warn', `negotiation failed: ${escapeLine(error.message)}`);
 	}
-}
-
-function methodNames(value: XmlRpcValue | undefined): string[] | undefined {
-	return Array.isArray(value) && value.every(name => typeof name === 'string') ? [...(value as string[])] : undefined;
-}
-
-function describedCapabilities(value: XmlRpcValue): {methods: string[] | undefined; version: string | undefined} {
-	if (value === null || typeof value !== 'object' || Array.isArray(value) || Buffer.isBuffer(value) || value instanceof Date) {
-		return {methods: undefined, version: undefined};
-	}
-
-	const struct = value as Readonly<Record<string, XmlRpcValue>>;
-	const version = Object.hasOwn(struct, 'version') && typeof struct.version === 'string' ? struct.version : undefined;
-	return {methods: Object.hasOwn(struct, 'methods') ? methodNames(struct.methods) : undefined, version};
 }

@@ -37,7 +37,6 @@ export async function runScript(session: Session, source: Iterable<string> | Asy
 	try {
 		for await (const sourceLine of source) {
 			for (const line of splitScript(sourceLine)) {
-				// eslint-disable-next-line no-await-in-loop
 				const outcome = await session.execute(line);
 				if (options.json) {
 					options.stdout(safeJson(outcome.ok ? {return: outcome.value ?? {}} : {error: outcome.error}));

@@ -1,28 +1,34 @@
 /**
- * The monitor session: one host agent, its connection to the guest, the handshake and the
- * commands. It implements the MonitorSession contract (session-api.ts) that the Ink screen and
- * the scripted runner both drive.
+ * The monitor session, built from its parts: the host agent and the connection that keeps it
+ * attached to a guest are handed in, and so are the commands. It holds one state object
+ * (the connection, what the guest said, the queue model), negotiates as a step of establishing
+ * each stream, and runs command lines. It implements the MonitorSession contract
+ * (session-api.ts) that the Ink screen and the scripted runner both drive.
  */
-import {allCommands} from '../../commands/index.js';
 import {Agent} from '../engine/agent.js';
 import {VirtagentError} from '../engine/errors.js';
-import type {XmlRpcValue} from '../protocol/value.js';
-import {describeEndpoint} from '../transport/endpoint.js';
-import type {Command, CommandContext} from './command.js';
+import type {EngineEvent} from '../engine/events.js';
+import type {Peer, Rpc} from '../rpc/catalogue.js';
+import type {Command, CommandContext, CommandResult} from './command.js';
 import {commandError} from './command-error.js';
-import {startConnection, type Connection, type SessionTarget} from './connection.js';
-import {Negotiator} from './negotiation.js';
+import {CommandSet} from './command-set.js';
+import {connectionFor, type Connection, type DialOptions, type SessionTarget} from './connection.js';
+import {age, describeConnection} from './format.js';
 import {hostRegistry} from './host-rpcs.js';
-import {parseArguments, splitCommand} from './parse-args.js';
-import {describeConnection} from './format.js';
+import {Negotiation, type Negotiated} from './negotiation.js';
+import {splitCommand} from './parse-args.js';
 import {foldEvent, initialQueueModel, type QueueModel} from './queue-model.js';
-import type {CommandOutcome, ConnectionState, GuestInfo, MonitorSession, SessionEvent, SessionStatus} from './session-api.js';
-import {unknownCommand} from './unknown-command.js';
+import type {CommandOutcome, GuestInfo, MonitorSession, SessionEvent, SessionStatus} from './session-api.js';
 
 export type {SessionTarget} from './connection.js';
 
-export type SessionOptions = {
-	readonly target: SessionTarget;
+export type SessionParts = {
+	/** The host's agent; its registry serves the guest (see host-rpcs.ts). */
+	readonly agent: Agent;
+	/** Keeps `agent` attached to a guest; not started yet (`start()` does). */
+	readonly connection: Connection;
+	/** The monitor's commands (commands/index.ts), in the order `help` lists them. */
+	readonly commands: readonly Command[];
 	/** Each command's deadline (default 5 s); also bounds the wait for the handshake. */
 	readonly timeoutMs?: number;
 	/**
@@ -30,293 +36,311 @@ export type SessionOptions = {
 	 * mode (false): until the guest's methods are known, agent_* commands fail at once.
 	 */
 	readonly waitForGuest?: boolean;
-	/** Emit `wire` events (for `-v`). */
-	readonly wireTap?: boolean;
-	readonly retryMinMs?: number;
-	readonly retryMaxMs?: number;
-	readonly clientQueueMax?: number;
-	readonly commands?: readonly Command[];
 };
 
-export type Session = MonitorSession & {
-	/** Resolves once the guest's methods are known; rejects at the deadline with a clear error. */
-	waitForGuest(timeoutMs: number): Promise<void>;
+/** Everything the session knows, replaced as a whole on every change. */
+type SessionState = {
+	readonly status: SessionStatus;
+	readonly model: QueueModel;
+	/** Limits the guest advertised (docs/PROTOCOL.md §5), once negotiated. */
+	readonly limits: Negotiated['limits'];
+	readonly quitRequested: boolean;
+	readonly closed: boolean;
 };
 
 /** An outcome before it is timed. */
 type Untimed = CommandOutcome extends infer T ? (T extends unknown ? Omit<T, 'ms'> : never) : never;
 
 const gateMessage = 'guest agent has not said hello; run agent_capabilities';
+const noGuest: GuestInfo = {helloAt: undefined, version: undefined, methods: undefined};
 
-/** Open a session: the connection starts at once (a listen that fails rejects). */
-export async function openSession(options: SessionOptions): Promise<Session> {
-	const defaultTimeoutMs = options.timeoutMs ?? 5000;
-	const timeoutMs = defaultTimeoutMs;
-	const commands = options.commands ?? allCommands;
-	const listeners = new Set<(event: SessionEvent) => void>();
-	let quitRequested = false;
-	let closed = false;
-	let connection: Connection | undefined;
-	let channelLabel = describeEndpoint(options.target.endpoint);
-	let connectionState: ConnectionState = {state: 'connecting'};
-	let guest: GuestInfo = {helloAt: undefined, version: undefined, methods: undefined};
-	let status: SessionStatus = {channel: channelLabel, connection: connectionState, guest};
+export class Session implements MonitorSession {
+	readonly #agent: Agent;
+	readonly #connection: Connection;
+	readonly #commands: CommandSet;
+	readonly #timeoutMs: number;
+	readonly #waitForGuest: boolean;
+	readonly #negotiation: Negotiation;
+	readonly #listeners = new Set<(event: SessionEvent) => void>();
+	readonly #unsubscribe: Array<() => void>;
+	#state: SessionState;
 
-	const emit = (event: SessionEvent) => {
-		for (const listener of listeners) {
-			try {
-				listener(event);
-			} catch {
-				// A broken screen must not break the session.
-			}
-		}
-	};
-
-	const updateStatus = () => {
-		status = {channel: channelLabel, connection: connectionState, guest};
-		emit({type: 'status', status});
-	};
-
-	const log = (level: 'info' | 'warn', message: string) => {
-		emit({type: 'log', level, message: `monitor: ${message}`, at: Date.now()});
-	};
-
-	// Late-bound: the registry is built before the agent that the negotiator drives.
-	let negotiator: Negotiator | undefined;
-	const agent = new Agent({
-		name: 'host',
-		registry: hostRegistry({
-			onHello(at) {
-				guest = {...guest, helloAt: at};
-				updateStatus();
-				emit({type: 'hello', at});
-				negotiator?.start();
+	constructor(parts: SessionParts) {
+		const {agent, connection} = parts;
+		this.#agent = agent;
+		this.#connection = connection;
+		this.#commands = new CommandSet(parts.commands);
+		this.#timeoutMs = parts.timeoutMs ?? 5000;
+		this.#waitForGuest = parts.waitForGuest ?? false;
+		this.#state = {
+			status: {channel: connection.label, connection: connection.state, guest: noGuest},
+			model: initialQueueModel({clientLimit: agent.clientQueueMax, serverLimit: agent.serverQueueMax}),
+			limits: undefined,
+			quitRequested: false,
+			closed: false,
+		};
+		this.#negotiation = new Negotiation({
+			agent,
+			timeoutMs: this.#timeoutMs,
+			onNegotiated: result => {
+				const {guest} = this.#state.status;
+				this.#update({limits: result.limits}, {guest: {...guest, methods: result.methods, version: result.version ?? guest.version}});
 			},
-		}),
-		callTimeoutMs: timeoutMs,
-		...(options.clientQueueMax === undefined ? {} : {clientQueueMax: options.clientQueueMax}),
-	});
-	agent.wireTap = options.wireTap ?? false;
-	negotiator = new Negotiator(agent, {
-		timeoutMs,
-		onNegotiated(result) {
-			guest = {...guest, methods: result.methods, version: result.version ?? guest.version};
-			updateStatus();
-		},
-		onLog: log,
-	});
+			onRefused(reason) {
+				connection.refused(reason);
+			},
+			onLog: (level, message) => {
+				this.#log(level, message);
+			},
+		});
+		this.#unsubscribe = [
+			connection.subscribe(event => {
+				if (event.type === 'state') {
+					this.#update({}, {channel: connection.label, connection: event.state});
+				} else {
+					this.#log(event.level, event.message);
+				}
+			}),
+			agent.subscribe(event => {
+				this.#onEngineEvent(event);
+			}),
+		];
+	}
 
-	let model = initialQueueModel({clientLimit: agent.clientQueueMax, serverLimit: agent.serverQueueMax});
-	agent.subscribe(event => {
-		model = foldEvent(model, event);
-		if (event.type === 'channel') {
-			if (event.status === 'up') {
-				negotiator?.start();
-			} else {
-				negotiator?.reset();
-				// The next guest may serve other methods: the gate closes until it is negotiated.
-				guest = {...guest, methods: undefined};
-				updateStatus();
-			}
-		}
+	/** Start the connection (a listen that fails rejects); resolves with the session. */
+	async start(): Promise<this> {
+		await this.#connection.start();
+		this.#update({}, {channel: this.#connection.label});
+		return this;
+	}
 
-		emit(event);
-	});
+	get status(): SessionStatus {
+		return this.#state.status;
+	}
 
-	const waitForGuest = async (waitMs: number): Promise<void> => {
-		if (guest.methods !== undefined) {
+	get model(): QueueModel {
+		return this.#state.model;
+	}
+
+	get quitRequested(): boolean {
+		return this.#state.quitRequested;
+	}
+
+	get commandNames(): readonly string[] {
+		return this.#commands.names;
+	}
+
+	subscribe(listener: (event: SessionEvent) => void): () => void {
+		this.#listeners.add(listener);
+		return () => this.#listeners.delete(listener);
+	}
+
+	async execute(line: string): Promise<CommandOutcome> {
+		const started = performance.now();
+		const outcome = {...(await this.#run(line)), ms: performance.now() - started} as CommandOutcome;
+		this.#emit({type: 'outcome', line, outcome});
+		return outcome;
+	}
+
+	complete(line: string): readonly string[] {
+		return this.#commands.complete(line);
+	}
+
+	/** Resolves once the guest's methods are known; rejects at the deadline with a clear error. */
+	async waitForGuest(waitMs: number): Promise<void> {
+		if (this.#state.status.guest.methods !== undefined) {
 			return;
 		}
 
 		await new Promise<void>((resolve, reject) => {
-			const timer = setTimeout(() => {
+			const finish = (error?: Error) => {
+				clearTimeout(timer);
 				unsubscribe();
-				reject(
-					agent.connected
-						? new VirtagentError('ETIMEDOUT', `the guest agent did not complete the handshake within ${formatSeconds(waitMs)}`)
-						: new VirtagentError('ENOTCONN', `not connected to the guest agent: ${describeConnection(connectionState, Date.now())}`),
-				);
-			}, waitMs);
-			const check = () => {
-				if (guest.methods !== undefined) {
-					clearTimeout(timer);
-					unsubscribe();
+				if (error) {
+					reject(error);
+				} else {
 					resolve();
-				} else if (closed) {
-					clearTimeout(timer);
-					unsubscribe();
-					reject(new VirtagentError('ENOTCONN', 'the monitor is closing'));
 				}
 			};
 
-			const unsubscribe = subscribe(event => {
-				if (event.type === 'status') {
-					check();
+			const timer = setTimeout(() => {
+				finish(this.#state.status.connection.state === 'connected' ? new VirtagentError('ETIMEDOUT', `the guest agent did not complete the handshake within ${age(waitMs)}`) : this.#notConnected());
+			}, waitMs);
+			const unsubscribe = this.subscribe(event => {
+				if (event.type !== 'status') {
+					return;
+				}
+
+				if (this.#state.status.guest.methods !== undefined) {
+					finish();
+				} else if (this.#state.closed) {
+					finish(new VirtagentError('ENOTCONN', 'the monitor is closing'));
 				}
 			});
 		});
-	};
+	}
 
-	const subscribe = (listener: (event: SessionEvent) => void) => {
-		listeners.add(listener);
-		return () => {
-			listeners.delete(listener);
-		};
-	};
+	async close(): Promise<void> {
+		if (this.#state.closed) {
+			return;
+		}
 
-	const gate = async (method: string): Promise<void> => {
-		if (guest.methods === undefined) {
-			if (options.waitForGuest) {
-				await waitForGuest(timeoutMs);
-			} else if (agent.connected) {
-				throw new VirtagentError('ENOTCONN', gateMessage);
+		this.#state = {...this.#state, closed: true};
+		await this.#connection.close();
+		this.#agent.close();
+		for (const unsubscribe of this.#unsubscribe) {
+			unsubscribe();
+		}
+
+		this.#update({}, {});
+	}
+
+	#onEngineEvent(event: EngineEvent): void {
+		this.#state = {...this.#state, model: foldEvent(this.#state.model, event)};
+		if (event.type === 'channel') {
+			if (event.status === 'up') {
+				this.#negotiation.streamUp();
 			} else {
-				throw new VirtagentError('ENOTCONN', `not connected to the guest agent: ${describeConnection(connectionState, Date.now())}`);
+				this.#negotiation.streamDown();
+				// The next guest may serve other methods, and has said nothing yet: the gate closes.
+				this.#update({limits: undefined}, {guest: noGuest});
 			}
+		} else if (event.type === 'job' && event.side === 'server' && event.from === null && event.method === 'va.hello') {
+			// The guest is up (again): docs/PROTOCOL.md §5, negotiate after every hello.
+			this.#update({}, {guest: {...this.#state.status.guest, helloAt: event.at}});
+			this.#emit({type: 'hello', at: event.at});
+			this.#negotiation.hello();
 		}
 
-		if (!guest.methods!.includes(method)) {
-			throw new VirtagentError('ENOSYS', `${method} is not supported by the guest agent (see agent_capabilities)`);
-		}
-	};
+		this.#emit(event);
+	}
 
-	const context = (timeoutMs = defaultTimeoutMs): CommandContext => ({
-		async call(method: string, params: readonly XmlRpcValue[] = []) {
-			await gate(method);
-			return agent.call(method, params, {timeoutMs});
-		},
-		async callUngated(method: string, params: readonly XmlRpcValue[] = []) {
-			if (options.waitForGuest && !agent.connected) {
-				await waitForGuest(timeoutMs);
-			}
-
-			return agent.call(method, params, {timeoutMs});
-		},
-		storeMethods(methods) {
-			guest = {...guest, methods: [...methods]};
-			updateStatus();
-		},
-		get status() {
-			return status;
-		},
-		get model() {
-			return model;
-		},
-		commands,
-		now: Date.now(),
-		quit() {
-			quitRequested = true;
-		},
-		cancel(jobId) {
-			return agent.cancel(jobId);
-		},
-		async runWithTimeout(line, ms) {
-			return runCommand(line, context(ms));
-		},
-	});
-
-	/** Parse and run one command line; throws what the command throws. */
-	const runCommand = async (line: string, commandContext: CommandContext) => {
-		const {name, rest} = splitCommand(line);
-		const command = commands.find(candidate => candidate.name === name);
-		if (!command) {
-			throw unknownCommand(name, commands);
-		}
-
-		return command.run(commandContext, parseArguments(name, rest, command.args));
-	};
-
-	const run = async (line: string): Promise<Untimed> => {
+	/** Parse and run one line; never throws. */
+	async #run(line: string): Promise<Untimed> {
 		const {name} = splitCommand(line);
 		if (name === '') {
 			return {ok: true, command: '', value: null, text: ''};
 		}
 
 		try {
-			const result = await runCommand(line, context());
+			const result = await this.#commands.run(line, this.#context(this.#timeoutMs));
 			return {ok: true, command: name, value: result.value, text: result.text};
 		} catch (error) {
 			const {error: shaped, text} = commandError(error);
 			return {ok: false, command: name, error: shaped, text};
 		}
-	};
+	}
 
-	const session: Session = {
-		get status() {
-			return status;
-		},
-		get model() {
-			return model;
-		},
-		get quitRequested() {
-			return quitRequested;
-		},
-		commandNames: commands.map(command => command.name),
-		subscribe,
-		waitForGuest,
-		async execute(line) {
-			const started = performance.now();
-			const outcome = {...(await run(line)), ms: performance.now() - started} as CommandOutcome;
-			emit({type: 'outcome', line, outcome});
-			return outcome;
-		},
-		complete(line) {
-			return completions(line, commands);
-		},
-		async close() {
-			if (closed) {
-				return;
+	#context(timeoutMs: number): CommandContext {
+		const session = this;
+		return {
+			call: async (rpc, params) => this.#call(rpc, params, timeoutMs, true),
+			callUngated: async (rpc, params) => this.#call(rpc, params, timeoutMs, false),
+			storeMethods: methods => {
+				this.#update({}, {guest: {...this.#state.status.guest, methods: [...methods]}});
+			},
+			get status() {
+				return session.status;
+			},
+			get model() {
+				return session.model;
+			},
+			commands: this.#commands.commands,
+			now: Date.now(),
+			quit: () => {
+				this.#state = {...this.#state, quitRequested: true};
+			},
+			cancel: jobId => this.#agent.cancel(jobId),
+			runWithTimeout: async (line: string, ms: number): Promise<CommandResult> => this.#commands.run(line, this.#context(ms)),
+		};
+	}
+
+	/**
+	 * Queue the call now when the gate is open: an `await` here, even on an open gate, would let
+	 * a later command's job overtake this one (pasted lines must run in the order typed).
+	 */
+	async #call<P extends readonly unknown[], R>(rpc: Rpc<P, R, readonly Peer[]>, params: P, timeoutMs: number, gated: boolean): Promise<R> {
+		const waiting = gated ? this.#gate(rpc.name, timeoutMs) : this.#waitUngated(timeoutMs);
+		if (waiting) {
+			await waiting;
+		}
+
+		const value = await this.#agent.call(rpc.name, rpc.encode(params), {timeoutMs});
+		return rpc.readResult(value);
+	}
+
+	/** The capability gate (docs/PROTOCOL.md §5): undefined when open, a wait in scripted mode. */
+	#gate(method: string, timeoutMs: number): Promise<void> | undefined {
+		const {guest, connection} = this.#state.status;
+		if (guest.methods === undefined) {
+			if (this.#waitForGuest) {
+				return this.waitForGuest(timeoutMs).then(() => {
+					this.#gate(method, timeoutMs);
+				});
 			}
 
-			closed = true;
-			await connection?.close();
-			agent.close();
-			updateStatus();
-		},
+			throw connection.state === 'connected' ? new VirtagentError('ENOTCONN', gateMessage) : this.#notConnected();
+		}
+
+		if (!guest.methods.includes(method)) {
+			throw new VirtagentError('ENOSYS', `${method} is not supported by the guest agent (see agent_capabilities)`);
+		}
+
+		return undefined;
+	}
+
+	/** Ungated calls still wait for a stream in scripted mode. */
+	#waitUngated(timeoutMs: number): Promise<void> | undefined {
+		return this.#waitForGuest && this.#state.status.connection.state !== 'connected' ? this.waitForGuest(timeoutMs) : undefined;
+	}
+
+	#notConnected(): VirtagentError {
+		return new VirtagentError('ENOTCONN', `not connected to the guest agent: ${describeConnection(this.#state.status.connection, Date.now())}`);
+	}
+
+	#update(state: Partial<Pick<SessionState, 'limits'>>, status: Partial<SessionStatus>): void {
+		this.#state = {...this.#state, ...state, status: {...this.#state.status, ...status}};
+		this.#emit({type: 'status', status: this.#state.status});
+	}
+
+	#log(level: 'info' | 'warn', message: string): void {
+		this.#emit({type: 'log', level, message: `monitor: ${message}`, at: Date.now()});
+	}
+
+	#emit(event: SessionEvent): void {
+		for (const listener of this.#listeners) {
+			try {
+				listener(event);
+			} catch {
+				// A broken screen must not break the session.
+			}
+		}
+	}
+}
+
+export type SessionOptions = Omit<SessionParts, 'agent' | 'connection'> &
+	DialOptions & {
+		readonly target: SessionTarget;
+		/** Emit `wire` events (for `-v`). */
+		readonly wireTap?: boolean;
+		readonly clientQueueMax?: number;
 	};
 
-	connection = await startConnection({
-		target: options.target,
-		agent,
-		retryMinMs: options.retryMinMs,
-		retryMaxMs: options.retryMaxMs,
-		onState(state) {
-			connectionState = state;
-			updateStatus();
-		},
-		onLog: log,
+/** The session the CLI runs: a host agent, the connection for `target`, started. */
+export async function openSession(options: SessionOptions): Promise<Session> {
+	const agent = new Agent({
+		name: 'host',
+		registry: hostRegistry(),
+		callTimeoutMs: options.timeoutMs ?? 5000,
+		...(options.clientQueueMax === undefined ? {} : {clientQueueMax: options.clientQueueMax}),
 	});
-	channelLabel = connection.label;
-	updateStatus();
-	return session;
-}
-
-function formatSeconds(ms: number): string {
-	return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
-
-/** Tab completion: command names for the first word, then each command's choices. */
-function completions(line: string, commands: readonly Command[]): readonly string[] {
-	const words = line.trimStart().split(/\s+/);
-	const current = words.at(-1) ?? '';
-	if (words.length <= 1) {
-		return commands.map(command => command.name).filter(name => name.startsWith(current));
+	agent.wireTap = options.wireTap ?? false;
+	const connection = connectionFor(options.target, agent, options);
+	const session = new Session({...options, agent, connection});
+	try {
+		return await session.start();
+	} catch (error) {
+		await session.close();
+		throw error;
 	}
-
-	const command = commands.find(candidate => candidate.name === words[0]);
-	if (!command) {
-		return [];
-	}
-
-	if (command.args.at(-1)?.rest && words.length > command.args.length) {
-		// `timeout 30 agent_sh…`: complete the command line that follows.
-		return completions(words.slice(command.args.length).join(' '), commands);
-	}
-
-	if (command.name === 'help' && words.length === 2) {
-		return commands.map(candidate => candidate.name).filter(name => name.startsWith(current));
-	}
-
-	const choices = command.args[words.length - 2]?.choices ?? [];
-	return choices.filter(choice => choice.startsWith(current));
 }

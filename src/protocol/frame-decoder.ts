@@ -1,4 +1,5 @@
 import {type DecoderEvent, type FrameKind, FramingError, type FramingErrorCode} from './frame.js';
+import {parseHeaderFields} from './frame-header.js';
 import {defaultFrameLimits, type FrameLimits, SENTINEL} from './limits.js';
 
 /*
@@ -9,15 +10,12 @@ import {defaultFrameLimits, type FrameLimits, SENTINEL} from './limits.js';
  * - v5 peers: a header without 0xFF is accepted only at a message boundary (start of stream,
  *   after end(), or right after a complete frame) and only if it starts with `POST ` or `HTTP/`.
  *   Anywhere else (after garbage, after an error) it is skipped like any other garbage.
- * - Strict header syntax: lines end CRLF; a bare CR or LF, a line without a colon, or a header
- *   name that is not an HTTP token is MALFORMED_HEADER. Values lose surrounding spaces/tabs.
- * - Start line: `POST <path> HTTP/1.<d>` is a request, `HTTP/1.<d> <3 digits>[ reason]` a
- *   response (any status is accepted; the spec only ever sends 200).
- * - Content-Length: 1–15 ASCII digits (leading zeros allowed), nothing else; repeated headers
- *   must agree. Anything else is BAD_CONTENT_LENGTH; a well-formed value over bodyMax is
- *   BODY_TOO_LONG.
- * - Tag: the literal value is kept (including `none`, which our writer sends for "no tag");
- *   only a missing or empty header gives undefined. Conflicting repeats are MALFORMED_HEADER.
+ * - Header fields (start line, Content-Length, tag grammar): frame-header.ts.
+ * - Stalls (PROTOCOL.md §2): a header must be complete headerStallMs after its first byte (the
+ *   first byte after the sentinel: a lone trailing 0xFF from a v7 writer holds nothing), and a
+ *   body must get a byte at least every bodyStallMs. The decoder has no timers: each push first
+ *   checks the clock, and whoever owns the stream calls checkStall() when stallDeadline passes,
+ *   so that a stalled message is dropped (STALLED_FRAME, then resync) even if nothing follows.
  * - Skipped bytes: everything discarded outside a header is counted (garbage before a
  *   sentinel, the rest of an over-long header, the body of a rejected message). The bytes of a
  *   header that is itself rejected are covered by its error event, not counted again.
@@ -43,14 +41,6 @@ type State =
 const crlfcrlf = Buffer.from('\r\n\r\n', 'latin1');
 const v5Request = Buffer.from('POST ', 'latin1');
 const v5Response = Buffer.from('HTTP/', 'latin1');
-const requestLine = /^POST [\x21-\x7e]+ HTTP\/1\.[0-9]$/;
-const responseLine = /^HTTP\/1\.[0-9] [0-9]{3}(?: [^\r\n]*)?$/;
-const token = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const decimal = /^[0-9]{1,15}$/;
-/** What frame-encoder.ts writes (minus the blank line): parsed by #parseFields in one match. */
-const canonicalHeader =
-	/^(POST \/RPC2 HTTP\/1\.1|HTTP\/1\.1 200 OK)\r\nContent-Type: text\/xml\r\nContent-Length: ([0-9]{1,15})\r\nX-Virtagent-Client-Tag: ([\x21-\x7e]+)$/;
-
 // Small body pieces are copied into a staging block so that a peer trickling bytes cannot
 // make us hold thousands of tiny Buffer objects (or pin the big chunks they came in).
 const stageSize = 16 * 1024;
@@ -74,8 +64,24 @@ export class FrameDecoder {
 	#pendingSkip = 0;
 	#skippedTotal = 0;
 
-	constructor(limits?: Partial<FrameLimits>) {
-		const {headerMax, bodyMax} = {...defaultFrameLimits, ...limits};
+	readonly #headerStallMs: number;
+	readonly #bodyStallMs: number;
+	readonly #clock: () => number;
+	/** When the message being read counts as stalled; undefined when none is started. */
+	#deadline: number | undefined;
+
+	/** @param clock - milliseconds, Date.now by default (tests pass their own). */
+	constructor(limits?: Partial<FrameLimits>, clock: () => number = Date.now) {
+		const {headerMax, bodyMax, headerStallMs, bodyStallMs} = {...defaultFrameLimits, ...limits};
+		for (const [name, value] of [['headerStallMs', headerStallMs], ['bodyStallMs', bodyStallMs]] as const) {
+			if (!(value > 0)) {
+				throw new RangeError(`${name} must be a positive number of milliseconds, got ${value}`);
+			}
+		}
+
+		this.#headerStallMs = headerStallMs;
+		this.#bodyStallMs = bodyStallMs;
+		this.#clock = clock;
 		if (!Number.isSafeInteger(headerMax) || headerMax < 16) {
 			throw new RangeError(`headerMax must be an integer >= 16, got ${headerMax}`);
 		}
@@ -96,9 +102,30 @@ export class FrameDecoder {
 		return this.#skippedTotal;
 	}
 
+	/**
+	 * When the message being read will count as stalled (clock milliseconds), or undefined when
+	 * no message is started. Call checkStall() once it has passed.
+	 */
+	get stallDeadline(): number | undefined {
+		return this.#deadline;
+	}
+
+	/**
+	 * Drop the message being read if it stalled (PROTOCOL.md §2): a STALLED_FRAME error, and the
+	 * decoder resyncs to the next 0xFF. Returns no events when nothing stalled.
+	 */
+	checkStall(now: number = this.#clock()): DecoderEvent[] {
+		const events: DecoderEvent[] = [];
+		this.#expire(now, events);
+		return events;
+	}
+
 	/** Feed the next piece of the stream; returns what it completed, in stream order. */
 	push(chunk: Buffer): DecoderEvent[] {
 		const events: DecoderEvent[] = [];
+		const now = this.#clock();
+		// A message that stalled before this chunk came is over: the chunk starts afresh.
+		this.#expire(now, events);
 		const end = chunk.length;
 		let at = 0;
 		while (at < end) {
@@ -128,7 +155,28 @@ export class FrameDecoder {
 			}
 		}
 		this.#flushSkip(events);
+		this.#startClock(now, end > 0);
 		return events;
+	}
+
+	/** After a push: a started header keeps its first deadline, a body moved on gets a new one. */
+	#startClock(now: number, consumed: boolean): void {
+		if (this.#state === 'body') {
+			if (consumed) this.#deadline = now + this.#bodyStallMs;
+		} else if (this.#headerLength > 0) {
+			this.#deadline ??= now + this.#headerStallMs;
+		} else {
+			this.#deadline = undefined;
+		}
+	}
+
+	#expire(now: number, events: DecoderEvent[]): void {
+		if (this.#deadline === undefined || now < this.#deadline) return;
+		const message =
+			this.#state === 'body'
+				? `no body bytes for ${this.#bodyStallMs} ms (${this.#bodyHave} of ${this.#bodyLength} received)`
+				: `header not complete ${this.#headerStallMs} ms after its first byte (${this.#headerLength} bytes received)`;
+		this.#fail(events, 'STALLED_FRAME', message);
 	}
 
 	/** The stream ended: report what was cut off, then start over as a fresh stream. */
@@ -275,81 +323,20 @@ export class FrameDecoder {
 	}
 
 	#parseHeader(bytes: Buffer, events: DecoderEvent[]): void {
-		const error = this.#parseFields(bytes.toString('latin1', 0, bytes.length - 4));
-		if (error !== undefined) {
-			this.#fail(events, error[0], error[1]);
+		const fields = parseHeaderFields(bytes.toString('latin1', 0, bytes.length - 4), this.#bodyMax);
+		if ('code' in fields) {
+			this.#fail(events, fields.code, fields.message);
 			return;
 		}
+
+		this.#kind = fields.kind;
+		this.#tag = fields.tag;
+		this.#bodyLength = fields.bodyLength;
 		if (this.#bodyLength === 0) {
 			this.#emitFrame(events, Buffer.alloc(0));
 		} else {
 			this.#state = 'body';
 		}
-	}
-
-	/** Fills kind/tag/bodyLength, or returns the error. */
-	#parseFields(text: string): [FramingErrorCode, string] | undefined {
-		// Fast path: the exact header our writer sends, in one match (the general parse below
-		// was the costliest JS of a ping round trip); anything else, or too long a body, below.
-		const canonical = canonicalHeader.exec(text);
-		if (canonical !== null) {
-			const bodyLength = Number(canonical[2]);
-			if (bodyLength <= this.#bodyMax) {
-				this.#kind = canonical[1] === 'POST /RPC2 HTTP/1.1' ? 'request' : 'response';
-				this.#bodyLength = bodyLength;
-				this.#tag = canonical[3];
-				return undefined;
-			}
-		}
-
-		const lines = text.split('\r\n');
-		const start = lines[0]!;
-		if (requestLine.test(start)) {
-			this.#kind = 'request';
-		} else if (responseLine.test(start)) {
-			this.#kind = 'response';
-		} else {
-			return ['BAD_START_LINE', `not a request or response: ${JSON.stringify(start.slice(0, 80))}`];
-		}
-
-		let length: string | undefined;
-		let tag: string | undefined;
-		for (let i = 1; i < lines.length; i++) {
-			const line = lines[i]!;
-			const colon = line.indexOf(':');
-			if (colon <= 0 || line.includes('\r') || line.includes('\n')) {
-				return ['MALFORMED_HEADER', `bad header line: ${JSON.stringify(line.slice(0, 80))}`];
-			}
-			const name = line.slice(0, colon);
-			if (!token.test(name)) {
-				return ['MALFORMED_HEADER', `bad header name: ${JSON.stringify(name.slice(0, 80))}`];
-			}
-			const value = trimOws(line, colon + 1);
-			const key = name.toLowerCase();
-			if (key === 'content-length') {
-				if (!decimal.test(value)) {
-					return ['BAD_CONTENT_LENGTH', `not a decimal length: ${JSON.stringify(value.slice(0, 80))}`];
-				}
-				if (length !== undefined && Number(length) !== Number(value)) {
-					return ['BAD_CONTENT_LENGTH', `conflicting lengths ${length} and ${value}`];
-				}
-				length = value;
-			} else if (key === 'x-virtagent-client-tag') {
-				if (tag !== undefined && tag !== value) {
-					return ['MALFORMED_HEADER', 'conflicting X-Virtagent-Client-Tag headers'];
-				}
-				tag = value;
-			}
-		}
-
-		if (length === undefined) return ['MISSING_CONTENT_LENGTH', 'no Content-Length header'];
-		const bodyLength = Number(length);
-		if (bodyLength > this.#bodyMax) {
-			return ['BODY_TOO_LONG', `Content-Length ${bodyLength} exceeds ${this.#bodyMax}`];
-		}
-		this.#bodyLength = bodyLength;
-		this.#tag = tag === '' ? undefined : tag;
-		return undefined;
 	}
 
 	#emitFrame(events: DecoderEvent[], body: Buffer): void {
@@ -373,6 +360,7 @@ export class FrameDecoder {
 	}
 
 	#resetMessage(): void {
+		this.#deadline = undefined;
 		this.#headerLength = 0;
 		this.#tag = undefined;
 		this.#bodyLength = 0;
@@ -385,17 +373,4 @@ export class FrameDecoder {
 	#headerBuffer(): Buffer {
 		return (this.#header ??= Buffer.allocUnsafe(this.#headerMax));
 	}
-}
-
-/** Strip HTTP optional whitespace (SP/HTAB only) around a header value. */
-function trimOws(line: string, from: number): string {
-	let start = from;
-	let end = line.length;
-	while (start < end && isOws(line.charCodeAt(start))) start++;
-	while (end > start && isOws(line.charCodeAt(end - 1))) end--;
-	return line.slice(start, end);
-}
-
-function isOws(code: number): boolean {
-	return code === 0x20 || code === 0x09;
 }

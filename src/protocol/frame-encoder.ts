@@ -1,5 +1,4 @@
-import type {FrameKind} from './frame.js';
-import {defaultFrameLimits} from './limits.js';
+import {type FrameKind, isValidTag} from './frame.js';
 
 /*
  * Writer side of PROTOCOL.md §2: 0xFF, start line, the three headers, blank line, body.
@@ -20,23 +19,20 @@ const headerEnd = '\r\n\r\n';
 /** What v6 writers send for an empty tag; we send it for a missing one too. */
 export const NO_TAG = 'none';
 
-// Visible ASCII only: no CR/LF/0xFF can reach the wire, no leading/trailing space
-// that a reader would trim, and latin1 write/read round-trips the tag exactly.
-const validTag = /^[\x21-\x7e]+$/;
-
 /**
  * Encode one message for the wire.
  *
- * @param tag - X-Virtagent-Client-Tag; undefined or '' is written as `none`. Must be visible
- *   ASCII (0x21–0x7E); anything else (CR, LF, 0xFF, spaces, non-ASCII) throws a TypeError.
- * @throws RangeError when the header would exceed the protocol's 4096-byte header limit
- *   (only possible with an absurdly long tag). The body size is the caller's business.
+ * @param tag - X-Virtagent-Client-Tag; undefined or '' is written as `none`. Must follow the tag
+ *   grammar (1–64 of `A-Z a-z 0-9 . _ -`, see frame.ts), which is also what the decoder accepts:
+ *   a tag read from the peer never makes this throw. Anything else throws a TypeError. With at
+ *   most 64 tag bytes the header stays far below the 4096-byte limit. The body size is the
+ *   caller's business.
  */
 export function encodeFrame(kind: FrameKind, tag: string | undefined, body: Buffer): Buffer {
 	const tagValue = tag === undefined || tag === '' ? NO_TAG : tag;
-	if (tagValue !== NO_TAG && !validTag.test(tagValue)) {
+	if (!isValidTag(tagValue)) {
 		throw new TypeError(
-			`invalid X-Virtagent-Client-Tag ${JSON.stringify(tagValue)}: only visible ASCII (0x21-0x7E) is allowed`,
+			`invalid X-Virtagent-Client-Tag ${JSON.stringify(tagValue.slice(0, 80))}: 1-64 of A-Z a-z 0-9 . _ - only`,
 		);
 	}
 
@@ -45,11 +41,6 @@ export function encodeFrame(kind: FrameKind, tag: string | undefined, body: Buff
 	// Sentinel excluded: headerMax counts the start line through the blank line.
 	const headerBytes =
 		head.length - 1 + length.length + tagLine.length + tagValue.length + headerEnd.length;
-	if (headerBytes > defaultFrameLimits.headerMax) {
-		throw new RangeError(
-			`frame header of ${headerBytes} bytes exceeds ${defaultFrameLimits.headerMax} (tag too long)`,
-		);
-	}
 
 	const out = Buffer.allocUnsafe(1 + headerBytes + body.length);
 	let at = head.copy(out, 0);

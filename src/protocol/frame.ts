@@ -8,6 +8,18 @@ export type Frame = {
 	readonly body: Buffer;
 };
 
+/**
+ * The tag grammar of PROTOCOL.md §2: 1–64 characters of `A-Z a-z 0-9 . _ -`. The reader refuses
+ * anything else (MALFORMED_HEADER) and the writer accepts exactly this, so a tag read from the
+ * peer can always be written back in the answer.
+ */
+export const TAG_MAX_LENGTH = 64;
+const tagGrammar = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function isValidTag(tag: string): boolean {
+	return tagGrammar.test(tag);
+}
+
 /** Named decoder errors (PROTOCOL.md §2). The decoder resyncs to the next 0xFF after each. */
 export type FramingErrorCode =
 	| 'HEADER_TOO_LONG'
@@ -17,7 +29,8 @@ export type FramingErrorCode =
 	| 'MISSING_CONTENT_LENGTH'
 	| 'BAD_CONTENT_LENGTH'
 	| 'BODY_TOO_LONG'
-	| 'TRUNCATED_BODY';
+	| 'TRUNCATED_BODY'
+	| 'STALLED_FRAME';
 
 export class FramingError extends Error {
 	override readonly name = 'FramingError';

@@ -1,14 +1,20 @@
-/** Wire limits of PROTOCOL.md §2. Both are configurable per connection. */
+/** Wire limits of PROTOCOL.md §2. All are configurable per connection. */
 export type FrameLimits = {
 	/** Most bytes a header may take, start line and blank line included (default 4096). */
 	readonly headerMax: number;
 	/** Most bytes a body may take (default 2 MiB). */
 	readonly bodyMax: number;
+	/** A started header must be complete within this (default 10 s; PROTOCOL.md §2). */
+	readonly headerStallMs: number;
+	/** A started body must receive a byte at least this often (default 10 s). */
+	readonly bodyStallMs: number;
 };
 
 export const defaultFrameLimits: FrameLimits = {
 	headerMax: 4096,
 	bodyMax: 2 * 1024 * 1024,
+	headerStallMs: 10_000,
+	bodyStallMs: 10_000,
 };
 
 /** The sentinel byte written before every header; valid UTF-8 never contains it. */

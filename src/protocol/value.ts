@@ -34,8 +34,22 @@ export type DecodedResponse =
 	| {readonly ok: true; readonly value: XmlRpcValue}
 	| {readonly ok: false; readonly fault: Fault};
 
-/** A body that is not a well-formed XML-RPC message; answered with fault -503. */
+/**
+ * Most arrays/structs one value may nest (PROTOCOL.md §7): deeper is refused when reading (fault
+ * -501) and when writing, so whatever one end writes the other reads.
+ */
+export const MAX_NESTING = 64;
+
+/**
+ * A body that is not a well-formed XML-RPC message; answered with fault -503 (or -501 for a
+ * nesting deeper than MAX_NESTING).
+ */
 export class CodecError extends Error {
 	override readonly name = 'CodecError';
-	readonly faultCode = FaultCode.parseError;
+	readonly faultCode: number;
+
+	constructor(message: string, options: ErrorOptions & {readonly faultCode?: number} = {}) {
+		super(message, options);
+		this.faultCode = options.faultCode ?? FaultCode.parseError;
+	}
 }

@@ -148,7 +148,6 @@ async function poll(condition, timeoutMs, intervalMs = 20) {
 	for (;;) {
 		if (condition()) return true;
 		if (Date.now() >= deadline) return false;
-		// eslint-disable-next-line no-await-in-loop
 		await new Promise(resolve => setTimeout(resolve, intervalMs));
 	}
 }

@@ -180,7 +180,6 @@ describe('multiplexing', () => {
 		const {pair, host, guest} = await connectedPair();
 		attachBoth(pair, host, guest);
 		for (let round = 0; round < 50; round++) {
-			// eslint-disable-next-line no-await-in-loop
 			const results = await Promise.all([host.agent.call('va.ping', [`h${round}`]), guest.agent.call('va.ping', [`g${round}`])]);
 			expect(results).toEqual([`h${round}`, `g${round}`]);
 		}
@@ -452,7 +451,6 @@ describe('a real UNIX socket under load', () => {
 			const results: string[] = [];
 			const worker = async (lane: number) => {
 				for (let n = lane; n < total; n += 5) {
-					// eslint-disable-next-line no-await-in-loop
 					results.push((await from.agent.call('va.count', [`${prefix}${n}`], {timeoutMs: 20_000})) as string);
 				}
 			};

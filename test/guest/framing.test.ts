@@ -1,46 +1,10 @@
-import net from 'node:net';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {decodeCall, decodeResponse, encodeCall} from '../../src/protocol/codec.js';
-import type {Frame} from '../../src/protocol/frame.js';
-import {FrameDecoder} from '../../src/protocol/frame-decoder.js';
+import {decodeCall, decodeResponse} from '../../src/protocol/codec.js';
 import {encodeFrame} from '../../src/protocol/frame-encoder.js';
+import {rawHost, type RawHost} from '../helpers/raw-host.js';
 import {tempDir} from '../helpers/socket-pair.js';
 import {startGuest, waitFor, type GuestProcess} from './helpers.js';
-
-/** A host written by hand on a raw socket: it can send anything. */
-type RawHost = {
-	readonly socket: net.Socket;
-	readonly frames: Frame[];
-	request(tag: string, method: string): Promise<unknown>;
-};
-
-async function rawHost(socketPath: string): Promise<RawHost> {
-	const socket = net.connect(socketPath);
-	await new Promise((resolve, reject) => {
-		socket.once('connect', resolve);
-		socket.once('error', reject);
-	});
-	const decoder = new FrameDecoder();
-	const frames: Frame[] = [];
-	socket.on('data', chunk => {
-		for (const event of decoder.push(chunk)) {
-			if (event.type === 'frame') {
-				frames.push(event.frame);
-			}
-		}
-	});
-	return {
-		socket,
-		frames,
-		async request(tag, method) {
-			socket.write(encodeFrame('request', tag, encodeCall(method, [])));
-			await waitFor(() => frames.some(frame => frame.kind === 'response' && frame.tag === tag), 5000, `the answer to ${tag}`);
-			const response = await decodeResponse(frames.find(frame => frame.kind === 'response' && frame.tag === tag)!.body);
-			return response.ok ? response.value : response.fault;
-		},
-	};
-}
 
 describe('garbage and over-limit frames from the host', () => {
 	const temp = tempDir('va-guest-framing-');

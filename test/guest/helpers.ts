@@ -112,7 +112,6 @@ export async function connectHost(host: Host, socketPath: string, timeoutMs = 50
 	const start = Date.now();
 	for (;;) {
 		try {
-			// eslint-disable-next-line no-await-in-loop
 			host.agent.attach(await connectEndpoint({kind: 'unix', path: socketPath}));
 			return;
 		} catch (error) {
@@ -120,7 +119,6 @@ export async function connectHost(host: Host, socketPath: string, timeoutMs = 50
 				throw error;
 			}
 
-			// eslint-disable-next-line no-await-in-loop
 			await new Promise(resolve => setTimeout(resolve, 20));
 		}
 	}

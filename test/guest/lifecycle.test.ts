@@ -4,6 +4,9 @@ import net from 'node:net';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {RpcFault} from '../../src/engine/errors.js';
+import {decodeResponse} from '../../src/protocol/codec.js';
+import type {Frame} from '../../src/protocol/frame.js';
+import {FrameDecoder} from '../../src/protocol/frame-decoder.js';
 import {listenEndpoint} from '../../src/transport/endpoint.js';
 import {tempDir} from '../helpers/socket-pair.js';
 import {connectHost, makeHost, openFdCount, startGuest, waitFor, type GuestProcess} from './helpers.js';
@@ -11,7 +14,6 @@ import {connectHost, makeHost, openFdCount, startGuest, waitFor, type GuestProce
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
 	for (const cleanup of cleanups.splice(0).reverse()) {
-		// eslint-disable-next-line no-await-in-loop
 		await cleanup();
 	}
 });
@@ -36,15 +38,11 @@ describe('the guest daemon survives its hosts', () => {
 		let baseline = 0;
 		for (let round = 1; round <= 6; round++) {
 			const host = makeHost();
-			// eslint-disable-next-line no-await-in-loop
 			await connectHost(host, socketPath);
-			// eslint-disable-next-line no-await-in-loop
 			await waitFor(() => host.hellos === 1, 5000, `hello of round ${round}`);
-			// eslint-disable-next-line no-await-in-loop
 			expect(await host.agent.call('va.ping')).toBe('dummy');
 			const downs = guest.lines.filter(line => / info: channel down: /.test(line)).length;
 			host.close();
-			// eslint-disable-next-line no-await-in-loop
 			await waitFor(() => guest.lines.filter(line => / info: channel down: /.test(line)).length === downs + 1, 5000, 'channel down');
 			if (round === 2) {
 				baseline = openFdCount(guest.child.pid!);
@@ -66,10 +64,17 @@ describe('the guest daemon survives its hosts', () => {
 		await connectHost(first, socketPath);
 		await waitFor(() => first.hellos === 1);
 
+		// docs/PROTOCOL.md §1: the second host is told why, in an untagged fault, then closed.
 		const intruder = net.connect(socketPath);
-		const closed = new Promise(resolve => intruder.once('close', resolve));
-		await closed;
+		const decoder = new FrameDecoder();
+		const frames: Frame[] = [];
+		intruder.on('data', chunk => {
+			frames.push(...decoder.push(chunk).flatMap(event => (event.type === 'frame' ? [event.frame] : [])));
+		});
+		await new Promise(resolve => intruder.once('close', resolve));
 		await guest.waitForLine(/ warning: refused a second host/);
+		expect(frames.map(frame => [frame.kind, frame.tag])).toEqual([['response', 'none']]); // The tag a writer sends for none.
+		expect(decodeResponse(frames[0]!.body)).toEqual({ok: false, fault: {code: -500, message: 'another host is connected'}});
 		expect(await first.agent.call('va.ping')).toBe('dummy');
 
 		first.close();
@@ -121,10 +126,8 @@ describe('the guest daemon survives its hosts', () => {
 			const socketPath = path.join(dir, `${signal}.sock`);
 			const pidfile = path.join(dir, `${signal}.pid`);
 			const guest = guestIn(['--channel', 'unix-listen', '--path', socketPath, '--pidfile', pidfile]);
-			// eslint-disable-next-line no-await-in-loop
 			await guest.waitForLine(/ info: listening on /);
 			expect(readFileSync(pidfile, 'utf8')).toBe(`${guest.child.pid}\n`);
-			// eslint-disable-next-line no-await-in-loop
 			expect(await guest.stop(signal)).toBe(0);
 			expect(existsSync(pidfile)).toBe(false);
 			expect(existsSync(socketPath)).toBe(false);

@@ -135,17 +135,14 @@ describe('virtagent guest over a UNIX socket, driven by the engine as the host',
 		for (const [mode, flag] of [['halt', '-H'], ['powerdown', '-P'], ['reboot', '-r']] as const) {
 			const exitsBefore = exits();
 			const before = runs().length;
-			// eslint-disable-next-line no-await-in-loop
 			expect(await host.agent.call('va.shutdown', [mode])).toBe('dummy');
 			const repliedAt = Date.now();
 			expect(runs().length).toBe(before); // nothing ran before the reply arrived
-			// eslint-disable-next-line no-await-in-loop
 			await waitFor(() => runs().length === before + 1, 5000, `the ${mode} command`);
 			const record = JSON.parse(readFileSync(path.join(recordDir, runs().at(-1)!), 'utf8')) as {argv: string[]; at: number};
 			expect(record.argv).toEqual([flag, mode, 'two words']);
 			expect(record.at - repliedAt).toBeGreaterThanOrEqual(200);
 			// The next request must not find this one still under way.
-			// eslint-disable-next-line no-await-in-loop
 			await waitFor(() => exits() === exitsBefore + 1, 5000, `the ${mode} command's exit`);
 		}
 	});

@@ -41,7 +41,23 @@ describe('log lines', () => {
 		expect(lines).toEqual(['1970-01-01T00:00:00.000Z info: rpc "\\u001b[2J\\u009b31m\\nx"\n']);
 		const journal: string[] = [];
 		createGuestLog({verbose: true, journal: true, write: line => journal.push(line)}).log('debug', 'two\nlines');
-		expect(journal).toEqual(['<7>two lines\n']);
+		expect(journal).toEqual(['<7>two\\nlines\n']);
+	});
+
+	it('escape at the sink: a raw method name or tag in any message cannot steer the terminal or add a line', () => {
+		const lines: string[] = [];
+		const log = createGuestLog({verbose: true, journal: true, write: line => lines.push(line)});
+		log.log('debug', 'job va.\u001b[2J\u001b]0;pwned\u0007\u009b31m\u2028forged\u2029\r\n<3>fake \u202eevil');
+		expect(lines).toEqual(['<7>job va.\\x1b[2J\\x1b]0;pwned\\x07\\u009b31m\\u2028forged\\u2029\\r\\n<3>fake \\u202eevil\n']);
+	});
+
+	it('summarize a 3,000-deep value without recursing on its depth', () => {
+		let deep: unknown = 1;
+		for (let i = 0; i < 3000; i++) {
+			deep = i % 2 === 0 ? [deep] : {k: deep};
+		}
+
+		expect(summarizeValue(deep)).toBe('{"k": [{"k": [… 1 items]}]}');
 	});
 
 	it('stamp lines with the current time in ISO form (built once a second, exact to the millisecond)', async () => {
@@ -55,7 +71,6 @@ describe('log lines', () => {
 			expect(new Date(stamp).toISOString()).toBe(stamp);
 			expect(Date.parse(stamp)).toBeGreaterThanOrEqual(before);
 			expect(Date.parse(stamp)).toBeLessThanOrEqual(after);
-			// eslint-disable-next-line no-await-in-loop
 			await new Promise(resolve => setTimeout(resolve, 600)); // Crosses a second boundary.
 		}
 	});

@@ -50,7 +50,6 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 5000, what =
 			throw new Error(`timed out waiting for ${what}`);
 		}
 
-		// eslint-disable-next-line no-await-in-loop
 		await new Promise(resolve => setTimeout(resolve, 5));
 	}
 }

@@ -9,7 +9,6 @@ import {startFakeGuest} from './helpers/fake-guest.js';
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
 	for (const cleanup of cleanups.splice(0).reverse()) {
-		// eslint-disable-next-line no-await-in-loop
 		await cleanup();
 	}
 });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {retryDelay} from '../../src/monitor/connection.js';
 import type {SessionEvent} from '../../src/monitor/session-api.js';
+import {allCommands} from '../../commands/index.js';
 import {openSession, type Session, type SessionOptions} from '../../src/monitor/session.js';
 import {gate} from '../helpers/gate.js';
 import {tempDir, waitFor} from '../helpers/socket-pair.js';
@@ -11,7 +12,6 @@ import {startFakeGuest, type FakeGuest, type FakeGuestOptions} from './helpers/f
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
 	for (const cleanup of cleanups.splice(0).reverse()) {
-		// eslint-disable-next-line no-await-in-loop
 		await cleanup();
 	}
 });
@@ -24,7 +24,7 @@ async function setup(guestOptions: Omit<FakeGuestOptions, 'socketPath'> = {}, se
 	const socketPath = path.join(dir, 'va.sock');
 	const guest = await startFakeGuest({socketPath, ...guestOptions});
 	cleanups.push(async () => guest.close());
-	const session = await openSession({target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 2000, retryMinMs: 20, retryMaxMs: 100, ...sessionOptions});
+	const session = await openSession({commands: allCommands, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 2000, retryMinMs: 20, retryMaxMs: 100, ...sessionOptions});
 	cleanups.push(async () => session.close());
 	const events: SessionEvent[] = [];
 	session.subscribe(event => events.push(event));
@@ -53,23 +53,22 @@ describe('connecting and the handshake', () => {
 	});
 
 	it('interactively, the gate fails agent_* at once until the methods are known; agent_capabilities opens it', async () => {
-		let listCalls = 0;
+		let capabilityCalls = 0;
 		const first = gate();
 		const {session} = await setup({
 			hello: false,
 			setup(registry) {
-				const list = () => registry.listMethods();
-				registry.register('system.listMethods', 'held on its first call', async () => {
-					listCalls++;
-					if (listCalls === 1) {
+				registry.register('va.capabilities', 'held on its first call', async () => {
+					capabilityCalls++;
+					if (capabilityCalls === 1) {
 						await first.promise;
 					}
 
-					return list();
+					return {version: '1.0', methods: registry.listMethods()};
 				});
 			},
 		}, {timeoutMs: 1500});
-		await waitFor(() => listCalls === 1 && session.status.connection.state === 'connected');
+		await waitFor(() => capabilityCalls === 1 && session.status.connection.state === 'connected');
 		const gated = await session.execute('agent_ping');
 		expect(gated).toMatchObject({ok: false, text: 'error: VirtagentFailed (ENOTCONN): guest agent has not said hello; run agent_capabilities', error: {class: 'VirtagentFailed', data: {code: 'ENOTCONN'}}});
 		expect(gated.ms).toBeLessThan(200);
@@ -110,7 +109,8 @@ describe('connecting and the handshake', () => {
 		await guest.close();
 		await waitFor(() => session.status.connection.state === 'retrying' && (session.status.connection as {attempt: number}).attempt >= 2, 3000, 'retrying');
 		expect(session.status.guest.methods).toBeUndefined();
-		const retries = events.flatMap(event => (event.type === 'status' && event.status.connection.state === 'retrying' ? [event.status.connection] : []));
+		// Each retry once (a status event repeats the connection when something else changed).
+		const retries = [...new Set(events.flatMap(event => (event.type === 'status' && event.status.connection.state === 'retrying' ? [event.status.connection] : [])))];
 		expect(retries[0]).toMatchObject({attempt: 1, inMs: 20});
 		expect(retries[1]).toMatchObject({attempt: 2, inMs: 40});
 		const interactive = await session.execute('agent_ping');
@@ -130,7 +130,7 @@ describe('connecting and the handshake', () => {
 	it('connects over TCP', async () => {
 		const guest = await startFakeGuest({socketPath: '', tcp: true});
 		cleanups.push(async () => guest.close());
-		const session = await openSession({target: {mode: 'connect', endpoint: {kind: 'tcp', host: '127.0.0.1', port: guest.tcpPort!}}, timeoutMs: 2000});
+		const session = await openSession({commands: allCommands, target: {mode: 'connect', endpoint: {kind: 'tcp', host: '127.0.0.1', port: guest.tcpPort!}}, timeoutMs: 2000});
 		cleanups.push(async () => session.close());
 		expect(session.status.channel).toBe(`tcp:127.0.0.1:${guest.tcpPort}`);
 		await negotiated(session);
@@ -141,7 +141,7 @@ describe('connecting and the handshake', () => {
 		const {dir, remove} = tempDir('va-listen-');
 		cleanups.push(remove);
 		const socketPath = path.join(dir, 'monitor.sock');
-		const session = await openSession({target: {mode: 'listen', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 2000});
+		const session = await openSession({commands: allCommands, target: {mode: 'listen', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 2000});
 		cleanups.push(async () => session.close());
 		expect(session.status.connection.state).toBe('listening');
 		const first = await startFakeGuest({socketPath, dial: true});
@@ -205,7 +205,7 @@ describe('commands over a real engine', () => {
 			'agent_ping',
 			'agent_capabilities',
 			'help [command]',
-			'info agent|queues|transitions [N]',
+			'info [agent|queues|transitions] [N]',
 			'cancel jobid',
 			'timeout seconds command [args]',
 			'quit',
@@ -217,12 +217,12 @@ describe('commands over a real engine', () => {
 	it('a 6th queued job gets `client job queue limit exceeded` at once; info queues shows 5/5', async () => {
 		const {session, release} = await slowDmesgSession();
 		const five = Array.from({length: 5}, async () => session.execute('agent_viewdmesg'));
-		await waitFor(() => session.model.client.jobs.length === 5, 3000, 'five jobs');
+		await waitFor(() => session.model.client.jobs.length === 5 && session.model.client.jobs[0]!.status === 'waiting', 3000, 'five jobs, the first one waiting');
 		const sixth = await session.execute('agent_viewdmesg');
 		expect(sixth).toMatchObject({ok: false, text: 'error: VirtagentFailed (ENOBUFS): client job queue limit exceeded', error: {class: 'VirtagentFailed', desc: 'client job queue limit exceeded', data: {code: 'ENOBUFS'}}});
 		expect(sixth.ms).toBeLessThan(100);
 		const queues = await session.execute('info queues');
-		expect(queues.text).toMatch(/^client: WAIT, 5\/5 jobs, \d+ done, 0 failed\n {2}#\d+ va\.getdmesg waiting [\d.]+s\n( {2}#\d+ va\.getdmesg queued [\d.]+s\n){4}server: IDLE, 0\/1 jobs/u);
+		expect(queues.text).toMatch(/^client: WAIT, 5\/5 jobs, \d+ done, 0 failed\n {2}#\d+ va\.getdmesg waiting (\d+ms|[\d.]+s)\n( {2}#\d+ va\.getdmesg queued (\d+ms|[\d.]+s)\n){4}server: IDLE, 0\/1 jobs/u);
 		release.open();
 		const results = await Promise.all(five);
 		expect(results.map(result => result.text)).toEqual(['late', 'late', 'late', 'late', 'late']);
@@ -236,6 +236,8 @@ describe('commands over a real engine', () => {
 		const waiting = session.execute('agent_viewdmesg');
 		const queued = session.execute('agent_ping');
 		await waitFor(() => session.model.client.jobs.length === 2, 3000, 'two jobs');
+		// The first is on the wire, waiting for its answer (not mid-write).
+		await waitFor(() => session.model.client.jobs[0]?.status === 'waiting', 3000, 'the first job waiting');
 		const [first, second] = session.model.client.jobs;
 		await expect(session.execute(`cancel ${second!.id}`)).resolves.toMatchObject({ok: true, text: ''});
 		await expect(queued).resolves.toMatchObject({ok: false, text: 'error: VirtagentFailed (ECANCELED): va.ping cancelled'});
@@ -290,7 +292,7 @@ describe('a hostile guest', () => {
 			}
 		});
 		cleanups.push(async () => guest.close());
-		const session = await openSession({target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 2000});
+		const session = await openSession({commands: allCommands, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 2000});
 		cleanups.push(async () => session.close());
 		await negotiated(session);
 		const harmless = '\\x1b]0;pwned\\x07\\x1b[2J\\u009b31m\\u202e';

@@ -1,7 +1,9 @@
+import {Readable} from 'node:stream';
 import fc from 'fast-check';
 import {afterEach, describe, expect, it} from 'vitest';
 import CustomType from 'xmlrpc/lib/customtype.js';
 import dateFormatter from 'xmlrpc/lib/date_formatter.js';
+import Deserializer from 'xmlrpc/lib/deserializer.js';
 import * as serializer from 'xmlrpc/lib/serializer.js';
 import {
 	decodeCall,
@@ -235,6 +237,7 @@ describe('undefined and other values XML-RPC cannot carry', () => {
 	});
 
 	it('an array hole is undefined', () => {
+		// eslint-disable-next-line no-sparse-arrays -- the hole IS the case under test
 		expect(() => encodeResponse([1, , 3] as unknown as XmlRpcValue)).toThrow(/undefined at value\[1\]/);
 	});
 
@@ -517,3 +520,108 @@ function thrownBy(decode: () => unknown): unknown {
 		return error;
 	}
 }
+
+describe('hostile bodies (PROTOCOL.md §7)', () => {
+	const nestedArrays = (depth: number) => `${'<value><array><data>'.repeat(depth)}<value><int>1</int></value>${'</data></array></value>'.repeat(depth)}`;
+	const nestedStructs = (depth: number) => `${'<value><struct><member><name>k</name>'.repeat(depth)}<value><int>1</int></value>${'</member></struct></value>'.repeat(depth)}`;
+	const call = (param: string) => Buffer.from(`<?xml version="1.0"?><methodCall><methodName>m</methodName><params><param>${param}</param></params></methodCall>`);
+	const response = (value: string) => Buffer.from(`<?xml version="1.0"?><methodResponse><params><param>${value}</param></params></methodResponse>`);
+
+	it.each([
+		['arrays', nestedArrays],
+		['structs', nestedStructs],
+	])('%s nested 64 deep decode; 65 deep is fault -501, in a call and in a response', (_name, nested) => {
+		expect(decodeCall(call(nested(64))).params).toHaveLength(1);
+		expect(decodeResponse(response(nested(64))).ok).toBe(true);
+		for (const decode of [() => decodeCall(call(nested(65))), () => decodeResponse(response(nested(65)))]) {
+			const error = thrownBy(decode);
+			expect(error).toBeInstanceOf(CodecError);
+			expect((error as CodecError).faultCode).toBe(FaultCode.typeError);
+			expect((error as Error).message).toMatch(/nesting deeper than 64/);
+		}
+	});
+
+	it('3,000 levels (through sax too, with a comment the scanner declines) are refused without recursion', () => {
+		const deep = nestedArrays(3000);
+		for (const body of [call(deep), Buffer.from(call(deep).toString().replace('<params>', '<params><!-- x -->'))]) {
+			expect((thrownBy(() => decodeCall(body)) as CodecError).faultCode).toBe(FaultCode.typeError);
+		}
+	});
+
+	it('deeply nested structure elements (no containers) are refused too', () => {
+		const body = call(`<value>${'<data>'.repeat(5000)}${'</data>'.repeat(5000)}</value>`);
+		expect(thrownBy(() => decodeCall(body))).toBeInstanceOf(CodecError);
+	});
+
+	it('the encoder writes 64 levels and refuses 65: what one end writes, the other reads', () => {
+		let value: XmlRpcValue = 1;
+		for (let i = 0; i < 64; i++) {
+			value = [value];
+		}
+
+		expect(decodeResponse(encodeResponse(value))).toEqual({ok: true, value});
+		expect(() => encodeResponse([value])).toThrow(/nesting deeper than 64/);
+	});
+
+	it('a <double> of 200,000 digits and an x is a parse error; the same digits alone are a number', () => {
+		const digits = '9'.repeat(200_000);
+		const error = thrownBy(() => decodeResponse(response(`<value><double>${digits}x</double></value>`)));
+		expect(error).toBeInstanceOf(CodecError);
+		expect((error as CodecError).faultCode).toBe(FaultCode.parseError);
+		expect(decodeResponse(response(`<value><double>1.${digits}</double></value>`))).toEqual({ok: true, value: 2});
+	});
+
+	it.each([
+		['an internal entity', '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaaaaaaaa">]><methodResponse><params><param><value><string>&a;</string></value></param></params></methodResponse>'],
+		['an external entity (XXE)', '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]><methodResponse><params><param><value><string>&x;</string></value></param></params></methodResponse>'],
+	])('%s is refused (never expanded)', (_name, body) => {
+		expect(thrownBy(() => decodeResponse(Buffer.from(body)))).toBeInstanceOf(CodecError);
+	});
+
+	it('a parse error is one line (sax reports Line/Column on lines of their own)', () => {
+		const error = thrownBy(() => decodeResponse(Buffer.from('<methodResponse><params><!-- x --><param>\n<value><int>1</string>')));
+		expect(error).toBeInstanceOf(CodecError);
+		expect((error as Error).message).not.toMatch(/[\r\n]/);
+	});
+});
+
+describe('against the library deserializer (its public entry point, on a stream)', () => {
+	function libraryDecode(xml: string): Promise<unknown> {
+		return new Promise((resolve, reject) => {
+			new Deserializer().deserializeMethodResponse(Readable.from([xml]), (error, value) => {
+				if (error) {
+					reject(error);
+				} else {
+					resolve(value);
+				}
+			});
+		});
+	}
+
+	/** The values both read alike: no i8, no dates, doubles that are not integral. */
+	const comparable = fc.letrec<{value: unknown}>((tie) => ({
+		value: fc.oneof(
+			{depthSize: 'small'},
+			fc.string({unit: 'grapheme', maxLength: 20}).map((s) => sanitizeXmlString(s)),
+			fc.integer(),
+			fc.boolean(),
+			fc.double({noNaN: true, noDefaultInfinity: true}).filter((d) => !Number.isInteger(d)),
+			fc.constant(null),
+			fc.uint8Array({maxLength: 40}).map((u) => Buffer.from(u)),
+			fc.array(tie('value'), {maxLength: 4}),
+			fc.dictionary(fc.string({unit: 'grapheme', maxLength: 8}).map((s) => sanitizeXmlString(s)), tie('value'), {maxKeys: 4}),
+		),
+	})).value;
+
+	it('property: the library serializer\'s documents decode to the value the library reads', async () => {
+		await fc.assert(
+			fc.asyncProperty(comparable, async (value) => {
+				const xml = serializer.serializeMethodResponse(value);
+				const ours = decodeResponse(Buffer.from(xml));
+				expect(ours.ok).toBe(true);
+				expect(JSON.stringify(ours.ok ? ours.value : undefined)).toBe(JSON.stringify(await libraryDecode(xml)));
+			}),
+			{numRuns: 300},
+		);
+	});
+});

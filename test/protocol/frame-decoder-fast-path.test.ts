@@ -20,7 +20,7 @@ function variant(kind: 'request' | 'response', tag: string, body: Buffer): Buffe
 describe('FrameDecoder canonical-header fast path', () => {
 	it('decodes what the encoder writes exactly as the general parse does', () => {
 		fc.assert(
-			fc.property(fc.constantFrom('request' as const, 'response' as const), fc.stringMatching(/^[\x21-\x7e]{1,40}$/), fc.uint8Array({maxLength: 300}), (kind, tag, bytes) => {
+			fc.property(fc.constantFrom('request' as const, 'response' as const), fc.stringMatching(/^[A-Za-z0-9._-]{1,40}$/), fc.uint8Array({maxLength: 300}), (kind, tag, bytes) => {
 				const body = Buffer.from(bytes);
 				const fast = decodeAll(encodeFrame(kind, tag, body));
 				expect(fast).toEqual([{kind, tag, body: body.toString('latin1')}]);

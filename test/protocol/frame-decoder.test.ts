@@ -219,6 +219,13 @@ const rows: readonly Row[] = [
 	{name: 'bare LF between header lines', input: Buffer.concat([FF, header(reqLine, 'Content-Type: text/xml\nContent-Length: 5'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
 	{name: 'space before the colon', input: Buffer.concat([FF, header(reqLine, 'Content-Length : 5'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
 	{name: 'folded header line', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', ' folded'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
+	{name: 'a tag with a space', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'X-Virtagent-Client-Tag: a b'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
+	{name: 'a tag with a byte >= 0x80', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'X-Virtagent-Client-Tag: caf\xe9'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
+	{name: 'a tag with a colon', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'X-Virtagent-Client-Tag: a:b'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
+	{name: 'a tag with a control', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'X-Virtagent-Client-Tag: a\x1bb'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
+	{name: 'a tag of 64 characters', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', `X-Virtagent-Client-Tag: ${'t'.repeat(64)}`), body5]), events: [`frame:request:${'t'.repeat(64)}:hello`]},
+	{name: 'a tag of 65 characters', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', `X-Virtagent-Client-Tag: ${'t'.repeat(65)}`), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
+	{name: 'canonical header, tag of 65 characters', input: Buffer.concat([FF, latin1(`POST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: 5\r\nX-Virtagent-Client-Tag: ${'t'.repeat(65)}\r\n\r\n`), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
 	{name: 'conflicting tags', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'X-Virtagent-Client-Tag: a', 'X-Virtagent-Client-Tag: b'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
 	// MISSING_CONTENT_LENGTH
 	{name: 'no Content-Length', input: Buffer.concat([FF, header(reqLine, 'Content-Type: text/xml'), body5]), events: ['error:MISSING_CONTENT_LENGTH', 'skipped:5']},
@@ -311,6 +318,22 @@ describe('FrameDecoder: limits', () => {
 		]);
 	});
 
+	it('the general path (a header our writer would not send) takes a body of exactly bodyMax, not one more', () => {
+		const limits = {bodyMax: 10};
+		const general = (tag: string, size: number) => Buffer.concat([FF, header(reqLine, `content-length: ${size}`, `x-virtagent-client-tag: ${tag}`, 'X-Extra: 1'), Buffer.alloc(size, 0x62)]);
+		expect(summarize(decodeCut(Buffer.concat([general('a', 10), general('b', 11), valid]), [], limits))).toEqual([
+			`frame:request:a:${'b'.repeat(10)}`,
+			'error:BODY_TOO_LONG',
+			'skipped:11',
+			VALID,
+		]);
+		// And at the default limit, a 2 MiB body.
+		const max = defaultFrameLimits.bodyMax;
+		const events = new FrameDecoder().push(general('m', max));
+		expect(events).toHaveLength(1);
+		expect(events[0]!.type === 'frame' && events[0]!.frame.body.length).toBe(max);
+	});
+
 	it('enforces a smaller headerMax as soon as it is reached', () => {
 		const decoder = new FrameDecoder({headerMax: 100});
 		const head = header(reqLine, 'Content-Length: 5', 'X-Pad: ');
@@ -396,7 +419,7 @@ describe('FrameDecoder: fuzz', () => {
 	const frameArb = fc
 		.record({
 			kind: fc.constantFrom('request' as const, 'response' as const),
-			tag: fc.option(fc.stringMatching(/^[\x21-\x7e]{1,12}$/), {nil: undefined}),
+			tag: fc.option(fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/), {nil: undefined}),
 			body: fc.uint8Array({maxLength: 300}),
 			mutations: fc.array(mutationArb, {maxLength: 3}),
 		})
@@ -468,5 +491,88 @@ describe('FrameDecoder: fuzz', () => {
 			}),
 			{numRuns: 500},
 		);
+	});
+});
+
+describe('FrameDecoder: stalled messages (PROTOCOL.md §2)', () => {
+	/** A decoder on a clock the test moves. */
+	function clocked(limits?: Partial<FrameLimits>) {
+		const clock = {now: 1_000_000};
+		return {clock, decoder: new FrameDecoder(limits, () => clock.now)};
+	}
+
+	const frame = encodeFrame('request', 'slow', latin1('0123456789'));
+	const headerEnd = frame.indexOf('\r\n\r\n') + 4;
+
+	it('defaults to 10 s for both', () => {
+		expect(defaultFrameLimits.headerStallMs).toBe(10_000);
+		expect(defaultFrameLimits.bodyStallMs).toBe(10_000);
+	});
+
+	it('a header trickled byte by byte is dropped 10 s after its first byte, then the next message reads normally', () => {
+		const {clock, decoder} = clocked();
+		expect(decoder.stallDeadline).toBeUndefined();
+		decoder.push(frame.subarray(0, 1)); // the sentinel alone starts nothing
+		expect(decoder.stallDeadline).toBeUndefined();
+		decoder.push(frame.subarray(1, 2));
+		expect(decoder.stallDeadline).toBe(clock.now + 10_000);
+		for (let i = 2; i < 40; i++) {
+			clock.now += 100; // a byte every 100 ms keeps a body alive, but not a header
+			expect(decoder.push(frame.subarray(i, i + 1))).toEqual([]);
+		}
+
+		expect(decoder.stallDeadline).toBe(1_000_000 + 10_000);
+		clock.now = 1_000_000 + 9_999;
+		expect(decoder.checkStall()).toEqual([]);
+		clock.now += 1;
+		expect(summarize(decoder.checkStall())).toEqual(['error:STALLED_FRAME']);
+		expect(decoder.bufferedBytes).toBe(0);
+		expect(decoder.stallDeadline).toBeUndefined();
+		expect(summarize(decoder.push(Buffer.concat([latin1('rest of it'), valid])))).toEqual(['skipped:10', VALID]);
+	});
+
+	it('a body that goes silent is dropped; the next valid request is not swallowed as its rest', () => {
+		const {clock, decoder} = clocked();
+		decoder.push(frame.subarray(0, headerEnd + 3));
+		expect(decoder.bufferedBytes).toBe(3);
+		clock.now += 9_000;
+		decoder.push(frame.subarray(headerEnd + 3, headerEnd + 5)); // progress resets the body's clock
+		expect(decoder.stallDeadline).toBe(clock.now + 10_000);
+		clock.now += 10_000;
+		// No timer fired: the next push finds the stall first, and reads its own frame.
+		expect(summarize(decoder.push(valid))).toEqual(['error:STALLED_FRAME', VALID]);
+	});
+
+	it('checkStall drops a stalled body even when nothing follows (and frees it)', () => {
+		const {clock, decoder} = clocked({bodyStallMs: 50});
+		decoder.push(frame.subarray(0, headerEnd + 3));
+		clock.now += 49;
+		expect(decoder.checkStall()).toEqual([]);
+		clock.now += 1;
+		const events = decoder.checkStall();
+		expect(summarize(events)).toEqual(['error:STALLED_FRAME']);
+		expect(events[0]!.type === 'error' && events[0]!.error.message).toMatch(/no body bytes for 50 ms \(3 of 10 received\)/);
+		expect(decoder.bufferedBytes).toBe(0);
+	});
+
+	it('a v5 header (no sentinel) that stops half way stalls too', () => {
+		const {clock, decoder} = clocked({headerStallMs: 20});
+		decoder.push(latin1('POS'));
+		clock.now += 20;
+		expect(summarize(decoder.checkStall())).toEqual(['error:STALLED_FRAME']);
+	});
+
+	it('a complete message leaves no deadline; an idle stream never stalls', () => {
+		const {clock, decoder} = clocked();
+		decoder.push(Buffer.concat([frame, FF])); // a v7 writer's trailing 0xFF
+		expect(decoder.stallDeadline).toBeUndefined();
+		clock.now += 3_600_000;
+		expect(decoder.checkStall()).toEqual([]);
+		expect(summarize(decoder.push(valid))).toEqual([VALID]);
+	});
+
+	it('rejects nonsensical stall limits', () => {
+		expect(() => new FrameDecoder({headerStallMs: 0})).toThrow(RangeError);
+		expect(() => new FrameDecoder({bodyStallMs: Number.NaN})).toThrow(RangeError);
 	});
 });

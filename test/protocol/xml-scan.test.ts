@@ -4,31 +4,15 @@
  * xmlrpc.client, and on random near-XML, where it may decline but must never disagree.
  */
 import {spawnSync} from 'node:child_process';
-import {createRequire} from 'node:module';
 import fc from 'fast-check';
+import sax from 'sax';
 import {describe, expect, it} from 'vitest';
+import * as serializer from 'xmlrpc/lib/serializer.js';
 import {encodeCall, encodeFault, encodeResponse} from '../../src/protocol/codec.js';
 import type {XmlRpcValue} from '../../src/protocol/value.js';
 import {scanXml} from '../../src/protocol/xml-scan.js';
 
 type Event = readonly ['open' | 'close' | 'text', string];
-type SaxParser = {
-	onopentag: (tag: {name: string}) => void;
-	onclosetag: (name: string) => void;
-	ontext: (text: string) => void;
-	oncdata: (text: string) => void;
-	onerror: (error: Error) => void;
-	write(text: string): SaxParser;
-	close(): SaxParser;
-};
-
-const requireFromLibrary = createRequire(createRequire(import.meta.url).resolve('xmlrpc/lib/deserializer.js'));
-const sax = requireFromLibrary('sax') as {parser(strict: boolean, options: object): SaxParser};
-const serializer = requireFromLibrary('./serializer.js') as {
-	serializeMethodCall(method: string, params: unknown[]): string;
-	serializeMethodResponse(value: unknown): string;
-};
-
 /** Adjacent texts merged: sax splits long text nodes at 64 KiB; the codec joins them anyway. */
 function push(events: Event[], event: Event): void {
 	const last = events.at(-1);
@@ -43,7 +27,7 @@ function push(events: Event[], event: Event): void {
 function saxEvents(xml: string): Event[] | undefined {
 	const events: Event[] = [];
 	let failed = false;
-	const parser = sax.parser(true, {position: false, strictEntities: true});
+	const parser = sax.parser(true, {position: false, strictEntities: true} as sax.SAXOptions);
 	parser.onopentag = tag => push(events, ['open', tag.name]);
 	parser.onclosetag = name => push(events, ['close', name]);
 	parser.ontext = text => push(events, ['text', text]);

@@ -21,7 +21,8 @@ function tooLarge(size: number | string, limit: number): RpcFault {
 /**
  * The whole file, or a fault that says why not: `open failed: <reason>` (missing, unreadable,
  * a directory), `file too large: N bytes (limit M)` checked before reading, and again while
- * reading (a file that grows, or a device whose size stat does not tell).
+ * reading (a file that grows, or a device whose size stat does not tell). Files whose stat size
+ * is 0 or wrong (procfs, sysfs) are read to their end, up to the limit (PROTOCOL.md §8).
  */
 export async function readFileForHost(filePath: string, limit: number): Promise<Buffer> {
 	let handle: fs.promises.FileHandle;
@@ -42,17 +43,21 @@ export async function readFileForHost(filePath: string, limit: number): Promise<
 			throw tooLarge(stat.size, limit);
 		}
 
-		// One byte more than allowed tells a file that grew from one that fits exactly.
-		const buffer = Buffer.allocUnsafe(Math.min(limit, Math.max(stat.size, 64 * 1024)) + 1);
+		// Read to EOF: procfs and sysfs report a size of 0 (or a wrong one), so stat only picks the
+		// first buffer, which doubles as needed. One byte more than allowed tells a file that grew
+		// from one that fits exactly.
+		let buffer = Buffer.allocUnsafe(Math.min(limit, Math.max(stat.size, 64 * 1024)) + 1);
 		let length = 0;
 		for (;;) {
 			if (length === buffer.length) {
-				throw tooLarge(`more than ${limit}`, limit);
+				// Full but within the limit (a read past it has thrown below): grow.
+				const grown = Buffer.allocUnsafe(Math.min(limit + 1, buffer.length * 2));
+				buffer.copy(grown, 0, 0, length);
+				buffer = grown;
 			}
 
 			let bytesRead: number;
 			try {
-				// eslint-disable-next-line no-await-in-loop
 				({bytesRead} = await handle.read(buffer, length, buffer.length - length, null));
 			} catch (error) {
 				throw new RpcFault(FaultCode.internal, `read failed: ${describeErrno(error)}`);

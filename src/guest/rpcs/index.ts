@@ -1,11 +1,13 @@
-import {noParams, stringParam, type MethodRegistry} from '../../engine/registry.js';
+import type {MethodRegistry} from '../../engine/registry.js';
+import {rpcs, servedBy, type ParamsOf, type ServedBy} from '../../rpc/catalogue.js';
+import {serve, type Served} from '../../rpc/serve.js';
 import {protocolVersion} from '../../version.js';
 import {readKernelLog, type DmesgSource} from './getdmesg.js';
 import {readFileForHost} from './getfile.js';
 import {parseShutdownMode, type ShutdownScheduler} from './shutdown.js';
 
-/** Every RPC the guest serves (PROTOCOL §5), the names --allow-rpcs/--block-rpcs accept. */
-export const guestMethodNames = ['system.listMethods', 'va.capabilities', 'va.getdmesg', 'va.getfile', 'va.ping', 'va.shutdown'] as const;
+/** Every RPC the guest serves (docs/PROTOCOL.md §5), the names --allow-rpcs/--block-rpcs accept. */
+export const guestMethodNames = servedBy('guest');
 
 export type GuestRpcOptions = {
 	/** Largest file va.getfile sends (see getfileLimit). */
@@ -14,21 +16,23 @@ export type GuestRpcOptions = {
 	readonly shutdown: ShutdownScheduler;
 };
 
-/** Register the guest's RPCs (system.listMethods comes with the registry). */
+/** One handler per catalogue entry the guest serves (system.listMethods comes with the registry). */
+type GuestHandlers = {readonly [K in Exclude<ServedBy<'guest'>, 'listMethods'>]: Served<ParamsOf<(typeof rpcs)[K]>>};
+
+/** Register the guest's RPCs from the catalogue. */
 export function registerGuestRpcs(registry: MethodRegistry, options: GuestRpcOptions): void {
-	registry.register('va.ping', 'Answer "dummy": the guest agent is alive.', () => 'dummy');
-	registry.register('va.capabilities', 'The protocol version and the methods this guest serves.', params => {
-		noParams(params);
-		return {version: protocolVersion, methods: registry.listMethods()};
-	});
-	registry.register('va.getfile', 'The contents of a file in the guest (base64).', async params => readFileForHost(stringParam(params, 0, 'path'), options.getfileLimit));
-	registry.register('va.getdmesg', 'The last 16 KiB of the guest kernel log.', async params => {
-		noParams(params);
-		return readKernelLog(options.dmesg);
-	});
-	registry.register('va.shutdown', 'Halt, power down or reboot the guest (after the reply, and a delay).', (params, context) => {
-		const mode = parseShutdownMode(stringParam(params, 0, 'mode'));
-		options.shutdown.request(mode, context.tag);
-		return 'dummy';
-	});
+	const handlers: GuestHandlers = {
+		ping: () => 'dummy',
+		capabilities: () => ({version: protocolVersion, methods: registry.listMethods()}),
+		getfile: async ([path]) => readFileForHost(path, options.getfileLimit),
+		getdmesg: async () => readKernelLog(options.dmesg),
+		shutdown([mode], context) {
+			options.shutdown.request(parseShutdownMode(mode), context.tag);
+			return 'dummy';
+		},
+	};
+	// Each key pairs an entry with its handler; TypeScript cannot follow that pairing through a loop.
+	for (const key of Object.keys(handlers) as Array<keyof GuestHandlers>) {
+		serve(registry, rpcs[key] as never, handlers[key] as never);
+	}
 }

@@ -7,7 +7,7 @@ function Line({segments}: {readonly segments: readonly Segment[]}) {
 	return (
 		<Text wrap="truncate-end">
 			{segments.map((segment, index) => (
-				// eslint-disable-next-line react/no-array-index-key
+				// The runs of a line are positional: their index is their identity.
 				<Text key={index} color={segment.color} bold={segment.bold} dimColor={segment.dim}>
 					{segment.text}
 				</Text>

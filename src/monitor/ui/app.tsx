@@ -44,7 +44,10 @@ export type AppProps = {
 /** The layout for this snapshot: what fits the window (see layout.ts). */
 export function planFor(snapshot: ScreenSnapshot, hint: boolean): ScreenPlan {
 	const {model} = snapshot;
-	const headerWidth = Math.max(width(headerSegments('client', model.clientState, model.client, ' ')), width(headerSegments('server', model.serverState, model.server, ' ')));
+	const headerWidth = Math.max(
+		width(headerSegments('client', model.clientState, model.client, ' ')),
+		width(headerSegments('server', model.serverState, model.server, ' ')),
+	);
 	return planScreen({
 		columns: snapshot.columns,
 		rows: snapshot.rows,

@@ -35,7 +35,7 @@ export function colorLevel(choice: ColorChoice, env: NodeJS.ProcessEnv, isTTY: b
 		}
 
 		case 'always': {
-			return forced === undefined ? 1 : Math.max(1, forcedLevel(forced)) as ColorSupportLevel;
+			return forced === undefined ? 1 : (Math.max(1, forcedLevel(forced)) as ColorSupportLevel);
 		}
 
 		case 'auto': {

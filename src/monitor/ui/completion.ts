@@ -22,7 +22,8 @@ function commonPrefix(words: readonly string[]): string {
  * and are listed. Candidates that do not extend the word under the cursor are ignored.
  */
 export function completeWord(before: string, candidates: readonly string[]): Completion {
-	const word = /\S*$/u.exec(before)![0];
+	// The last word: after the last blank (a regex from the end would rescan a long line).
+	const word = before.slice(Math.max(before.lastIndexOf(' '), before.lastIndexOf('\t')) + 1);
 	const head = before.slice(0, before.length - word.length);
 	const matches = [...new Set(candidates.filter(candidate => candidate.startsWith(word)))];
 	if (matches.length === 0) {

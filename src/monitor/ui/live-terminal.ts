@@ -36,7 +36,6 @@ export type TerminalStream = {
 	off(event: 'resize', listener: () => void): unknown;
 };
 
-// eslint-disable-next-line no-control-regex
 const sgr = /\u001B\[[\d;]*m/gu;
 /** Characters one column wide each: ASCII, Latin-1, punctuation, arrows, box drawing, shapes. */
 const narrow = /^[\u0020-\u007E\u00A0-\u00FF\u2010-\u2027\u2190-\u21FF\u2500-\u25FF]*$/u;
@@ -58,7 +57,6 @@ export function cutLine(line: string, columns: number): string {
 
 	let out = '';
 	let used = 0;
-	// eslint-disable-next-line no-control-regex
 	for (const [token, code] of line.matchAll(/(\u001B\[[\d;]*m)|[\s\S]/gu)) {
 		if (code !== undefined) {
 			out += code;

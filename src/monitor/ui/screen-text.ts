@@ -21,7 +21,14 @@ export type Segment = {
 
 export const stateColor: {readonly [S in EngineState]: Colour} = {IDLE: 'green', SEND: 'yellow', WAIT: 'cyan'};
 
-export const statusColor: {readonly [S in JobStatus]?: Colour} = {queued: 'gray', sending: 'yellow', waiting: 'cyan', running: 'magenta', ready: 'yellow', failed: 'red'};
+export const statusColor: {readonly [S in JobStatus]?: Colour} = {
+	queued: 'gray',
+	sending: 'yellow',
+	waiting: 'cyan',
+	running: 'magenta',
+	ready: 'yellow',
+	failed: 'red',
+};
 
 export function width(segments: readonly Segment[]): number {
 	return segments.reduce((sum, segment) => sum + segment.text.length, 0);
@@ -132,7 +139,11 @@ export function lastJob(queue: SideQueue): Segment | undefined {
 
 	const error = last.error ? `: ${escapeLine(`${last.error.code} ${last.error.message}`)}` : '';
 	const failed = last.status === 'failed';
-	return {text: `last: #${last.id} ${escapeLine(last.method)} ${last.status} in ${age(last.updatedAt - last.createdAt)}${error}`, color: failed ? 'red' : undefined, dim: !failed};
+	return {
+		text: `last: #${last.id} ${escapeLine(last.method)} ${last.status} in ${age(last.updatedAt - last.createdAt)}${error}`,
+		color: failed ? 'red' : undefined,
+		dim: !failed,
+	};
 }
 
 /** The smallest window's one line: `● connected  client WAIT 3/5  server IDLE 0/1`. */

@@ -71,9 +71,12 @@ export function useScreenFrame(session: MonitorSession, terminal: LiveTerminal, 
 		[terminal, clock],
 	);
 
-	const setHint = useCallback((hint: string | undefined) => {
-		store.setHint(hint);
-	}, [store]);
+	const setHint = useCallback(
+		(hint: string | undefined) => {
+			store.setHint(hint);
+		},
+		[store],
+	);
 
 	const flush = useCallback(() => {
 		clock.stop();

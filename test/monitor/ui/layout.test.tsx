@@ -21,14 +21,30 @@ function job(id: number, method: string, status: JobStatus): JobRow {
 }
 
 function model(clientJobs: number, serverJobs: number, transitions: number, method: string, done: number): QueueModel {
-	const events: EngineEvent[] = Array.from({length: transitions}, (_, index) => ({type: 'state', side: 'client', from: 'IDLE', to: 'SEND', jobId: index, method, tag: undefined, at: 1_700_000_000_000 + index}));
+	const events: EngineEvent[] = Array.from({length: transitions}, (_, index) => ({
+		type: 'state',
+		side: 'client',
+		from: 'IDLE',
+		to: 'SEND',
+		jobId: index,
+		method,
+		tag: undefined,
+		at: 1_700_000_000_000 + index,
+	}));
 	const base = foldEvents(initialQueueModel(), events);
 	const jobs = (count: number) => Array.from({length: count}, (_, index) => job(index + 1, method, statuses[index % statuses.length]!));
 	const finished = job(99, method, 'failed');
 	return {
 		...base,
 		clientState: clientJobs > 0 ? 'WAIT' : 'IDLE',
-		client: {jobs: jobs(clientJobs), queued: Math.min(clientJobs, 5), limit: 5, done, failed: done, recent: done > 0 ? [{...finished, error: {code: -500, message: method}}] : []},
+		client: {
+			jobs: jobs(clientJobs),
+			queued: Math.min(clientJobs, 5),
+			limit: 5,
+			done,
+			failed: done,
+			recent: done > 0 ? [{...finished, error: {code: -500, message: method}}] : [],
+		},
 		server: {jobs: jobs(serverJobs), queued: Math.min(serverJobs, 1), limit: 1, done, failed: 0, recent: done > 0 ? [finished] : []},
 	};
 }
@@ -64,8 +80,19 @@ describe('the live region fits the window', () => {
 					typed: fc.constantFrom('', 'agent_viewfile /etc/services', `agent_viewfile /${'long/'.repeat(80)}`),
 				}),
 				input => {
-					const status: SessionStatus = {channel: input.channel, connection: input.connection, guest: {helloAt: 1_700_000_000_000, version: '1.0', methods: ['va.ping']}};
-					const snapshot: ScreenSnapshot = {status, model: model(input.clientJobs, input.serverJobs, input.transitions, input.method, input.done), columns: input.columns, rows: input.rows, hint: input.hint, now: 2000};
+					const status: SessionStatus = {
+						channel: input.channel,
+						connection: input.connection,
+						guest: {helloAt: 1_700_000_000_000, version: '1.0', methods: ['va.ping']},
+					};
+					const snapshot: ScreenSnapshot = {
+						status,
+						model: model(input.clientJobs, input.serverJobs, input.transitions, input.method, input.done),
+						columns: input.columns,
+						rows: input.rows,
+						hint: input.hint,
+						now: 2000,
+					};
 					const frame = frameOf(snapshot, input.typed);
 					expect(frame.split('\n').length).toBe(planFor(snapshot, input.hint !== undefined).height);
 					// As the terminal gets it: one row per line, within the budget.
@@ -89,7 +116,11 @@ describe('the live region fits the window', () => {
 	it('keeps words whole: panel headers are never split (at 60 and 80 columns they used to wrap)', () => {
 		for (const columns of [60, 70, 80]) {
 			const snapshot: ScreenSnapshot = {
-				status: {channel: 'unix:/tmp/va.sock', connection: {state: 'connected', since: 0}, guest: {helloAt: 1_700_000_000_000, version: '1.0', methods: ['va.ping']}},
+				status: {
+					channel: 'unix:/tmp/va.sock',
+					connection: {state: 'connected', since: 0},
+					guest: {helloAt: 1_700_000_000_000, version: '1.0', methods: ['va.ping']},
+				},
 				model: model(3, 1, 20, 'va.getfile', 12),
 				columns,
 				rows: 40,
@@ -105,7 +136,11 @@ describe('the live region fits the window', () => {
 	it('side by side when wide, stacked when narrow, more log on a tall window, one status line on a tiny one', () => {
 		const at = (columns: number, rows: number, jobs = 2) =>
 			({
-				status: {channel: 'unix:/tmp/va.sock', connection: {state: 'connected', since: 0}, guest: {helloAt: 1_700_000_000_000, version: '1.0', methods: ['va.ping']}},
+				status: {
+					channel: 'unix:/tmp/va.sock',
+					connection: {state: 'connected', since: 0},
+					guest: {helloAt: 1_700_000_000_000, version: '1.0', methods: ['va.ping']},
+				},
 				model: model(jobs, 0, 60, 'va.ping', 3),
 				columns,
 				rows,

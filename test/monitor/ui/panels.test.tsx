@@ -95,12 +95,13 @@ describe('TransitionLog', () => {
 	it('shows the latest state changes, timestamped, without the job moves the panels already show', async () => {
 		const {session, events} = await recorded();
 		for (let index = 0; index < 4; index++) {
-			// eslint-disable-next-line no-await-in-loop
 			await session.host.call('va.ping');
 		}
 
 		const model = foldEvents(initialQueueModel(), events);
-		const lines = render(<TransitionLog entries={liveLog(model)} />).lastFrame()!.split('\n');
+		const lines = render(<TransitionLog entries={liveLog(model)} />)
+			.lastFrame()!
+			.split('\n');
 		const entries = lines.filter(line => /^\d\d:\d\d:\d\d\.\d{3} /u.test(line));
 		expect(entries).toHaveLength(8);
 		expect(entries.at(-1)).toMatch(/client WAIT→IDLE #\d+ va\.ping$/u);
@@ -112,11 +113,17 @@ describe('TransitionLog', () => {
 describe('StatusLine', () => {
 	it('says the channel, the connection and what the guest said', () => {
 		const at = new Date(2026, 0, 2, 3, 4, 5).getTime();
-		const status: SessionStatus = {channel: 'unix:/va', connection: {state: 'connected', since: at}, guest: {helloAt: at, version: '1.0', methods: ['va.ping', 'va.getfile']}};
+		const status: SessionStatus = {
+			channel: 'unix:/va',
+			connection: {state: 'connected', since: at},
+			guest: {helloAt: at, version: '1.0', methods: ['va.ping', 'va.getfile']},
+		};
 		expect(render(<StatusLine status={status} lines={1} />).lastFrame()).toBe('unix:/va  ● connected  guest said hello at 03:04:05, version 1.0, 2 methods');
-		const retrying: SessionStatus = {...status, connection: {state: 'retrying', attempt: 3, inMs: 2000, reason: 'no\u001B[31m'}, guest: {helloAt: undefined, version: undefined, methods: undefined}};
-		expect(render(<StatusLine status={retrying} lines={1} />).lastFrame()).toBe(
-			'unix:/va  ○ retrying in 2.0s (attempt 3): no\\x1b[31m',
-		);
+		const retrying: SessionStatus = {
+			...status,
+			connection: {state: 'retrying', attempt: 3, inMs: 2000, reason: 'no\u001B[31m'},
+			guest: {helloAt: undefined, version: undefined, methods: undefined},
+		};
+		expect(render(<StatusLine status={retrying} lines={1} />).lastFrame()).toBe('unix:/va  ○ retrying in 2.0s (attempt 3): no\\x1b[31m');
 	});
 });

@@ -61,7 +61,14 @@ async function run(options: {args?: string; env?: Record<string, string>; pipe?:
 	const file = path.join(dir, 'output.bin');
 	const monitor = `node ${binPath} monitor --connect ${socket} ${options.args ?? ''}${options.pipe ? ` | cat > ${file}` : ''}`;
 	// `read` holds the monitor back until everything it writes is being recorded.
-	const pane = startPane(`read _; env -u NO_COLOR -u FORCE_COLOR ${Object.entries(options.env ?? {}).map(([key, value]) => `${key}=${value}`).join(' ')} ${monitor}; echo "monitor exited: $?"; sleep 30`, {HOME: dir}, repoRoot, {columns: 100, rows: 30});
+	const pane = startPane(
+		`read _; env -u NO_COLOR -u FORCE_COLOR ${Object.entries(options.env ?? {})
+			.map(([key, value]) => `${key}=${value}`)
+			.join(' ')} ${monitor}; echo "monitor exited: $?"; sleep 30`,
+		{HOME: dir},
+		repoRoot,
+		{columns: 100, rows: 30},
+	);
 	cleanups.push(() => {
 		pane.kill();
 	});

@@ -69,16 +69,25 @@ describe('render rate', () => {
 		for (let sent = 0; sent < pings; sent += 5) {
 			stdin.write('agent_ping\r'.repeat(5));
 			writes++;
-			// eslint-disable-next-line no-await-in-loop
 			await outcomesSeen(sent + 5);
 		}
 
-		await waitFor(() => stdout.screen().split('\n').filter(line => line === 'ok').length === pings, 5000, 'every ok in the scrollback');
+		await waitFor(
+			() =>
+				stdout
+					.screen()
+					.split('\n')
+					.filter(line => line === 'ok').length === pings,
+			5000,
+			'every ok in the scrollback',
+		);
 		const seconds = (performance.now() - start) / 1000;
 		const redraws = stdout.redraws() - redrawsBefore;
 		const rendered = renders - rendersBefore;
 		const eventCount = events - eventsBefore;
-		console.log(`render rate: ${pings} pings typed in ${writes} chunks, ${eventCount} events in ${seconds.toFixed(2)} s → ${redraws} redraws (${(redraws / seconds).toFixed(1)}/s), ${rendered} renders`);
+		console.log(
+			`render rate: ${pings} pings typed in ${writes} chunks, ${eventCount} events in ${seconds.toFixed(2)} s → ${redraws} redraws (${(redraws / seconds).toFixed(1)}/s), ${rendered} renders`,
+		);
 
 		// Scrollback and live region share one frame clock: 30 redraws a second (the first frame
 		// of the burst, its lines and its live region, is drawn at once).

@@ -99,7 +99,12 @@ describe('the screen at the sizes operators have', () => {
 		expect(liveRegion(full).length).toBeLessThanOrEqual(23);
 		expect(pane.wrappedRows()).toBe(0);
 
-		await watchingHistory(pane, before, text => text.includes('kernel: slow hello') && count(text, /^ok$/u) === 4 && /client\s+IDLE/u.test(text), 'the dmesg and four oks');
+		await watchingHistory(
+			pane,
+			before,
+			text => text.includes('kernel: slow hello') && count(text, /^ok$/u) === 4 && /client\s+IDLE/u.test(text),
+			'the dmesg and four oks',
+		);
 		const after = pane.screen();
 		keep('80x24-after-burst', after);
 		expect(pane.historySize()).toBeGreaterThanOrEqual(before);

@@ -56,7 +56,12 @@ describe('the monitor in a real terminal', () => {
 
 		// Six commands in one chunk: five fill the queue, the sixth is refused at once.
 		pane.type('agent_ping\ragent_ping\ragent_ping\ragent_ping\ragent_ping\ragent_ping\r');
-		screen = await pane.until(text => text.includes('client job queue limit exceeded') && lines(text, /^ok$/u).length === 6, 'five more oks and one refusal', 10_000, true);
+		screen = await pane.until(
+			text => text.includes('client job queue limit exceeded') && lines(text, /^ok$/u).length === 6,
+			'five more oks and one refusal',
+			10_000,
+			true,
+		);
 		expect(lines(screen, /client job queue limit exceeded/u)).toHaveLength(1);
 
 		pane.key('Up');

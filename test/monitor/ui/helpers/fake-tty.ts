@@ -41,7 +41,6 @@ export class FakeStdout extends EventEmitter {
 
 	write(data: string): boolean {
 		this.written += data;
-		// eslint-disable-next-line no-control-regex
 		for (const [token, parameter = '', command] of data.matchAll(/\u001B\[\??([\d;]*)([A-Za-z])|[^\u001B]/gu)) {
 			if (command === undefined) {
 				this.#put(token);

@@ -88,7 +88,6 @@ export function startPane(command: string, env: Readonly<Record<string, string>>
 					throw new Error(`timed out waiting for ${what}; the pane shows:\n${last}`);
 				}
 
-				// eslint-disable-next-line no-await-in-loop
 				await new Promise(resolve => setTimeout(resolve, 40));
 			}
 		},

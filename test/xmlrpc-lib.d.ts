@@ -1,7 +1,7 @@
 /**
  * Local types for the deep-imported files of the `xmlrpc` package (1.3.x, unmaintained since 2016;
- * `@types/xmlrpc` only covers its client/server). Only what the codec and its tests touch, plus
- * the Deserializer's internal state and SAX handlers, which the codec drives directly.
+ * `@types/xmlrpc` only covers its client/server). The library is the reference the codec's tests
+ * compare with; only its public entry points are declared.
  */
 
 declare module 'xmlrpc/lib/customtype.js' {
@@ -49,9 +49,8 @@ declare module 'xmlrpc/lib/deserializer.js' {
 		on(event: 'error', listener: (error: Error) => void): unknown;
 		pipe(destination: DeserializerSink): unknown;
 	};
-	/** Where the source is piped: a SAX stream in the library, anything with write/end will do. */
-	type DeserializerSink = {write(chunk: string): unknown; end(): unknown};
-	type SaxTag = {readonly name: string};
+	/** Where the source is piped: the library's SAX stream. */
+	type DeserializerSink = NodeJS.WritableStream;
 	/** `error.faultCode` (own property) is set when the message was a fault. */
 	type DeserializerError = Error & {faultCode?: unknown; faultString?: unknown};
 
@@ -65,41 +64,6 @@ declare module 'xmlrpc/lib/deserializer.js' {
 			stream: DeserializerSource,
 			callback: (error: DeserializerError | null | undefined, value?: unknown) => void,
 		): void;
-
-		// Internal state (set by the constructor).
-		type: 'methodcall' | 'methodresponse' | null;
-		responseType: 'params' | 'fault' | null;
-		stack: unknown[];
-		marks: number[];
-		data: string[];
-		methodname: string | null;
-		encoding: string;
-		value: boolean;
-		callback: ((error: DeserializerError | null | undefined, result?: unknown[]) => void) | null;
-		error: Error | null;
-		parser: DeserializerSink;
-
-		// SAX handlers; tag names are expected UPPER-CASE (sax's non-strict mode).
-		onOpentag(tag: SaxTag): void;
-		onClosetag(name: string): void;
-		onText(text: string): void;
-		onCDATA(text: string): void;
-		onDone(): void;
-		onError(error: Error | string): void;
-		push(value: unknown): void;
-
-		// Per-type value handlers, called with the element's text.
-		endNil(data: string): void;
-		endBoolean(data: string): void;
-		endInt(data: string): void;
-		endI8(data: string): void;
-		endDouble(data: string): void;
-		endString(data: string): void;
-		endArray(data: string): void;
-		endStruct(data: string): void;
-		endBase64(data: string): void;
-		endDateTime(data: string): void;
-		endValue(data: string): void;
 	}
 	export = Deserializer;
 }

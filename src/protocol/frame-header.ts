@@ -1,0 +1,119 @@
+import {type FrameKind, type FramingErrorCode, isValidTag} from './frame.js';
+
+/*
+ * The header of one message (PROTOCOL.md §2), start line through the last header line, as
+ * latin1 text without the blank line. Decisions (see also frame-decoder.ts):
+ * - Strict header syntax: lines end CRLF; a bare CR or LF, a line without a colon, or a header
+ *   name that is not an HTTP token is MALFORMED_HEADER. Values lose surrounding spaces/tabs.
+ * - Start line: `POST <path> HTTP/1.<d>` is a request, `HTTP/1.<d> <3 digits>[ reason]` a
+ *   response (any status is accepted; the spec only ever sends 200).
+ * - Content-Length: 1–15 ASCII digits (leading zeros allowed), nothing else; repeated headers
+ *   must agree. Anything else is BAD_CONTENT_LENGTH; a well-formed value over bodyMax is
+ *   BODY_TOO_LONG.
+ * - Tag: the literal value is kept (including `none`, which our writer sends for "no tag");
+ *   only a missing or empty header gives undefined. A value outside the tag grammar (frame.ts)
+ *   or conflicting repeats are MALFORMED_HEADER, so every tag we accept can be echoed back.
+ * Every pattern is linear (anchored, no two quantifiers over the same characters).
+ */
+
+const requestLine = /^POST [\x21-\x7e]+ HTTP\/1\.[0-9]$/;
+const responseLine = /^HTTP\/1\.[0-9] [0-9]{3}(?: [^\r\n]*)?$/;
+const token = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const decimal = /^[0-9]{1,15}$/;
+/** What frame-encoder.ts writes (minus the blank line), parsed in one match. */
+const canonicalHeader =
+	/^(POST \/RPC2 HTTP\/1\.1|HTTP\/1\.1 200 OK)\r\nContent-Type: text\/xml\r\nContent-Length: ([0-9]{1,15})\r\nX-Virtagent-Client-Tag: ([A-Za-z0-9._-]{1,64})$/;
+
+export type HeaderFields = {readonly kind: FrameKind; readonly tag: string | undefined; readonly bodyLength: number};
+export type HeaderError = {readonly code: FramingErrorCode; readonly message: string};
+
+export function parseHeaderFields(text: string, bodyMax: number): HeaderFields | HeaderError {
+	// Fast path: the exact header our writer sends, in one match (the general parse below
+	// was the costliest JS of a ping round trip); anything else, or too long a body, below.
+	const canonical = canonicalHeader.exec(text);
+	if (canonical !== null) {
+		const bodyLength = Number(canonical[2]);
+		if (bodyLength <= bodyMax) {
+			return {kind: canonical[1] === 'POST /RPC2 HTTP/1.1' ? 'request' : 'response', tag: canonical[3], bodyLength};
+		}
+	}
+
+	const lines = text.split('\r\n');
+	const start = lines[0]!;
+	let kind: FrameKind;
+	if (requestLine.test(start)) {
+		kind = 'request';
+	} else if (responseLine.test(start)) {
+		kind = 'response';
+	} else {
+		return {code: 'BAD_START_LINE', message: `not a request or response: ${shown(start)}`};
+	}
+
+	let length: string | undefined;
+	let tag: string | undefined;
+	for (let i = 1; i < lines.length; i++) {
+		const line = lines[i]!;
+		const colon = line.indexOf(':');
+		if (colon <= 0 || line.includes('\r') || line.includes('\n')) {
+			return {code: 'MALFORMED_HEADER', message: `bad header line: ${shown(line)}`};
+		}
+
+		const name = line.slice(0, colon);
+		if (!token.test(name)) {
+			return {code: 'MALFORMED_HEADER', message: `bad header name: ${shown(name)}`};
+		}
+
+		const value = trimOws(line, colon + 1);
+		const key = name.toLowerCase();
+		if (key === 'content-length') {
+			if (!decimal.test(value)) {
+				return {code: 'BAD_CONTENT_LENGTH', message: `not a decimal length: ${shown(value)}`};
+			}
+
+			if (length !== undefined && Number(length) !== Number(value)) {
+				return {code: 'BAD_CONTENT_LENGTH', message: `conflicting lengths ${length} and ${value}`};
+			}
+
+			length = value;
+		} else if (key === 'x-virtagent-client-tag') {
+			if (tag !== undefined && tag !== value) {
+				return {code: 'MALFORMED_HEADER', message: 'conflicting X-Virtagent-Client-Tag headers'};
+			}
+
+			if (value !== '' && !isValidTag(value)) {
+				return {code: 'MALFORMED_HEADER', message: `bad X-Virtagent-Client-Tag: ${shown(value)}`};
+			}
+
+			tag = value;
+		}
+	}
+
+	if (length === undefined) {
+		return {code: 'MISSING_CONTENT_LENGTH', message: 'no Content-Length header'};
+	}
+
+	const bodyLength = Number(length);
+	if (bodyLength > bodyMax) {
+		return {code: 'BODY_TOO_LONG', message: `Content-Length ${bodyLength} exceeds ${bodyMax}`};
+	}
+
+	return {kind, tag: tag === '' ? undefined : tag, bodyLength};
+}
+
+/** Strip HTTP optional whitespace (SP/HTAB only) around a header value. */
+function trimOws(line: string, from: number): string {
+	let start = from;
+	let end = line.length;
+	while (start < end && isOws(line.charCodeAt(start))) start++;
+	while (end > start && isOws(line.charCodeAt(end - 1))) end--;
+	return line.slice(start, end);
+}
+
+function isOws(code: number): boolean {
+	return code === 0x20 || code === 0x09;
+}
+
+/** A quoted excerpt of peer bytes for an error message: printable ASCII only, one line. */
+function shown(text: string): string {
+	return JSON.stringify(text.slice(0, 80)).replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -1,0 +1,22 @@
+// `npm run mutate` (issue #10): mutation testing of the parts that defend the two ends.
+// One folder alone: `npm run mutate -- --mutate 'src/protocol/**/*.ts'`.
+// Two cores shared by several people: one test process, and incremental mode, so that a re-run
+// only tests the mutants whose code or tests changed (reports/stryker-incremental.json).
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+	testRunner: 'vitest',
+	vitest: {configFile: 'vitest.mutate.config.ts'},
+	plugins: ['@stryker-mutator/vitest-runner'],
+	mutate: ['src/protocol/**/*.ts', 'src/wire/**/*.ts', 'src/engine/**/*.ts', 'src/monitor/escape.ts', 'src/guest/rpcs/**/*.ts', 'src/monitor/connection.ts', '!**/*.d.ts'],
+	concurrency: 1,
+	incremental: true,
+	incrementalFile: 'reports/stryker-incremental.json',
+	coverageAnalysis: 'perTest',
+	reporters: ['clear-text', 'progress', 'json', 'html'],
+	jsonReporter: {fileName: 'reports/mutation/mutation.json'},
+	htmlReporter: {fileName: 'reports/mutation/mutation.html'},
+	timeoutMS: 20_000,
+	ignorePatterns: ['dist', 'reports', 'bench/results', '.stryker-tmp'],
+	tempDirName: '.stryker-tmp',
+	cleanTempDir: true,
+};
