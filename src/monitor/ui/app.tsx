@@ -42,7 +42,7 @@ export type AppProps = {
 };
 
 /** The layout for this snapshot: what fits the window (see layout.ts). */
-export function planFor(snapshot: ScreenSnapshot, hint: boolean): ScreenPlan {
+export function planFor(snapshot: ScreenSnapshot, hint: boolean, notice = false): ScreenPlan {
 	const {model} = snapshot;
 	const headerWidth = Math.max(
 		width(headerSegments('client', model.clientState, model.client, ' ')),
@@ -57,13 +57,14 @@ export function planFor(snapshot: ScreenSnapshot, hint: boolean): ScreenPlan {
 		server: {jobs: model.server.jobs.length, hasLast: model.server.recent.length > 0},
 		logEntries: liveLog(model, model.transitionsMax).length,
 		hint,
+		notice,
 	});
 }
 
 /** Status line, panels, log, hints and prompt, as the plan lays them out (exported for the layout tests). */
-export function LiveRegion({snapshot, line}: {readonly snapshot: ScreenSnapshot; readonly line: LineState}) {
+export function LiveRegion({snapshot, line, notice}: {readonly snapshot: ScreenSnapshot; readonly line: LineState; readonly notice?: string}) {
 	const {model, status, columns, now, hint} = snapshot;
-	const plan = planFor(snapshot, hint !== undefined);
+	const plan = planFor(snapshot, hint !== undefined, notice !== undefined);
 	const log = useMemo(() => (plan.logLines > 0 ? liveLog(model, plan.logLines) : []), [model, plan.logLines]);
 	const half = plan.panels === 'side' ? Math.floor(columns / 2) : columns;
 	const panel = {now, boxed: plan.boxed, padding: plan.padding, jobRows: plan.jobRows, showLast: plan.showLast};
@@ -78,6 +79,7 @@ export function LiveRegion({snapshot, line}: {readonly snapshot: ScreenSnapshot;
 				</Box>
 			)}
 			{plan.logLines > 0 ? <TransitionLog entries={log} /> : null}
+			{plan.notice ? <Line segments={[{text: notice!, color: 'yellow'}]} /> : null}
 			{plan.keysHint ? <KeysHint /> : null}
 			<Prompt line={line} hint={plan.hint ? hint : undefined} columns={columns} />
 		</Box>

@@ -28,6 +28,8 @@ export type LayoutInput = {
 	readonly logEntries: number;
 	/** A one-shot hint line under the prompt (completion candidates, the Ctrl-C hint). */
 	readonly hint: boolean;
+	/** A notice line above the prompt while it applies (the backlog of typed commands). */
+	readonly notice?: boolean;
 };
 
 export type ScreenPlan = {
@@ -46,6 +48,7 @@ export type ScreenPlan = {
 	readonly logLines: number;
 	readonly keysHint: boolean;
 	readonly hint: boolean;
+	readonly notice: boolean;
 	/** Rows of the whole live region, the prompt included. */
 	readonly height: number;
 };
@@ -80,7 +83,7 @@ function heightOf(input: LayoutInput, parts: Parts): number {
 	const server = panelHeight(input.server, parts);
 	const panels = parts.panels === 'none' ? 0 : parts.panels === 'side' ? Math.max(client, server) : client + server;
 	const log = parts.logLines > 0 ? 1 + Math.max(1, Math.min(parts.logLines, input.logEntries)) : 0;
-	return parts.statusLines + (parts.summary ? 1 : 0) + panels + log + (parts.keysHint ? 1 : 0) + (parts.hint ? 1 : 0) + 1;
+	return parts.statusLines + (parts.summary ? 1 : 0) + panels + log + (parts.keysHint ? 1 : 0) + (parts.hint ? 1 : 0) + (parts.notice ? 1 : 0) + 1;
 }
 
 /** Side by side when both panels' headers and a job row fit in half the width. */
@@ -113,6 +116,7 @@ export function planScreen(input: LayoutInput): ScreenPlan {
 		logLines: 0,
 		keysHint: true,
 		hint: input.hint,
+		notice: input.notice ?? false,
 	};
 	const candidates: Parts[] = [];
 	const base = heightOf(input, full);
@@ -127,7 +131,7 @@ export function planScreen(input: LayoutInput): ScreenPlan {
 	const bare: Parts = {...noLast, boxed: false, padding: 0};
 	candidates.push(full, noKeys, noLast, bare, {...bare, jobRows: 2}, {...bare, jobRows: 1}, {...bare, jobRows: 0});
 	const summary: Parts = {...bare, jobRows: 0, statusLines: 0, summary: true, panels: 'none'};
-	candidates.push({...bare, jobRows: 0, statusLines: 1}, summary, {...summary, hint: false});
+	candidates.push({...bare, jobRows: 0, statusLines: 1}, summary, {...summary, hint: false}, {...summary, hint: false, notice: false});
 	for (const candidate of candidates) {
 		const height = heightOf(input, candidate);
 		if (height <= budget) {
@@ -136,5 +140,5 @@ export function planScreen(input: LayoutInput): ScreenPlan {
 	}
 
 	// The smallest window: the prompt alone.
-	return {...summary, summary: false, hint: false, height: 1};
+	return {...summary, summary: false, hint: false, notice: false, height: 1};
 }

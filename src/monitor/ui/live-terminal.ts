@@ -250,6 +250,17 @@ export class LiveTerminal {
 		return true;
 	}
 
+	/**
+	 * Ctrl-L, as in bash: the terminal's own clear (cursor home, erase the screen; what scrolled
+	 * away stays in its history), then the frame again at the top with the next draw.
+	 */
+	clearScreen(): void {
+		this.#out.write(`${csi}H${csi}2J`);
+		this.#height = 0;
+		this.#hidden = [];
+		this.#stale = true;
+	}
+
 	/** The last frame stays on the screen, the cursor below it, visible again. */
 	close(): void {
 		if (this.#closed) {

@@ -57,9 +57,9 @@ const connections: ConnectionState[] = [
 	{state: 'disconnected', reason: 'read ECONNRESET'},
 ];
 
-function frameOf(snapshot: ScreenSnapshot, text: string): string {
+function frameOf(snapshot: ScreenSnapshot, text: string, notice?: string): string {
 	const line = {...emptyLine(), text, cursor: text.length};
-	return renderToString(<LiveRegion snapshot={snapshot} line={line} />, {columns: snapshot.columns});
+	return renderToString(<LiveRegion snapshot={snapshot} line={line} {...(notice === undefined ? {} : {notice})} />, {columns: snapshot.columns});
 }
 
 describe('the live region fits the window', () => {
@@ -78,6 +78,7 @@ describe('the live region fits the window', () => {
 					channel: fc.constantFrom('unix:/va.sock', `unix:/tmp/${'deep/'.repeat(30)}va.sock`),
 					hint: fc.constantFrom(undefined, 'halt  powerdown  reboot', 'x'.repeat(300)),
 					typed: fc.constantFrom('', 'agent_viewfile /etc/services', `agent_viewfile /${'long/'.repeat(80)}`),
+					notice: fc.constantFrom(undefined, 'backlog: 12 waiting (at most 1000)'),
 				}),
 				input => {
 					const status: SessionStatus = {
@@ -93,8 +94,8 @@ describe('the live region fits the window', () => {
 						hint: input.hint,
 						now: 2000,
 					};
-					const frame = frameOf(snapshot, input.typed);
-					expect(frame.split('\n').length).toBe(planFor(snapshot, input.hint !== undefined).height);
+					const frame = frameOf(snapshot, input.typed, input.notice);
+					expect(frame.split('\n').length).toBe(planFor(snapshot, input.hint !== undefined, input.notice !== undefined).height);
 					// As the terminal gets it: one row per line, within the budget.
 					const {lines, height} = fitFrame(frame, input.columns, input.rows);
 					expect(height).toBe(lines.length);
