@@ -34,7 +34,19 @@ export async function startGuestDaemon(extraArgs: readonly string[] = []): Promi
 	const dir = mkdtempSync(path.join(tmpdir(), 'va-fuzz-guest-'));
 	const socketPath = path.join(dir, 'guest.sock');
 	// `true` as the shutdown command: a hostile va.shutdown must never reach this machine.
-	const program = startProgram(['guest', '--channel', 'unix-listen', '--path', socketPath, '--shutdown-command', 'true', '--shutdown-delay', '0', '--verbose', ...extraArgs]);
+	const program = startProgram([
+		'guest',
+		'--channel',
+		'unix-listen',
+		'--path',
+		socketPath,
+		'--shutdown-command',
+		'true',
+		'--shutdown-delay',
+		'0',
+		'--verbose',
+		...extraArgs,
+	]);
 	if (!(await until(() => existsSync(socketPath) || program.exit !== undefined, 15_000))) {
 		await program.stop();
 		throw new Error(`the guest daemon did not listen on ${socketPath}:\n${program.stderrTail()}`);
@@ -79,7 +91,13 @@ export async function fuzzGuest(options: TargetOptions): Promise<TargetStats> {
 	let guest = await startGuestDaemon();
 	let peer = await connectHost(guest.socketPath);
 	let tagCounter = 0;
-	const context = {direction: 'request' as const, tag: () => `h${++tagCounter}`, methods: ['va.ping', 'va.getfile', 'va.getdmesg', 'va.shutdown', 'va.capabilities', 'system.listMethods', 'no.such'], bigFile, stallMs: options.stallMs};
+	const context = {
+		direction: 'request' as const,
+		tag: () => `h${++tagCounter}`,
+		methods: ['va.ping', 'va.getfile', 'va.getdmesg', 'va.shutdown', 'va.capabilities', 'system.listMethods', 'no.such'],
+		bigFile,
+		stallMs: options.stallMs,
+	};
 	const end = Date.now() + options.seconds * 1000;
 	for (let round = 1; Date.now() < end; round++) {
 		const cls = pickClass(random, options.classes);
@@ -88,7 +106,10 @@ export async function fuzzGuest(options: TargetOptions): Promise<TargetStats> {
 		stats.frames += hostile.frames;
 		stats.perClass[cls] = (stats.perClass[cls] ?? 0) + 1;
 		const record = (kind: 'crash' | 'unanswered' | 'rss', detail: string): void => {
-			const input = saveInput(`guest-seed${options.seed}-round${round}-${cls}`, hostile.steps.flatMap(step => ('bytes' in step ? [step.bytes] : [])));
+			const input = saveInput(
+				`guest-seed${options.seed}-round${round}-${cls}`,
+				hostile.steps.flatMap(step => ('bytes' in step ? [step.bytes] : [])),
+			);
 			stats.findings.push({kind, target: 'guest', round, cls, label: hostile.label, detail, input});
 			options.log(`guest round ${round}: ${kind} after ${cls} (${hostile.label}): ${detail.split('\n')[0]}`);
 		};
@@ -112,7 +133,10 @@ export async function fuzzGuest(options: TargetOptions): Promise<TargetStats> {
 
 			peer.write(goodRequest);
 			const current: Peer = peer;
-			answered = await current.wait(() => current.answered.has(goodTag) && hostile.mustAnswer.every(tag => current.answered.has(tag)), Math.max(0, deadline - Date.now()));
+			answered = await current.wait(
+				() => current.answered.has(goodTag) && hostile.mustAnswer.every(tag => current.answered.has(tag)),
+				Math.max(0, deadline - Date.now()),
+			);
 		}
 
 		stats.goodRequests++;
@@ -123,7 +147,10 @@ export async function fuzzGuest(options: TargetOptions): Promise<TargetStats> {
 		} else if (!answered) {
 			stats.unanswered++;
 			const missing = hostile.mustAnswer.filter(tag => !peer?.answered.has(tag)).length;
-			record('unanswered', `good va.ping not answered within ${bound} ms${missing > 0 ? `; ${missing} of the case's ${hostile.mustAnswer.length} requests unanswered` : ''}`);
+			record(
+				'unanswered',
+				`good va.ping not answered within ${bound} ms${missing > 0 ? `; ${missing} of the case's ${hostile.mustAnswer.length} requests unanswered` : ''}`,
+			);
 		} else if (guest.program.peakRss > options.rssBound) {
 			record('rss', `peak RSS ${guest.program.peakRss} bytes over the bound ${options.rssBound}`);
 		}
@@ -142,7 +169,14 @@ export async function fuzzGuest(options: TargetOptions): Promise<TargetStats> {
 	peer?.close();
 	rawEscapes += guest.program.rawEscapes;
 	if (rawEscapes > 0) {
-		stats.findings.push({kind: 'raw-escape', target: 'guest', round: 0, cls: '-', label: 'stderr', detail: `${rawEscapes} raw ESC/CSI bytes on the guest's own log (§7)`});
+		stats.findings.push({
+			kind: 'raw-escape',
+			target: 'guest',
+			round: 0,
+			cls: '-',
+			label: 'stderr',
+			detail: `${rawEscapes} raw ESC/CSI bytes on the guest's own log (§7)`,
+		});
 	}
 
 	await guest.stop();

@@ -139,7 +139,12 @@ export function makeCase(cls: CaseClass, random: Random, context: CaseContext): 
 			const tag = random.pick(hostileTags);
 			const xml = body(context, random, '<string>t</string>');
 			if (random.chance(0.3)) {
-				const lines = ['Content-Type: text/xml', `Content-Length: ${Buffer.byteLength(xml)}`, `X-Virtagent-Client-Tag: ${context.tag()}`, `X-Virtagent-Client-Tag: ${context.tag()}-2`];
+				const lines = [
+					'Content-Type: text/xml',
+					`Content-Length: ${Buffer.byteLength(xml)}`,
+					`X-Virtagent-Client-Tag: ${context.tag()}`,
+					`X-Virtagent-Client-Tag: ${context.tag()}-2`,
+				];
 				return one(cls, 'two tags', rawFrame(startLine(kind), lines, Buffer.from(xml)));
 			}
 
@@ -149,12 +154,25 @@ export function makeCase(cls: CaseClass, random: Random, context: CaseContext): 
 		case 'header': {
 			const xml = Buffer.from(body(context, random, '<string>h</string>'));
 			if (random.chance(0.3)) {
-				return one(cls, 'start line', rawFrame(random.pick(startLineVariants), ['Content-Type: text/xml', `Content-Length: ${xml.length}`, `X-Virtagent-Client-Tag: ${context.tag()}`], xml));
+				return one(
+					cls,
+					'start line',
+					rawFrame(
+						random.pick(startLineVariants),
+						['Content-Type: text/xml', `Content-Length: ${xml.length}`, `X-Virtagent-Client-Tag: ${context.tag()}`],
+						xml,
+					),
+				);
 			}
 
 			if (random.chance(0.2)) {
 				// A v5 peer: no sentinel; then stray bytes before one.
-				const bare = rawFrame(startLine(kind), ['Content-Type: text/xml', `Content-Length: ${xml.length}`, `X-Virtagent-Client-Tag: ${context.tag()}`], xml, false);
+				const bare = rawFrame(
+					startLine(kind),
+					['Content-Type: text/xml', `Content-Length: ${xml.length}`, `X-Virtagent-Client-Tag: ${context.tag()}`],
+					xml,
+					false,
+				);
 				return one(cls, 'no sentinel + junk', Buffer.concat([bare, Buffer.from('junk\r\n\r\n'), random.bytes(32)]));
 			}
 
@@ -226,7 +244,14 @@ export function makeCase(cls: CaseClass, random: Random, context: CaseContext): 
 			const good = frame(kind, context.tag(), body(context, random, '<string>cut</string>'));
 			const cut = good.subarray(0, 1 + random.int(good.length - 1));
 			// Cut inside the header: the next sentinel restarts reading. Cut inside the body: hang up.
-			return {cls, label: `cut at ${cut.length}/${good.length}, then hang up`, frames: 1, steps: [{type: 'write', bytes: cut}, {type: 'hang-up'}], extraMs: 0, mustAnswer: []};
+			return {
+				cls,
+				label: `cut at ${cut.length}/${good.length}, then hang up`,
+				frames: 1,
+				steps: [{type: 'write', bytes: cut}, {type: 'hang-up'}],
+				extraMs: 0,
+				mustAnswer: [],
+			};
 		}
 
 		case 'flood': {
@@ -240,13 +265,24 @@ export function makeCase(cls: CaseClass, random: Random, context: CaseContext): 
 			}
 
 			// Responses nobody asked for need no answer; requests all do (§4).
-			return {cls, label: `${count} frames in one write`, frames: count, steps: [{type: 'write', bytes: Buffer.concat(frames)}], extraMs: 60_000, mustAnswer: kind === 'request' ? tags : []};
+			return {
+				cls,
+				label: `${count} frames in one write`,
+				frames: count,
+				steps: [{type: 'write', bytes: Buffer.concat(frames)}],
+				extraMs: 60_000,
+				mustAnswer: kind === 'request' ? tags : [],
+			};
 		}
 
 		case 'slow-reader': {
 			const frames: Buffer[] = [];
 			for (let i = 0; i < 8; i++) {
-				frames.push(context.bigFile !== undefined && kind === 'request' ? frame(kind, context.tag(), callXml('va.getfile', [`<string>${context.bigFile}</string>`])) : frame(kind, context.tag(), callXml('va.ping', [`<string>${'p'.repeat(1_000_000)}</string>`])));
+				frames.push(
+					context.bigFile !== undefined && kind === 'request'
+						? frame(kind, context.tag(), callXml('va.getfile', [`<string>${context.bigFile}</string>`]))
+						: frame(kind, context.tag(), callXml('va.ping', [`<string>${'p'.repeat(1_000_000)}</string>`])),
+				);
 			}
 
 			const steps: Step[] = [{type: 'pause-reading'}, {type: 'write', bytes: Buffer.concat(frames)}, {type: 'silence', ms: 8000}, {type: 'resume-reading'}];
@@ -264,7 +300,17 @@ export function makeCase(cls: CaseClass, random: Random, context: CaseContext): 
 			}
 
 			const short = good.subarray(0, headerEnd + 4 + random.int(good.length - headerEnd - 4));
-			return {cls, label: 'short body, then silence', frames: 1, steps: [{type: 'write', bytes: short}, {type: 'silence', ms: context.stallMs + 1500}], extraMs: context.stallMs + 5000, mustAnswer: []};
+			return {
+				cls,
+				label: 'short body, then silence',
+				frames: 1,
+				steps: [
+					{type: 'write', bytes: short},
+					{type: 'silence', ms: context.stallMs + 1500},
+				],
+				extraMs: context.stallMs + 5000,
+				mustAnswer: [],
+			};
 		}
 	}
 }

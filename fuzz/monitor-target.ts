@@ -90,7 +90,13 @@ export async function fuzzMonitor(options: TargetOptions): Promise<TargetStats> 
 		};
 
 		const makeHostile = (tag: string): HostileCase => {
-			const built = makeCase(cls, caseRandom, {direction, tag: () => (direction === 'response' ? tag : `g${++tagCounter}`), methods: ['va.ping', 'va.hello', 'va.capabilities', 'system.listMethods', 'no.such'], bigFile: undefined, stallMs: options.stallMs});
+			const built = makeCase(cls, caseRandom, {
+				direction,
+				tag: () => (direction === 'response' ? tag : `g${++tagCounter}`),
+				methods: ['va.ping', 'va.hello', 'va.capabilities', 'system.listMethods', 'no.such'],
+				bigFile: undefined,
+				stallMs: options.stallMs,
+			});
 			for (const step of built.steps) {
 				if ('bytes' in step) {
 					sent.push(step.bytes);
@@ -175,7 +181,10 @@ export async function fuzzMonitor(options: TargetOptions): Promise<TargetStats> 
 			record('crash', `exit ${monitor.exit}; stderr tail:\n${monitor.stderrTail().slice(-1500)}`);
 		} else if (!answered) {
 			stats.unanswered++;
-			record('unanswered', `good agent_ping gave no {"return"} within ${bound} ms; last lines: ${monitor.stdoutLines.slice(goodBefore).join(' | ').slice(0, 400)}`);
+			record(
+				'unanswered',
+				`good agent_ping gave no {"return"} within ${bound} ms; last lines: ${monitor.stdoutLines.slice(goodBefore).join(' | ').slice(0, 400)}`,
+			);
 		} else if (missing > 0 && peer !== undefined && !peer.closed) {
 			stats.unanswered++;
 			record('unanswered', `${missing} of the case's ${mustAnswer.length} requests to the monitor were never answered`);
@@ -194,7 +203,14 @@ export async function fuzzMonitor(options: TargetOptions): Promise<TargetStats> 
 
 	rawEscapes += monitor.rawEscapes;
 	if (rawEscapes > 0) {
-		stats.findings.push({kind: 'raw-escape', target: 'monitor', round: 0, cls: '-', label: 'stdout/stderr', detail: `${rawEscapes} raw ESC/CSI bytes printed by the monitor (§7)`});
+		stats.findings.push({
+			kind: 'raw-escape',
+			target: 'monitor',
+			round: 0,
+			cls: '-',
+			label: 'stdout/stderr',
+			detail: `${rawEscapes} raw ESC/CSI bytes printed by the monitor (§7)`,
+		});
 	}
 
 	monitor.child.stdin!.end();

@@ -22,7 +22,9 @@ export function politeAnswer(method: string): string {
 
 		case 'va.capabilities': {
 			const methods = methodList.map(name => `<value><string>${name}</string></value>`).join('');
-			return responseXml(`<struct><member><name>version</name><value><string>1.0</string></value></member><member><name>methods</name><value><array><data>${methods}</data></array></value></member></struct>`);
+			return responseXml(
+				`<struct><member><name>version</name><value><string>1.0</string></value></member><member><name>methods</name><value><array><data>${methods}</data></array></value></member></struct>`,
+			);
 		}
 
 		default: {

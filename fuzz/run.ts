@@ -36,7 +36,10 @@ export type FuzzConfig = TargetOptions & {
 };
 
 function classList(text: string): CaseClass[] {
-	const names = text.split(',').map(name => name.trim()).filter(name => name !== '');
+	const names = text
+		.split(',')
+		.map(name => name.trim())
+		.filter(name => name !== '');
 	for (const name of names) {
 		if (!(caseClasses as readonly string[]).includes(name)) {
 			throw new Error(`unknown case class '${name}' (known: ${caseClasses.join(', ')})`);
@@ -125,7 +128,11 @@ export async function runFuzz(config: FuzzConfig): Promise<FuzzResult> {
 
 	if (config.linearity) {
 		for (const target of config.targets) {
-			ratios.push(...(target === 'guest' ? await guestRatios(config.linearSize, config.linearCapMs, config.log) : await monitorRatios(config.linearSize, config.linearCapMs, config.log)));
+			ratios.push(
+				...(target === 'guest'
+					? await guestRatios(config.linearSize, config.linearCapMs, config.log)
+					: await monitorRatios(config.linearSize, config.linearCapMs, config.log)),
+			);
 		}
 
 		const blocked = new Set(ratios.filter(ratio => !Number.isFinite(ratio.ratio)).map(ratio => ratio.type));
@@ -146,7 +153,9 @@ export function formatResult(result: FuzzResult, seed: number): string {
 	const failing = result.ratios.filter(ratio => ratio.ratio > maxRatio);
 	if (result.ratios.length > 0) {
 		const worst = result.ratios.filter(ratio => Number.isFinite(ratio.ratio)).sort((a, b) => b.ratio - a.ratio)[0];
-		lines.push(`linearity: ${result.ratios.length} ratios, ${failing.length} over ${maxRatio}${worst ? `; worst passing or not: ${worst.end} ${worst.type} ${formatRatio(worst)}` : ''}`);
+		lines.push(
+			`linearity: ${result.ratios.length} ratios, ${failing.length} over ${maxRatio}${worst ? `; worst passing or not: ${worst.end} ${worst.type} ${formatRatio(worst)}` : ''}`,
+		);
 		lines.push(...failing.map(ratio => `  LINEARITY ${ratio.end} ${ratio.type}: ${formatRatio(ratio)}`));
 	}
 

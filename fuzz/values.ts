@@ -26,10 +26,49 @@ export function nested(depth: number, kind: 'array' | 'struct', leaf = '<int>1</
 	return open.repeat(depth) + leaf + close.repeat(depth);
 }
 
-const numbers = ['<int></int>', '<int>+</int>', '<int> 12 </int>', '<int>0x10</int>', '<int>2147483648</int>', '<int>-2147483649</int>', '<i4>1e3</i4>', '<i8>9223372036854775808</i8>', '<i8>-9223372036854775809</i8>', '<double>NaN</double>', '<double>Infinity</double>', '<double>1e99999</double>', '<double>.</double>', '<double>-.e5</double>', '<double></double>', '<boolean>2</boolean>', '<boolean>true</boolean>', '<boolean></boolean>'];
-const dates = ['<dateTime.iso8601></dateTime.iso8601>', '<dateTime.iso8601>9999-99-99T99:99:99</dateTime.iso8601>', '<dateTime.iso8601>20240101T00:00:00+99:99</dateTime.iso8601>', '<dateTime.iso8601>0000-00-00T00:00:00Z</dateTime.iso8601>', '<dateTime.iso8601>2024-02-30T24:60:61.9999999999Z</dateTime.iso8601>', '<dateTime.iso8601>T</dateTime.iso8601>'];
+const numbers = [
+	'<int></int>',
+	'<int>+</int>',
+	'<int> 12 </int>',
+	'<int>0x10</int>',
+	'<int>2147483648</int>',
+	'<int>-2147483649</int>',
+	'<i4>1e3</i4>',
+	'<i8>9223372036854775808</i8>',
+	'<i8>-9223372036854775809</i8>',
+	'<double>NaN</double>',
+	'<double>Infinity</double>',
+	'<double>1e99999</double>',
+	'<double>.</double>',
+	'<double>-.e5</double>',
+	'<double></double>',
+	'<boolean>2</boolean>',
+	'<boolean>true</boolean>',
+	'<boolean></boolean>',
+];
+const dates = [
+	'<dateTime.iso8601></dateTime.iso8601>',
+	'<dateTime.iso8601>9999-99-99T99:99:99</dateTime.iso8601>',
+	'<dateTime.iso8601>20240101T00:00:00+99:99</dateTime.iso8601>',
+	'<dateTime.iso8601>0000-00-00T00:00:00Z</dateTime.iso8601>',
+	'<dateTime.iso8601>2024-02-30T24:60:61.9999999999Z</dateTime.iso8601>',
+	'<dateTime.iso8601>T</dateTime.iso8601>',
+];
 const base64s = ['<base64>====</base64>', '<base64>A</base64>', '<base64>!!!!</base64>', '<base64>QU=JD</base64>', '<base64>\u0000QUJD</base64>'];
-const strings = ['<string>&#0;</string>', '<string>&#xD800;</string>', '<string>&#x110000;</string>', '<string>&#27;[2J&#27;]0;owned&#7;</string>', '<string>\u001B[31mred\u001B[0m</string>', '<string>line&#10;forged: ok</string>', '<string>\u2028\u2029</string>', '<string><![CDATA[<x>]]></string>', '<string>&unknown;</string>', '<string>&amp</string>', '<string><!-- c --></string>', '<string>\u009B2J</string>'];
+const strings = [
+	'<string>&#0;</string>',
+	'<string>&#xD800;</string>',
+	'<string>&#x110000;</string>',
+	'<string>&#27;[2J&#27;]0;owned&#7;</string>',
+	'<string>\u001B[31mred\u001B[0m</string>',
+	'<string>line&#10;forged: ok</string>',
+	'<string>\u2028\u2029</string>',
+	'<string><![CDATA[<x>]]></string>',
+	'<string>&unknown;</string>',
+	'<string>&amp</string>',
+	'<string><!-- c --></string>',
+	'<string>\u009B2J</string>',
+];
 
 /** One hostile value of any kind, small enough to send by the thousand. */
 export function hostileValue(random: Random): string {

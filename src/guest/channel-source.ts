@@ -100,10 +100,17 @@ function connectSource(endpoint: SocketEndpoint, log: GuestLog): ChannelSource {
 	};
 }
 
-/** docs/PROTOCOL.md §1: a second host is told why (an untagged fault -500) before it is closed. */
+/**
+ * docs/PROTOCOL.md §1: a second host is told why (an untagged fault -500). It closes the stream
+ * once it has read that; we close it after a second if it does not (what it sends is ignored).
+ */
 function turnAway(channel: Channel): void {
 	const refusal = encodeFrame('response', undefined, encodeFault({code: FaultCode.internal, message: 'another host is connected'}));
-	void channel.write(refusal).catch(() => undefined).finally(() => {
+	const timer = setTimeout(() => {
+		channel.destroy();
+	}, 1000);
+	channel.start({data: () => undefined, close: () => clearTimeout(timer)});
+	channel.write(refusal).catch(() => {
 		channel.destroy();
 	});
 }

@@ -1,3 +1,4 @@
+import {parseArgs} from 'node:util';
 import {defaultFrameLimits} from '../protocol/limits.js';
 import {parseTcpAddress} from '../transport/endpoint.js';
 import {defaultBaud} from '../transport/tty.js';
@@ -69,7 +70,20 @@ options:
 
 methods: ${guestMethodNames.join(', ')}`;
 
-const valueOptions = new Set(['--channel', '--path', '--baud', '--allow-rpcs', '--block-rpcs', '--getfile-max', '--shutdown-command', '--shutdown-delay', '--stall-timeout', '--dmesg-command', '--pidfile']);
+/** Options that take a value; each may be given once. */
+const valueOptions = ['channel', 'path', 'baud', 'allow-rpcs', 'block-rpcs', 'getfile-max', 'shutdown-command', 'shutdown-delay', 'stall-timeout', 'dmesg-command', 'pidfile'] as const;
+type ValueOption = (typeof valueOptions)[number];
+
+const optionConfig = {
+	...Object.fromEntries(valueOptions.map(name => [name, {type: 'string' as const}])),
+	verbose: {type: 'boolean', short: 'v'},
+	version: {type: 'boolean', short: 'V'},
+	help: {type: 'boolean', short: 'h'},
+} as const;
+
+function isValueOption(name: string): name is ValueOption {
+	return (valueOptions as readonly string[]).includes(name);
+}
 
 function methodList(option: string, text: string): string[] {
 	const names = text.split(',').map(name => name.trim()).filter(name => name !== '');
@@ -110,54 +124,56 @@ function command(option: string, text: string): string[] {
 
 /** `virtagent guest` arguments → what to do. Throws UsageError on any mistake. */
 export function parseGuestArgs(args: readonly string[]): ParsedArgs {
-	const values = new Map<string, string>();
+	// Tokens in order, so that each mistake gets its own one-line message (node's are longer).
+	const {tokens} = parseArgs({args: [...args], options: optionConfig, strict: false, allowPositionals: true, tokens: true});
+	const values = new Map<ValueOption, string>();
 	let verbose = false;
-	for (let i = 0; i < args.length; i++) {
-		const arg = args[i]!;
-		if (arg === '--help' || arg === '-h') {
+	for (const token of tokens) {
+		if (token.kind === 'positional') {
+			throw new UsageError(`unexpected argument '${token.value}'`);
+		}
+
+		if (token.kind === 'option-terminator') {
+			throw new UsageError("unknown option '--'");
+		}
+
+		if (token.name === 'help') {
 			return {kind: 'help'};
 		}
 
-		if (arg === '--version' || arg === '-V') {
+		if (token.name === 'version') {
 			return {kind: 'version'};
 		}
 
-		if (arg === '--verbose' || arg === '-v') {
+		if (token.name === 'verbose') {
 			verbose = true;
 			continue;
 		}
 
-		const equals = arg.indexOf('=');
-		const name = arg.startsWith('--') && equals > 0 ? arg.slice(0, equals) : arg;
-		if (!valueOptions.has(name)) {
-			throw new UsageError(arg.startsWith('-') ? `unknown option '${name}'` : `unexpected argument '${arg}'`);
+		const {name, rawName, value} = token;
+		if (!isValueOption(name)) {
+			throw new UsageError(`unknown option '${rawName}'`);
 		}
 
-		let value: string | undefined;
-		if (name === arg) {
-			value = args[++i];
-			if (value === undefined) {
-				throw new UsageError(`${name}: missing value`);
-			}
-		} else {
-			value = arg.slice(equals + 1);
+		if (value === undefined) {
+			throw new UsageError(`--${name}: missing value`);
 		}
 
 		if (values.has(name)) {
-			throw new UsageError(`${name}: given twice`);
+			throw new UsageError(`--${name}: given twice`);
 		}
 
 		values.set(name, value);
 	}
 
-	const channelText = values.get('--channel') ?? 'virtio-serial';
+	const channelText = values.get('channel') ?? 'virtio-serial';
 	if (!(channelKinds as readonly string[]).includes(channelText)) {
 		throw new UsageError(`--channel: unknown channel '${channelText}' (expected ${channelKinds.join(', ')})`);
 	}
 
 	const channel = channelText as ChannelKind;
 	const defaultPath = channel === 'virtio-serial' ? defaultPortPath : channel === 'isa-serial' ? defaultTtyPath : undefined;
-	const channelPath = values.get('--path') ?? defaultPath;
+	const channelPath = values.get('path') ?? defaultPath;
 	if (channelPath === undefined || channelPath === '') {
 		throw new UsageError(`--path: required with --channel ${channel}`);
 	}
@@ -170,16 +186,16 @@ export function parseGuestArgs(args: readonly string[]): ParsedArgs {
 		}
 	}
 
-	if (values.has('--baud') && channel !== 'isa-serial') {
+	if (values.has('baud') && channel !== 'isa-serial') {
 		throw new UsageError('--baud: only for --channel isa-serial');
 	}
 
 	const bodyMax = defaultFrameLimits.bodyMax;
-	const getfileText = values.get('--getfile-max');
-	const shutdownText = values.get('--shutdown-command');
-	const dmesgText = values.get('--dmesg-command');
-	const allowText = values.get('--allow-rpcs');
-	const pidfile = values.get('--pidfile');
+	const getfileText = values.get('getfile-max');
+	const shutdownText = values.get('shutdown-command');
+	const dmesgText = values.get('dmesg-command');
+	const allowText = values.get('allow-rpcs');
+	const pidfile = values.get('pidfile');
 	if (pidfile === '') {
 		throw new UsageError('--pidfile: empty path');
 	}
@@ -189,14 +205,14 @@ export function parseGuestArgs(args: readonly string[]): ParsedArgs {
 		config: {
 			channel,
 			path: channelPath,
-			baud: values.has('--baud') ? integer('--baud', values.get('--baud')!, 50, 4_000_000) : defaultBaud,
+			baud: values.has('baud') ? integer('--baud', values.get('baud')!, 50, 4_000_000) : defaultBaud,
 			allowRpcs: allowText === undefined ? undefined : methodList('--allow-rpcs', allowText),
-			blockRpcs: methodList('--block-rpcs', values.get('--block-rpcs') ?? ''),
+			blockRpcs: methodList('--block-rpcs', values.get('block-rpcs') ?? ''),
 			getfileMax: getfileText === undefined ? undefined : integer('--getfile-max', getfileText, 0, bodyMax),
 			bodyMax,
 			shutdownCommand: shutdownText === undefined ? defaultShutdownCommand : command('--shutdown-command', shutdownText),
-			shutdownDelayMs: values.has('--shutdown-delay') ? seconds('--shutdown-delay', values.get('--shutdown-delay')!) : 5000,
-			stallTimeoutMs: values.has('--stall-timeout') ? Math.max(1, seconds('--stall-timeout', values.get('--stall-timeout')!)) : defaultFrameLimits.headerStallMs,
+			shutdownDelayMs: values.has('shutdown-delay') ? seconds('--shutdown-delay', values.get('shutdown-delay')!) : 5000,
+			stallTimeoutMs: values.has('stall-timeout') ? Math.max(1, seconds('--stall-timeout', values.get('stall-timeout')!)) : defaultFrameLimits.headerStallMs,
 			dmesgCommand: dmesgText === undefined ? undefined : command('--dmesg-command', dmesgText),
 			pidfile,
 			verbose,

@@ -150,6 +150,8 @@ class DialConnection extends AgentConnection {
 	override refused(reason: string): void {
 		this.#refusal = reason;
 		this.emit({type: 'log', level: 'warn', message: `${this.label}: the guest turned this monitor away: ${reason}`});
+		// The guest waits for us to close: close now, and try again after the back-off.
+		this.agent.detach(reason);
 	}
 
 	protected onChannel(event: ChannelEvent): void {

@@ -9,9 +9,9 @@
  * at most 2 × `transitionsMax` entries alive.
  */
 import {describeJob, describeTransition} from '../engine/describe.js';
-import type {EngineEvent, JobEvent, JobStatus} from '../engine/events.js';
+import type {ChannelEvent, EngineEvent, JobEvent, JobStatus, StateEvent} from '../engine/events.js';
 import type {ClientState, ServerState, Side} from '../engine/states.js';
-import {escapeUntrusted} from './escape.js';
+import {escapeLine} from './escape.js';
 
 export type JobRow = {
 	readonly id: number;
@@ -38,12 +38,16 @@ export type SideQueue = {
 	readonly recent: readonly JobRow[];
 };
 
+/** What a transition-log entry records: the engine's own event, kept as data. */
+export type LoggedEvent = StateEvent | JobEvent | ChannelEvent;
+
 export type TransitionEntry = {
 	/** 1, 2, 3… in arrival order. */
 	readonly seq: number;
 	readonly at: number;
-	readonly kind: 'state' | 'job' | 'channel';
-	/** One line, terminal-safe (method names from the guest are escaped). */
+	readonly kind: LoggedEvent['type'];
+	readonly event: LoggedEvent;
+	/** One line, terminal-safe (method names from the guest are escaped); built when first read. */
 	readonly text: string;
 };
 
@@ -108,22 +112,21 @@ export function initialQueueModel(options: QueueModelOptions = {}): QueueModel {
 export function foldEvent(model: QueueModel, event: EngineEvent): QueueModel {
 	switch (event.type) {
 		case 'state': {
-			const next = withTransition(model, event.at, 'state', escapeUntrusted(describeTransition(event)));
+			const next = withTransition(model, event);
 			return event.side === 'client'
 				? {...next, clientState: event.to as ClientState}
 				: {...next, serverState: event.to as ServerState};
 		}
 
 		case 'job': {
-			const next = withTransition(model, event.at, 'job', escapeUntrusted(describeJob(event)));
+			const next = withTransition(model, event);
 			return event.side === 'client'
 				? {...next, client: foldJob(model.client, event, model)}
 				: {...next, server: foldJob(model.server, event, model)};
 		}
 
 		case 'channel': {
-			const reason = event.reason === undefined ? '' : ` (${event.reason})`;
-			const next = withTransition(model, event.at, 'channel', escapeUntrusted(`channel ${event.status} ${event.label}${reason}`));
+			const next = withTransition(model, event);
 			return {...next, channel: {status: event.status, label: event.label, at: event.at, reason: event.reason}};
 		}
 
@@ -131,6 +134,44 @@ export function foldEvent(model: QueueModel, event: EngineEvent): QueueModel {
 			return {...model, eventCount: model.eventCount + 1};
 		}
 	}
+}
+
+/** An entry's line: `client IDLE→SEND #7 va.getfile`, `channel up unix:/x`; terminal-safe. */
+export function describeEntry(event: LoggedEvent): string {
+	switch (event.type) {
+		case 'state': {
+			return escapeLine(describeTransition(event));
+		}
+
+		case 'job': {
+			return escapeLine(describeJob(event));
+		}
+
+		case 'channel': {
+			const reason = event.reason === undefined ? '' : ` (${event.reason})`;
+			return escapeLine(`channel ${event.status} ${event.label}${reason}`);
+		}
+	}
+}
+
+/** A failed job's entry (the live log keeps those beside the state changes). */
+export function isFailure(entry: TransitionEntry): boolean {
+	return entry.event.type === 'job' && entry.event.to === 'failed';
+}
+
+function transitionEntry(seq: number, event: LoggedEvent): TransitionEntry {
+	let text: string | undefined;
+	return {
+		seq,
+		at: event.at,
+		kind: event.type,
+		event,
+		// Most entries are never shown: render them only when a view asks.
+		get text() {
+			text ??= describeEntry(event);
+			return text;
+		},
+	};
 }
 
 /** Fold many events (a convenience for tests and for replaying a log). */
@@ -154,9 +195,9 @@ export function latestTransitions(model: QueueModel, count = model.transitionsMa
 	return entries.reverse();
 }
 
-function withTransition(model: QueueModel, at: number, kind: TransitionEntry['kind'], text: string): QueueModel {
+function withTransition(model: QueueModel, event: LoggedEvent): QueueModel {
 	const seq = model.transitionCount + 1;
-	let log: Cell = {entry: {seq, at, kind, text}, next: model.transitionLog, size: (model.transitionLog?.size ?? 0) + 1};
+	let log: Cell = {entry: transitionEntry(seq, event), next: model.transitionLog, size: (model.transitionLog?.size ?? 0) + 1};
 	if (log.size > model.transitionsMax * 2) {
 		// Rebuild the newest `transitionsMax` cells so the older ones can be collected: O(max)
 		// once every `max` events, amortised O(1).

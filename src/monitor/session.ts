@@ -232,6 +232,7 @@ export class Session implements MonitorSession {
 	}
 
 	#context(timeoutMs: number): CommandContext {
+		// eslint-disable-next-line @typescript-eslint/no-this-alias -- the getters below have their own `this`
 		const session = this;
 		return {
 			call: async (rpc, params) => this.#call(rpc, params, timeoutMs, true),

@@ -274,8 +274,9 @@ export function decodeResponse(body: Buffer): DecodedResponse {
 	const fault = value as {readonly faultCode?: unknown; readonly faultString?: unknown} | null;
 	const code = typeof fault === 'object' && fault !== null ? fault.faultCode : undefined;
 	const message = typeof fault === 'object' && fault !== null ? (fault.faultString ?? '') : undefined;
-	if (typeof code !== 'number' || typeof message !== 'string') {
-		throw codecError('A fault must be a struct with an integer faultCode and a string faultString');
+	// An i4 code, as encodeFault writes: a fault we accept can always be passed on.
+	if (typeof code !== 'number' || !Number.isInteger(code) || code < I4_MIN || code > I4_MAX || typeof message !== 'string') {
+		throw codecError('A fault must be a struct with an i4 faultCode and a string faultString');
 	}
 
 	return {ok: false, fault: {code, message}};

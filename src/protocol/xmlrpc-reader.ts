@@ -84,6 +84,12 @@ export function parseDateTime(data: string): Date {
 		date.setTime(date.getTime() - offset * 60_000);
 	}
 
+	// An offset can carry 0000-01-01 or 9999-12-31 out of the years the encoder writes; what we
+	// accept must be writable back.
+	if (date.getUTCFullYear() < 0 || date.getUTCFullYear() > 9999) {
+		throw new Error(`dateTime '${s.slice(0, 40)}' is outside years 0000-9999 in UTC`);
+	}
+
 	return date;
 }
 

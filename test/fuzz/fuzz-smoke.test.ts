@@ -28,10 +28,14 @@ type Stats = {target: string; cases: number; frames: number; goodRequests: numbe
 
 describe('npm run fuzz (smoke)', () => {
 	it('neither program dies, stalls or bloats under a fixed seed of hostile frames', () => {
-		const run = spawnSync(process.execPath, [path.join(repoRoot, 'dist/fuzz/run.js'), '--seconds', '8', '--seed', '20261129', '--exclude', excluded.join(','), '--no-linearity', '--json'], {
-			encoding: 'utf8',
-			timeout: 120_000,
-		});
+		const run = spawnSync(
+			process.execPath,
+			[path.join(repoRoot, 'dist/fuzz/run.js'), '--seconds', '8', '--seed', '20261129', '--exclude', excluded.join(','), '--no-linearity', '--json'],
+			{
+				encoding: 'utf8',
+				timeout: 120_000,
+			},
+		);
 		const lines = run.stdout.trim().split('\n');
 		const result = JSON.parse(lines.at(-1)!) as {stats: Stats[]};
 		expect(result.stats.map(stats => stats.target)).toEqual(['guest', 'monitor']);

@@ -3,6 +3,7 @@ import {writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {RpcFaultError} from '../../src/engine/errors.js';
+import {parseGuestArgs, UsageError} from '../../src/guest/options.js';
 import {tempDir} from '../helpers/socket-pair.js';
 import {binPath, connectHost, makeHost, startGuest, waitFor, type GuestProcess, type Host} from './helpers.js';
 
@@ -25,6 +26,29 @@ async function faultOf(promise: Promise<unknown>): Promise<RpcFaultError> {
 	expect(error).toBeInstanceOf(RpcFaultError);
 	return error as RpcFaultError;
 }
+
+describe('parseGuestArgs (node:util parseArgs underneath, the same one-line messages)', () => {
+	it.each([
+		[['--path'], '--path: missing value'],
+		[['--path', 'a', '--path', 'b'], '--path: given twice'],
+		[['--path=a', '--path=b'], '--path: given twice'],
+		[['stray'], "unexpected argument 'stray'"],
+		[['-x'], "unknown option '-x'"],
+		[['--frobnicate=1'], "unknown option '--frobnicate'"],
+		[['--', 'x'], "unknown option '--'"],
+		[['--block-rpcs', 'va.hello'], "--block-rpcs: unknown method 'va.hello' (known: system.listMethods, va.capabilities, va.getdmesg, va.getfile, va.ping, va.shutdown)"],
+	])('%j → %s', (args, message) => {
+		expect(() => parseGuestArgs(args)).toThrow(new UsageError(message));
+	});
+
+	it('takes values after a space or an equals sign, short and long flags, and stops at --help or --version', () => {
+		const parsed = parseGuestArgs(['--channel=unix-listen', '--path', '/tmp/g.sock', '-v', '--allow-rpcs', 'va.ping, va.getfile', '--shutdown-delay', '0.5']);
+		expect(parsed).toMatchObject({kind: 'run', config: {channel: 'unix-listen', path: '/tmp/g.sock', verbose: true, allowRpcs: ['va.ping', 'va.getfile'], shutdownDelayMs: 500}});
+		expect(parseGuestArgs(['-h', '--bogus'])).toEqual({kind: 'help'});
+		expect(parseGuestArgs(['--version'])).toEqual({kind: 'version'});
+		expect(() => parseGuestArgs(['--bogus', '-h'])).toThrow("unknown option '--bogus'");
+	});
+});
 
 describe('command line', () => {
 	it.each([

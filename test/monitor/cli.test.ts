@@ -80,7 +80,7 @@ describe('virtagent monitor against a real guest daemon', () => {
 		expect(lines[1]!.return).toEqual(expect.arrayContaining(['va.ping', 'va.getfile', 'va.getdmesg', 'va.shutdown', 'va.capabilities', 'system.listMethods']));
 		expect(lines[2]).toEqual({return: 'guest01\n'});
 		expect(lines[3]).toEqual({return: {bytes: 4, base64: 'AAH+/w=='}});
-		expect(lines[4]!.return).toMatch(/^\[ {4}0\.1\] .*red.* .*c\n$/u);
+		expect(lines[4]!.return).toMatch(/^\[ {4}0\.1\] [^\n]*red[^ \n]* [^\n]*c\n$/u);
 		expect(lines[5]).toEqual({return: {}});
 		expect(lines[6]!.error).toMatchObject({class: 'RPCFailed', data: {code: -500}});
 		expect(run.stdout).not.toMatch(/[\u001B\u009B]/u);

@@ -3,7 +3,13 @@ import {describe, expect, it} from 'vitest';
 import {escapeLine, escapeUntrusted, safeJson, showBytes} from '../../src/monitor/escape.js';
 
 /** Anything a terminal could act on: C0 (but \n, \t), DEL, C1, bidi and other format characters. */
-const dangerous = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2066-\u2069\u2028\u2029]/u;
+const dangerous = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2066-\u2069\u2028\u2029\uFEFF\uD800-\uDFFF]/u;
+
+/** Strings built from the characters that matter, so that every one of them occurs often. */
+const hostileText = fc.oneof(
+	fc.string({unit: 'binary', maxLength: 200}),
+	fc.string({unit: fc.constantFrom('a', ' ', '\\', '\n', '\r', '\t', '\u001B', '\u0007', '\u007F', '\u0085', '\u009B', '\u2028', '\u2029', '\u202E', '\u200B', '\u2066', '\uFEFF', '\uD800', '\uDC00', 'é', '🚀'), maxLength: 60}),
+);
 
 describe('escapeUntrusted', () => {
 	it('shows ESC sequences, C1 controls, DEL and bidi overrides visibly', () => {
@@ -26,7 +32,7 @@ describe('escapeUntrusted', () => {
 
 	it('never lets a dangerous character through (property)', () => {
 		fc.assert(
-			fc.property(fc.string({unit: 'binary', maxLength: 200}), text => {
+			fc.property(hostileText, text => {
 				const line = escapeLine(text);
 				return !dangerous.test(escapeUntrusted(text)) && !dangerous.test(line) && !/[\n\t]/u.test(line);
 			}),
@@ -38,6 +44,17 @@ describe('escapeUntrusted', () => {
 describe('escapeLine', () => {
 	it('shows newlines and tabs too', () => {
 		expect(escapeLine('va.ping\nva.evil\t\u001B[2J')).toBe('va.ping\\nva.evil\\t\\x1b[2J');
+	});
+
+	it('shows line and paragraph separators, NEL and CR: nothing can start a new line', () => {
+		expect(escapeLine('a\u2028b\u2029c\u0085d\re\u000Bf\u000Cg')).toBe('a\\u2028b\\u2029c\\u0085d\\re\\x0bf\\x0cg');
+	});
+
+	it('is idempotent: escaping twice (model, then view) shows the same line', () => {
+		fc.assert(
+			fc.property(hostileText, text => escapeLine(escapeLine(text)) === escapeLine(text)),
+			{numRuns: 300},
+		);
 	});
 });
 
@@ -56,7 +73,7 @@ describe('showBytes', () => {
 describe('safeJson', () => {
 	it('is valid JSON that round-trips and carries no raw control or bidi character', () => {
 		fc.assert(
-			fc.property(fc.string({unit: 'binary', maxLength: 200}), text => {
+			fc.property(hostileText, text => {
 				const line = safeJson({return: text});
 				return !dangerous.test(line) && (JSON.parse(line) as {return: string}).return === text;
 			}),

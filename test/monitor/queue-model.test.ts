@@ -4,7 +4,8 @@ import {Agent} from '../../src/engine/agent.js';
 import type {EngineEvent, JobEvent, StateEvent} from '../../src/engine/events.js';
 import {MethodRegistry} from '../../src/engine/registry.js';
 import {socketChannel} from '../../src/transport/socket-channel.js';
-import {foldEvent, foldEvents, initialQueueModel, latestTransitions, type QueueModel} from '../../src/monitor/queue-model.js';
+import {foldEvent, foldEvents, initialQueueModel, isFailure, latestTransitions, type QueueModel} from '../../src/monitor/queue-model.js';
+import {liveLog} from '../../src/monitor/ui/screen-model.js';
 import {gate} from '../helpers/gate.js';
 import {socketPair, waitFor} from '../helpers/socket-pair.js';
 
@@ -61,6 +62,18 @@ describe('queue model', () => {
 		expect(model.client.failed).toBe(1);
 		expect(model.client.recent[0]).toMatchObject({id: 3, status: 'failed', createdAt: 1000, error: {code: 'ETIMEDOUT'}});
 		expect(latestTransitions(model, 1)[0]!.text).toBe('client #3 va.ping waiting→failed: ETIMEDOUT va.ping timed out after 5s');
+	});
+
+	it('keeps each transition as the event itself: a failure is known from its status, not from its text', () => {
+		const failed = {...job('client', 3, 'waiting', 'failed', 0, 2000), error: {code: 'ETIMEDOUT', message: 'timed out'}};
+		// A guest's method name that reads like a failure is still a running job.
+		const sly = job('server', 4, null, 'running', 1, 2001, 'x waiting→failed');
+		const model = foldEvents(initialQueueModel(), [job('client', 3, null, 'queued', 1, 1000), failed, sly]);
+		const [, failure, running] = latestTransitions(model);
+		expect(failure).toMatchObject({seq: 2, at: 2000, kind: 'job', event: {side: 'client', jobId: 3, to: 'failed', error: {code: 'ETIMEDOUT'}}});
+		expect(running!.event).toMatchObject({side: 'server', to: 'running', method: 'x waiting→failed'});
+		expect([isFailure(failure!), isFailure(running!)]).toEqual([true, false]);
+		expect(liveLog(model).map(entry => entry.seq)).toEqual([2]);
 	});
 
 	it('escapes method names that come from the guest', () => {

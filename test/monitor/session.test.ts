@@ -4,6 +4,7 @@ import {retryDelay} from '../../src/monitor/connection.js';
 import type {SessionEvent} from '../../src/monitor/session-api.js';
 import {allCommands} from '../../commands/index.js';
 import {openSession, type Session, type SessionOptions} from '../../src/monitor/session.js';
+import {liveLog} from '../../src/monitor/ui/screen-model.js';
 import {gate} from '../helpers/gate.js';
 import {tempDir, waitFor} from '../helpers/socket-pair.js';
 import {faultBody, responseBody, startRawGuest} from './helpers/raw-guest.js';
@@ -155,6 +156,65 @@ describe('connecting and the handshake', () => {
 		cleanups.push(async () => third.close());
 		await negotiated(session);
 		await expect(session.execute('agent_viewdmesg')).resolves.toMatchObject({ok: true, text: 'third guest'});
+	});
+});
+
+describe('the order of things', () => {
+	it('pasted commands queue their jobs in the order typed, and info queues sees them all', async () => {
+		const served: string[] = [];
+		const release = gate();
+		const {session, guest} = await setup({files: {'/etc/hostname': Buffer.from('guest01\n')}});
+		await negotiated(session);
+		// From here on, record what the guest serves, and hold the first answer so the jobs pile up.
+		const list = () => guest.registry.listMethods();
+		guest.registry.register('va.getfile', 'held', async () => {
+			served.push('va.getfile');
+			await release.promise;
+			return Buffer.from('guest01\n');
+		});
+		guest.registry.register('system.listMethods', 'recorded', () => {
+			served.push('system.listMethods');
+			return list();
+		});
+		guest.registry.register('va.ping', 'recorded', () => {
+			served.push('va.ping');
+			return 'dummy';
+		});
+		const lines = ['agent_viewfile /etc/hostname', 'agent_capabilities', 'agent_ping', 'info queues'];
+		const outcomes = lines.map(async line => session.execute(line));
+		const queues = await outcomes[3]!;
+		expect(queues.text.split('\n').filter(line => line.startsWith('  #')).map(line => line.split(' ')[3])).toEqual(['va.getfile', 'system.listMethods', 'va.ping']);
+		release.open();
+		await Promise.all(outcomes);
+		expect(served).toEqual(['va.getfile', 'system.listMethods', 'va.ping']);
+	});
+
+	it('negotiates once per stream and once per hello: the channel coming up stays in the live log', async () => {
+		let asked = 0;
+		const {session, guest} = await setup({
+			setup(registry) {
+				const list = () => registry.listMethods();
+				registry.register('va.capabilities', 'counted', () => {
+					asked++;
+					return {version: '1.0', methods: list()};
+				});
+				registry.register('system.listMethods', 'counted', () => {
+					asked++;
+					return list();
+				});
+			},
+		});
+		await negotiated(session);
+		await waitFor(() => session.status.guest.helloAt !== undefined && session.model.server.done >= 1, 3000, 'the hello answered');
+		await new Promise(resolve => setTimeout(resolve, 100));
+		// The connect's round and the hello that crossed it: one question.
+		expect(asked).toBe(1);
+		expect(liveLog(session.model).some(entry => entry.text.startsWith('channel up'))).toBe(true);
+		// A later hello (the guest agent restarted behind the same stream): one more.
+		await guest.agent!.call('va.hello');
+		await waitFor(() => asked === 2, 3000, 'the second round');
+		await new Promise(resolve => setTimeout(resolve, 100));
+		expect(asked).toBe(2);
 	});
 });
 

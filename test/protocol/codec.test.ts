@@ -578,6 +578,40 @@ describe('hostile bodies (PROTOCOL.md §7)', () => {
 		expect(thrownBy(() => decodeResponse(Buffer.from(body)))).toBeInstanceOf(CodecError);
 	});
 
+	it('whatever the decoder accepts, the encoder writes back: faults with an i4 code, dates within years 0000-9999', () => {
+		const fault = (code: string) => Buffer.from(`<methodResponse><fault><value><struct><member><name>faultCode</name><value>${code}</value></member><member><name>faultString</name><value>x</value></member></struct></value></fault></methodResponse>`);
+		expect(decodeResponse(fault('<int>-2147483648</int>'))).toEqual({ok: false, fault: {code: -(2 ** 31), message: 'x'}});
+		expect(thrownBy(() => decodeResponse(fault('<i8>2147483648</i8>')))).toBeInstanceOf(CodecError);
+		expect(thrownBy(() => decodeResponse(fault('<double>1.5</double>')))).toBeInstanceOf(CodecError);
+		for (const date of ['00000101T00:00:00+01:00', '99991231T23:59:59-00:01']) {
+			expect(thrownBy(() => decodeResponse(response(`<value><dateTime.iso8601>${date}</dateTime.iso8601></value>`)))).toBeInstanceOf(CodecError);
+		}
+
+		const edge = decodeResponse(response('<value><dateTime.iso8601>00000101T01:00:00+01:00</dateTime.iso8601></value>'));
+		expect(edge.ok && encodeResponse(edge.value).toString()).toContain('00000101T00:00:00');
+	});
+
+	it('property: a mangled body either throws CodecError or decodes to something the encoder writes', () => {
+		const good = [
+			encodeResponse([{a: 1, b: ['x', 2.5, true, null, Buffer.from('z')]}, new Date(0), 2n ** 60n, {c: {d: [[]]}}]).toString(),
+			encodeFault({code: -500, message: 'm'}).toString(),
+		];
+		const mangled = fc.tuple(fc.constantFrom(...good), fc.nat(400), fc.nat(400), fc.string({unit: fc.constantFrom('<', '>', '/', 'a', 'i8', '9', '-', '+', 'T', ':', 'array', 'value', 'data', '&#10;'), maxLength: 8})).map(([doc, a, b, s]) => doc.slice(0, Math.min(a, b)) + s + doc.slice(Math.max(a, b)));
+		fc.assert(
+			fc.property(mangled, (body) => {
+				const decoded = thrownBy(() => decodeResponse(Buffer.from(body)));
+				if (decoded instanceof Error) {
+					expect(decoded).toBeInstanceOf(CodecError);
+					return;
+				}
+
+				const response = decodeResponse(Buffer.from(body));
+				expect(() => (response.ok ? encodeResponse(response.value) : encodeFault(response.fault))).not.toThrow();
+			}),
+			{numRuns: 1000},
+		);
+	});
+
 	it('a parse error is one line (sax reports Line/Column on lines of their own)', () => {
 		const error = thrownBy(() => decodeResponse(Buffer.from('<methodResponse><params><!-- x --><param>\n<value><int>1</string>')));
 		expect(error).toBeInstanceOf(CodecError);

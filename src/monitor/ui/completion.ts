@@ -22,8 +22,13 @@ function commonPrefix(words: readonly string[]): string {
  * and are listed. Candidates that do not extend the word under the cursor are ignored.
  */
 export function completeWord(before: string, candidates: readonly string[]): Completion {
-	// The last word: after the last blank (a regex from the end would rescan a long line).
-	const word = before.slice(Math.max(before.lastIndexOf(' '), before.lastIndexOf('\t')) + 1);
+	// The word before the cursor, found by a loop from the end (/\S*$/ is quadratic on a long line).
+	let start = before.length;
+	while (start > 0 && !/\s/u.test(before[start - 1]!)) {
+		start--;
+	}
+
+	const word = before.slice(start);
 	const head = before.slice(0, before.length - word.length);
 	const matches = [...new Set(candidates.filter(candidate => candidate.startsWith(word)))];
 	if (matches.length === 0) {

@@ -99,8 +99,18 @@ export function editLine(state: LineState, action: EditAction): LineState {
 		}
 
 		case 'killWordBack': {
-			// Like readline's unix-word-rubout: the spaces before the cursor, then the word.
-			const before = text.slice(0, cursor).replace(/\S*\s*$/u, '');
+			// Like readline's unix-word-rubout: the spaces before the cursor, then the word (loops, as
+			// /\S*\s*$/ is quadratic on a long line).
+			let end = cursor;
+			while (end > 0 && /\s/u.test(text[end - 1]!)) {
+				end--;
+			}
+
+			while (end > 0 && !/\s/u.test(text[end - 1]!)) {
+				end--;
+			}
+
+			const before = text.slice(0, end);
 			return edited(state, before + text.slice(cursor), before.length);
 		}
 

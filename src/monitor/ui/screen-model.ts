@@ -2,14 +2,12 @@
  * What the live region's transition log shows, from the queue model the session folds from
  * its events (PROTOCOL.md §4). Pure.
  */
-import {latestTransitions, type QueueModel, type TransitionEntry} from '../queue-model.js';
+import {isFailure, latestTransitions, type QueueModel, type TransitionEntry} from '../queue-model.js';
+
+export {isFailure} from '../queue-model.js';
 
 /** Lines of the live transition log (the full log is for `info`). */
 export const liveTransitions = 8;
-
-export function isFailure(entry: TransitionEntry): boolean {
-	return entry.kind === 'job' && entry.text.includes('→failed');
-}
 
 /**
  * The live log: state changes, channel changes and failed jobs (the other job moves are in

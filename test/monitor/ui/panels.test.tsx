@@ -9,7 +9,7 @@ import {liveLog} from '../../../src/monitor/ui/screen-model.js';
 import StatusLine from '../../../src/monitor/ui/StatusLine.js';
 import TransitionLog from '../../../src/monitor/ui/TransitionLog.js';
 import {waitFor} from '../../helpers/socket-pair.js';
-import {agentSession, type AgentSession} from './helpers/agent-session.js';
+import {pairedSession, type PairedSession} from './helpers/paired-session.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -21,8 +21,8 @@ afterEach(async () => {
 /** A boxed panel 100 columns wide with room for every job. */
 const panelLayout = {width: 100, boxed: true, padding: 1, jobRows: 8, showLast: true} as const;
 
-async function recorded(): Promise<{session: AgentSession; events: EngineEvent[]}> {
-	const session = await agentSession();
+async function recorded(): Promise<{session: PairedSession; events: EngineEvent[]}> {
+	const session = await pairedSession();
 	cleanups.push(async () => session.close());
 	const events: EngineEvent[] = [];
 	session.host.subscribe(event => events.push(event));

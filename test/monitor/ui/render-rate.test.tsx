@@ -1,7 +1,8 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {mountScreen} from '../../../src/monitor/ui/start.js';
 import {waitFor} from '../../helpers/socket-pair.js';
-import {agentSession, type AgentSession} from './helpers/agent-session.js';
+import {pairedSession} from './helpers/paired-session.js';
+import type {Session} from '../../../src/monitor/session.js';
 import {FakeStdin, FakeStdout} from './helpers/fake-tty.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -12,7 +13,7 @@ afterEach(async () => {
 });
 
 /** Resolves when the session has reported `count` outcomes in all. */
-function outcomes(session: AgentSession): (count: number) => Promise<void> {
+function outcomes(session: Session): (count: number) => Promise<void> {
 	let seen = 0;
 	const waiting: Array<{count: number; resolve: () => void}> = [];
 	session.subscribe(event => {
@@ -37,8 +38,9 @@ function outcomes(session: AgentSession): (count: number) => Promise<void> {
 
 describe('render rate', () => {
 	it('draws at most 30 frames a second through a burst, scrollback included, with a render per frame at most', async () => {
-		const session = await agentSession();
-		cleanups.push(async () => session.close());
+		const paired = await pairedSession();
+		cleanups.push(async () => paired.close());
+		const {session} = paired;
 		let events = 0;
 		session.subscribe(() => events++);
 		const outcomesSeen = outcomes(session);

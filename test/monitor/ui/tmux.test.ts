@@ -94,9 +94,12 @@ describe('the monitor in a real terminal', () => {
 			await startGuest();
 			const {pane} = monitorPane(`monitor --connect ${socketPath} --timeout 1.5`);
 			await pane.until(text => text.includes('said hello at') && promptLine(text) === '(virtagent)', 'the hello');
+			// Its version string (raw ESC, BEL, CSI, U+2028, a newline) on the status line, escaped.
+			let screen = await pane.until(text => text.includes('version 1.0\\x1b]0;pwned\\x07\\u009b2J\\u2028sep\\nnext'), 'the hostile version, escaped');
+			expect(screen).not.toContain('pwned\u0007');
 
 			pane.type('agent_viewdmesg', true);
-			let screen = await pane.until(text => text.includes('boot ok'), 'dmesg');
+			screen = await pane.until(text => text.includes('boot ok'), 'dmesg');
 			expect(screen).toContain('\\x1b[2J\\x1b[31mRED\\x1b]0;pwned\\x07 done');
 			// Nothing was cleared: the status line and the echo are still on the screen.
 			expect(screen).toContain('(virtagent) agent_viewdmesg');

@@ -1,8 +1,10 @@
 /**
  * A hostile guest on a UNIX socket, written with the project's framing and codec but none of its
- * engine: it says hello, answers the negotiation with a method name full of control characters,
- * puts raw escape sequences in dmesg, never answers va.ping, and drops the stream in the middle
- * of its reply to va.getfile (then says hello again when the host reconnects).
+ * engine: it calls a method whose name carries an encoded newline and a fake transition line,
+ * says hello, answers the negotiation with a method name full of control characters and a
+ * version string full of raw escape sequences and line breaks, puts raw escape sequences in
+ * dmesg, never answers va.ping, and drops the stream in the middle of its reply to va.getfile
+ * (then does it all again when the host reconnects).
  */
 import {encodeCall, encodeResponse} from '../../../../src/protocol/codec.js';
 import {encodeFrame} from '../../../../src/protocol/frame-encoder.js';
@@ -12,6 +14,12 @@ export const hostileMethod = 'va.\u009B2Jevil\u202E';
 
 /** Raw ESC and BEL in a string value: the encoder would refuse them, so the XML is built by hand. */
 export const hostileDmesg = 'boot ok\n\u001B[2J\u001B[31mRED\u001B]0;pwned\u0007 done';
+
+/** Raw ESC/BEL/CSI, a line separator and a newline: only a hand-written body can carry ESC. */
+export const hostileVersion = '1.0\u001B]0;pwned\u0007\u009B2J\u2028sep\nnext';
+
+/** Decoded, this name holds a newline and then what looks like a transition line of its own. */
+export const forgedMethodXml = 'va.x&#10;12:00:00 FORGED job line';
 
 function rawStringResponse(text: string): Buffer {
 	return Buffer.from(`<?xml version="1.0"?><methodResponse><params><param><value><string>${text}</string></value></param></params></methodResponse>`);
@@ -33,12 +41,13 @@ export async function hostileGuest(socketPath: string): Promise<HostileGuest> {
 		({call, tag, socket, reply}) => {
 			switch (call.method) {
 				case 'system.listMethods': {
-					reply(encodeResponse(['system.listMethods', 'va.ping', 'va.getdmesg', 'va.getfile', hostileMethod]));
+					reply(encodeResponse(['system.listMethods', 'va.capabilities', 'va.ping', 'va.getdmesg', 'va.getfile', hostileMethod]));
 					break;
 				}
 
 				case 'va.capabilities': {
-					reply(encodeResponse({version: '1.0', methods: ['va.ping', 'va.getdmesg', 'va.getfile', hostileMethod]}));
+					const body = encodeResponse({version: 'VERSION', methods: ['va.ping', 'va.getdmesg', 'va.getfile', hostileMethod]});
+					reply(body.toString().replace('VERSION', hostileVersion));
 					break;
 				}
 
@@ -65,6 +74,7 @@ export async function hostileGuest(socketPath: string): Promise<HostileGuest> {
 		},
 		socket => {
 			connections++;
+			socket.write(encodeFrame('request', `f.${connections}`, Buffer.from(`<?xml version="1.0"?><methodCall><methodName>${forgedMethodXml}</methodName><params/></methodCall>`)));
 			socket.write(encodeFrame('request', `g.${connections}`, encodeCall('va.hello', [])));
 		},
 	);
