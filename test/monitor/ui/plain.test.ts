@@ -2,28 +2,15 @@
  * The plain line mode and the colour choice, in a real terminal (tmux): the bytes the monitor
  * writes are read raw (tmux pipe-pane, or the file its stdout is piped to).
  */
-import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {readFileSync, statSync} from 'node:fs';
 import path from 'node:path';
-import {afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {colorLevel} from '../../../src/monitor/ui/color.js';
 import {tempDir, waitFor} from '../../helpers/socket-pair.js';
-import {binPath, ensureBuilt, repoRoot, startCli} from '../helpers/cli.js';
-import {haveTmux, startPane} from './helpers/tmux.js';
+import {binPath, repoRoot, startCli} from '../helpers/cli.js';
+import {keepCapture, startPane, terminalSuite} from './helpers/tmux.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-	for (const cleanup of cleanups.splice(0).reverse()) {
-		await cleanup();
-	}
-});
-
-beforeAll(() => {
-	if (!haveTmux()) {
-		throw new Error('tmux is needed for these tests: apt-get install -y tmux');
-	}
-
-	ensureBuilt();
-});
+const cleanups = terminalSuite();
 
 const esc = '\u001B';
 /** Every escape sequence in `bytes`. */
@@ -31,15 +18,6 @@ const sequences = (bytes: string) => bytes.match(/\u001B\[[\d;?]*[A-Za-z]|\u001B
 const isSgr = (sequence: string) => /^\u001B\[[\d;]*m$/u.test(sequence);
 /** Colour and weight: every SGR but the inverse video of the screen's cursor cell. */
 const colours = (bytes: string) => sequences(bytes).filter(sequence => isSgr(sequence) && !['\u001B[7m', '\u001B[27m'].includes(sequence));
-
-/** VA_SCREEN_CAPTURES=DIR keeps what the plain mode wrote. */
-function keep(name: string, text: string): void {
-	const dir = process.env.VA_SCREEN_CAPTURES;
-	if (dir) {
-		mkdirSync(dir, {recursive: true});
-		writeFileSync(path.join(dir, `${name}.txt`), text);
-	}
-}
 
 type Run = {
 	/** What the program wrote: to the pane (pipe-pane), or to the file its stdout went to. */
@@ -97,7 +75,7 @@ describe('the plain line mode', () => {
 	it('with TERM=dumb: lines only, not one escape sequence, the prompt and the state changes as lines', async () => {
 		const {output, screen} = await run({env: {TERM: 'dumb'}});
 		const bytes = output();
-		keep('plain-term-dumb', bytes);
+		keepCapture('plain-term-dumb', bytes);
 		expect(bytes).not.toContain(esc);
 		expect(bytes).toMatch(/\d\d:\d\d:\d\d\.\d{3} unix:\S+ ● connected/u);
 		expect(bytes).toMatch(/guest said hello at \d\d:\d\d:\d\d, version 1\.0, \d+ methods/u);
@@ -109,7 +87,7 @@ describe('the plain line mode', () => {
 	it('with stdout piped: the commands echoed, their results, no escape sequence', async () => {
 		const {output} = await run({pipe: true});
 		const bytes = output();
-		keep('plain-stdout-piped', bytes);
+		keepCapture('plain-stdout-piped', bytes);
 		expect(bytes).not.toContain(esc);
 		expect(bytes).toMatch(/\(virtagent\) agent_ping\nok\n/u);
 		expect(bytes).toContain('● connected');

@@ -4,35 +4,14 @@
  * window's height minus one row, no line wraps, a resize leaves no fragments. Set
  * VA_SCREEN_CAPTURES=DIR to keep the captured panes.
  */
-import {mkdirSync, statSync, writeFileSync} from 'node:fs';
+import {statSync} from 'node:fs';
 import path from 'node:path';
-import {afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {tempDir, waitFor} from '../../helpers/socket-pair.js';
-import {binPath, ensureBuilt, repoRoot, startCli} from '../helpers/cli.js';
-import {haveTmux, promptLine, startPane, type Pane} from './helpers/tmux.js';
+import {binPath, repoRoot, startCli} from '../helpers/cli.js';
+import {keepCapture, promptLine, startPane, terminalSuite, type Pane} from './helpers/tmux.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-	for (const cleanup of cleanups.splice(0).reverse()) {
-		await cleanup();
-	}
-});
-
-beforeAll(() => {
-	if (!haveTmux()) {
-		throw new Error('tmux is needed for these tests: apt-get install -y tmux');
-	}
-
-	ensureBuilt();
-});
-
-function keep(name: string, text: string): void {
-	const dir = process.env.VA_SCREEN_CAPTURES;
-	if (dir) {
-		mkdirSync(dir, {recursive: true});
-		writeFileSync(path.join(dir, `${name}.txt`), text);
-	}
-}
+const cleanups = terminalSuite();
 
 /** A guest daemon on a UNIX socket whose dmesg takes `dmesgSeconds`. */
 async function slowGuest(dmesgSeconds = 2): Promise<string> {
@@ -91,11 +70,11 @@ describe('the screen at the sizes operators have', () => {
 		await pane.until(() => pane.historySize() > 100, 'the file in the scrollback');
 		await pane.until(text => promptLine(text) === '(virtagent)' && /client\s+IDLE/u.test(text), 'idle again');
 		const before = pane.historySize();
-		keep('80x24-before-burst', pane.screen());
+		keepCapture('80x24-before-burst', pane.screen());
 
 		pane.type('agent_viewdmesg\ragent_ping\ragent_ping\ragent_ping\ragent_ping\r');
 		const full = await watchingHistory(pane, before, text => /queue 5\/5/u.test(text), 'five jobs queued behind the dmesg');
-		keep('80x24-during-burst', pane.screen());
+		keepCapture('80x24-during-burst', pane.screen());
 		expect(liveRegion(full).length).toBeLessThanOrEqual(23);
 		expect(pane.wrappedRows()).toBe(0);
 
@@ -106,7 +85,7 @@ describe('the screen at the sizes operators have', () => {
 			'the dmesg and four oks',
 		);
 		const after = pane.screen();
-		keep('80x24-after-burst', after);
+		keepCapture('80x24-after-burst', after);
 		expect(pane.historySize()).toBeGreaterThanOrEqual(before);
 		expect(liveRegion(after).length).toBeLessThanOrEqual(23);
 		expect(pane.wrappedRows()).toBe(0);
@@ -130,7 +109,7 @@ describe('the screen at the sizes operators have', () => {
 		screen = await watchingHistory(pane, before, text => count(text, /^ok$/u) === 4 && /client\s+IDLE/u.test(text), 'four oks');
 		expect(liveRegion(screen).length).toBeLessThanOrEqual(16);
 		expect(count(pane.history(), /said hello at/u)).toBe(1);
-		keep('100x17-after-burst', screen);
+		keepCapture('100x17-after-burst', screen);
 	});
 
 	it('60×20: the panels stacked, every word whole, nothing wrapped', async () => {
@@ -139,7 +118,7 @@ describe('the screen at the sizes operators have', () => {
 		await pane.until(isReady, 'the status line and the prompt');
 		pane.type('agent_ping', true);
 		const screen = await pane.until(text => count(text, /^ok$/u) === 1 && /client\s+IDLE\s+queue 0\/5\s+done [1-9]/u.test(text), 'ok');
-		keep('60x20', screen);
+		keepCapture('60x20', screen);
 		expect(screen).toMatch(/^│ ?client {1,2}IDLE {1,2}queue 0\/5 {1,2}done \d+ failed 0/mu);
 		expect(screen).toMatch(/^│ ?server {1,2}IDLE {1,2}queue 0\/1 {1,2}done \d+ failed 0/mu);
 		expect(screen).not.toMatch(/clien\s*$/mu);
@@ -153,7 +132,7 @@ describe('the screen at the sizes operators have', () => {
 		await pane.until(isReady, 'the status line and the prompt');
 		pane.type('agent_ping\ragent_ping\ragent_ping\ragent_ping\r');
 		const screen = await pane.until(text => count(text, /^ok$/u) === 4 && /client\s+IDLE/u.test(text), 'four oks');
-		keep('200x60', screen);
+		keepCapture('200x60', screen);
 		expect(screen).toMatch(/client {2}IDLE {2}queue 0\/5 .*server {2}IDLE {2}queue 0\/1/u);
 		expect(count(screen, /^\d\d:\d\d:\d\d\.\d{3} /u)).toBeGreaterThan(8);
 		expect(pane.wrappedRows()).toBe(0);
@@ -170,7 +149,7 @@ describe('the screen at the sizes operators have', () => {
 
 		pane.resize(60, 20);
 		let screen = await pane.until(text => sane(text, 2), 'one stacked screen at 60×20');
-		keep('resized-60x20', screen);
+		keepCapture('resized-60x20', screen);
 		expect(pane.wrappedRows()).toBe(0);
 
 		pane.resize(200, 30);
@@ -179,7 +158,7 @@ describe('the screen at the sizes operators have', () => {
 
 		pane.resize(80, 24);
 		screen = await pane.until(text => sane(text, 1) || sane(text, 2), 'one screen at 80×24');
-		keep('resized-80x24', screen);
+		keepCapture('resized-80x24', screen);
 		expect(pane.wrappedRows()).toBe(0);
 		expect(liveRegion(screen).length).toBeLessThanOrEqual(23);
 		// What was written above the screen is still there, once (only old frames were erased).

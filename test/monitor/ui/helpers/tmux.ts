@@ -1,6 +1,10 @@
 /** A real terminal for the screen's end-to-end tests: one tmux session per test, by unique name. */
 import {execFileSync} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
+import {mkdirSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {afterEach, beforeAll} from 'vitest';
+import {ensureBuilt} from '../../helpers/cli.js';
 
 export function haveTmux(): boolean {
 	try {
@@ -8,6 +12,36 @@ export function haveTmux(): boolean {
 		return true;
 	} catch {
 		return false;
+	}
+}
+
+/**
+ * The hooks of a suite of terminal tests: tmux must be there and the CLI built; returns the
+ * list of cleanups run (newest first) after each test.
+ */
+export function terminalSuite(): Array<() => Promise<void> | void> {
+	const cleanups: Array<() => Promise<void> | void> = [];
+	afterEach(async () => {
+		for (const cleanup of cleanups.splice(0).reverse()) {
+			await cleanup();
+		}
+	});
+	beforeAll(() => {
+		if (!haveTmux()) {
+			throw new Error('tmux is needed for these tests: apt-get install -y tmux');
+		}
+
+		ensureBuilt();
+	});
+	return cleanups;
+}
+
+/** With VA_SCREEN_CAPTURES=DIR, keep a captured pane (or output) there as NAME.txt. */
+export function keepCapture(name: string, text: string): void {
+	const dir = process.env.VA_SCREEN_CAPTURES;
+	if (dir) {
+		mkdirSync(dir, {recursive: true});
+		writeFileSync(path.join(dir, `${name}.txt`), text);
 	}
 }
 
