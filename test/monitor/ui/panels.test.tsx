@@ -126,4 +126,13 @@ describe('StatusLine', () => {
 		};
 		expect(render(<StatusLine status={retrying} lines={1} />).lastFrame()).toBe('unix:/va  ○ retrying in 2.0s (attempt 3): no\\x1b[31m');
 	});
+
+	it('shows no old hello once the channel is down, and escapes the version the guest sent', () => {
+		const at = new Date(2026, 0, 2, 3, 4, 5).getTime();
+		const guest = {helloAt: at, version: '1.0\u001B]0;owned\u0007\u202E', methods: ['va.ping']};
+		const down: SessionStatus = {channel: 'unix:/va', connection: {state: 'disconnected', reason: 'read ECONNRESET'}, guest};
+		expect(render(<StatusLine status={down} lines={1} />).lastFrame()).toBe('unix:/va  ✕ disconnected: read ECONNRESET');
+		const up = render(<StatusLine status={{...down, connection: {state: 'connected', since: at}}} lines={2} />).lastFrame()!;
+		expect(up).toBe('unix:/va  ● connected\nguest said hello at 03:04:05, version 1.0\\x1b]0;owned\\x07\\u202e, 1 method');
+	});
 });

@@ -63,7 +63,7 @@ async function run(options: {args?: string; env?: Record<string, string>; pipe?:
 		}
 	};
 
-	await waitFor(() => output().includes('said hello at'), 10_000, `the hello; the pane shows:\n${pane.screen()}`);
+	await waitFor(() => /said hello at .*, \d+ methods/u.test(output()), 10_000, `the negotiated guest; the pane shows:\n${pane.screen()}`);
 	pane.type('agent_ping', true);
 	await waitFor(() => /(?:\n|\u001B\[G)ok\r?\n/u.test(output()), 10_000, `ok; the pane shows:\n${pane.screen()}`);
 	pane.type('quit', true);

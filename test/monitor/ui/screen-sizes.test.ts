@@ -34,7 +34,7 @@ function monitorPane(args: string, size: {columns: number; rows: number}, env: R
 	return pane;
 }
 
-const isReady = (text: string) => text.includes('said hello at') && promptLine(text) === '(virtagent)';
+const isReady = (text: string) => /said hello at .*, \d+ methods/u.test(text) && promptLine(text) === '(virtagent)';
 
 /** The live region on the screen: from the status line down to the prompt. */
 function liveRegion(screen: string): string[] {
