@@ -3,15 +3,24 @@
 # there is no /dev/virtio-ports/NAME link there, so find the port by its name in sysfs
 # (/sys/class/virtio-ports/vportNpM/name) and use /dev/vportNpM directly.
 #
-#   contrib/run-in-guest.sh [extra virtagent guest options]
+#   contrib/run-in-guest.sh [extra daemon options]
 #
-# Environment: VA_PORT_NAME (default org.qemu.virtagent), VIRTAGENT (default: bin/virtagent.js
-# next to this script, run with node).
+# Environment: VA_PORT_NAME (default org.qemu.virtagent), VIRTAGENT_GUEST (the daemon command;
+# default: the single executable virtagent-guest if it is on PATH or in /usr/local/bin, else
+# `node bin/virtagent.js guest` from the package this script belongs to).
 set -eu
 
 name="${VA_PORT_NAME:-org.qemu.virtagent}"
 here="$(cd "$(dirname "$0")" && pwd)"
-virtagent="${VIRTAGENT:-node $here/../bin/virtagent.js}"
+if [ -n "${VIRTAGENT_GUEST:-}" ]; then
+	daemon="$VIRTAGENT_GUEST"
+elif command -v virtagent-guest >/dev/null 2>&1; then
+	daemon="$(command -v virtagent-guest)"
+elif [ -x /usr/local/bin/virtagent-guest ]; then
+	daemon=/usr/local/bin/virtagent-guest
+else
+	daemon="node $here/../bin/virtagent.js guest"
+fi
 
 port=""
 # The port appears when virtio_console is loaded; give it a few seconds.
@@ -38,5 +47,5 @@ if [ ! -c "$port" ]; then
 fi
 
 echo "run-in-guest: $name is $port" >&2
-# shellcheck disable=SC2086 # $virtagent is a command with arguments
-exec $virtagent guest --channel virtio-serial --path "$port" "$@"
+# shellcheck disable=SC2086 # $daemon is a command with arguments
+exec $daemon --channel virtio-serial --path "$port" "$@"

@@ -110,32 +110,20 @@ def decode(body):
 
 # --- the guest daemon, with this script as its host ------------------------------------------
 
-class GuestUnderTest:
-    def __init__(self, workdir):
-        self.sock_path = os.path.join(workdir, 'guest.sock')
-        self.stderr = open(os.path.join(workdir, 'guest.stderr'), 'wb')
-        # 'true' as the shutdown command: nothing here may ever stop this machine.
-        self.proc = subprocess.Popen(
-            ['node', BIN, 'guest', '--channel', 'unix-listen', '--path', self.sock_path,
-             '--shutdown-command', 'true', '--shutdown-delay', '0'],
-            stdout=subprocess.DEVNULL, stderr=self.stderr)
-        deadline = time.time() + 15
-        while not os.path.exists(self.sock_path):
-            if time.time() > deadline or self.proc.poll() is not None:
-                raise RuntimeError('guest daemon did not start')
-            time.sleep(0.05)
-        self.conn = None
-        self.reader = None
-        self.counter = 0
+class ProgramUnderTest:
+    """What both programs share: a child process, a UNIX socket, this script's connection."""
+
+    name = 'program'
 
     def alive(self):
         return self.proc.poll() is None
 
-    def fds(self):
-        try:
-            return len(os.listdir('/proc/%d/fd' % self.proc.pid))
-        except OSError:
-            return -1
+    def wait_for_socket(self):
+        deadline = time.time() + 15
+        while not os.path.exists(self.sock_path):
+            if time.time() > deadline or self.proc.poll() is not None:
+                raise RuntimeError('the %s did not start listening' % self.name)
+            time.sleep(0.05)
 
     def connect(self):
         for _ in range(50):
@@ -146,18 +134,50 @@ class GuestUnderTest:
                 return
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError('cannot connect to the guest')
-
-    def disconnect(self):
-        if self.conn is not None:
-            self.conn.close()
-        self.conn = None
+        raise RuntimeError('cannot connect to the %s' % self.name)
 
     def send(self, data):
         try:
             self.conn.sendall(data)
         except OSError:
             pass
+
+    def stop_process(self):
+        if self.alive():
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.stderr.close()
+
+
+class GuestUnderTest(ProgramUnderTest):
+    name = 'guest'
+
+    def __init__(self, workdir):
+        self.sock_path = os.path.join(workdir, 'guest.sock')
+        self.stderr = open(os.path.join(workdir, 'guest.stderr'), 'wb')
+        # 'true' as the shutdown command: nothing here may ever stop this machine.
+        self.proc = subprocess.Popen(
+            ['node', BIN, 'guest', '--channel', 'unix-listen', '--path', self.sock_path,
+             '--shutdown-command', 'true', '--shutdown-delay', '0'],
+            stdout=subprocess.DEVNULL, stderr=self.stderr)
+        self.wait_for_socket()
+        self.conn = None
+        self.reader = None
+        self.counter = 0
+
+    def fds(self):
+        try:
+            return len(os.listdir('/proc/%d/fd' % self.proc.pid))
+        except OSError:
+            return -1
+
+    def disconnect(self):
+        if self.conn is not None:
+            self.conn.close()
+        self.conn = None
 
     def pump(self, timeout, want=lambda frames: False):
         """Read for up to `timeout` s, answering the guest's own requests (va.hello)."""
@@ -201,13 +221,7 @@ class GuestUnderTest:
 
     def stop(self):
         self.disconnect()
-        if self.alive():
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.stderr.close()
+        self.stop_process()
 
 
 def expect(condition, message):
@@ -396,7 +410,9 @@ GUEST_CASES = [g_split_everywhere, g_tag_64_echoed, g_tag_65_dropped, g_prototyp
 METHODS = ['va.getfile', 'va.getdmesg', 'va.shutdown', 'va.ping', 'va.capabilities', 'system.listMethods']
 
 
-class MonitorUnderTest:
+class MonitorUnderTest(ProgramUnderTest):
+    name = 'monitor'
+
     """`virtagent monitor --listen SOCK --json`, fed commands on stdin; this script connects."""
 
     def __init__(self, workdir):
@@ -407,11 +423,7 @@ class MonitorUnderTest:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr)
         os.set_blocking(self.proc.stdout.fileno(), False)
         self.out = b''
-        deadline = time.time() + 15
-        while not os.path.exists(self.sock_path):
-            if time.time() > deadline or self.proc.poll() is not None:
-                raise RuntimeError('monitor did not listen')
-            time.sleep(0.05)
+        self.wait_for_socket()
         self.conn = None
         self.reader = None
         # What the fake guest answers; a case may replace it. (method, tag) -> bytes or None.
@@ -423,26 +435,6 @@ class MonitorUnderTest:
         if method == 'va.capabilities':
             return frame(RESPONSE_LINE, tag, reply({'version': '1.0', 'methods': METHODS}))
         return frame(RESPONSE_LINE, tag, reply('dummy'))
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def connect(self):
-        for _ in range(50):
-            try:
-                conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                conn.connect(self.sock_path)
-                self.conn, self.reader = conn, Reader(conn)
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError('cannot connect to the monitor')
-
-    def send(self, data):
-        try:
-            self.conn.sendall(data)
-        except OSError:
-            pass
 
     def lines(self):
         try:
@@ -500,13 +492,7 @@ class MonitorUnderTest:
             self.proc.stdin.close()
         except OSError:
             pass
-        if self.alive():
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.stderr.close()
+        self.stop_process()
 
 
 def m_capabilities_lies(m):

@@ -60,10 +60,7 @@ declare module 'xmlrpc/lib/deserializer.js' {
 			stream: DeserializerSource,
 			callback: (error: DeserializerError | null | undefined, method?: string, params?: unknown[]) => void,
 		): void;
-		deserializeMethodResponse(
-			stream: DeserializerSource,
-			callback: (error: DeserializerError | null | undefined, value?: unknown) => void,
-		): void;
+		deserializeMethodResponse(stream: DeserializerSource, callback: (error: DeserializerError | null | undefined, value?: unknown) => void): void;
 	}
 	export = Deserializer;
 }

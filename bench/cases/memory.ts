@@ -9,7 +9,9 @@ const mebibyte = 1024 * 1024;
 /**
  * Case 6, memory: the monitor in scripted mode sends `agent_ping` to the guest daemon, fed in
  * batches through its stdin (never more than a batch queued, so the figure is not our own
- * backlog); both processes' resident memory is read at the first checkpoint and at the end.
+ * backlog); both processes' resident memory is read at 10%, 55% and 100% of the calls.
+ * The target is the growth after warm-up (55% → 100%, at most 1 MiB each): from 10% on, V8 is
+ * still sizing its young generation, which is not a leak; that growth is shown as information.
  */
 export async function memoryCase(options: BenchOptions): Promise<CaseResult> {
 	const total = options.memoryCalls;
@@ -42,15 +44,15 @@ export async function memoryCase(options: BenchOptions): Promise<CaseResult> {
 		checks: [
 			check(`monitor RSS after ${label(first.calls)} calls`, first.monitor / mebibyte, 'MiB'),
 			check(`monitor RSS after ${label(last.calls)} calls`, last.monitor / mebibyte, 'MiB'),
-			check(`monitor growth ${label(first.calls)} → ${label(last.calls)}`, growth('monitor'), 'MiB', {op: '<=', value: 5}),
-			check(`monitor growth, second half ${label(middle.calls)} → ${label(last.calls)}`, (last.monitor - middle.monitor) / mebibyte, 'MiB'),
+			check(`monitor growth ${label(first.calls)} → ${label(last.calls)}`, growth('monitor'), 'MiB'),
+			check(`monitor growth after warm-up ${label(middle.calls)} → ${label(last.calls)}`, (last.monitor - middle.monitor) / mebibyte, 'MiB', {op: '<=', value: 1}),
 			check(`guest RSS after ${label(first.calls)} calls`, first.guest / mebibyte, 'MiB'),
 			check(`guest RSS after ${label(last.calls)} calls`, last.guest / mebibyte, 'MiB'),
-			check(`guest growth ${label(first.calls)} → ${label(last.calls)}`, growth('guest'), 'MiB', {op: '<=', value: 5}),
-			check(`guest growth, second half ${label(middle.calls)} → ${label(last.calls)}`, (last.guest - middle.guest) / mebibyte, 'MiB'),
+			check(`guest growth ${label(first.calls)} → ${label(last.calls)}`, growth('guest'), 'MiB'),
+			check(`guest growth after warm-up ${label(middle.calls)} → ${label(last.calls)}`, (last.guest - middle.guest) / mebibyte, 'MiB', {op: '<=', value: 1}),
 		],
 		notes: [
-			'one run, no rounds: memory is a level, not a rate (5 MB target read as 5 MiB)',
+			'one run, no rounds: memory is a level, not a rate; the target is the growth after warm-up (55% → 100% of the calls, ≤ 1 MiB); 10% → 100% is information (V8 sizing its young generation)',
 			'resident memory, not live objects: node --expose-gc dist/bench/profile/heap-growth.js measures the JS heap after a full GC for the same workload',
 		],
 	};

@@ -4,8 +4,10 @@
 # Usage: scripts/qemu/boot.sh --sock PATH --console FILE (--initrd FILE | --cmd 'GUEST CMD')
 #          [--repo PATH] [--seed HEX] [--after poweroff|stay] [--qmp PATH] [--log FILE]
 #          [--pid-file FILE] [--kernel FILE] [--mem MB] [--accel tcg] [--append 'EXTRA']
-#          [--wait-for REGEX] [--wait-timeout S]
+#          [--wait-for REGEX] [--wait-timeout S] [--qga-sock PATH] [--exe FILE]
 #   --sock PATH      UNIX socket QEMU listens on: the host end of port org.qemu.virtagent
+#   --qga-sock PATH  a second port, org.qemu.guest_agent.0 (qemu-ga's), with its host end there
+#   --exe FILE       with --cmd: the guest executable to put in the initramfs (build-initramfs.sh)
 #   --console FILE   the guest's serial console (ttyS0) is written there
 #   --initrd FILE    an initramfs from build-initramfs.sh; or --cmd to build one next to the
 #                    console file with that guest command (and --repo/--after)
@@ -20,11 +22,13 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-sock="" console="" initrd="" cmd="" repo="$VA_REPO_ROOT" seed="" after="" qmp="" log=""
+sock="" qga_sock="" exe="" console="" initrd="" cmd="" repo="$VA_REPO_ROOT" seed="" after="" qmp="" log=""
 pidfile="" kernel="" mem=512 accel="${VA_QEMU_ACCEL:-tcg}" extra="" wait_for="" wait_timeout=120
 while (($#)); do
 	case "$1" in
 		--sock) sock="$2"; shift 2 ;;
+		--qga-sock) qga_sock="$2"; shift 2 ;;
+		--exe) exe="$2"; shift 2 ;;
 		--console) console="$2"; shift 2 ;;
 		--initrd) initrd="$2"; shift 2 ;;
 		--cmd) cmd="$2"; shift 2 ;;
@@ -40,7 +44,7 @@ while (($#)); do
 		--append) extra="$2"; shift 2 ;;
 		--wait-for) wait_for="$2"; shift 2 ;;
 		--wait-timeout) wait_timeout="$2"; shift 2 ;;
-		-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+		-h|--help) sed -n '2,23p' "$0"; exit 0 ;;
 		*) va_die "unknown argument: $1" ;;
 	esac
 done
@@ -60,14 +64,14 @@ fi
 if [[ -z "$initrd" ]]; then
 	[[ -n "$cmd" ]] || va_die "give --initrd FILE or --cmd 'GUEST COMMAND'"
 	initrd="$console.initrd.cpio.gz"
-	bash "$VA_QEMU_DIR/build-initramfs.sh" --out "$initrd" --repo "$repo" --cmd "$cmd" --after "${after:-poweroff}"
+	bash "$VA_QEMU_DIR/build-initramfs.sh" --out "$initrd" --repo "$repo" --cmd "$cmd" --after "${after:-poweroff}" ${exe:+--exe "$exe"}
 fi
 [[ -f "$initrd" ]] || va_die "no initramfs at $initrd"
 append="console=ttyS0 quiet panic=-1 va_seed=$seed"
 [[ -n "$after" ]] && append+=" va_after=$after"
 [[ -n "$extra" ]] && append+=" $extra"
 
-rm -f "$sock" "$qmp" "$console"
+rm -f "$sock" "$qmp" "$console" ${qga_sock:+"$qga_sock"}
 : >"$log"
 args=(
 	-machine q35 -accel "$accel" -m "$mem" -smp 1 -nodefaults -display none -no-reboot -nic none
@@ -80,6 +84,10 @@ args=(
 	-virtfs local,path=/usr,mount_tag=hostusr,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=$repo,mount_tag=hostrepo,security_model=none,readonly=on,multidevs=remap"
 	-qmp "unix:$qmp,server=on,wait=off"
+)
+[[ -n "$qga_sock" ]] && args+=(
+	-chardev "socket,id=qga0,path=$qga_sock,server=on,wait=off"
+	-device virtserialport,chardev=qga0,name=org.qemu.guest_agent.0
 )
 # Extra QEMU arguments (word-split), e.g. VA_QEMU_EXTRA='-device virtio-rng-pci'.
 # shellcheck disable=SC2206

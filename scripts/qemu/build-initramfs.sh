@@ -2,7 +2,7 @@
 # Builds a small initramfs (static busybox + the virtio/9p modules + /init) for the e2e guest.
 #
 # Usage: scripts/qemu/build-initramfs.sh --out FILE [--repo PATH] [--cmd 'SHELL COMMAND']
-#          [--after poweroff|stay] [--port-name NAME] [--env KEY=VALUE]...
+#          [--after poweroff|stay] [--port-name NAME] [--env KEY=VALUE]... [--exe FILE]
 #   --out FILE      the gzip'd newc cpio to write
 #   --repo PATH     host folder shared read-only over 9p and mounted at the SAME path in the guest
 #                   (default: this repository); boot.sh must share the same folder
@@ -13,6 +13,10 @@
 #                   -no-reboot) or stay (keep the guest up); kernel command line va_after= overrides
 #   --port-name N   the virtio-serial port /init waits for (default org.qemu.virtagent)
 #   --env K=V       exported in the guest before CMD (repeatable)
+#   --exe FILE      the guest executable (npm run build:guest): copied to /bin/virtagent-guest
+#                   with the shared libraries it needs (ldd) and their loader, in the initramfs's
+#                   own /lib and /lib64: it runs without the host's /usr. (Programs from the host's
+#                   /usr, e.g. node and qemu-ga, still find their other libraries in /usr/lib.)
 #
 # The guest, on the console (ttyS0), prints lines starting with "VA-E2E " that the host can wait
 # for: "VA-E2E secret ... sha256=HEX", "VA-E2E cmd-start", "VA-E2E cmd-exit code=N",
@@ -23,7 +27,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 out="" repo="$VA_REPO_ROOT" cmd="echo 'VA-E2E no guest command configured'" after=poweroff
-port_name=org.qemu.virtagent
+port_name=org.qemu.virtagent exe=""
 envs=()
 while (($#)); do
 	case "$1" in
@@ -32,8 +36,9 @@ while (($#)); do
 		--cmd) cmd="$2"; shift 2 ;;
 		--after) after="$2"; shift 2 ;;
 		--port-name) port_name="$2"; shift 2 ;;
+		--exe) exe="$2"; shift 2 ;;
 		--env) [[ "$2" == *=* ]] || va_die "--env needs KEY=VALUE"; envs+=("$2"); shift 2 ;;
-		-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+		-h|--help) sed -n '2,29p' "$0"; exit 0 ;;
 		*) va_die "unknown argument: $1" ;;
 	esac
 done
@@ -55,9 +60,23 @@ for applet in $(/bin/busybox --list); do
 	[[ "$applet" == busybox ]] || ln -s busybox "$root/bin/$applet"
 done
 ln -s bin "$root/sbin"
-# Debian 12 is merged-/usr: /lib and /lib64 are links into /usr, which comes from the host.
-ln -s usr/lib "$root/lib"
-ln -s usr/lib64 "$root/lib64"
+if [[ -n "$exe" ]]; then
+	[[ -x "$exe" ]] || va_die "--exe $exe is not an executable (npm run build:guest)"
+	cp "$exe" "$root/bin/virtagent-guest"
+	# Its libraries where the loader looks first (/lib/<multiarch>), and the loader itself.
+	mkdir -p "$root/lib" "$root/lib64"
+	while read -r lib; do
+		dest="$root$lib"
+		mkdir -p "$(dirname "$dest")"
+		cp -L "$lib" "$dest"
+	done < <(ldd "$exe" | grep -oE '/[^ ]+\.so[^ ]*' | sort -u)
+	libs="$(cd "$root" && find lib lib64 -type f | sort | paste -sd' ')"
+	va_log "guest executable $(du -h "$exe" | cut -f1) with $libs"
+else
+	# Debian 12 is merged-/usr: /lib and /lib64 are links into /usr, which comes from the host.
+	ln -s usr/lib "$root/lib"
+	ln -s usr/lib64 "$root/lib64"
+fi
 cp "$kdir"/modules/*.ko "$root/va/modules/"
 cp "$kdir/modules.load" "$root/va/modules.load"
 if [[ "$(id -u)" == 0 ]]; then

@@ -6,7 +6,7 @@
 #     baseline  the stand-in line echo (echo-guest.mjs) on the port: scripts/qemu/host-echo.mjs
 #               measures boot-to-first-echo and round trips (THE BASELINE); then the guest daemon
 #               starts with no host connected and the guest measures its idle CPU (guest-run.sh,
-#               the daemon and its port pump); QEMU is then stopped over QMP.
+#               the daemon and any children); QEMU is then stopped over QMP.
 #     daemon    the guest daemon from boot, the host connected from the start:
 #               test/e2e/qemu-daemon.mjs drives the monitor (hello, capabilities, ping, a file
 #               only in the guest, the guest's dmesg, the monitor killed and restarted, the
@@ -115,18 +115,18 @@ step_initramfs() {
 	run_limited 60 bash "$VA_QEMU_DIR/build-initramfs.sh" --out "$INITRD" --repo "$REPO" \
 		--cmd 'sh "$VA_REPO/scripts/qemu/guest-e2e.sh"' --after poweroff \
 		--env "VA_IDLE_SECONDS=$IDLE_SECONDS" --env "VA_SHUTDOWN_DELAY=$SHUTDOWN_DELAY" \
-		--env "VA_NODE_DIR=${NODE_BIN%/*}" \
+		--env "VA_NODE_DIR=${NODE_BIN%/*}" --exe "$GUEST_EXE" \
 		|| fail "initramfs build failed"
 }
 
-boot() { # PHASE: starts QEMU for that boot; sets QEMU_PID, QEMU_START_MS, SEED, SOCK, CONSOLE, QMP
+boot() { # PHASE: starts QEMU for that boot; sets QEMU_PID, QEMU_START_MS, SEED, SOCK, QGA_SOCK, CONSOLE, QMP
 	local phase="$1" dir="$RUN/$1" out
 	STEP="$phase: boot"
 	mkdir -p "$dir"
-	SOCK="$dir/va.sock" CONSOLE="$dir/console.log" QMP="$dir/qmp.sock"
+	SOCK="$dir/va.sock" QGA_SOCK="$dir/qga.sock" CONSOLE="$dir/console.log" QMP="$dir/qmp.sock"
 	# --foreground: QEMU stays in this script's process group (a signal to the group reaches it).
 	out="$(timeout --foreground -k 5 30 bash "$VA_QEMU_DIR/boot.sh" --initrd "$INITRD" --repo "$REPO" \
-		--sock "$SOCK" --console "$CONSOLE" --qmp "$QMP" --log "$dir/qemu.log" --pid-file "$dir/qemu.pid" \
+		--sock "$SOCK" --qga-sock "$QGA_SOCK" --console "$CONSOLE" --qmp "$QMP" --log "$dir/qemu.log" --pid-file "$dir/qemu.pid" \
 		--append "va_phase=$phase")" \
 		|| { QEMU_PID="$(cat "$dir/qemu.pid" 2>/dev/null || true)"; fail "boot failed"; }
 	QEMU_PID="$(sed -n 's/^QEMU_PID=//p' <<<"$out")"
@@ -139,7 +139,7 @@ host_check() { # NAME RESULT_FILE LIMIT_S CMD...: a host check with the contract
 	local name="$1" result="$2" limit="$3"; shift 3
 	STEP="$PHASE: $name"
 	va_log "$PHASE: $name: $*"
-	VA_E2E_SOCKET="$SOCK" VA_E2E_CONSOLE="$CONSOLE" VA_E2E_SEED="$SEED" VA_E2E_T0_MS="$QEMU_START_MS" \
+	VA_E2E_SOCKET="$SOCK" VA_E2E_QGA_SOCKET="$QGA_SOCK" VA_E2E_IDLE_SECONDS="$IDLE_SECONDS" VA_E2E_CONSOLE="$CONSOLE" VA_E2E_SEED="$SEED" VA_E2E_T0_MS="$QEMU_START_MS" \
 		VA_E2E_QEMU_PID="$QEMU_PID" VA_E2E_QMP="$QMP" VA_E2E_RESULT="$result" VA_E2E_KERNEL="$KVER" \
 		VA_E2E_SHUTDOWN_DELAY="$SHUTDOWN_DELAY" VA_REPO="$REPO" \
 		run_limited "$limit" "$@" >/dev/null || fail "$name failed"
@@ -153,7 +153,7 @@ run_echo() {
 	host_check host-echo "$RUN/echo.json" 120 node "$VA_QEMU_DIR/host-echo.mjs"
 }
 
-# The daemon with no host connected: the guest measures its CPU (and its pump's).
+# The daemon with no host connected: the guest measures its CPU (and its children's).
 run_daemon_idle() {
 	STEP="$PHASE: daemon idle"
 	wait_console '^VA-E2E host-may-connect name=daemon-idle' $((IDLE_SECONDS + 180)) "the daemon's idle-CPU measurement"
@@ -216,7 +216,10 @@ step_report() {
 }
 
 [[ -f "$REPO/dist/src/cli.js" ]] || fail "dist/ is not built (npm run build)"
-# The guest runs the host's Node from the host's /usr, shared over 9p at the same path.
+# The daemon in the guest is the single executable, with only the libraries it needs.
+GUEST_EXE="${VA_E2E_GUEST_EXE:-$REPO/dist/virtagent-guest}"
+[[ -x "$GUEST_EXE" ]] || fail "$GUEST_EXE is not built (npm run build:guest)"
+# The echo baseline runs the host's Node from the host's /usr, shared over 9p at the same path.
 NODE_BIN="$(readlink -f "$(command -v node)")"
 [[ "$NODE_BIN" == /usr/* ]] || fail "node is $NODE_BIN: the guest sees only the host's /usr (install Node under /usr)"
 

@@ -3,7 +3,7 @@
 // Usage (in the guest): node echo-guest.mjs [--port /dev/virtio-ports/org.qemu.virtagent]
 //   Every complete line (ending in \n) is written back unchanged. The line "__va_e2e_quit__"
 //   is answered with "bye" and ends the program (the guest then powers off).
-// How the port behaves (docs/TOOLING.md): ONE read-write descriptor (a second open() fails
+// How a virtio-serial port behaves (measured, see docs/guest.md): ONE read-write descriptor (a second open() fails
 // with EBUSY); net.Socket refuses the fd, so fs.read/fs.write (libuv thread pool) are used;
 // while no host is connected read() returns 0 at once -> wait 100 ms and read again (no busy
 // loop); write() blocks until a host connects.

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Guest-side helper (busybox sh): CPU used by one process AND its descendants (e.g. the guest
-# daemon's port pump) over a time window, from /proc/PID/stat (utime + stime, in USER_HZ = 100
+# Guest-side helper (busybox sh): CPU used by one process AND its descendants (e.g. commands the
+# daemon runs) over a time window, from /proc/PID/stat (utime + stime, in USER_HZ = 100
 # ticks/s, all threads included), plus the whole guest's busy share from /proc/stat over the same
 # window. Prints one console line:
 #   VA-E2E LABEL pid=N comm=NAME procs=K seconds=S ticks=T cpu_percent=P system_busy_percent=Q

@@ -5,8 +5,11 @@
 #             2. the guest daemon with no host connected, started by contrib/run-in-guest.sh
 #                (no udev): its idle CPU (guest-run.sh), then the host stops QEMU.
 #   echo      step 1 only (then the guest powers off).
-#   daemon    the guest daemon from boot, host connected from the start (boot-to-hello); the
-#             host's check ends with va.shutdown powerdown, which runs the guest's real power-off.
+#   daemon    the guest daemon from boot, host connected from the start (boot-to-hello), and
+#             qemu-ga beside it on its own port (guest-qga.sh), for the comparison; the host's
+#             check ends with va.shutdown powerdown, which runs the guest's real power-off.
+# The daemon is the single executable /bin/virtagent-guest (build-initramfs.sh --exe): it uses
+# nothing from the host's /usr nor from the repository.
 # The daemon's shutdown command: busybox has no shutdown(8), so every mode maps to `poweroff -f`
 # (the e2e asks for powerdown); VA_SHUTDOWN_DELAY (default 1 s) keeps the run short.
 here="$(dirname "$0")"
@@ -17,13 +20,13 @@ for arg in $(cat /proc/cmdline); do
 	case "$arg" in va_phase=*) phase="${arg#va_phase=}" ;; esac
 done
 daemon_cmd() {
-	VA_RUN_NAME="$1" sh "$here/guest-run.sh" node "$VA_REPO/bin/virtagent.js" guest \
+	VA_RUN_NAME="$1" sh "$here/guest-run.sh" /bin/virtagent-guest \
 		--shutdown-command 'poweroff -f' --shutdown-delay "${VA_SHUTDOWN_DELAY:-1}"
 }
 # The idle run starts the daemon the way contrib/ documents for guests without udev: the port
 # found by name in sysfs, /dev/vportNpM passed with --path.
 daemon_contrib_cmd() {
-	VA_RUN_NAME="$1" sh "$here/guest-run.sh" sh "$VA_REPO/contrib/run-in-guest.sh" \
+	VIRTAGENT_GUEST=/bin/virtagent-guest VA_RUN_NAME="$1" sh "$here/guest-run.sh" sh "$VA_REPO/contrib/run-in-guest.sh" \
 		--shutdown-command 'poweroff -f' --shutdown-delay "${VA_SHUTDOWN_DELAY:-1}"
 }
 echo_cmd() {
@@ -32,6 +35,7 @@ echo_cmd() {
 case "$phase" in
 	baseline) echo_cmd && daemon_contrib_cmd daemon-idle ;;
 	echo) echo_cmd ;;
-	daemon) VA_IDLE_SECONDS=0 daemon_cmd daemon ;;
+	# Both from the same moment: boot-to-hello against boot-to-qemu-ga-answering.
+	daemon) sh "$here/guest-qga.sh" & VA_IDLE_SECONDS=0 daemon_cmd daemon ;;
 	*) echo "VA-E2E fatal: unknown va_phase='$phase'"; exit 1 ;;
 esac

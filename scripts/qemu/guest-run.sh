@@ -32,8 +32,8 @@ done
 say "ready pid=$pid uptime=$(cut -d' ' -f1 /proc/uptime) name=$name"
 
 if [ "${VA_IDLE_SECONDS:-5}" -gt 0 ]; then
-	# Let start-up finish first (e.g. the daemon's port pump is a second Node process, seconds
-	# to start under emulation): 1 s windows until one uses at most VA_SETTLE_TICKS (default 2,
+	# Let start-up finish first (a Node program takes seconds to start under emulation):
+	# 1 s windows until one uses at most VA_SETTLE_TICKS (default 2,
 	# i.e. 2 %), at most VA_SETTLE_SECONDS (default 30); a program that spins never settles,
 	# and is then measured anyway.
 	waited=0

@@ -36,11 +36,16 @@ const figures = {
 	echoRoundTripsPerSec: daemon?.pingVsEcho?.echoRoundTripsPerSec ?? echo?.bench?.[0]?.roundTripsPerSec ?? null,
 	echoLineBytes: daemon?.pingVsEcho?.echoSize ?? echo?.bench?.[0]?.size ?? null,
 	pingToEchoRatio: daemon?.pingVsEcho?.ratio ?? null,
+	qgaPingRoundTripsPerSec: daemon?.qga?.roundTripsPerSec ?? null,
+	pingToQgaRatio: daemon?.pingVsQga?.ratio ?? null,
 	bootToHelloMs: daemon?.firstSession.bootToHelloMs ?? null,
+	bootToQgaAnswerMs: daemon?.qga?.bootToAnswerMs ?? null,
+	helloAfterQgaMs: daemon?.pingVsQga?.helloAfterQgaMs ?? null,
 	bootToFirstEchoMs: echo?.firstEcho.msSinceQemuStart ?? null,
 	daemonIdleCpuPercent: idle?.cpu_percent ?? null,
 	daemonIdleProcesses: idle?.procs ?? null,
 	daemonIdleSettleSeconds: idle?.settle_seconds ?? null,
+	daemonIdleWithHostCpuPercent: daemon?.idleWithHost?.cpuPercent ?? null,
 	monitorKillToHelloMs: daemon?.restart.killToHelloMs ?? null,
 	shutdownReplyToQemuExitMs: daemon?.shutdown.replyToQemuExitMs ?? null,
 };
@@ -63,13 +68,14 @@ if (benchFile) {
 	const bench = {
 		name: 'e2e-qemu',
 		at: new Date().toISOString(),
-		what: 'one request at a time through a real virtio-serial port (QEMU TCG guest, host UNIX socket): va.ping with the project engine vs a plain Node line echo on the same port, same run',
+		what: 'one request at a time through a real virtio-serial port (QEMU TCG guest, host UNIX socket): va.ping with the project engine (the guest executable) vs a plain Node line echo on the same port and qemu-ga guest-ping on its own port in the same guest, same run',
 		kernel: summary.kernel,
 		hostCpus: os.cpus().length,
 		hostLoadavg: summary.hostLoadavg,
 		...figures,
 		ping: daemon?.ping ?? null,
 		echo: echo?.bench ?? null,
+		qga: daemon?.qga ?? null,
 	};
 	fs.writeFileSync(benchFile, JSON.stringify(bench, null, '\t') + '\n');
 }

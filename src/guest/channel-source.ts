@@ -4,7 +4,7 @@ import {encodeFrame} from '../protocol/frame-encoder.js';
 import {FaultCode} from '../protocol/value.js';
 import type {Channel} from '../transport/channel.js';
 import {connectEndpoint, describeEndpoint, listenEndpoint, parseTcpAddress, type Listener, type SocketEndpoint} from '../transport/endpoint.js';
-import {openPortLink, type PortLink} from '../transport/fd-channel.js';
+import {openPortLink, type Descriptors, type PortLink} from '../transport/fd-channel.js';
 import {makeTtyRaw, openCharDevice} from '../transport/tty.js';
 import type {GuestLog} from './log.js';
 import type {GuestConfig} from './options.js';
@@ -32,7 +32,8 @@ function watchClose(channel: Channel, onClose: () => void): Channel {
 				},
 			});
 		},
-		write: async data => channel.write(data),
+		// The channel's own write: no extra promise per message.
+		write: channel.write.bind(channel),
 		destroy() {
 			channel.destroy();
 		},
@@ -146,28 +147,25 @@ function listenSource(endpoint: SocketEndpoint, log: GuestLog): ChannelSource {
 	};
 }
 
-/** Descriptors to pump: the same one twice for a port or a tty. */
-export type Descriptors = {
-	readonly readFd: number;
-	readonly writeFd: number;
-	close(): void;
-};
-
 /**
- * A channel per host session over descriptors opened once for the daemon's life (a port, a tty;
- * FIFOs in tests). A dead pump is restarted: the host may come back, and the port with it.
+ * A channel per host session over a device opened by `open` (a port, a tty; FIFOs in tests),
+ * opened again each time the host has gone away. A link that fails is restarted after 1 s: the
+ * host may come back, and the port with it.
  */
 export function descriptorSource(label: string, open: () => Descriptors, log: GuestLog, backoffMs?: number): ChannelSource {
-	let descriptors: Descriptors | undefined;
 	let link: PortLink | undefined;
 	let closed = false;
 	let restartTimer: NodeJS.Timeout | undefined;
 
-	const run = (onChannel: (channel: Channel) => void) => {
+	const run = (onChannel: (channel: Channel) => void, first?: Descriptors) => {
+		let opened = first;
 		link = openPortLink({
 			label,
-			readFd: descriptors!.readFd,
-			writeFd: descriptors!.writeFd,
+			open() {
+				const descriptors = opened ?? open();
+				opened = undefined;
+				return descriptors;
+			},
 			backoffMs,
 			onSession: onChannel,
 			onHostGone() {
@@ -189,15 +187,13 @@ export function descriptorSource(label: string, open: () => Descriptors, log: Gu
 	return {
 		label,
 		async start(onChannel) {
-			descriptors = open();
-			run(onChannel);
+			// The first open here: a port that is missing or busy is a start-up error.
+			run(onChannel, open());
 		},
 		async close() {
 			closed = true;
 			clearTimeout(restartTimer);
 			link?.close();
-			descriptors?.close();
-			descriptors = undefined;
 		},
 	};
 }
@@ -221,14 +217,7 @@ function portSource(kind: 'virtio-serial' | 'isa-serial', devicePath: string, ba
 			throw new Error(`${label}: ${code === 'EBUSY' ? 'busy (another program has the port open)' : (error as Error).message}`);
 		}
 
-		const opened = fd;
-		return {
-			readFd: opened,
-			writeFd: opened,
-			close() {
-				fs.closeSync(opened);
-			},
-		};
+		return {readFd: fd, writeFd: fd};
 	}, log);
 }
 

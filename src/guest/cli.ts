@@ -1,9 +1,21 @@
 import {packageVersion} from '../version.js';
+import {batchedWriter} from './batched-write.js';
 import {channelSourceFor} from './channel-source.js';
 import {GuestDaemon} from './daemon.js';
 import {createGuestLog} from './log.js';
 import {guestUsage, parseGuestArgs, UsageError} from './options.js';
 import {createPidfile, type Pidfile} from './pidfile.js';
+
+/**
+ * The daemon writes times in UTC only, but V8 looks up the local time zone at the first Date all
+ * the same, and with no TZ and no /etc/localtime symlink (a busybox initramfs, some containers)
+ * ICU then reads every file under /usr/share/zoneinfo to find a match: measured in the e2e guest,
+ * ~30 s of its start-up, most of it over 9p. A TZ the administrator set is kept. (Commands the
+ * daemon runs, e.g. the shutdown command, inherit TZ=UTC then.)
+ */
+function useUtcUnlessTold(): void {
+	process.env['TZ'] ??= 'UTC';
+}
 
 /**
  * `virtagent guest [options]`. Resolves with the exit code: 0 after SIGTERM/SIGINT, 2 for a bad
@@ -33,7 +45,10 @@ export async function guestMain(args: readonly string[]): Promise<number> {
 	}
 
 	const {config} = parsed;
-	const log = createGuestLog({verbose: config.verbose});
+	useUtcUnlessTold();
+	// One write per batch of lines (batched-write.ts), not one per RPC.
+	const stderr = batchedWriter(text => process.stderr.write(text));
+	const log = createGuestLog({verbose: config.verbose, write: stderr.write});
 	// Handlers first: a signal during start-up must also end in a clean exit.
 	const stopSignal = new Promise<NodeJS.Signals>(resolve => {
 		process.once('SIGTERM', resolve);

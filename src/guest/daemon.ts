@@ -26,13 +26,15 @@ export class GuestDaemon {
 	readonly agent: Agent;
 	readonly #options: GuestDaemonOptions;
 	readonly #shutdown: ShutdownScheduler;
-	/** Bumped on every channel up and down: a hello loop stops when it is stale. */
-	#generation = 0;
+	readonly #registry: ServedRegistry;
+	/** The current channel's scope: aborted when it goes down, which ends its hello loop. */
+	#channelScope: AbortController | undefined;
 
 	constructor(options: GuestDaemonOptions) {
 		this.#options = options;
 		const {config, log} = options;
 		const registry = new ServedRegistry(log);
+		this.#registry = registry;
 		this.#shutdown = new ShutdownScheduler({command: config.shutdownCommand, delayMs: config.shutdownDelayMs, log});
 		registerGuestRpcs(registry, {
 			getfileLimit: getfileLimit(config.bodyMax, config.getfileMax),
@@ -71,8 +73,9 @@ export class GuestDaemon {
 	}
 
 	async close(): Promise<void> {
-		this.#generation++;
+		this.#channelScope?.abort();
 		this.#shutdown.cancel();
+		this.#registry.summarize();
 		this.agent.close();
 		await this.#options.source.close();
 	}
@@ -85,11 +88,13 @@ export class GuestDaemon {
 		const {log} = this.#options;
 		switch (event.type) {
 			case 'channel': {
-				const generation = ++this.#generation;
-				if (event.status === 'up') {
+				this.#channelScope?.abort();
+				this.#channelScope = event.status === 'up' ? new AbortController() : undefined;
+				if (this.#channelScope) {
 					log.log('info', `channel up: ${event.label}`);
-					void sayHello(this.agent, log, () => this.#generation === generation, this.#options.hello);
+					void sayHello(this.agent, log, this.#channelScope.signal, this.#options.hello);
 				} else {
+					this.#registry.summarize();
 					log.log('info', `channel down: ${event.reason ?? 'closed'}`);
 				}
 

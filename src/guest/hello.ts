@@ -15,17 +15,17 @@ const defaultRetryDelaysMs = [500, 1000, 2000, 4000, 8000];
 /**
  * Say va.hello on a fresh channel. A host that does not serve it yet (fault -506), a timeout
  * or another fault is retried a bounded number of times with growing pauses; losing the channel
- * ends the attempt (the next channel says hello again). `stillCurrent` tells whether this
- * channel is still the one up. Never throws.
+ * ends the attempt (the next channel says hello again): `channel` is aborted when this channel
+ * goes down. Never throws.
  */
-export async function sayHello(agent: Agent, log: GuestLog, stillCurrent: () => boolean, options: HelloOptions = {}): Promise<boolean> {
+export async function sayHello(agent: Agent, log: GuestLog, channel: AbortSignal, options: HelloOptions = {}): Promise<boolean> {
 	const delays = options.retryDelaysMs ?? defaultRetryDelaysMs;
 	for (let attempt = 0; attempt <= delays.length; attempt++) {
 		if (attempt > 0) {
-			await sleep(delays[attempt - 1]!, undefined, {ref: false});
+			await sleep(delays[attempt - 1]!, undefined, {ref: false, signal: channel}).catch(() => undefined);
 		}
 
-		if (!stillCurrent()) {
+		if (channel.aborted) {
 			return false;
 		}
 

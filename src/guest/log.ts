@@ -87,7 +87,10 @@ export function summarizeValue(value: unknown, room = 80, depth = 0): string {
 			return `[… ${value.length} items]`;
 		}
 
-		const inner = value.slice(0, 8).map(item => summarizeValue(item, 24, depth + 1)).join(', ');
+		const inner = value
+			.slice(0, 8)
+			.map(item => summarizeValue(item, 24, depth + 1))
+			.join(', ');
 		return `[${inner}${value.length > 8 ? `, … ${value.length} items` : ''}]`;
 	}
 
@@ -101,7 +104,10 @@ export function summarizeValue(value: unknown, room = 80, depth = 0): string {
 			return `{… ${keys.length} members}`;
 		}
 
-		const inner = keys.slice(0, 6).map(key => `${quote(key.length > 24 ? `${key.slice(0, 24)}…` : key)}: ${summarizeValue((value as Record<string, unknown>)[key], 24, depth + 1)}`).join(', ');
+		const inner = keys
+			.slice(0, 6)
+			.map(key => `${quote(key.length > 24 ? `${key.slice(0, 24)}…` : key)}: ${summarizeValue((value as Record<string, unknown>)[key], 24, depth + 1)}`)
+			.join(', ');
 		return `{${inner}${keys.length > 6 ? ', …' : ''}}`;
 	}
 

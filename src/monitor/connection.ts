@@ -16,8 +16,7 @@ export type SessionTarget = {
 };
 
 export type ConnectionEvent =
-	| {readonly type: 'state'; readonly state: ConnectionState}
-	| {readonly type: 'log'; readonly level: 'info' | 'warn'; readonly message: string};
+	{readonly type: 'state'; readonly state: ConnectionState} | {readonly type: 'log'; readonly level: 'info' | 'warn'; readonly message: string};
 
 export type Connection = {
 	/** e.g. `unix:/tmp/va.sock` */

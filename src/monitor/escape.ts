@@ -7,6 +7,9 @@
  * Notation: `\x1b` for C0 controls and DEL, `\u009b` for C1 controls, `\u202e` for format
  * characters (bidi overrides, zero-width characters), line and paragraph separators and lone
  * surrogates. Backslashes are left as they are (the output is for reading, not for parsing).
+ *
+ * This is the one rule for untrusted strings at both ends: every monitor view uses it, and the
+ * guest daemon's log writes each of its lines through escapeLine (src/guest/log.ts).
  */
 
 /** Every character that may steer a terminal or hide text. */
@@ -76,5 +79,7 @@ export function utf8OrUndefined(bytes: Uint8Array): string | undefined {
  * DEL, C1 controls and bidi overrides raw; those become `\uXXXX` too (still valid JSON).
  */
 export function safeJson(value: unknown): string {
-	return JSON.stringify(value).replace(unsafe, char => Array.from({length: char.length}, (_, index) => `\\u${char.charCodeAt(index).toString(16).padStart(4, '0')}`).join(''));
+	return JSON.stringify(value).replace(unsafe, char =>
+		Array.from({length: char.length}, (_, index) => `\\u${char.charCodeAt(index).toString(16).padStart(4, '0')}`).join(''),
+	);
 }

@@ -12,6 +12,8 @@ export function hostRegistry(): MethodRegistry {
 	const registry = new MethodRegistry();
 	serve(registry, rpcs.ping, () => 'dummy');
 	serve(registry, rpcs.hello, () => 'dummy');
-	serve(registry, rpcs.capabilities, () => Object.assign(Object.create(null) as Record<string, never>, {version: protocolVersion, methods: registry.listMethods()}));
+	serve(registry, rpcs.capabilities, () =>
+		Object.assign(Object.create(null) as Record<string, never>, {version: protocolVersion, methods: registry.listMethods()}),
+	);
 	return registry;
 }

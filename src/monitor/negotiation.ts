@@ -3,6 +3,7 @@
  * stream, as soon as it is up, and again after every hello. One RPC a round: va.capabilities
  * (methods, version, limits), or system.listMethods for a guest that lacks it.
  */
+import {setTimeout as sleep} from 'node:timers/promises';
 import type {Agent} from '../engine/agent.js';
 import {RpcFaultError} from '../engine/errors.js';
 import {rpcs, type Capabilities} from '../rpc/catalogue.js';
@@ -45,13 +46,22 @@ async function negotiateOnce(options: NegotiationOptions): Promise<Negotiated | 
 	return {methods, version: undefined, limits: undefined};
 }
 
+/** A round that failed (a framing error, a timeout) is tried again after these pauses, then every 15 s. */
+const retryDelaysMs = [250, 1000, 4000, 15_000];
+
 export class Negotiation {
 	readonly #options: NegotiationOptions;
+	/** Failed rounds in a row on this stream. */
+	#failures = 0;
+	/** The pause before the next try, if one is pending: a round started otherwise ends it. */
+	#pause: AbortController | undefined;
 	/** The stream's scope: aborted when it goes down, so a late answer is thrown away. */
 	#stream: AbortController | undefined;
 	/** The round in progress, if any (its stream's signal). */
 	#round: AbortSignal | undefined;
 	#helloDuringRound = false;
+	/** The guest turned this host away: no point asking again on this stream. */
+	#refused = false;
 
 	constructor(options: NegotiationOptions) {
 		this.#options = options;
@@ -65,6 +75,7 @@ export class Negotiation {
 	streamUp(): void {
 		this.#stream?.abort();
 		this.#stream = new AbortController();
+		this.#failures = 0;
 		void this.#run(this.#stream.signal);
 	}
 
@@ -89,6 +100,9 @@ export class Negotiation {
 	async #run(signal: AbortSignal): Promise<void> {
 		this.#round = signal;
 		this.#helloDuringRound = false;
+		this.#refused = false;
+		this.#pause?.abort();
+		this.#pause = undefined;
 		let result: Negotiated | undefined;
 		try {
 			result = await negotiateOnce(this.#options);
@@ -108,14 +122,33 @@ export class Negotiation {
 		}
 
 		if (result) {
+			this.#failures = 0;
 			this.#options.onNegotiated(result);
 		} else if (this.#helloDuringRound) {
 			void this.#run(signal);
+		} else if (!this.#refused) {
+			// One bad frame or a slow answer must not leave the gate shut for the whole stream.
+			void this.#retry(signal);
 		}
+	}
+
+	async #retry(signal: AbortSignal): Promise<void> {
+		const delay = retryDelaysMs[Math.min(this.#failures, retryDelaysMs.length - 1)]!;
+		this.#failures++;
+		const pause = new AbortController();
+		this.#pause = pause;
+		try {
+			await sleep(delay, undefined, {signal: AbortSignal.any([signal, pause.signal]), ref: false});
+		} catch {
+			return; // The stream went down, or a hello started a round meanwhile.
+		}
+
+		void this.#run(signal);
 	}
 
 	#failed(error: Error): void {
 		if (error instanceof RpcFaultError && error.faultString === anotherHostMessage) {
+			this.#refused = true;
 			this.#options.onRefused(anotherHostMessage);
 			return;
 		}

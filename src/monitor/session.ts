@@ -164,7 +164,11 @@ export class Session implements MonitorSession {
 			};
 
 			const timer = setTimeout(() => {
-				finish(this.#state.status.connection.state === 'connected' ? new VirtagentError('ETIMEDOUT', `the guest agent did not complete the handshake within ${age(waitMs)}`) : this.#notConnected());
+				finish(
+					this.#state.status.connection.state === 'connected'
+						? new VirtagentError('ETIMEDOUT', `the guest agent did not complete the handshake within ${age(waitMs)}`)
+						: this.#notConnected(),
+				);
 			}, waitMs);
 			const unsubscribe = this.subscribe(event => {
 				if (event.type !== 'status') {
@@ -232,8 +236,7 @@ export class Session implements MonitorSession {
 	}
 
 	#context(timeoutMs: number): CommandContext {
-		// eslint-disable-next-line @typescript-eslint/no-this-alias -- the getters below have their own `this`
-		const session = this;
+		const state = () => this.#state;
 		return {
 			call: async (rpc, params) => this.#call(rpc, params, timeoutMs, true),
 			callUngated: async (rpc, params) => this.#call(rpc, params, timeoutMs, false),
@@ -241,10 +244,10 @@ export class Session implements MonitorSession {
 				this.#update({}, {guest: {...this.#state.status.guest, methods: [...methods]}});
 			},
 			get status() {
-				return session.status;
+				return state().status;
 			},
 			get model() {
-				return session.model;
+				return state().model;
 			},
 			commands: this.#commands.commands,
 			now: Date.now(),

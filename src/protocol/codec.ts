@@ -52,7 +52,7 @@ function text(s: string): string {
 	if (!SPECIAL.test(s)) {
 		return s;
 	}
-	return sanitizeXmlString(s).replace(ESCAPED, (c) => ESCAPES[c]!);
+	return sanitizeXmlString(s).replace(ESCAPED, c => ESCAPES[c]!);
 }
 
 /** Thrown inside the encoder; each enclosing array/struct adds its step to `path`. */

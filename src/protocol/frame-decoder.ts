@@ -63,6 +63,7 @@ export class FrameDecoder {
 
 	#pendingSkip = 0;
 	#skippedTotal = 0;
+	readonly #errorCounts = new Map<FramingErrorCode, number>();
 
 	readonly #headerStallMs: number;
 	readonly #bodyStallMs: number;
@@ -73,7 +74,10 @@ export class FrameDecoder {
 	/** @param clock - milliseconds, Date.now by default (tests pass their own). */
 	constructor(limits?: Partial<FrameLimits>, clock: () => number = Date.now) {
 		const {headerMax, bodyMax, headerStallMs, bodyStallMs} = {...defaultFrameLimits, ...limits};
-		for (const [name, value] of [['headerStallMs', headerStallMs], ['bodyStallMs', bodyStallMs]] as const) {
+		for (const [name, value] of [
+			['headerStallMs', headerStallMs],
+			['bodyStallMs', bodyStallMs],
+		] as const) {
 			if (!(value > 0)) {
 				throw new RangeError(`${name} must be a positive number of milliseconds, got ${value}`);
 			}
@@ -102,6 +106,11 @@ export class FrameDecoder {
 		return this.#skippedTotal;
 	}
 
+	/** Messages dropped so far, by error (PROTOCOL.md §2: dropped, logged and counted). */
+	get errorCounts(): ReadonlyMap<FramingErrorCode, number> {
+		return this.#errorCounts;
+	}
+
 	/**
 	 * When the message being read will count as stalled (clock milliseconds), or undefined when
 	 * no message is started. Call checkStall() once it has passed.
@@ -123,9 +132,14 @@ export class FrameDecoder {
 	/** Feed the next piece of the stream; returns what it completed, in stream order. */
 	push(chunk: Buffer): DecoderEvent[] {
 		const events: DecoderEvent[] = [];
-		const now = this.#clock();
-		// A message that stalled before this chunk came is over: the chunk starts afresh.
-		this.#expire(now, events);
+		// A message that stalled before this chunk came is over: the chunk starts afresh. (The
+		// clock is read only while a message is started: a whole frame per chunk never reads it.)
+		let now: number | undefined;
+		if (this.#deadline !== undefined) {
+			now = this.#clock();
+			this.#expire(now, events);
+		}
+
 		const end = chunk.length;
 		let at = 0;
 		while (at < end) {
@@ -155,18 +169,21 @@ export class FrameDecoder {
 			}
 		}
 		this.#flushSkip(events);
-		this.#startClock(now, end > 0);
+		if (this.#state === 'body' || this.#headerLength > 0) {
+			this.#startClock(now ?? this.#clock(), end > 0);
+		} else {
+			this.#deadline = undefined;
+		}
+
 		return events;
 	}
 
-	/** After a push: a started header keeps its first deadline, a body moved on gets a new one. */
+	/** After a push that left a message started: a header keeps its first deadline, a body that moved gets a new one. */
 	#startClock(now: number, consumed: boolean): void {
 		if (this.#state === 'body') {
 			if (consumed) this.#deadline = now + this.#bodyStallMs;
-		} else if (this.#headerLength > 0) {
-			this.#deadline ??= now + this.#headerStallMs;
 		} else {
-			this.#deadline = undefined;
+			this.#deadline ??= now + this.#headerStallMs;
 		}
 	}
 
@@ -193,11 +210,7 @@ export class FrameDecoder {
 				}
 				break;
 			case 'body':
-				this.#fail(
-					events,
-					'TRUNCATED_BODY',
-					`stream ended after ${this.#bodyHave} of ${this.#bodyLength} body bytes`,
-				);
+				this.#fail(events, 'TRUNCATED_BODY', `stream ended after ${this.#bodyHave} of ${this.#bodyLength} body bytes`);
 				break;
 			case 'scan':
 				break;
@@ -346,6 +359,7 @@ export class FrameDecoder {
 	}
 
 	#fail(events: DecoderEvent[], code: FramingErrorCode, message: string): void {
+		this.#errorCounts.set(code, (this.#errorCounts.get(code) ?? 0) + 1);
 		this.#flushSkip(events);
 		events.push({type: 'error', error: new FramingError(code, message)});
 		this.#resetMessage();

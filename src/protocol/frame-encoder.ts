@@ -5,14 +5,8 @@ import {type FrameKind, isValidTag} from './frame.js';
  * The fixed parts are pre-encoded once; each frame is one allocation plus a few copies.
  */
 
-const requestHead = Buffer.from(
-	'\xffPOST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: ',
-	'latin1',
-);
-const responseHead = Buffer.from(
-	'\xffHTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: ',
-	'latin1',
-);
+const requestHead = Buffer.from('\xffPOST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: ', 'latin1');
+const responseHead = Buffer.from('\xffHTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: ', 'latin1');
 const tagLine = '\r\nX-Virtagent-Client-Tag: ';
 const headerEnd = '\r\n\r\n';
 
@@ -31,16 +25,13 @@ export const NO_TAG = 'none';
 export function encodeFrame(kind: FrameKind, tag: string | undefined, body: Buffer): Buffer {
 	const tagValue = tag === undefined || tag === '' ? NO_TAG : tag;
 	if (!isValidTag(tagValue)) {
-		throw new TypeError(
-			`invalid X-Virtagent-Client-Tag ${JSON.stringify(tagValue.slice(0, 80))}: 1-64 of A-Z a-z 0-9 . _ - only`,
-		);
+		throw new TypeError(`invalid X-Virtagent-Client-Tag ${JSON.stringify(tagValue.slice(0, 80))}: 1-64 of A-Z a-z 0-9 . _ - only`);
 	}
 
 	const head = kind === 'request' ? requestHead : responseHead;
 	const length = String(body.length);
 	// Sentinel excluded: headerMax counts the start line through the blank line.
-	const headerBytes =
-		head.length - 1 + length.length + tagLine.length + tagValue.length + headerEnd.length;
+	const headerBytes = head.length - 1 + length.length + tagLine.length + tagValue.length + headerEnd.length;
 
 	const out = Buffer.allocUnsafe(1 + headerBytes + body.length);
 	let at = head.copy(out, 0);

@@ -115,5 +115,5 @@ function isOws(code: number): boolean {
 
 /** A quoted excerpt of peer bytes for an error message: printable ASCII only, one line. */
 function shown(text: string): string {
-	return JSON.stringify(text.slice(0, 80)).replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+	return JSON.stringify(text.slice(0, 80)).replace(/[^\x20-\x7e]/g, char => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

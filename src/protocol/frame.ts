@@ -44,6 +44,4 @@ export class FramingError extends Error {
 
 /** What the decoder reports, in stream order. */
 export type DecoderEvent =
-	| {readonly type: 'frame'; readonly frame: Frame}
-	| {readonly type: 'error'; readonly error: FramingError}
-	| {readonly type: 'skipped'; readonly bytes: number};
+	{readonly type: 'frame'; readonly frame: Frame} | {readonly type: 'error'; readonly error: FramingError} | {readonly type: 'skipped'; readonly bytes: number};

@@ -4,16 +4,7 @@
  *   double (a non-integer number), base64 (Buffer), dateTime.iso8601 (Date, UTC), nil (null),
  *   array, struct (decoded on null-prototype objects).
  */
-export type XmlRpcValue =
-	| string
-	| number
-	| bigint
-	| boolean
-	| null
-	| Buffer
-	| Date
-	| readonly XmlRpcValue[]
-	| XmlRpcStruct;
+export type XmlRpcValue = string | number | bigint | boolean | null | Buffer | Date | readonly XmlRpcValue[] | XmlRpcStruct;
 
 export type XmlRpcStruct = {readonly [key: string]: XmlRpcValue};
 
@@ -30,9 +21,7 @@ export type Fault = {readonly code: number; readonly message: string};
 
 export type DecodedCall = {readonly method: string; readonly params: readonly XmlRpcValue[]};
 
-export type DecodedResponse =
-	| {readonly ok: true; readonly value: XmlRpcValue}
-	| {readonly ok: false; readonly fault: Fault};
+export type DecodedResponse = {readonly ok: true; readonly value: XmlRpcValue} | {readonly ok: false; readonly fault: Fault};
 
 /**
  * Most arrays/structs one value may nest (PROTOCOL.md §7): deeper is refused when reading (fault

@@ -160,6 +160,12 @@ function decodeEntity(body: string): string | undefined {
 	}
 
 	// XML's Char production; sax writes the others through, but nothing honest sends them.
-	const isChar = code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x1_0000 && code <= 0x10_ffff);
+	const isChar =
+		code === 0x9 ||
+		code === 0xa ||
+		code === 0xd ||
+		(code >= 0x20 && code <= 0xd7ff) ||
+		(code >= 0xe000 && code <= 0xfffd) ||
+		(code >= 0x1_0000 && code <= 0x10_ffff);
 	return isChar ? String.fromCodePoint(code) : undefined;
 }

@@ -262,14 +262,14 @@ function readWithSax(xml: string): Outcome {
 	// their case (the builder is case-blind). Any error, sax's or the builder's, ends the parse.
 	const options: sax.SAXOptions & {readonly strictEntities: boolean} = {position: false, strictEntities: true};
 	const parser = sax.parser(true, options);
-	parser.onopentag = (tag) => {
+	parser.onopentag = tag => {
 		builder.open(tag.name);
 	};
 
 	parser.onclosetag = builder.close;
 	parser.ontext = builder.text;
 	parser.oncdata = builder.text;
-	parser.onerror = (error) => {
+	parser.onerror = error => {
 		throw error;
 	};
 

@@ -70,7 +70,10 @@ export function defineRpc<const P extends readonly Param<unknown>[], R, const S 
 				const read = value === undefined ? refused : check.read(value);
 				if (read === refused) {
 					const which = `parameter ${index + 1} (${name})`;
-					throw new RpcFault(FaultCode.typeError, value === undefined ? `missing ${which}: ${check.expected} expected` : `${which}: ${check.expected} expected`);
+					throw new RpcFault(
+						FaultCode.typeError,
+						value === undefined ? `missing ${which}: ${check.expected} expected` : `${which}: ${check.expected} expected`,
+					);
 				}
 
 				return read;
@@ -190,7 +193,10 @@ export const allRpcs: readonly Rpc[] = Object.values(rpcs) as readonly Rpc[];
 
 /** The methods one end serves, sorted (what --allow-rpcs and --block-rpcs accept on the guest). */
 export function servedBy(peer: Peer): readonly string[] {
-	return allRpcs.filter(rpc => rpc.servedBy.includes(peer)).map(rpc => rpc.name).sort();
+	return allRpcs
+		.filter(rpc => rpc.servedBy.includes(peer))
+		.map(rpc => rpc.name)
+		.sort();
 }
 
 /** `nil`, `an array`, `a string`… for protocol error messages (never the guest's text itself). */

@@ -51,7 +51,9 @@ export const names: Check<string[]> = {
 
 /** A struct (decoded without a prototype), or refused: arrays, bytes and dates are not structs. */
 export function asStruct(value: XmlRpcValue): XmlRpcStruct | undefined {
-	return value !== null && typeof value === 'object' && !Array.isArray(value) && !Buffer.isBuffer(value) && !(value instanceof Date) ? (value as XmlRpcStruct) : undefined;
+	return value !== null && typeof value === 'object' && !Array.isArray(value) && !Buffer.isBuffer(value) && !(value instanceof Date)
+		? (value as XmlRpcStruct)
+		: undefined;
 }
 
 /** A member of a struct, own keys only (a guest cannot smuggle `__proto__` or `toString`). */

@@ -1,49 +1,67 @@
-import {spawn, type ChildProcess} from 'node:child_process';
-import {existsSync} from 'node:fs';
-import {fileURLToPath} from 'node:url';
+import type net from 'node:net';
 import type {Channel, ChannelHandlers} from './channel.js';
-import {encodePumpRecord, PumpRecordReader} from './pump-records.js';
+import {pollDescriptor} from './polled-device.js';
+
+/** Descriptors of a port, a tty or a FIFO pair: the same one twice for a port or a tty. */
+export type Descriptors = {
+	readonly readFd: number;
+	readonly writeFd: number;
+};
 
 export type PortLinkOptions = {
 	/** e.g. `virtio-serial:/dev/virtio-ports/org.qemu.virtagent` */
 	readonly label: string;
-	/** Descriptor to read from and descriptor to write to (the same one for a port or a tty). */
-	readonly readFd: number;
-	readonly writeFd: number;
+	/** Opens the device (again after each absence of the host); throws a one-line error. */
+	readonly open: () => Descriptors;
 	/** A host session began: attach this channel. The first one starts at once (optimistically). */
 	readonly onSession: (channel: Channel) => void;
 	/** The host went away (read() returned 0); reported once per absence. */
 	readonly onHostGone?: () => void;
-	/** The pump failed for good (a read or write error, or it died). */
+	/** The link failed for good (the device cannot be opened or polled, a read or write error). */
 	readonly onError: (error: Error) => void;
-	/** Pause between reads while no host is connected (default 100 ms). */
+	/** First pause before looking for the host again while it is away (default 100 ms). */
 	readonly backoffMs?: number;
+	/** Bytes queued for the device beyond which the session is dropped (default 64 MiB). */
+	readonly maxQueuedBytes?: number;
 };
 
 export type PortLink = {
-	/** Stop the pump; the descriptors stay open (the caller owns them). Idempotent. */
+	/** Stop, and close the device. Idempotent. */
 	close(): void;
 };
 
-/** The compiled pump next to this file, or under dist/ when this runs from the sources (tests). */
-function pumpScript(): string {
-	const sibling = fileURLToPath(new URL('port-pump.js', import.meta.url));
-	return existsSync(sibling) ? sibling : fileURLToPath(new URL('../../dist/src/transport/port-pump.js', import.meta.url));
-}
+// While the host stays away the look slows down to this: each one costs a wake-up, and under
+// software emulation 10 of them a second were ~2% of the guest's CPU. A host that comes back is
+// noticed within this long; one that merely restarts (seconds) within ~100-400 ms.
+const backoffMaxMs = 1000;
+const defaultMaxQueuedBytes = 64 * 1024 * 1024;
 
 /**
- * A virtio-serial port or a tty as a series of Channels, one per host session: the blocking
- * descriptor I/O runs in a child pump (port-pump.ts explains why). A session ends when the host
- * goes away (the agent then fails its jobs, as on any channel loss); the next data starts a new
- * session, so the daemon says va.hello again.
+ * A virtio-serial port or a tty as a series of Channels, one per host session, read and written
+ * by this process's event loop (polled-device.ts). Port semantics (docs/TOOLING.md): read()
+ * returning 0 means "no host on the other end", not end of stream. Then the session ends (the
+ * agent fails its jobs, as on any channel loss), frames still queued are dropped whole, the device
+ * is closed, and opened again after a back-off to look for the host; the first data after that
+ * starts a new session, so the daemon says va.hello again. Bytes the host sends while the device
+ * is closed wait in QEMU. Exiting needs nothing special: no thread is ever blocked on the device.
  */
 export function openPortLink(options: PortLinkOptions): PortLink {
-	const child: ChildProcess = spawn(process.execPath, [pumpScript()], {
-		stdio: ['pipe', 'pipe', 'inherit', options.readFd, options.writeFd],
-		env: {...process.env, VA_PUMP_BACKOFF_MS: String(options.backoffMs ?? 100)},
-	});
+	const backoffMs = options.backoffMs ?? 100;
+	const maxQueued = options.maxQueuedBytes ?? defaultMaxQueuedBytes;
+	let reader: net.Socket | undefined;
+	let writer: net.Socket | undefined;
 	let live: PortSession | undefined;
+	let away = false;
+	let awayDelayMs = backoffMs;
+	let retry: NodeJS.Timeout | undefined;
 	let closed = false;
+
+	const closeDevice = () => {
+		reader?.destroy();
+		writer?.destroy();
+		reader = undefined;
+		writer = undefined;
+	};
 
 	const fail = (error: Error) => {
 		if (closed) {
@@ -51,24 +69,44 @@ export function openPortLink(options: PortLinkOptions): PortLink {
 		}
 
 		closed = true;
+		clearTimeout(retry);
 		live?.end(error);
 		live = undefined;
-		child.kill('SIGKILL');
+		closeDevice();
 		options.onError(error);
 	};
 
-	const newSession = () => {
-		// Done once the pump has the frame, as a socket write is done once the kernel has it.
-		// (Waiting for the port write itself would hold the server slot past the moment the
-		// host has the reply and sends its next request.)
-		const send = async (frame: Buffer) => new Promise<void>((resolve, reject) => {
-			if (closed) {
-				reject(new Error('port closed'));
-				return;
-			}
+	/** Ends the session, closes the device and looks again after a back-off. */
+	const dropSession = (reason: Error, hostAway: boolean) => {
+		live?.end(reason);
+		live = undefined;
+		closeDevice();
+		if (hostAway && !away) {
+			away = true;
+			options.onHostGone?.();
+		}
 
-			child.stdin!.write(encodePumpRecord('W', frame), error => (error ? reject(error) : resolve()));
-		});
+		retry = setTimeout(openDevice, awayDelayMs);
+		awayDelayMs = Math.min(awayDelayMs * 2, Math.max(backoffMs, backoffMaxMs));
+	};
+
+	const newSession = (output: net.Socket) => {
+		// Done once the kernel has the frame, as on a socket. Bounded: a host that stops reading
+		// must not make the daemon queue without end.
+		const send = async (frame: Buffer) =>
+			new Promise<void>((resolve, reject) => {
+				if (output.writableLength + frame.length > maxQueued) {
+					const error = new Error(`more than ${maxQueued} bytes queued for the port: the host does not read`);
+					reject(error);
+					if (output === writer) {
+						dropSession(error, false);
+					}
+
+					return;
+				}
+
+				output.write(frame, error => (error ? reject(error) : resolve()));
+			});
 		live = new PortSession(options.label, send, session => {
 			if (live === session) {
 				live = undefined;
@@ -77,42 +115,67 @@ export function openPortLink(options: PortLinkOptions): PortLink {
 		options.onSession(live.channel);
 	};
 
-	const reader = new PumpRecordReader();
-	child.stdout!.on('data', (chunk: Buffer) => {
-		for (const record of reader.push(chunk)) {
-			if (record.type === 'D') {
-				if (!live) {
-					newSession();
-				}
-
-				live?.data(record.payload);
-			} else if (record.type === 'G') {
-				live?.end(new Error('the host side of the port is not connected'));
-				live = undefined;
-				options.onHostGone?.();
-			} else if (record.type === 'E') {
-				fail(new Error(`${options.label}: ${record.payload.toString()}`));
-			}
+	function openDevice(): void {
+		retry = undefined;
+		if (closed) {
+			return;
 		}
-	});
-	child.stdin!.on('error', () => {
-		// The pump died; its exit reports why.
-	});
-	child.once('error', error => {
-		fail(error);
-	});
-	child.once('exit', (code, signal) => {
-		fail(new Error(`${options.label}: port pump exited (${signal ?? `code ${code}`})`));
-	});
 
-	newSession();
+		let input: net.Socket;
+		let output: net.Socket;
+		try {
+			const {readFd, writeFd} = options.open();
+			input = pollDescriptor(readFd, readFd === writeFd ? 'both' : 'read');
+			output = readFd === writeFd ? input : pollDescriptor(writeFd, 'write');
+		} catch (error) {
+			fail(new Error(`${options.label}: ${(error as Error).message}`));
+			return;
+		}
+
+		reader = input;
+		writer = output;
+		const mine = () => reader === input;
+		input.on('data', (chunk: Buffer) => {
+			if (!mine()) {
+				return;
+			}
+
+			if (!live) {
+				newSession(output);
+			}
+
+			away = false;
+			awayDelayMs = backoffMs;
+			live!.data(chunk);
+		});
+		input.on('end', () => {
+			if (mine()) {
+				dropSession(new Error('the host side of the port is not connected'), true);
+			}
+		});
+		for (const socket of new Set([input, output])) {
+			socket.on('error', (error: Error) => {
+				if (mine()) {
+					fail(new Error(`${options.label}: ${error.message}`));
+				}
+			});
+		}
+
+		// The first session starts at once: the host may be there already, waiting for a hello.
+		if (!away && !live) {
+			newSession(output);
+		}
+	}
+
+	openDevice();
 	return {
 		close() {
 			if (!closed) {
 				closed = true;
+				clearTimeout(retry);
 				live?.end();
 				live = undefined;
-				child.kill('SIGKILL');
+				closeDevice();
 			}
 		},
 	};
@@ -126,11 +189,7 @@ class PortSession {
 	#ended = false;
 	#endError: Error | undefined;
 
-	constructor(
-		label: string,
-		send: (frame: Buffer) => Promise<void>,
-		onEnd: (session: PortSession) => void,
-	) {
+	constructor(label: string, send: (frame: Buffer) => Promise<void>, onEnd: (session: PortSession) => void) {
 		this.channel = {
 			label,
 			start: handlers => {

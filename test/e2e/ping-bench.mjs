@@ -16,6 +16,28 @@ export const pingFrameBytes = () => ({
 	response: encodeFrame('response', '1000', encodeResponse('dummy')).length,
 });
 
+/**
+ * `count` round trips of `request` (an async function), one at a time: the rate and the latency
+ * percentiles (µs). Shared with qga-bench.mjs, so that both peers are timed the same way.
+ */
+export async function timeRoundTrips(request, count) {
+	const latencies = new Float64Array(count);
+	const t0 = process.hrtime.bigint();
+	for (let i = 0; i < count; i++) {
+		const start = process.hrtime.bigint();
+		await request();
+		latencies[i] = Number(process.hrtime.bigint() - start) / 1000;
+	}
+
+	const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+	const sorted = Array.from(latencies).sort((a, b) => a - b);
+	return {
+		seconds: Math.round(seconds * 1000) / 1000,
+		roundTripsPerSec: Math.round(count / seconds),
+		latencyUs: {p50: round1(percentile(sorted, 50)), p90: round1(percentile(sorted, 90)), p99: round1(percentile(sorted, 99)), max: round1(sorted.at(-1))},
+	};
+}
+
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const round1 = x => Math.round(x * 10) / 10;
 
@@ -54,25 +76,13 @@ export async function pingBench(socketPath, {count = 3000, warmup = 1000, timeou
 		}
 
 		for (let i = 0; i < warmup; i++) await ping();
-		const latencies = new Float64Array(count);
-		const t0 = process.hrtime.bigint();
-		for (let i = 0; i < count; i++) {
-			const start = process.hrtime.bigint();
-			await ping();
-			latencies[i] = Number(process.hrtime.bigint() - start) / 1000;
-		}
-
-		const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-		const sorted = Array.from(latencies).sort((a, b) => a - b);
 		return {
 			method: 'va.ping',
 			count,
 			warmup,
 			frameBytes: pingFrameBytes(),
 			connectToHelloMs: helloAt - connectedAt,
-			seconds: Math.round(seconds * 1000) / 1000,
-			roundTripsPerSec: Math.round(count / seconds),
-			latencyUs: {p50: round1(percentile(sorted, 50)), p90: round1(percentile(sorted, 90)), p99: round1(percentile(sorted, 99)), max: round1(sorted.at(-1))},
+			...(await timeRoundTrips(ping, count)),
 		};
 	} finally {
 		agent.close();

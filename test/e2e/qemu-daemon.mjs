@@ -19,13 +19,21 @@
 //      agent_ping, the same daemon process (pid + start time);
 //   4. monitor D: agent_shutdown powerdown -> {"return": {}}, then QEMU exits by itself within
 //      the delay plus a margin (and not before the delay).
+// With VA_E2E_QGA_SOCKET (qemu-ga on port org.qemu.guest_agent.0 in the same guest): a guest-ping
+// sent at boot (boot-to-qemu-ga-answering, beside boot-to-hello), and after step 2 qemu-ga's
+// guest-ping round trips, one at a time (qga-bench.mjs). Before step 4, the daemon's CPU while a
+// host stays connected and idle (VA_E2E_IDLE_SECONDS, default 5), read from /proc in the guest.
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {expectedSecret, kmsgMarker, SECRET_PATH, sha256} from '../../scripts/qemu/secret.mjs';
+import {Agent} from '../../dist/src/engine/agent.js';
+import {hostRegistry} from '../../dist/src/monitor/host-rpcs.js';
+import {connectEndpoint} from '../../dist/src/transport/endpoint.js';
 import {pingBench} from './ping-bench.mjs';
+import {startQgaClient} from './qga-bench.mjs';
 import {runHostCheck} from '../../scripts/qemu/host-check.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -152,6 +160,63 @@ async function poll(condition, timeoutMs, intervalMs = 20) {
 	}
 }
 
+/**
+ * The files the daemon and its child processes have mapped (its executable and libraries), and
+ * their CPU over `seconds` while this host stays connected and sends nothing (two reads of /proc
+ * through va.getfile, at the start and the end).
+ */
+async function inspectDaemon(socket, pid, seconds) {
+	const agent = new Agent({name: 'host', registry: hostRegistry({}), callTimeoutMs: 30_000});
+	agent.attach(await connectEndpoint({kind: 'unix', path: socket}));
+	const read = async file => String(await agent.call('va.getfile', [file]));
+	const ticksOf = stat => {
+		const fields = stat.replace(/^.*\) /s, '').split(' ');
+		return Number(fields[11]) + Number(fields[12]); // utime + stime
+	};
+
+	const sample = async () => {
+		const children = (await read(`/proc/${pid}/task/${pid}/children`)).trim().split(/\s+/).filter(Boolean);
+		let ticks = 0;
+		for (const each of [pid, ...children]) ticks += ticksOf(await read(`/proc/${each}/stat`));
+		return {ticks, uptime: Number((await read('/proc/uptime')).split(' ')[0]), procs: 1 + children.length};
+	};
+
+	try {
+		const children = (await read(`/proc/${pid}/task/${pid}/children`)).trim().split(/\s+/).filter(Boolean);
+		const mapped = new Set();
+		for (const each of [pid, ...children]) {
+			for (const line of (await read(`/proc/${each}/maps`)).split('\n')) {
+				const file = line.split(/\s+/).slice(5).join(' ');
+				if (file.startsWith('/')) mapped.add(file);
+			}
+		}
+
+		const before = await sample();
+		await new Promise(resolve => setTimeout(resolve, seconds * 1000));
+		const after = await sample();
+		const window = after.uptime - before.uptime;
+		// USER_HZ is 100 on Linux.
+		const idle = {seconds: Math.round(window * 100) / 100, ticks: after.ticks - before.ticks, procs: after.procs, cpuPercent: Math.round(((after.ticks - before.ticks) / window) * 100) / 100};
+		return {mappedFiles: [...mapped].sort(), idle};
+	} finally {
+		agent.close();
+	}
+}
+
+/** How many times the daemon has logged that its host went away. */
+const channelDowns = () => consoleText().match(/ info: channel down: /g)?.length ?? 0;
+
+/**
+ * Waits until the daemon has seen the previous host leave (one more "channel down" than
+ * `before`). A host that connects again at once can be missed: the guest kernel may handle the
+ * port's close and the next open together, before the daemon looks, and then nothing tells it
+ * that a new host is there (a blocking read() has the same blind spot). Hosts in real use come back
+ * seconds later; the e2e waits for the daemon instead of racing it.
+ */
+async function hostGoneSeen(step, before) {
+	if (!(await poll(() => channelDowns() > before, 30_000, 50))) throw new CheckError(step, 'the daemon did not notice the host leaving within 30 s');
+}
+
 async function main() {
 	const socket = env('VA_E2E_SOCKET');
 	const t0 = Number(env('VA_E2E_T0_MS'));
@@ -161,6 +226,8 @@ async function main() {
 	const delayMs = Number(env('VA_E2E_SHUTDOWN_DELAY')) * 1000;
 	const result = {mode: 'daemon'};
 	const log = message => process.stderr.write(`qemu-daemon: ${message}\n`);
+	const qgaSocket = process.env.VA_E2E_QGA_SOCKET;
+	const qga = qgaSocket ? await startQgaClient(qgaSocket) : undefined;
 
 	// 1. The first session, from boot.
 	let step = 'first session';
@@ -209,11 +276,21 @@ async function main() {
 
 	// 2. va.ping through the real port, one at a time.
 	step = 'ping round trips';
+	await hostGoneSeen(step, 0);
 	result.ping = await pingBench(socket, {count: Number(process.env.VA_E2E_PING_COUNT || 3000), warmup: Number(process.env.VA_E2E_WARMUP || 1000)});
 	log(`va.ping: ${result.ping.roundTripsPerSec} round trips/s (p50 ${result.ping.latencyUs.p50} µs)`);
+	if (qga) {
+		step = 'qemu-ga ping round trips';
+		const answeredAt = await qga.firstAnswerAt;
+		result.qga = {bootToAnswerMs: answeredAt - t0, ...(await qga.bench({count: Number(process.env.VA_E2E_PING_COUNT || 3000), warmup: Number(process.env.VA_E2E_WARMUP || 1000)}))};
+		qga.close();
+		result.pingVsQga = {ratio: Math.round((result.ping.roundTripsPerSec / result.qga.roundTripsPerSec) * 1000) / 1000, helloAfterQgaMs: result.firstSession.bootToHelloMs - result.qga.bootToAnswerMs};
+		log(`qemu-ga guest-ping: ${result.qga.roundTripsPerSec} round trips/s (p50 ${result.qga.latencyUs.p50} µs), answered ${result.qga.bootToAnswerMs} ms after QEMU started; va.ping/qemu-ga ${result.pingVsQga.ratio}`);
+	}
 
 	// 3. A monitor killed with requests in flight, then a new one.
 	step = 'monitor killed';
+	await hostGoneSeen(step, 1);
 	const b = startMonitor(socket, ['agent_ping', ...Array.from({length: 20}, () => 'agent_viewdmesg')].join('; '), {timeoutS: 30, limitMs: 120_000});
 	try {
 		await b.waitLines(2);
@@ -227,6 +304,7 @@ async function main() {
 	if (b.signal !== 'SIGKILL') throw new CheckError(step, 'the monitor was not killed mid-way', b);
 	const killedAt = Date.now();
 	step = 'monitor restarted';
+	await hostGoneSeen(step, 2);
 	const c = startMonitor(socket, ['agent_ping', 'agent_viewfile /proc/self/stat', 'info agent'].join('; '), {timeoutS: 30, verbose: true, limitMs: 120_000});
 	await c.done;
 	if (c.code !== 0) throw new CheckError(step, `the monitor exited with ${c.signal ?? c.code}`, c);
@@ -239,8 +317,19 @@ async function main() {
 	result.restart = {killedWith: 'SIGKILL', answersBeforeKill: b.lines.length, killToHelloMs: helloAgain - killedAt, sameDaemon: true};
 	log(`monitor killed after ${b.lines.length} answers; the same daemon said hello ${helloAgain - killedAt} ms later and answered`);
 
+	// The single executable and its own libraries: nothing from the host's /usr or the repository.
+	step = 'the daemon\'s files and idle CPU with a host';
+	await hostGoneSeen(step, 3);
+	const inspected = await inspectDaemon(socket, daemon.pid, Number(process.env.VA_E2E_IDLE_SECONDS || 5));
+	const foreign = inspected.mappedFiles.filter(file => file.startsWith('/usr/') || file.startsWith(repo));
+	if (foreign.length > 0) throw new CheckError(step, `the daemon maps files from the host's /usr or the repository: ${foreign.join(', ')}`);
+	result.daemonFiles = inspected.mappedFiles;
+	result.idleWithHost = inspected.idle;
+	log(`daemon maps ${inspected.mappedFiles.join(', ')}; idle with a host connected: ${inspected.idle.cpuPercent}% CPU over ${inspected.idle.seconds} s (${inspected.idle.procs} processes)`);
+
 	// 4. The real power-off.
 	step = 'shutdown';
+	await hostGoneSeen(step, 4);
 	const d = startMonitor(socket, 'agent_shutdown powerdown', {timeoutS: 30, limitMs: 60_000});
 	await d.done;
 	if (d.code !== 0) throw new CheckError(step, `the monitor exited with ${d.signal ?? d.code}`, d);

@@ -5,10 +5,11 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {RpcFaultError} from '../../src/engine/errors.js';
 import {parseGuestArgs, UsageError} from '../../src/guest/options.js';
 import {tempDir} from '../helpers/socket-pair.js';
-import {binPath, connectHost, makeHost, startGuest, waitFor, type GuestProcess, type Host} from './helpers.js';
+import {connectHost, guestCommand, makeHost, startGuest, waitFor, type GuestProcess, type Host} from './helpers.js';
 
 async function run(args: readonly string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
-	const child = spawn(process.execPath, [binPath, 'guest', ...args], {stdio: ['ignore', 'pipe', 'pipe']});
+	const [file, fileArgs] = guestCommand(args);
+	const child = spawn(file, fileArgs, {stdio: ['ignore', 'pipe', 'pipe']});
 	let stdout = '';
 	let stderr = '';
 	child.stdout.on('data', chunk => {

@@ -10,6 +10,16 @@ import {waitFor} from '../helpers/socket-pair.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const binPath = path.join(repoRoot, 'bin/virtagent.js');
+/**
+ * VA_GUEST_EXE=dist/virtagent-guest (`npm run test:guest-exe`) runs every guest test against the
+ * single executable instead of `node bin/virtagent.js guest`.
+ */
+export const guestExe = process.env['VA_GUEST_EXE'] ? path.resolve(repoRoot, process.env['VA_GUEST_EXE']) : undefined;
+
+/** The command that starts the guest daemon with these arguments. */
+export function guestCommand(args: readonly string[]): [string, string[]] {
+	return guestExe ? [guestExe, [...args]] : [process.execPath, [binPath, 'guest', ...args]];
+}
 
 /** A `virtagent guest` child process with its stderr collected line by line. */
 export type GuestProcess = {
@@ -23,7 +33,8 @@ export type GuestProcess = {
 };
 
 export function startGuest(args: readonly string[], env: NodeJS.ProcessEnv = {}): GuestProcess {
-	const child = spawn(process.execPath, [binPath, 'guest', ...args], {
+	const [file, fileArgs] = guestCommand(args);
+	const child = spawn(file, fileArgs, {
 		stdio: ['ignore', 'pipe', 'pipe'],
 		// Timestamped lines, not the journal's `<N>` prefixes, whatever runs the tests.
 		env: {...process.env, JOURNAL_STREAM: undefined, ...env},

@@ -17,11 +17,15 @@ const latin1 = (text: string) => Buffer.from(text, 'latin1');
 /** A request frame with a hand-written tag header (the encoder would refuse these tags). */
 function requestWithTagLines(tagLines: readonly string[], body: string): Buffer {
 	const bytes = Buffer.from(body);
-	return Buffer.concat([latin1(`\xffPOST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: ${bytes.length}\r\n${tagLines.map(line => `${line}\r\n`).join('')}\r\n`), bytes]);
+	return Buffer.concat([
+		latin1(`\xffPOST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: ${bytes.length}\r\n${tagLines.map(line => `${line}\r\n`).join('')}\r\n`),
+		bytes,
+	]);
 }
 
 const pingCall = '<?xml version="1.0"?><methodCall><methodName>va.ping</methodName><params/></methodCall>';
-const callWithParam = (method: string, param: string) => `<?xml version="1.0"?><methodCall><methodName>${method}</methodName><params><param>${param}</param></params></methodCall>`;
+const callWithParam = (method: string, param: string) =>
+	`<?xml version="1.0"?><methodCall><methodName>${method}</methodName><params><param>${param}</param></params></methodCall>`;
 const nestedArrays = (depth: number) => `${'<value><array><data>'.repeat(depth)}<value><int>1</int></value>${'</data></array></value>'.repeat(depth)}`;
 
 describe('a hostile host cannot crash, stall or blind the guest daemon', () => {
@@ -103,7 +107,12 @@ describe('a hostile host cannot crash, stall or blind the guest daemon', () => {
 		expect(written).toContain('pwned');
 		expect(written).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202e]/);
 		// Under --verbose the engine's job lines name the method too: escaped, on their line.
-		expect(guest.lines.slice(from).filter(line => line.includes('forged line')).every(line => / (debug|warning): /.test(line))).toBe(true);
+		expect(
+			guest.lines
+				.slice(from)
+				.filter(line => line.includes('forged line'))
+				.every(line => / (debug|warning): /.test(line)),
+		).toBe(true);
 		await stillAnswers();
 	});
 

@@ -8,6 +8,7 @@ import {descriptorSource} from '../../src/guest/channel-source.js';
 import {GuestDaemon} from '../../src/guest/daemon.js';
 import {createGuestLog} from '../../src/guest/log.js';
 import {parseGuestArgs, type GuestConfig} from '../../src/guest/options.js';
+import {openPortLink} from '../../src/transport/fd-channel.js';
 import {tempDir} from '../helpers/socket-pair.js';
 import {makeHost, waitFor, type Host} from './helpers.js';
 
@@ -51,7 +52,7 @@ function hostChannel(toGuest: string, fromGuest: string): Channel {
 	};
 }
 
-describe('the port channel (pump child, read 0 → back-off → data) over a FIFO pair', () => {
+describe('the port channel (polled by the event loop, read 0 → back-off → data) over a FIFO pair', () => {
 	const temp = tempDir('va-guest-port-');
 	const toGuest = path.join(temp.dir, 'to-guest');
 	const fromGuest = path.join(temp.dir, 'from-guest');
@@ -61,6 +62,7 @@ describe('the port channel (pump child, read 0 → back-off → data) over a FIF
 
 	beforeAll(async () => {
 		execFileSync('mkfifo', [toGuest, fromGuest]);
+
 		host = makeHost();
 		// The host first (a writer must exist for the guest's read-only open not to block).
 		host.agent.attach(hostChannel(toGuest, fromGuest));
@@ -68,16 +70,8 @@ describe('the port channel (pump child, read 0 → back-off → data) over a FIF
 		const config = (parsed as {config: GuestConfig}).config;
 		const log = createGuestLog({verbose: true, journal: true, write: line => lines.push(line.trimEnd())});
 		const source = descriptorSource('fifo-port', () => {
-			const readFd = fs.openSync(toGuest, O_RDONLY);
-			const writeFd = fs.openSync(fromGuest, O_RDWR);
-			return {
-				readFd,
-				writeFd,
-				close() {
-					fs.closeSync(readFd);
-					fs.closeSync(writeFd);
-				},
-			};
+			// Non-blocking open: with no writer (the host away) it must not wait; reads then give 0.
+			return {readFd: fs.openSync(toGuest, O_RDONLY | O_NONBLOCK), writeFd: fs.openSync(fromGuest, O_RDWR)};
 		}, log, 20);
 		daemon = new GuestDaemon({config, log, source, hello: {retryDelaysMs: [100, 100]}});
 		await daemon.start();
@@ -89,7 +83,7 @@ describe('the port channel (pump child, read 0 → back-off → data) over a FIF
 		temp.remove();
 	});
 
-	it('says hello through the pump and answers requests', async () => {
+	it('says hello through the port and answers requests', async () => {
 		await waitFor(() => host.hellos === 1, 5000, 'hello over the FIFOs');
 		expect(await host.agent.call('va.ping')).toBe('dummy');
 		const data = Buffer.from(Array.from({length: 256}, (_, i) => i));
@@ -101,6 +95,9 @@ describe('the port channel (pump child, read 0 → back-off → data) over a FIF
 		host.agent.detach('host goes away');
 		await waitFor(() => lines.some(line => /^<6>fifo-port: the host is not connected; waiting for it$/.test(line)), 5000, 'host gone');
 		await waitFor(() => lines.some(line => /^<6>channel down: the host side of the port is not connected$/.test(line)));
+		// The session's liveness calls: a debug line each (verbose), and counted at info.
+		expect(lines.filter(line => /^<7>rpc "va\.ping"\(\) → "dummy" /.test(line))).toHaveLength(1);
+		expect(lines).toContain('<6>rpc calls answered (not logged one by one): va.ping 1');
 		// Reads keep failing with 0 while it is away: reported once, not once per read.
 		await new Promise(resolve => setTimeout(resolve, 200));
 		expect(lines.filter(line => line.includes('the host is not connected'))).toHaveLength(1);
@@ -112,11 +109,55 @@ describe('the port channel (pump child, read 0 → back-off → data) over a FIF
 		await waitFor(() => lines.filter(line => /^<6>va\.hello: the host answered/.test(line)).length === 2, 5000, 'the guest to log the second hello');
 	});
 
-	it('a large reply crosses the pump whole', async () => {
+	it('a large reply crosses the port whole', async () => {
 		const data = Buffer.alloc(512 * 1024, 0xa5);
 		fs.writeFileSync(path.join(temp.dir, 'big'), data);
 		const value = await host.agent.call('va.getfile', [path.join(temp.dir, 'big')]);
 		// Buffer.equals: a deep toEqual of 512 KiB takes vitest a second.
 		expect(Buffer.isBuffer(value) && value.equals(data)).toBe(true);
+	});
+});
+
+describe('the port link\'s write queue is bounded', () => {
+	it('a host that never reads gets the session dropped once maxQueuedBytes are waiting, not an ever-growing queue', async () => {
+		const temp = tempDir('va-guest-port-queue-');
+		const toGuest = path.join(temp.dir, 'to-guest');
+		const fromGuest = path.join(temp.dir, 'from-guest');
+		execFileSync('mkfifo', [toGuest, fromGuest]);
+		// The host's ends, opened and never read: the pipe fills (64 KiB), then the link queues.
+		const hostWriter = fs.openSync(toGuest, O_RDWR | O_NONBLOCK);
+		const hostReader = fs.openSync(fromGuest, O_RDONLY | O_NONBLOCK);
+		const sessions: Channel[] = [];
+		const closes: Array<Error | undefined> = [];
+		const link = openPortLink({
+			label: 'fifo-port',
+			open: () => ({readFd: fs.openSync(toGuest, O_RDONLY | O_NONBLOCK), writeFd: fs.openSync(fromGuest, O_RDWR)}),
+			onSession(channel) {
+				sessions.push(channel);
+				channel.start({data() {}, close: error => closes.push(error)});
+			},
+			onError(error) {
+				throw error;
+			},
+			maxQueuedBytes: 256 * 1024,
+		});
+		try {
+			const frame = Buffer.alloc(32 * 1024, 0x41);
+			const writes: Array<Promise<unknown>> = [];
+			for (let i = 0; i < 20; i++) {
+				writes.push(sessions[0]!.write(frame).then(() => 'written', (error: Error) => error.message));
+			}
+
+			const outcomes = await Promise.race([Promise.all(writes.slice(-1)), new Promise(resolve => setTimeout(resolve, 2000, ['timeout']))]);
+			// 640 KiB offered: the pipe and the queue hold ~320 KiB, the rest is refused.
+			expect(outcomes).toEqual(['more than 262144 bytes queued for the port: the host does not read']);
+			expect(closes).toHaveLength(1);
+			expect(closes[0]?.message).toMatch(/queued for the port/);
+		} finally {
+			link.close();
+			fs.closeSync(hostWriter);
+			fs.closeSync(hostReader);
+			temp.remove();
+		}
 	});
 });

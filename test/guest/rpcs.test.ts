@@ -47,10 +47,15 @@ describe('virtagent guest over a UNIX socket, driven by the engine as the host',
 		await guest.waitForLine(/info: va\.hello: the host answered/);
 	});
 
-	it('answers va.ping, and logs one line per RPC: method, params, result, duration', async () => {
+	it('answers va.ping, and logs one line per RPC: method, params, result, duration (pings only counted)', async () => {
 		expect(await host.agent.call('va.ping')).toBe('dummy');
 		expect(await host.agent.call('va.ping', ['anything', 42])).toBe('dummy');
-		await guest.waitForLine(/ info: rpc "va\.ping"\("anything", 42\) → "dummy" \(\d+\.\d ms\)$/);
+		const file = path.join(temp.dir, 'hostname');
+		writeFileSync(file, 'guest\n');
+		expect(await host.agent.call('va.getfile', [file])).toEqual(Buffer.from('guest\n'));
+		await guest.waitForLine(/ info: rpc "va\.getfile"\(".*\/hostname"\) → <6 bytes> \(\d+\.\d ms\)$/);
+		// Liveness calls are not a line each at info (they are counted: see port-channel.test.ts).
+		expect(guest.lines.filter(line => line.includes('rpc "va.ping"'))).toEqual([]);
 	});
 
 	it('lists the same enabled methods in va.capabilities and system.listMethods', async () => {

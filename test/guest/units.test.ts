@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {fillTemplate, splitCommandLine} from '../../src/guest/argv-template.js';
+import {batchedWriter} from '../../src/guest/batched-write.js';
 import {createGuestLog, summarizeValue} from '../../src/guest/log.js';
 import {formatKmsgRecord, tailBytes} from '../../src/guest/rpcs/getdmesg.js';
 
@@ -79,5 +80,31 @@ describe('log lines', () => {
 		expect(summarizeValue(Buffer.alloc(3))).toBe('<3 bytes>');
 		expect(summarizeValue({version: '1.0', methods: ['a', 'b']})).toBe('{"version": "1.0", "methods": ["a", "b"]}');
 		expect(summarizeValue('x'.repeat(100), 10)).toBe(`"${'x'.repeat(10)}…" (100 chars)`);
+	});
+});
+
+describe('batched log writes', () => {
+	it('write the lines of a burst at once, after the delay, in order', async () => {
+		const writes: string[] = [];
+		const writer = batchedWriter(text => writes.push(text), {maxDelayMs: 30});
+		for (let i = 0; i < 100; i++) {
+			writer.write(`line ${i}\n`);
+		}
+
+		expect(writes).toEqual([]);
+		await new Promise(resolve => setTimeout(resolve, 80));
+		expect(writes).toEqual([Array.from({length: 100}, (_, i) => `line ${i}\n`).join('')]);
+	});
+
+	it('write at once when the batch is full, and on flush', () => {
+		const writes: string[] = [];
+		const writer = batchedWriter(text => writes.push(text), {maxDelayMs: 60_000, maxBytes: 10});
+		writer.write('12345\n');
+		expect(writes).toEqual([]);
+		writer.write('67890\n');
+		expect(writes).toEqual(['12345\n67890\n']);
+		writer.write('last\n');
+		writer.flush();
+		expect(writes).toEqual(['12345\n67890\n', 'last\n']);
 	});
 });

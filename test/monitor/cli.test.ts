@@ -2,6 +2,8 @@ import {spawn} from 'node:child_process';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {allCommands} from '../../commands/index.js';
+import {usage} from '../../src/monitor/command.js';
 import {tempDir, waitFor} from '../helpers/socket-pair.js';
 import {binPath, ensureBuilt, runCli, startCli, type Child} from './helpers/cli.js';
 import {startFakeGuest} from './helpers/fake-guest.js';
@@ -35,6 +37,17 @@ async function realGuest(dir: string, extra: readonly string[] = []): Promise<{s
 }
 
 describe('virtagent monitor: options', () => {
+	it('monitor --help lists every command as it declares itself', async () => {
+		const help = await runCli(['monitor', '--help']);
+		expect(help.code).toBe(0);
+		for (const command of allCommands) {
+			expect(help.stdout).toContain(`\n  ${usage(command)}\n`);
+		}
+
+		expect(help.stdout).toContain('\n  agent_shutdown halt|powerdown|reboot\n');
+		expect(help.stdout).toContain('\n  timeout seconds command [args]\n');
+	});
+
 	it('--help exits 0; a bad option or no target is one line and exit 2', async () => {
 		const help = await runCli(['monitor', '--help']);
 		expect(help.code).toBe(0);

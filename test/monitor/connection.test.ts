@@ -20,8 +20,16 @@ function socketIn(prefix: string): string {
 	return path.join(dir, 'va.sock');
 }
 
-async function monitor(socketPath: string, options: Partial<SessionOptions> = {}): Promise<{session: Session; retries: Array<Extract<ConnectionState, {state: 'retrying'}>>}> {
-	const session = await openSession({commands: allCommands, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 2000, ...options});
+async function monitor(
+	socketPath: string,
+	options: Partial<SessionOptions> = {},
+): Promise<{session: Session; retries: Array<Extract<ConnectionState, {state: 'retrying'}>>}> {
+	const session = await openSession({
+		commands: allCommands,
+		target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}},
+		timeoutMs: 2000,
+		...options,
+	});
 	cleanups.push(async () => session.close());
 	// Each retry once (a status event repeats the connection when something else changed).
 	const retries = new Set<Extract<ConnectionState, {state: 'retrying'}>>();
@@ -30,9 +38,12 @@ async function monitor(socketPath: string, options: Partial<SessionOptions> = {}
 			retries.add(event.status.connection);
 		}
 	});
-	return {session, get retries() {
-		return [...retries];
-	}};
+	return {
+		session,
+		get retries() {
+			return [...retries];
+		},
+	};
 }
 
 describe('the connection', () => {
@@ -54,7 +65,9 @@ describe('the connection', () => {
 			[3, 160, 'another host is connected'],
 		]);
 		const ping = await second.session.execute('agent_ping');
-		expect(ping.text).toMatch(/^error: VirtagentFailed \(ENOTCONN\): not connected to the guest agent: (retry #\d+ in .*\(another host is connected\)|connected since .*)$/u);
+		expect(ping.text).toMatch(
+			/^error: VirtagentFailed \(ENOTCONN\): not connected to the guest agent: (retry #\d+ in .*\(another host is connected\)|connected since .*)$/u,
+		);
 		const info = await second.session.execute('info agent');
 		expect(info.text).toContain('another host is connected');
 		// The first monitor was not disturbed.

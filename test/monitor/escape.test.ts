@@ -8,7 +8,32 @@ const dangerous = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B-\u200F\u202A-\
 /** Strings built from the characters that matter, so that every one of them occurs often. */
 const hostileText = fc.oneof(
 	fc.string({unit: 'binary', maxLength: 200}),
-	fc.string({unit: fc.constantFrom('a', ' ', '\\', '\n', '\r', '\t', '\u001B', '\u0007', '\u007F', '\u0085', '\u009B', '\u2028', '\u2029', '\u202E', '\u200B', '\u2066', '\uFEFF', '\uD800', '\uDC00', 'é', '🚀'), maxLength: 60}),
+	fc.string({
+		unit: fc.constantFrom(
+			'a',
+			' ',
+			'\\',
+			'\n',
+			'\r',
+			'\t',
+			'\u001B',
+			'\u0007',
+			'\u007F',
+			'\u0085',
+			'\u009B',
+			'\u2028',
+			'\u2029',
+			'\u202E',
+			'\u200B',
+			'\u2066',
+			'\uFEFF',
+			'\uD800',
+			'\uDC00',
+			'é',
+			'🚀',
+		),
+		maxLength: 60,
+	}),
 );
 
 describe('escapeUntrusted', () => {

@@ -40,7 +40,11 @@ const nestedArrays = (depth: number) => `${'<value><array><data>'.repeat(depth)}
 const responseOf = (value: string) => `<?xml version="1.0"?><methodResponse><params><param>${value}</param></params></methodResponse>`;
 
 /** A guest that answers the negotiation plainly and each va.ping with the next of `answers`. */
-async function scriptedGuest(socketPath: string, answers: ReadonlyArray<(request: RawRequest) => void>, onConnection?: (write: (bytes: Buffer) => void) => void) {
+async function scriptedGuest(
+	socketPath: string,
+	answers: ReadonlyArray<(request: RawRequest) => void>,
+	onConnection?: (write: (bytes: Buffer) => void) => void,
+) {
 	let pings = 0;
 	const peer = await serveRawRequests(
 		socketPath,
@@ -94,17 +98,17 @@ describe('the monitor against a hostile guest process', () => {
 		const socketPath = socketIn('va-mon-hostile-');
 		await scriptedGuest(
 			socketPath,
-			[
-				request => request.reply(responseOf(nestedArrays(65))),
-				request => request.reply(responseOf(`<value><double>${'1'.repeat(200_000)}x</double></value>`)),
-			],
+			[request => request.reply(responseOf(nestedArrays(65))), request => request.reply(responseOf(`<value><double>${'1'.repeat(200_000)}x</double></value>`))],
 			write => {
 				write(latin1(`\xffPOST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: 0\r\nX-Virtagent-Client-Tag: ${'t'.repeat(3990)}\r\n\r\n`));
 				write(latin1('\xffPOST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: 0\r\nX-Virtagent-Client-Tag: a b\u009b\r\n\r\n'));
 			},
 		);
 		const run = await runCli(['monitor', '--connect', socketPath, '--json', '-c', 'agent_ping; agent_ping; agent_ping']);
-		const lines = run.stdout.trim().split('\n').map(line => JSON.parse(line) as {return?: unknown; error?: {class: string; desc: string}});
+		const lines = run.stdout
+			.trim()
+			.split('\n')
+			.map(line => JSON.parse(line) as {return?: unknown; error?: {class: string; desc: string}});
 		expect(lines).toHaveLength(3);
 		expect(lines[0]!.error?.desc).toMatch(/EPROTO|nesting deeper than 64/u);
 		expect(lines[1]!.error?.desc).toMatch(/EPROTO|Expected a finite double/u);
@@ -113,7 +117,7 @@ describe('the monitor against a hostile guest process', () => {
 	});
 });
 
-describe('the monitor\'s engine against a guest that stalls (real socket)', () => {
+describe("the monitor's engine against a guest that stalls (real socket)", () => {
 	it('drops a stalled response body (STALLED_FRAME) and reads the next response normally', async () => {
 		const socketPath = socketIn('va-mon-stall-');
 		let pings = 0;
@@ -162,7 +166,10 @@ describe('the monitor\'s engine against a guest that stalls (real socket)', () =
 		const agent = new Agent({name: 'host', registry: new MethodRegistry(), limits: {headerStallMs: 200, bodyStallMs: 10_000}});
 		cleanups.push(() => agent.close());
 		agent.attach(await connectEndpoint({kind: 'unix', path: socketPath}));
-		await expect(agent.call('va.ping', [], {timeoutMs: 5000})).rejects.toMatchObject({code: 'EPROTO', message: expect.stringMatching(/STALLED_FRAME: header not complete/u) as unknown});
+		await expect(agent.call('va.ping', [], {timeoutMs: 5000})).rejects.toMatchObject({
+			code: 'EPROTO',
+			message: expect.stringMatching(/STALLED_FRAME: header not complete/u) as unknown,
+		});
 		expect(await agent.call('va.ping', [], {timeoutMs: 5000})).toBe('dummy');
 	});
 });

@@ -7,6 +7,7 @@ import {openSession, type Session, type SessionOptions} from '../../src/monitor/
 import {liveLog} from '../../src/monitor/ui/screen-model.js';
 import {gate} from '../helpers/gate.js';
 import {tempDir, waitFor} from '../helpers/socket-pair.js';
+import {serveRawRequests} from '../helpers/raw-peer.js';
 import {faultBody, responseBody, startRawGuest} from './helpers/raw-guest.js';
 import {startFakeGuest, type FakeGuest, type FakeGuestOptions} from './helpers/fake-guest.js';
 
@@ -187,6 +188,34 @@ describe('the order of things', () => {
 		release.open();
 		await Promise.all(outcomes);
 		expect(served).toEqual(['va.getfile', 'system.listMethods', 'va.ping']);
+	});
+
+	it('a malformed frame during the handshake does not leave the gate shut: the round is tried again', async () => {
+		const {dir, remove} = tempDir('va-malformed-');
+		cleanups.push(remove);
+		const socketPath = path.join(dir, 'va.sock');
+		// A request whose tag breaks the grammar (docs/PROTOCOL.md §2), sent as the monitor connects.
+		const malformed = Buffer.from('\u00FFPOST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: 0\r\nX-Virtagent-Client-Tag: a\tb\r\n\r\n', 'latin1');
+		const peer = await serveRawRequests(
+			socketPath,
+			({call, reply}) => {
+				if (call.method === 'va.capabilities') {
+					reply(faultBody(-506, "Method 'va.capabilities' not defined"));
+				} else if (call.method === 'system.listMethods') {
+					reply(responseBody(['va.ping', 'system.listMethods']));
+				} else {
+					reply(responseBody('dummy'));
+				}
+			},
+			socket => socket.write(malformed),
+		);
+		cleanups.push(async () => peer.close());
+		const session = await openSession({commands: allCommands, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 2000, waitForGuest: true});
+		cleanups.push(async () => session.close());
+		const events: SessionEvent[] = [];
+		session.subscribe(event => events.push(event));
+		await expect(session.execute('agent_ping')).resolves.toMatchObject({ok: true, text: 'ok'});
+		expect(events.some(event => event.type === 'log' && /negotiation failed: .*MALFORMED_HEADER/u.test(event.message))).toBe(true);
 	});
 
 	it('negotiates once per stream and once per hello: the channel coming up stays in the live log', async () => {

@@ -193,10 +193,7 @@ const common: readonly (readonly [string, XmlRpcValue])[] = [
 	['nil', null],
 	['empty array', []],
 	['empty struct', {}],
-	[
-		'nested',
-		[1, 'two', [3.5, [null, true]], {a: {b: [Buffer.from('x'), {c: 'deep'}]}, 'spaced key <&>': -1, ключ: 'значение'}],
-	],
+	['nested', [1, 'two', [3.5, [null, true]], {a: {b: [Buffer.from('x'), {c: 'deep'}]}, 'spaced key <&>': -1, ключ: 'значение'}]],
 	['__proto__ key', JSON.parse('{"__proto__": {"x": 1}, "y": 2}') as XmlRpcValue],
 ];
 const oursOnly: readonly (readonly [string, XmlRpcValue])[] = [

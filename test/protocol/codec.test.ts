@@ -5,14 +5,7 @@ import CustomType from 'xmlrpc/lib/customtype.js';
 import dateFormatter from 'xmlrpc/lib/date_formatter.js';
 import Deserializer from 'xmlrpc/lib/deserializer.js';
 import * as serializer from 'xmlrpc/lib/serializer.js';
-import {
-	decodeCall,
-	decodeResponse,
-	encodeCall,
-	encodeFault,
-	encodeResponse,
-	sanitizeXmlString,
-} from '../../src/protocol/codec.js';
+import {decodeCall, decodeResponse, encodeCall, encodeFault, encodeResponse, sanitizeXmlString} from '../../src/protocol/codec.js';
 import {CodecError, FaultCode, type XmlRpcValue} from '../../src/protocol/value.js';
 
 async function roundTrip(value: XmlRpcValue): Promise<XmlRpcValue> {
@@ -124,7 +117,12 @@ describe('round trips (PROTOCOL.md §3 types)', () => {
 		const xml = encodeResponse(date).toString();
 		expect(xml).toContain('<dateTime.iso8601>20240102T03:04:05</dateTime.iso8601>');
 		expect(await roundTrip(date)).toEqual(new Date(Date.UTC(2024, 0, 2, 3, 4, 5)));
-		for (const d of [new Date(0), new Date(Date.UTC(1999, 11, 31, 23, 59, 59)), new Date(Date.UTC(9999, 11, 31, 23, 59, 59)), new Date('0099-03-04T05:06:07Z')]) {
+		for (const d of [
+			new Date(0),
+			new Date(Date.UTC(1999, 11, 31, 23, 59, 59)),
+			new Date(Date.UTC(9999, 11, 31, 23, 59, 59)),
+			new Date('0099-03-04T05:06:07Z'),
+		]) {
 			expect(await roundTrip(d)).toEqual(d);
 		}
 		expect(encodeResponse(new Date('0099-03-04T05:06:07Z')).toString()).toContain('00990304T05:06:07');
@@ -171,7 +169,10 @@ describe('round trips (PROTOCOL.md §3 types)', () => {
 
 	it('calls: method name and params', async () => {
 		const params: XmlRpcValue[] = ['x', 1, null, [true], {a: Buffer.from('hi')}];
-		expect(await decodeCall(encodeCall('guest.file_read', params))).toEqual({method: 'guest.file_read', params: params.map((p, i) => (i === 4 ? nullProto({a: Buffer.from('hi')}) : p))});
+		expect(await decodeCall(encodeCall('guest.file_read', params))).toEqual({
+			method: 'guest.file_read',
+			params: params.map((p, i) => (i === 4 ? nullProto({a: Buffer.from('hi')}) : p)),
+		});
 		expect(await decodeCall(encodeCall('guest.ping', []))).toEqual({method: 'guest.ping', params: []});
 		expect(() => encodeCall('', [])).toThrow(TypeError);
 	});
@@ -183,7 +184,7 @@ describe('round trips (PROTOCOL.md §3 types)', () => {
 
 	it('property: any value round-trips (strings sanitized, integral numbers beyond i4 via i8/double)', async () => {
 		await fc.assert(
-			fc.asyncProperty(arbitraryValue(), async (value) => {
+			fc.asyncProperty(arbitraryValue(), async value => {
 				expect(await roundTrip(value)).toEqual(expectedAfterRoundTrip(value));
 			}),
 			{numRuns: 300},
@@ -217,9 +218,9 @@ describe('characters XML forbids are replaced, never thrown', () => {
 	});
 
 	it('property: any string decodes as its sanitized self', async () => {
-		const codeUnits = fc.array(fc.integer({min: 0, max: 0xffff}), {maxLength: 40}).map((units) => String.fromCharCode(...units));
+		const codeUnits = fc.array(fc.integer({min: 0, max: 0xffff}), {maxLength: 40}).map(units => String.fromCharCode(...units));
 		await fc.assert(
-			fc.asyncProperty(fc.oneof(codeUnits, fc.string({unit: 'binary'})), async (s) => {
+			fc.asyncProperty(fc.oneof(codeUnits, fc.string({unit: 'binary'})), async s => {
 				expect(await roundTrip(s)).toBe(sanitizeXmlString(s));
 				expect(await roundTrip({[s]: s})).toEqual(nullProto({[sanitizeXmlString(s)]: sanitizeXmlString(s)}));
 			}),
@@ -308,7 +309,10 @@ describe('parse errors throw CodecError (fault -503)', () => {
 		['bad date', '<methodResponse><params><param><value><dateTime.iso8601>20241302T00:00:00</dateTime.iso8601></value></param></params></methodResponse>'],
 		['invalid character reference', '<methodResponse><params><param><value><string>&#xFFFFFFFF;</string></value></param></params></methodResponse>'],
 		['unknown entity', '<methodResponse><params><param><value><string>&nbsp;</string></value></param></params></methodResponse>'],
-		['struct member without a value', '<methodResponse><params><param><value><struct><member><name>a</name></member></struct></value></param></params></methodResponse>'],
+		[
+			'struct member without a value',
+			'<methodResponse><params><param><value><struct><member><name>a</name></member></struct></value></param></params></methodResponse>',
+		],
 		['no params', '<methodResponse><params></params></methodResponse>'],
 		['two params', '<methodResponse><params><param><value>1</value></param><param><value>2</value></param></params></methodResponse>'],
 	])('response: %s', async (_name, body) => {
@@ -338,9 +342,11 @@ describe('parse errors throw CodecError (fault -503)', () => {
 
 	it('property: random bytes and mangled messages decode or throw CodecError, nothing else', async () => {
 		const good = encodeResponse([{a: 1, b: ['x', 2.5, true, null, Buffer.from('z')]}, new Date(0), 2n ** 60n]).toString();
-		const mangled = fc.tuple(fc.nat(good.length), fc.nat(good.length), fc.string({maxLength: 5})).map(([a, b, s]) => good.slice(0, Math.min(a, b)) + s + good.slice(Math.max(a, b)));
+		const mangled = fc
+			.tuple(fc.nat(good.length), fc.nat(good.length), fc.string({maxLength: 5}))
+			.map(([a, b, s]) => good.slice(0, Math.min(a, b)) + s + good.slice(Math.max(a, b)));
 		await fc.assert(
-			fc.asyncProperty(fc.oneof(mangled, fc.string()), async (body) => {
+			fc.asyncProperty(fc.oneof(mangled, fc.string()), async body => {
 				for (const decode of [decodeResponse, decodeCall]) {
 					const result = thrownBy(() => decode(Buffer.from(body)));
 					if (result instanceof Error) {
@@ -434,7 +440,7 @@ describe('against the library serializer', () => {
 	}
 
 	it('property: byte for byte where the library is right (no dates, no < or & in strings)', () => {
-		const safeString = fc.string({unit: 'grapheme', maxLength: 20}).filter((s) => !/[<&]/.test(s) && sanitizeXmlString(s) === s);
+		const safeString = fc.string({unit: 'grapheme', maxLength: 20}).filter(s => !/[<&]/.test(s) && sanitizeXmlString(s) === s);
 		fc.assert(
 			fc.property(arbitraryValue(safeString, false), fc.array(arbitraryValue(safeString, false), {maxLength: 3}), (value, params) => {
 				expect(encodeResponse(value).toString()).toBe(serializer.serializeMethodResponse(forLibrary(value)));
@@ -446,12 +452,15 @@ describe('against the library serializer', () => {
 
 	it('property: the same value where the library writes CDATA', async () => {
 		await fc.assert(
-			fc.asyncProperty(fc.string({maxLength: 30}).map((s) => sanitizeXmlString(`${s}<&]]>`)), async (s) => {
-				const ours = await decodeResponse(encodeResponse([s]));
-				const theirs = await decodeResponse(Buffer.from(serializer.serializeMethodResponse([s])));
-				expect(ours).toEqual(theirs);
-				expect(ours).toEqual({ok: true, value: [s]});
-			}),
+			fc.asyncProperty(
+				fc.string({maxLength: 30}).map(s => sanitizeXmlString(`${s}<&]]>`)),
+				async s => {
+					const ours = await decodeResponse(encodeResponse([s]));
+					const theirs = await decodeResponse(Buffer.from(serializer.serializeMethodResponse([s])));
+					expect(ours).toEqual(theirs);
+					expect(ours).toEqual({ok: true, value: [s]});
+				},
+			),
 		);
 	});
 });
@@ -469,12 +478,12 @@ function arbitraryValue(strings: fc.Arbitrary<string> = fc.string({unit: 'binary
 		fc.boolean(),
 		fc.double({noNaN: true, noDefaultInfinity: true}),
 		fc.constant(null),
-		fc.uint8Array({maxLength: 40}).map((u) => Buffer.from(u)),
+		fc.uint8Array({maxLength: 40}).map(u => Buffer.from(u)),
 	];
 	if (dates) {
 		scalars.push(fc.date({min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true}));
 	}
-	return fc.letrec<{value: XmlRpcValue}>((tie) => ({
+	return fc.letrec<{value: XmlRpcValue}>(tie => ({
 		value: fc.oneof(
 			{depthSize: 'small', withCrossShrink: true},
 			...scalars,
@@ -523,8 +532,10 @@ function thrownBy(decode: () => unknown): unknown {
 
 describe('hostile bodies (PROTOCOL.md §7)', () => {
 	const nestedArrays = (depth: number) => `${'<value><array><data>'.repeat(depth)}<value><int>1</int></value>${'</data></array></value>'.repeat(depth)}`;
-	const nestedStructs = (depth: number) => `${'<value><struct><member><name>k</name>'.repeat(depth)}<value><int>1</int></value>${'</member></struct></value>'.repeat(depth)}`;
-	const call = (param: string) => Buffer.from(`<?xml version="1.0"?><methodCall><methodName>m</methodName><params><param>${param}</param></params></methodCall>`);
+	const nestedStructs = (depth: number) =>
+		`${'<value><struct><member><name>k</name>'.repeat(depth)}<value><int>1</int></value>${'</member></struct></value>'.repeat(depth)}`;
+	const call = (param: string) =>
+		Buffer.from(`<?xml version="1.0"?><methodCall><methodName>m</methodName><params><param>${param}</param></params></methodCall>`);
 	const response = (value: string) => Buffer.from(`<?xml version="1.0"?><methodResponse><params><param>${value}</param></params></methodResponse>`);
 
 	it.each([
@@ -572,14 +583,23 @@ describe('hostile bodies (PROTOCOL.md §7)', () => {
 	});
 
 	it.each([
-		['an internal entity', '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaaaaaaaa">]><methodResponse><params><param><value><string>&a;</string></value></param></params></methodResponse>'],
-		['an external entity (XXE)', '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]><methodResponse><params><param><value><string>&x;</string></value></param></params></methodResponse>'],
+		[
+			'an internal entity',
+			'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaaaaaaaa">]><methodResponse><params><param><value><string>&a;</string></value></param></params></methodResponse>',
+		],
+		[
+			'an external entity (XXE)',
+			'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]><methodResponse><params><param><value><string>&x;</string></value></param></params></methodResponse>',
+		],
 	])('%s is refused (never expanded)', (_name, body) => {
 		expect(thrownBy(() => decodeResponse(Buffer.from(body)))).toBeInstanceOf(CodecError);
 	});
 
 	it('whatever the decoder accepts, the encoder writes back: faults with an i4 code, dates within years 0000-9999', () => {
-		const fault = (code: string) => Buffer.from(`<methodResponse><fault><value><struct><member><name>faultCode</name><value>${code}</value></member><member><name>faultString</name><value>x</value></member></struct></value></fault></methodResponse>`);
+		const fault = (code: string) =>
+			Buffer.from(
+				`<methodResponse><fault><value><struct><member><name>faultCode</name><value>${code}</value></member><member><name>faultString</name><value>x</value></member></struct></value></fault></methodResponse>`,
+			);
 		expect(decodeResponse(fault('<int>-2147483648</int>'))).toEqual({ok: false, fault: {code: -(2 ** 31), message: 'x'}});
 		expect(thrownBy(() => decodeResponse(fault('<i8>2147483648</i8>')))).toBeInstanceOf(CodecError);
 		expect(thrownBy(() => decodeResponse(fault('<double>1.5</double>')))).toBeInstanceOf(CodecError);
@@ -596,9 +616,16 @@ describe('hostile bodies (PROTOCOL.md §7)', () => {
 			encodeResponse([{a: 1, b: ['x', 2.5, true, null, Buffer.from('z')]}, new Date(0), 2n ** 60n, {c: {d: [[]]}}]).toString(),
 			encodeFault({code: -500, message: 'm'}).toString(),
 		];
-		const mangled = fc.tuple(fc.constantFrom(...good), fc.nat(400), fc.nat(400), fc.string({unit: fc.constantFrom('<', '>', '/', 'a', 'i8', '9', '-', '+', 'T', ':', 'array', 'value', 'data', '&#10;'), maxLength: 8})).map(([doc, a, b, s]) => doc.slice(0, Math.min(a, b)) + s + doc.slice(Math.max(a, b)));
+		const mangled = fc
+			.tuple(
+				fc.constantFrom(...good),
+				fc.nat(400),
+				fc.nat(400),
+				fc.string({unit: fc.constantFrom('<', '>', '/', 'a', 'i8', '9', '-', '+', 'T', ':', 'array', 'value', 'data', '&#10;'), maxLength: 8}),
+			)
+			.map(([doc, a, b, s]) => doc.slice(0, Math.min(a, b)) + s + doc.slice(Math.max(a, b)));
 		fc.assert(
-			fc.property(mangled, (body) => {
+			fc.property(mangled, body => {
 				const decoded = thrownBy(() => decodeResponse(Buffer.from(body)));
 				if (decoded instanceof Error) {
 					expect(decoded).toBeInstanceOf(CodecError);
@@ -633,23 +660,27 @@ describe('against the library deserializer (its public entry point, on a stream)
 	}
 
 	/** The values both read alike: no i8, no dates, doubles that are not integral. */
-	const comparable = fc.letrec<{value: unknown}>((tie) => ({
+	const comparable = fc.letrec<{value: unknown}>(tie => ({
 		value: fc.oneof(
 			{depthSize: 'small'},
-			fc.string({unit: 'grapheme', maxLength: 20}).map((s) => sanitizeXmlString(s)),
+			fc.string({unit: 'grapheme', maxLength: 20}).map(s => sanitizeXmlString(s)),
 			fc.integer(),
 			fc.boolean(),
-			fc.double({noNaN: true, noDefaultInfinity: true}).filter((d) => !Number.isInteger(d)),
+			fc.double({noNaN: true, noDefaultInfinity: true}).filter(d => !Number.isInteger(d)),
 			fc.constant(null),
-			fc.uint8Array({maxLength: 40}).map((u) => Buffer.from(u)),
+			fc.uint8Array({maxLength: 40}).map(u => Buffer.from(u)),
 			fc.array(tie('value'), {maxLength: 4}),
-			fc.dictionary(fc.string({unit: 'grapheme', maxLength: 8}).map((s) => sanitizeXmlString(s)), tie('value'), {maxKeys: 4}),
+			fc.dictionary(
+				fc.string({unit: 'grapheme', maxLength: 8}).map(s => sanitizeXmlString(s)),
+				tie('value'),
+				{maxKeys: 4},
+			),
 		),
 	})).value;
 
-	it('property: the library serializer\'s documents decode to the value the library reads', async () => {
+	it("property: the library serializer's documents decode to the value the library reads", async () => {
 		await fc.assert(
-			fc.asyncProperty(comparable, async (value) => {
+			fc.asyncProperty(comparable, async value => {
 				const xml = serializer.serializeMethodResponse(value);
 				const ours = decodeResponse(Buffer.from(xml));
 				expect(ours.ok).toBe(true);

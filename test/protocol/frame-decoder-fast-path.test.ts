@@ -8,24 +8,34 @@ import {FrameDecoder} from '../../src/protocol/frame-decoder.js';
 import {encodeFrame} from '../../src/protocol/frame-encoder.js';
 
 function decodeAll(bytes: Buffer, bodyMax?: number) {
-	return new FrameDecoder(bodyMax === undefined ? undefined : {bodyMax}).push(bytes).map(event => (event.type === 'frame' ? {...event.frame, body: event.frame.body.toString('latin1')} : event.type === 'error' ? event.error.code : event));
+	return new FrameDecoder(bodyMax === undefined ? undefined : {bodyMax})
+		.push(bytes)
+		.map(event => (event.type === 'frame' ? {...event.frame, body: event.frame.body.toString('latin1')} : event.type === 'error' ? event.error.code : event));
 }
 
 /** The same message, spelled so that the fast path does not match it. */
 function variant(kind: 'request' | 'response', tag: string, body: Buffer): Buffer {
 	const start = kind === 'request' ? 'POST /RPC2 HTTP/1.1' : 'HTTP/1.1 200 OK';
-	return Buffer.concat([Buffer.from(`\xff${start}\r\ncontent-type:text/xml\r\ncontent-length:  ${body.length}\r\nx-virtagent-client-tag: ${tag}\r\n\r\n`, 'latin1'), body]);
+	return Buffer.concat([
+		Buffer.from(`\xff${start}\r\ncontent-type:text/xml\r\ncontent-length:  ${body.length}\r\nx-virtagent-client-tag: ${tag}\r\n\r\n`, 'latin1'),
+		body,
+	]);
 }
 
 describe('FrameDecoder canonical-header fast path', () => {
 	it('decodes what the encoder writes exactly as the general parse does', () => {
 		fc.assert(
-			fc.property(fc.constantFrom('request' as const, 'response' as const), fc.stringMatching(/^[A-Za-z0-9._-]{1,40}$/), fc.uint8Array({maxLength: 300}), (kind, tag, bytes) => {
-				const body = Buffer.from(bytes);
-				const fast = decodeAll(encodeFrame(kind, tag, body));
-				expect(fast).toEqual([{kind, tag, body: body.toString('latin1')}]);
-				expect(decodeAll(variant(kind, tag, body))).toEqual(fast);
-			}),
+			fc.property(
+				fc.constantFrom('request' as const, 'response' as const),
+				fc.stringMatching(/^[A-Za-z0-9._-]{1,40}$/),
+				fc.uint8Array({maxLength: 300}),
+				(kind, tag, bytes) => {
+					const body = Buffer.from(bytes);
+					const fast = decodeAll(encodeFrame(kind, tag, body));
+					expect(fast).toEqual([{kind, tag, body: body.toString('latin1')}]);
+					expect(decodeAll(variant(kind, tag, body))).toEqual(fast);
+				},
+			),
 			{numRuns: 300},
 		);
 	});

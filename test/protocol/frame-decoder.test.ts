@@ -24,18 +24,14 @@ function summarize(events: readonly DecoderEvent[]): string[] {
 		}
 		if (skipped > 0) out.push(`skipped:${skipped}`);
 		skipped = 0;
-		out.push(
-			e.type === 'error'
-				? `error:${e.error.code}`
-				: `frame:${e.frame.kind}:${e.frame.tag ?? '-'}:${e.frame.body.toString('latin1')}`,
-		);
+		out.push(e.type === 'error' ? `error:${e.error.code}` : `frame:${e.frame.kind}:${e.frame.tag ?? '-'}:${e.frame.body.toString('latin1')}`);
 	}
 	if (skipped > 0) out.push(`skipped:${skipped}`);
 	return out;
 }
 
 function frames(events: readonly DecoderEvent[]): Frame[] {
-	return events.flatMap((e) => (e.type === 'frame' ? [e.frame] : []));
+	return events.flatMap(e => (e.type === 'frame' ? [e.frame] : []));
 }
 
 /** Push `stream` cut at `cuts` (sorted offsets), then end(); checks the buffer bound as it goes. */
@@ -87,16 +83,15 @@ const messages: readonly Message[] = [
 	{kind: 'request', tag: 'after-big', body: latin1('<ok/>')},
 ];
 
-const streamOf = (list: readonly Message[]) =>
-	Buffer.concat(list.map((m) => encodeFrame(m.kind, m.tag, m.body)));
+const streamOf = (list: readonly Message[]) => Buffer.concat(list.map(m => encodeFrame(m.kind, m.tag, m.body)));
 /**
  * Asserts the events are exactly `list`, decoded. Plain comparisons: deep-equal on 100 KB
  * Buffers is far too slow for thousands of runs. Our writer sends `none` for no tag and the
  * reader keeps the literal value.
  */
 function expectMessages(events: readonly DecoderEvent[], list: readonly Message[], where = ''): void {
-	const got = summarize(events.map((e) => (e.type === 'frame' ? {...e, frame: {...e.frame, body: Buffer.alloc(0)}} : e)));
-	const want = list.map((m) => `frame:${m.kind}:${m.tag ?? 'none'}:`);
+	const got = summarize(events.map(e => (e.type === 'frame' ? {...e, frame: {...e.frame, body: Buffer.alloc(0)}} : e)));
+	const want = list.map(m => `frame:${m.kind}:${m.tag ?? 'none'}:`);
 	if (got.join('|') !== want.join('|')) expect(got, where).toEqual(want);
 	events.forEach((e, i) => {
 		if (e.type !== 'frame' || !e.frame.body.equals(list[i]!.body)) {
@@ -134,7 +129,7 @@ describe('FrameDecoder: reassembly', () => {
 
 	it('decodes the whole stream at random chunk sizes', () => {
 		fc.assert(
-			fc.property(fc.array(fc.integer({min: 1, max: 70_000}), {minLength: 1, maxLength: 40}), (sizes) => {
+			fc.property(fc.array(fc.integer({min: 1, max: 70_000}), {minLength: 1, maxLength: 40}), sizes => {
 				const cuts: number[] = [];
 				for (let at = 0, i = 0; at < big.length; i++) {
 					at += sizes[i % sizes.length]!;
@@ -165,6 +160,9 @@ type Row = {
 };
 
 const body5 = latin1('hello');
+const withTag = (tag: string) => Buffer.concat([FF, header(reqLine, 'Content-Length: 5', `X-Virtagent-Client-Tag: ${tag}`), body5]);
+/** A tag outside the grammar (PROTOCOL.md §2): the message is dropped, its body skipped. */
+const malformedTag = (name: string, tag: string): Row => ({name, input: withTag(tag), events: ['error:MALFORMED_HEADER', 'skipped:5']});
 const withCl = (cl: string) => Buffer.concat([FF, header(reqLine, `Content-Length: ${cl}`), body5]);
 const v5Request = Buffer.concat([header(reqLine, 'Content-Type: text/xml', 'Content-Length: 5'), body5]);
 const v5Response = Buffer.concat([header(resLine, 'Content-Type: text/xml', 'Content-Length: 5'), body5]);
@@ -188,21 +186,45 @@ const rows: readonly Row[] = [
 	{name: 'v5 request without sentinel at stream start', input: v5Request, events: ['frame:request:-:hello']},
 	{name: 'v5 response without sentinel at stream start', input: v5Response, events: ['frame:response:-:hello']},
 	{name: 'v5 header right after a complete frame', input: Buffer.concat([v5Response, v5Request]), events: ['frame:response:-:hello', 'frame:request:-:hello']},
-	{name: 'v5 header after an error is skipped, not accepted', input: Buffer.concat([withCl('x'), v5Request]), events: ['error:BAD_CONTENT_LENGTH', `skipped:${5 + v5Request.length}`]},
+	{
+		name: 'v5 header after an error is skipped, not accepted',
+		input: Buffer.concat([withCl('x'), v5Request]),
+		events: ['error:BAD_CONTENT_LENGTH', `skipped:${5 + v5Request.length}`],
+	},
 	{name: 'a start that is almost `POST `', input: latin1('POSTX'), events: ['skipped:5']},
 	{name: 'a `PO` cut short by a sentinel is garbage', input: latin1('PO'), events: ['skipped:2']},
 	{name: 'a `HTTP` cut short by a sentinel is garbage', input: latin1('HTTP'), events: ['skipped:4']},
 	// Header syntax
-	{name: 'lowercase header names', input: Buffer.concat([FF, header(reqLine, 'content-length: 5', 'x-virtagent-client-tag: low'), body5]), events: ['frame:request:low:hello']},
-	{name: 'uppercase header names', input: Buffer.concat([FF, header(resLine, 'CONTENT-LENGTH: 5', 'X-VIRTAGENT-CLIENT-TAG: UP'), body5]), events: ['frame:response:UP:hello']},
-	{name: 'extra unknown headers', input: Buffer.concat([FF, header(reqLine, 'X-Foo: bar', 'Content-Type: application/json', 'Content-Length: 5', 'Host: x'), body5]), events: ['frame:request:-:hello']},
+	{
+		name: 'lowercase header names',
+		input: Buffer.concat([FF, header(reqLine, 'content-length: 5', 'x-virtagent-client-tag: low'), body5]),
+		events: ['frame:request:low:hello'],
+	},
+	{
+		name: 'uppercase header names',
+		input: Buffer.concat([FF, header(resLine, 'CONTENT-LENGTH: 5', 'X-VIRTAGENT-CLIENT-TAG: UP'), body5]),
+		events: ['frame:response:UP:hello'],
+	},
+	{
+		name: 'extra unknown headers',
+		input: Buffer.concat([FF, header(reqLine, 'X-Foo: bar', 'Content-Type: application/json', 'Content-Length: 5', 'Host: x'), body5]),
+		events: ['frame:request:-:hello'],
+	},
 	{name: 'missing tag', input: withCl('5'), events: ['frame:request:-:hello']},
-	{name: 'empty tag', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'X-Virtagent-Client-Tag:'), body5]), events: ['frame:request:-:hello']},
-	{name: 'tag `none` is kept literally', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'X-Virtagent-Client-Tag: none'), body5]), events: ['frame:request:none:hello']},
-	{name: 'spaces and tabs around values', input: Buffer.concat([FF, header(reqLine, 'Content-Length:\t 5 \t', 'X-Virtagent-Client-Tag:   t1  '), body5]), events: ['frame:request:t1:hello']},
+	{name: 'empty tag', input: withTag(''), events: ['frame:request:-:hello']},
+	{name: 'tag `none` is kept literally', input: withTag('none'), events: ['frame:request:none:hello']},
+	{
+		name: 'spaces and tabs around values',
+		input: Buffer.concat([FF, header(reqLine, 'Content-Length:\t 5 \t', 'X-Virtagent-Client-Tag:   t1  '), body5]),
+		events: ['frame:request:t1:hello'],
+	},
 	{name: 'Content-Length: 0', input: Buffer.concat([FF, header(resLine, 'Content-Length: 0')]), events: ['frame:response:-:']},
 	{name: 'leading zeros in Content-Length', input: withCl('005'), events: ['frame:request:-:hello']},
-	{name: 'duplicate agreeing Content-Length', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'content-length: 05'), body5]), events: ['frame:request:-:hello']},
+	{
+		name: 'duplicate agreeing Content-Length',
+		input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'content-length: 05'), body5]),
+		events: ['frame:request:-:hello'],
+	},
 	{name: 'HTTP/1.0 and no reason phrase', input: Buffer.concat([FF, header('HTTP/1.0 200', 'Content-Length: 5'), body5]), events: ['frame:response:-:hello']},
 	{name: 'header of exactly 4096 bytes', input: padTo(4096), events: ['frame:request:-:hello']},
 	// HEADER_TOO_LONG: 4096 bytes are read, then the rest (1 header byte + body) is skipped
@@ -213,28 +235,70 @@ const rows: readonly Row[] = [
 	{name: 'POST without version', input: Buffer.concat([FF, header('POST /RPC2', 'Content-Length: 5'), body5]), events: ['error:BAD_START_LINE', 'skipped:5']},
 	{name: 'HTTP/2 response', input: Buffer.concat([FF, header('HTTP/2 200 OK', 'Content-Length: 5'), body5]), events: ['error:BAD_START_LINE', 'skipped:5']},
 	{name: 'empty start line', input: Buffer.concat([FF, latin1('\r\n\r\n'), body5]), events: ['error:BAD_START_LINE', 'skipped:5']},
-	{name: 'bare LF inside the start line', input: Buffer.concat([FF, header('POST /RPC2 HTTP/1.1\nContent-Length: 5'), body5]), events: ['error:BAD_START_LINE', 'skipped:5']},
+	{
+		name: 'bare LF inside the start line',
+		input: Buffer.concat([FF, header('POST /RPC2 HTTP/1.1\nContent-Length: 5'), body5]),
+		events: ['error:BAD_START_LINE', 'skipped:5'],
+	},
 	// MALFORMED_HEADER
-	{name: 'header line without colon', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'oops'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
-	{name: 'bare LF between header lines', input: Buffer.concat([FF, header(reqLine, 'Content-Type: text/xml\nContent-Length: 5'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
+	{
+		name: 'header line without colon',
+		input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'oops'), body5]),
+		events: ['error:MALFORMED_HEADER', 'skipped:5'],
+	},
+	{
+		name: 'bare LF between header lines',
+		input: Buffer.concat([FF, header(reqLine, 'Content-Type: text/xml\nContent-Length: 5'), body5]),
+		events: ['error:MALFORMED_HEADER', 'skipped:5'],
+	},
 	{name: 'space before the colon', input: Buffer.concat([FF, header(reqLine, 'Content-Length : 5'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
-	{name: 'folded header line', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', ' folded'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
-	{name: 'a tag with a space', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'X-Virtagent-Client-Tag: a b'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
-	{name: 'a tag with a byte >= 0x80', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'X-Virtagent-Client-Tag: caf\xe9'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
-	{name: 'a tag with a colon', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'X-Virtagent-Client-Tag: a:b'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
-	{name: 'a tag with a control', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'X-Virtagent-Client-Tag: a\x1bb'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
-	{name: 'a tag of 64 characters', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', `X-Virtagent-Client-Tag: ${'t'.repeat(64)}`), body5]), events: [`frame:request:${'t'.repeat(64)}:hello`]},
-	{name: 'a tag of 65 characters', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', `X-Virtagent-Client-Tag: ${'t'.repeat(65)}`), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
-	{name: 'canonical header, tag of 65 characters', input: Buffer.concat([FF, latin1(`POST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: 5\r\nX-Virtagent-Client-Tag: ${'t'.repeat(65)}\r\n\r\n`), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
-	{name: 'conflicting tags', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'X-Virtagent-Client-Tag: a', 'X-Virtagent-Client-Tag: b'), body5]), events: ['error:MALFORMED_HEADER', 'skipped:5']},
+	{
+		name: 'folded header line',
+		input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', ' folded'), body5]),
+		events: ['error:MALFORMED_HEADER', 'skipped:5'],
+	},
+	malformedTag('a tag with a space', 'a b'),
+	malformedTag('a tag with a byte >= 0x80', 'caf\xe9'),
+	malformedTag('a tag with a colon', 'a:b'),
+	malformedTag('a tag with a control', 'a\x1bb'),
+	malformedTag('a tag of 65 characters', 't'.repeat(65)),
+	{
+		name: 'a tag of 64 characters',
+		input: withTag('t'.repeat(64)),
+		events: [`frame:request:${'t'.repeat(64)}:hello`],
+	},
+	{
+		name: 'canonical header, tag of 65 characters',
+		input: Buffer.concat([
+			FF,
+			latin1(`POST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: 5\r\nX-Virtagent-Client-Tag: ${'t'.repeat(65)}\r\n\r\n`),
+			body5,
+		]),
+		events: ['error:MALFORMED_HEADER', 'skipped:5'],
+	},
+	{
+		name: 'conflicting tags',
+		input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'X-Virtagent-Client-Tag: a', 'X-Virtagent-Client-Tag: b'), body5]),
+		events: ['error:MALFORMED_HEADER', 'skipped:5'],
+	},
 	// MISSING_CONTENT_LENGTH
-	{name: 'no Content-Length', input: Buffer.concat([FF, header(reqLine, 'Content-Type: text/xml'), body5]), events: ['error:MISSING_CONTENT_LENGTH', 'skipped:5']},
+	{
+		name: 'no Content-Length',
+		input: Buffer.concat([FF, header(reqLine, 'Content-Type: text/xml'), body5]),
+		events: ['error:MISSING_CONTENT_LENGTH', 'skipped:5'],
+	},
 	{name: 'start line only', input: Buffer.concat([FF, header(resLine), body5]), events: ['error:MISSING_CONTENT_LENGTH', 'skipped:5']},
 	// BAD_CONTENT_LENGTH
-	...['-1', 'abc', '+5', '5 5', '', '5, 5', '0x5', '5.0', '99999999999999999999', '5\x00'].map(
-		(cl): Row => ({name: `Content-Length: ${JSON.stringify(cl)}`, input: withCl(cl), events: ['error:BAD_CONTENT_LENGTH', 'skipped:5']}),
-	),
-	{name: 'conflicting Content-Length', input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'Content-Length: 6'), body5]), events: ['error:BAD_CONTENT_LENGTH', 'skipped:5']},
+	...['-1', 'abc', '+5', '5 5', '', '5, 5', '0x5', '5.0', '99999999999999999999', '5\x00'].map((cl): Row => ({
+		name: `Content-Length: ${JSON.stringify(cl)}`,
+		input: withCl(cl),
+		events: ['error:BAD_CONTENT_LENGTH', 'skipped:5'],
+	})),
+	{
+		name: 'conflicting Content-Length',
+		input: Buffer.concat([FF, header(reqLine, 'Content-Length: 5', 'Content-Length: 6'), body5]),
+		events: ['error:BAD_CONTENT_LENGTH', 'skipped:5'],
+	},
 	// BODY_TOO_LONG (default bodyMax 2 MiB); the body bytes are skipped up to the next 0xFF
 	{name: 'Content-Length over 2 MiB', input: withCl('2097153'), events: ['error:BODY_TOO_LONG', 'skipped:5']},
 	{name: 'Content-Length of 15 digits', input: withCl('999999999999999'), events: ['error:BODY_TOO_LONG', 'skipped:5']},
@@ -260,9 +324,9 @@ describe('FrameDecoder: malformed input, each followed by a valid frame', () => 
 		expect(decoder.bufferedBytes).toBe(0);
 	};
 
-	it.each(rows)('$name (whole)', (row) => run(row, (d, b) => d.push(b)));
+	it.each(rows)('$name (whole)', row => run(row, (d, b) => d.push(b)));
 
-	it.each(rows)('$name (byte by byte)', (row) => {
+	it.each(rows)('$name (byte by byte)', row => {
 		run(row, (d, b) => {
 			const out: DecoderEvent[] = [];
 			for (let i = 0; i < b.length; i++) out.push(...d.push(b.subarray(i, i + 1)));
@@ -271,7 +335,7 @@ describe('FrameDecoder: malformed input, each followed by a valid frame', () => 
 	});
 
 	it('every named error has at least one row', () => {
-		const codes = new Set(rows.flatMap((r) => r.events.filter((e) => e.startsWith('error:'))));
+		const codes = new Set(rows.flatMap(r => r.events.filter(e => e.startsWith('error:'))));
 		expect([...codes].sort()).toEqual(
 			[
 				'BAD_CONTENT_LENGTH',
@@ -282,7 +346,7 @@ describe('FrameDecoder: malformed input, each followed by a valid frame', () => 
 				'MISSING_CONTENT_LENGTH',
 				'TRUNCATED_BODY',
 				'TRUNCATED_HEADER',
-			].map((c) => `error:${c}`),
+			].map(c => `error:${c}`),
 		);
 	});
 
@@ -320,7 +384,8 @@ describe('FrameDecoder: limits', () => {
 
 	it('the general path (a header our writer would not send) takes a body of exactly bodyMax, not one more', () => {
 		const limits = {bodyMax: 10};
-		const general = (tag: string, size: number) => Buffer.concat([FF, header(reqLine, `content-length: ${size}`, `x-virtagent-client-tag: ${tag}`, 'X-Extra: 1'), Buffer.alloc(size, 0x62)]);
+		const general = (tag: string, size: number) =>
+			Buffer.concat([FF, header(reqLine, `content-length: ${size}`, `x-virtagent-client-tag: ${tag}`, 'X-Extra: 1'), Buffer.alloc(size, 0x62)]);
 		expect(summarize(decodeCut(Buffer.concat([general('a', 10), general('b', 11), valid]), [], limits))).toEqual([
 			`frame:request:a:${'b'.repeat(10)}`,
 			'error:BODY_TOO_LONG',
@@ -340,9 +405,7 @@ describe('FrameDecoder: limits', () => {
 		const exact = Buffer.concat([FF, header(reqLine, 'Content-Length: 5', `X-Pad: ${'p'.repeat(100 - head.length)}`), body5]);
 		expect(summarize(decoder.push(exact))).toEqual(['frame:request:-:hello']);
 		// 100 header bytes without CRLFCRLF: rejected on arrival, nothing held.
-		expect(summarize(decoder.push(Buffer.concat([FF, latin1('POST /RPC2 HTTP/1.1\r\n'.padEnd(100, 'x'))])))).toEqual([
-			'error:HEADER_TOO_LONG',
-		]);
+		expect(summarize(decoder.push(Buffer.concat([FF, latin1('POST /RPC2 HTTP/1.1\r\n'.padEnd(100, 'x'))])))).toEqual(['error:HEADER_TOO_LONG']);
 		expect(decoder.bufferedBytes).toBe(0);
 		expect(summarize(decoder.push(Buffer.concat([latin1('\r\n\r\n'), valid])))).toEqual(['skipped:4', VALID]);
 	});
@@ -369,7 +432,7 @@ describe('FrameDecoder: limits', () => {
 			events.push(...decoder.push(frame.subarray(at, at + 65_536)));
 			expect(decoder.bufferedBytes).toBeLessThan(max);
 		}
-		expect(frames(events).map((f) => f.body.length)).toEqual([max]);
+		expect(frames(events).map(f => f.body.length)).toEqual([max]);
 		expect(decoder.skippedTotal).toBe(8 << 20);
 	});
 
@@ -426,7 +489,7 @@ describe('FrameDecoder: fuzz', () => {
 		.map(({kind, tag, body, mutations}) => mutate(encodeFrame(kind, tag, Buffer.from(body)), mutations));
 	const pieceArb = fc.oneof(
 		{arbitrary: frameArb, weight: 4},
-		{arbitrary: fc.uint8Array({maxLength: 200}).map((a) => Buffer.from(a)), weight: 1},
+		{arbitrary: fc.uint8Array({maxLength: 200}).map(a => Buffer.from(a)), weight: 1},
 		{arbitrary: fc.constantFrom('POST ', 'HTTP/', '\xff', '\r\n\r\n', 'Content-Length: 7\r\n').map(latin1), weight: 1},
 	);
 	const limitsArb = fc.oneof(
@@ -452,7 +515,7 @@ describe('FrameDecoder: fuzz', () => {
 			const head = stream.subarray(Math.max(0, i - headerMax), i + 2);
 			const text = head.subarray(head.lastIndexOf(0xff) + 1).toString('latin1');
 			const lengths = [...text.matchAll(/(?:^|\r\n)content-length:[ \t]*([0-9]+)[ \t]*(?=\r\n)/gi)];
-			if (lengths.length > 0 && lengths.some((m) => Number(m[1]) === body.length)) return true;
+			if (lengths.length > 0 && lengths.some(m => Number(m[1]) === body.length)) return true;
 		}
 		return false;
 	};
@@ -569,6 +632,26 @@ describe('FrameDecoder: stalled messages (PROTOCOL.md §2)', () => {
 		clock.now += 3_600_000;
 		expect(decoder.checkStall()).toEqual([]);
 		expect(summarize(decoder.push(valid))).toEqual([VALID]);
+	});
+
+	it('counts dropped messages by error', () => {
+		const {clock, decoder} = clocked();
+		decoder.push(
+			Buffer.concat([
+				FF,
+				header(reqLine, 'Content-Length: 0', 'X-Virtagent-Client-Tag: a b'),
+				FF,
+				header(reqLine, 'Content-Length: 0', 'X-Virtagent-Client-Tag: a:b'),
+				valid,
+			]),
+		);
+		decoder.push(frame.subarray(0, 5));
+		clock.now += 10_000;
+		decoder.checkStall();
+		expect([...decoder.errorCounts]).toEqual([
+			['MALFORMED_HEADER', 2],
+			['STALLED_FRAME', 1],
+		]);
 	});
 
 	it('rejects nonsensical stall limits', () => {

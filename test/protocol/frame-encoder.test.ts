@@ -9,25 +9,20 @@ describe('encodeFrame', () => {
 	it('writes a request: sentinel, start line, the three headers, blank line, body', () => {
 		const out = encodeFrame('request', 'abc.123', Buffer.from('hello'));
 		expect(out.toString('latin1')).toBe(
-			'\xffPOST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: 5\r\n' +
-				'X-Virtagent-Client-Tag: abc.123\r\n\r\nhello',
+			'\xffPOST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: 5\r\n' + 'X-Virtagent-Client-Tag: abc.123\r\n\r\nhello',
 		);
 	});
 
 	it('writes a response with status 200', () => {
 		const out = encodeFrame('response', '7', Buffer.from('<methodResponse/>'));
 		expect(out.toString('latin1')).toBe(
-			'\xffHTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 17\r\n' +
-				'X-Virtagent-Client-Tag: 7\r\n\r\n<methodResponse/>',
+			'\xffHTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 17\r\n' + 'X-Virtagent-Client-Tag: 7\r\n\r\n<methodResponse/>',
 		);
 	});
 
-	it.each([undefined, ''])('writes `none` for a missing tag (%j)', (tag) => {
+	it.each([undefined, ''])('writes `none` for a missing tag (%j)', tag => {
 		const out = encodeFrame('response', tag, Buffer.alloc(0));
-		expect(out.toString('latin1')).toBe(
-			'\xffHTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 0\r\n' +
-				'X-Virtagent-Client-Tag: none\r\n\r\n',
-		);
+		expect(out.toString('latin1')).toBe('\xffHTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 0\r\n' + 'X-Virtagent-Client-Tag: none\r\n\r\n');
 	});
 
 	it('counts Content-Length in bytes, not characters', () => {

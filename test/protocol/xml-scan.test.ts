@@ -109,7 +109,7 @@ describe('scanXml', () => {
 		);
 	});
 
-	it('reads what Python\'s xmlrpc.client writes exactly as sax does', () => {
+	it("reads what Python's xmlrpc.client writes exactly as sax does", () => {
 		const script = String.raw`
 import json, sys, datetime, xmlrpc.client as x
 values = ["dummy", "", "a\r\nb & <c> \"q\" 'a'", "\u00e9\u4e2d\U0001F600", 0, -7, 2**31 - 1, True, False, 1.5, -0.0, None,
@@ -131,26 +131,97 @@ json.dump(docs, sys.stdout)
 	it('never disagrees with sax on random near-XML (it may decline)', () => {
 		// Mostly what the scanner accepts, some of what it must decline.
 		const textPiece = fc.oneof(
-			{weight: 6, arbitrary: fc.constantFrom(' ', '\n', '\r\n', '\t', 'x', '>', ']]>', '"', "'", '/', '\u0001', '\u00e9', '\ud83d\ude00', '\ufeff', '&amp;', '&lt;', '&gt;', '&quot;', '&apos;', '&#65;', '&#x41;', '&#xD;', '&#xd;', '&#1114111;')},
-			{weight: 1, arbitrary: fc.constantFrom('&#0;', '&#x0;', '&#xFFFFFFFF;', '&#x110000;', '&#xdFFF;', '&#00065;', '&#x041;', '&#X41;', '&AMP;', '&nbsp;', '&', ';')},
+			{
+				weight: 6,
+				arbitrary: fc.constantFrom(
+					' ',
+					'\n',
+					'\r\n',
+					'\t',
+					'x',
+					'>',
+					']]>',
+					'"',
+					"'",
+					'/',
+					'\u0001',
+					'\u00e9',
+					'\ud83d\ude00',
+					'\ufeff',
+					'&amp;',
+					'&lt;',
+					'&gt;',
+					'&quot;',
+					'&apos;',
+					'&#65;',
+					'&#x41;',
+					'&#xD;',
+					'&#xd;',
+					'&#1114111;',
+				),
+			},
+			{
+				weight: 1,
+				arbitrary: fc.constantFrom('&#0;', '&#x0;', '&#xFFFFFFFF;', '&#x110000;', '&#xdFFF;', '&#00065;', '&#x041;', '&#X41;', '&AMP;', '&nbsp;', '&', ';'),
+			},
 		);
-		const tagName = fc.oneof({weight: 8, arbitrary: fc.constantFrom('a', 'value', 'dateTime.iso8601', 'A', '_x-1')}, {weight: 1, arbitrary: fc.constantFrom('a:b', '1', 'é')});
+		const tagName = fc.oneof(
+			{weight: 8, arbitrary: fc.constantFrom('a', 'value', 'dateTime.iso8601', 'A', '_x-1')},
+			{weight: 1, arbitrary: fc.constantFrom('a:b', '1', 'é')},
+		);
 		const element: fc.Arbitrary<string> = fc.letrec<{element: string}>(tie => ({
-			element: fc.tuple(tagName, fc.array(fc.oneof({depthSize: 'small'}, fc.array(textPiece, {maxLength: 3}).map(parts => parts.join('')), tie('element')), {maxLength: 4}), fc.boolean()).map(([name, children, short]) =>
-				children.length === 0 && short ? `<${name}/>` : `<${name}>${children.join('')}</${name}>`,
-			),
+			element: fc
+				.tuple(
+					tagName,
+					fc.array(
+						fc.oneof(
+							{depthSize: 'small'},
+							fc.array(textPiece, {maxLength: 3}).map(parts => parts.join('')),
+							tie('element'),
+						),
+						{maxLength: 4},
+					),
+					fc.boolean(),
+				)
+				.map(([name, children, short]) => (children.length === 0 && short ? `<${name}/>` : `<${name}>${children.join('')}</${name}>`)),
 		})).element;
-		const junk = fc.constantFrom('<', '>', '</a>', '<a>', '<a/>', '<!-- c -->', '<![CDATA[x]]>', '<?pi x?>', '<a b="1">', '<a >', '</a >', ' ', 'x', '&', '<!DOCTYPE a>');
-		const prolog = fc.constantFrom('', '<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-8"?>', "<?xml version='1.0' standalone='yes' ?>", '<?xml version="1.0"?>\n', ' ', '\ufeff');
-		const document = fc.tuple(prolog, element, fc.constantFrom('', '\n', ' x'), fc.option(fc.tuple(junk, fc.nat()), {freq: 3})).map(([head, body, tail, mutation]) => {
-			const xml = head + body + tail;
-			if (mutation === null) {
-				return xml;
-			}
+		const junk = fc.constantFrom(
+			'<',
+			'>',
+			'</a>',
+			'<a>',
+			'<a/>',
+			'<!-- c -->',
+			'<![CDATA[x]]>',
+			'<?pi x?>',
+			'<a b="1">',
+			'<a >',
+			'</a >',
+			' ',
+			'x',
+			'&',
+			'<!DOCTYPE a>',
+		);
+		const prolog = fc.constantFrom(
+			'',
+			'<?xml version="1.0"?>',
+			'<?xml version="1.0" encoding="UTF-8"?>',
+			"<?xml version='1.0' standalone='yes' ?>",
+			'<?xml version="1.0"?>\n',
+			' ',
+			'\ufeff',
+		);
+		const document = fc
+			.tuple(prolog, element, fc.constantFrom('', '\n', ' x'), fc.option(fc.tuple(junk, fc.nat()), {freq: 3}))
+			.map(([head, body, tail, mutation]) => {
+				const xml = head + body + tail;
+				if (mutation === null) {
+					return xml;
+				}
 
-			const at = mutation[1] % (xml.length + 1);
-			return xml.slice(0, at) + mutation[0] + xml.slice(at);
-		});
+				const at = mutation[1] % (xml.length + 1);
+				return xml.slice(0, at) + mutation[0] + xml.slice(at);
+			});
 		let accepted = 0;
 		fc.assert(
 			fc.property(document, xml => {

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// `npm run build:guest`: the guest daemon as ONE executable, dist/virtagent-guest (a Node 20
+// single executable application; README "The guest executable").
+//   1. esbuild bundles the guest's entry alone (dist/src/guest/exe-main.js, compiled by tsc) into
+//      one CommonJS script: Node 20 embeds one CJS script, and the guest needs none of the
+//      monitor (Ink's yoga-layout cannot go into a CJS bundle anyway);
+//   2. `node --experimental-sea-config` turns it into a blob, with V8's code cache (a start-up
+//      snapshot saved ~25% of the start-up CPU here, but V8 refuses it on a CPU with other
+//      features, e.g. the e2e's emulated one: a release must not depend on the build machine's
+//      CPU; the code cache is simply ignored there);
+//   3. a copy of this Node, without its debug symbols, gets the blob injected by postject.
+// Run-time look-ups on disk (createRequire(import.meta.url), a script beside a module) would
+// break in the executable: the build fails if esbuild reports a use of import.meta.
+import {execFileSync} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import * as esbuild from 'esbuild';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const dist = path.join(repo, 'dist');
+const work = path.join(dist, 'guest-exe');
+const entry = path.join(dist, 'src/guest/exe-main.js');
+const output = path.join(dist, 'virtagent-guest');
+const bundle = path.join(work, 'virtagent-guest.cjs');
+const blob = path.join(work, 'sea-prep.blob');
+// The fuse of Node's single-executable support (the same string in every Node 20 binary).
+const fuse = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+const useCodeCache = process.env.VA_SEA_CODE_CACHE !== '0';
+
+function log(message) {
+	process.stderr.write(`build:guest: ${message}\n`);
+}
+
+if (!fs.existsSync(entry)) {
+	throw new Error(`${entry} is missing: run npm run build first`);
+}
+
+fs.rmSync(work, {recursive: true, force: true});
+fs.mkdirSync(work, {recursive: true});
+
+const result = await esbuild.build({
+	entryPoints: [entry],
+	outfile: bundle,
+	bundle: true,
+	platform: 'node',
+	format: 'cjs',
+	target: 'node20',
+	minify: false,
+	legalComments: 'none',
+	logLevel: 'silent',
+	metafile: true,
+});
+const importMeta = result.warnings.filter(warning => /import\.meta/.test(warning.text));
+if (importMeta.length > 0) {
+	const where = importMeta.map(warning => `  ${warning.location?.file}:${warning.location?.line}: ${warning.text}`).join('\n');
+	throw new Error(`the bundle would look up files at run time (import.meta):\n${where}`);
+}
+
+const inputs = Object.keys(result.metafile.inputs);
+const strays = inputs.filter(input => /node_modules[\\/](ink|react|yoga|chalk)/.test(input));
+if (strays.length > 0) {
+	throw new Error(`the guest bundle pulled in the monitor's libraries: ${strays.join(', ')}`);
+}
+
+log(`bundle ${path.relative(repo, bundle)}: ${fs.statSync(bundle).size} bytes from ${inputs.length} files`);
+
+const seaConfig = path.join(work, 'sea-config.json');
+fs.writeFileSync(seaConfig, JSON.stringify({main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache}, null, '\t'));
+try {
+	execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], {stdio: 'pipe'});
+} catch (error) {
+	process.stderr.write(error.stderr ?? '');
+	throw error;
+}
+
+// A copy of the Node that runs this build; symbol tables out (this Node ships them: ~12 MB).
+const tmp = `${output}.tmp`;
+fs.rmSync(tmp, {force: true});
+fs.copyFileSync(process.execPath, tmp);
+fs.chmodSync(tmp, 0o755);
+try {
+	// (strip warns about Node's many note sections; harmless.)
+	execFileSync('strip', ['--strip-all', tmp], {stdio: 'ignore'});
+} catch {
+	log("strip is not available: the executable keeps Node's symbol tables");
+}
+
+const postject = path.join(repo, 'node_modules/postject/dist/cli.js');
+try {
+	// Its stderr only on failure: it warns about each of Node's note sections.
+	execFileSync(process.execPath, [postject, tmp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', fuse], {stdio: 'pipe'});
+} catch (error) {
+	process.stderr.write(error.stderr ?? '');
+	throw error;
+}
+
+fs.renameSync(tmp, output);
+
+const version = execFileSync(output, ['--version'], {encoding: 'utf8'}).trim();
+log(`${path.relative(repo, output)}: ${fs.statSync(output).size} bytes, --version: ${version} (code cache ${useCodeCache ? 'on' : 'off'})`);
