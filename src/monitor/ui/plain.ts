@@ -90,7 +90,9 @@ export async function startPlain(session: MonitorSession, options: PlainOptions 
 				}
 
 				running.delete(done);
-				prompt();
+				if (!session.quitRequested) {
+					prompt();
+				}
 			});
 			running.add(done);
 			// `quit` ends the mode at once (its outcome is quick); other commands run on.
