@@ -2,7 +2,7 @@ import {defineCommand} from '../src/monitor/command.js';
 import {escapeLine} from '../src/monitor/escape.js';
 import {rpcs} from '../src/rpc/catalogue.js';
 
-/** `agent_capabilities`: the guest's methods; also opens the capability gate (PROTOCOL.md §5). */
+/** `agent_capabilities`: the guest's methods; also opens the capability gate (PROTOCOL.md §5). JSON: `{methods}`. */
 const agentCapabilities = defineCommand({
 	name: 'agent_capabilities',
 	args: [],
@@ -11,7 +11,7 @@ const agentCapabilities = defineCommand({
 		const methods = await context.callUngated(rpcs.listMethods, []);
 		context.storeMethods(methods);
 		const lines = ['the following RPC methods are supported by the guest agent:', ...methods.map(name => escapeLine(name))];
-		return {value: methods, text: lines.join('\n')};
+		return {value: {methods}, text: lines.join('\n')};
 	},
 });
 

@@ -1,7 +1,7 @@
 import {defineCommand, text} from '../src/monitor/command.js';
 import {CommandLineError} from '../src/monitor/parse-args.js';
 
-/** `cancel JOBID`: give up on a queued or in-flight client job (its late answer is dropped). */
+/** `cancel JOBID`: give up on a queued or in-flight client job (its late answer is dropped). JSON: `{job}`. */
 const cancel = defineCommand({
 	name: 'cancel',
 	args: [text('jobid')],
@@ -16,7 +16,7 @@ const cancel = defineCommand({
 			throw new CommandLineError(`cancel: no queued or waiting client job #${id}`);
 		}
 
-		return {value: {}, text: ''};
+		return {value: {job: Number(id)}, text: `cancelled client job #${id} (it fails with ECANCELED)`};
 	},
 });
 

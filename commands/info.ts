@@ -1,17 +1,27 @@
 import {defineCommand, optionalOneOf, optionalText, type CommandContext, type CommandResult} from '../src/monitor/command.js';
 import {escapeLine} from '../src/monitor/escape.js';
 import {CommandLineError} from '../src/monitor/parse-args.js';
-import {latestTransitions, type JobRow, type SideQueue} from '../src/monitor/queue-model.js';
+import {latestTransitions, type JobRow, type SideQueue, type TransitionEntry} from '../src/monitor/queue-model.js';
 import {age, clock, describeConnection} from '../src/monitor/format.js';
+import type {ConnectionState} from '../src/monitor/session-api.js';
 
-const topics = ['agent', 'queues', 'transitions'] as const;
 const defaultTransitions = 20;
 
-/** `info agent|queues|transitions [N]`: the connection, the job queues, the transition log. */
+/** The topics of `info`, as `info` alone and `help info` list them. */
+export const infoTopics = [
+	{name: 'agent', params: '', help: 'the connection and the guest agent: its hello, version and methods'},
+	{name: 'queues', params: '', help: 'the client and server job queues, with each job and its age'},
+	{name: 'transitions', params: '[N]', help: `the latest N state transitions (default ${defaultTransitions})`},
+] as const;
+
+/**
+ * `info agent|queues|transitions [N]`: the connection, the job queues, the transition log; `info`
+ * alone lists the topics. JSON shapes in docs/JSON.md; times are ISO 8601.
+ */
 const info = defineCommand({
 	name: 'info',
-	args: [optionalOneOf('topic', topics), optionalText('count', {label: 'N'})],
-	help: `the guest agent (connection, hello, version, methods), the job queues, or the latest transitions (default ${defaultTransitions})`,
+	args: [optionalOneOf('topic', infoTopics.map(topic => topic.name)), optionalText('count', {label: 'N'})],
+	help: 'show the guest agent, the job queues or the latest transitions (info alone lists them)',
 	async run(context, [topic, count]) {
 		if (count !== undefined && topic !== 'transitions') {
 			throw new CommandLineError('info: extraneous characters at the end of line');
@@ -31,12 +41,36 @@ const info = defineCommand({
 			}
 
 			default: {
-				const lines = topics.map(name => `info ${name}`);
-				return {value: [...topics], text: lines.join('\n')};
+				const width = Math.max(...infoTopics.map(entry => `info ${entry.name} ${entry.params}`.trimEnd().length));
+				const lines = infoTopics.map(entry => `${`info ${entry.name} ${entry.params}`.trimEnd().padEnd(width)} -- ${entry.help}`);
+				return {value: {topics: infoTopics.map(entry => ({...entry}))}, text: lines.join('\n')};
 			}
 		}
 	},
 });
+
+const iso = (at: number) => new Date(at).toISOString();
+
+/** The connection state with its times in ISO 8601. */
+function connectionJson(connection: ConnectionState) {
+	switch (connection.state) {
+		case 'connected': {
+			return {state: connection.state, since: iso(connection.since)};
+		}
+
+		case 'retrying': {
+			return {state: connection.state, attempt: connection.attempt, retryInMs: connection.inMs, reason: connection.reason};
+		}
+
+		case 'disconnected': {
+			return {state: connection.state, reason: connection.reason};
+		}
+
+		default: {
+			return {state: connection.state};
+		}
+	}
+}
 
 function infoAgent(context: CommandContext): CommandResult {
 	const {channel, connection, guest} = context.status;
@@ -50,8 +84,8 @@ function infoAgent(context: CommandContext): CommandResult {
 	];
 	const value = {
 		channel,
-		connection,
-		hello: guest.helloAt === undefined ? null : new Date(guest.helloAt).toISOString(),
+		connection: connectionJson(connection),
+		hello: guest.helloAt === undefined ? null : iso(guest.helloAt),
 		version: guest.version ?? null,
 		methods: guest.methods ?? null,
 	};
@@ -65,12 +99,35 @@ function infoQueues(context: CommandContext): CommandResult {
 		...queue.jobs.map(job => `  #${job.id} ${escapeLine(job.method)} ${job.status} ${age(now - job.createdAt)}`),
 	];
 	const lines = [...side('client', model.clientState, model.client), ...side('server', model.serverState, model.server)];
-	const jobs = (queue: SideQueue) => queue.jobs.map((job: JobRow) => ({id: job.id, method: job.method, status: job.status, ageMs: now - job.createdAt}));
-	const value = {
-		client: {state: model.clientState, jobs: jobs(model.client), count: model.client.jobs.length, limit: model.client.limit, done: model.client.done, failed: model.client.failed},
-		server: {state: model.serverState, jobs: jobs(model.server), count: model.server.jobs.length, limit: model.server.limit, done: model.server.done, failed: model.server.failed},
-	};
+	const queueJson = (state: string, queue: SideQueue) => ({
+		state,
+		count: queue.jobs.length,
+		limit: queue.limit,
+		done: queue.done,
+		failed: queue.failed,
+		jobs: queue.jobs.map((job: JobRow) => ({id: job.id, method: job.method, status: job.status, created: iso(job.createdAt), ageMs: now - job.createdAt})),
+	});
+	const value = {client: queueJson(model.clientState, model.client), server: queueJson(model.serverState, model.server)};
 	return {value, text: lines.join('\n')};
+}
+
+/** One transition as data: what changed, on which side, for which job (raw strings: JSON escapes them). */
+function transitionJson(entry: TransitionEntry) {
+	const {event} = entry;
+	const base = {seq: entry.seq, at: iso(entry.at), kind: entry.kind};
+	switch (event.type) {
+		case 'state': {
+			return {...base, side: event.side, from: event.from, to: event.to, job: event.jobId ?? null, method: event.method ?? null, ...(event.reason ? {reason: event.reason} : {})};
+		}
+
+		case 'job': {
+			return {...base, side: event.side, from: event.from ?? 'new', to: event.to, job: event.jobId, method: event.method, ...(event.error ? {error: event.error} : {})};
+		}
+
+		case 'channel': {
+			return {...base, status: event.status, channel: event.label, ...(event.reason ? {reason: event.reason} : {})};
+		}
+	}
 }
 
 function infoTransitions(context: CommandContext, count: string | undefined): CommandResult {
@@ -80,9 +137,8 @@ function infoTransitions(context: CommandContext, count: string | undefined): Co
 	}
 
 	const entries = latestTransitions(context.model, wanted);
-	const value = entries.map(entry => ({seq: entry.seq, at: new Date(entry.at).toISOString(), text: entry.text}));
 	const text = entries.length === 0 ? '(no transitions yet)' : entries.map(entry => `${clock(entry.at)} ${entry.text}`).join('\n');
-	return {value, text};
+	return {value: {transitions: entries.map(entry => transitionJson(entry))}, text};
 }
 
 export default info;

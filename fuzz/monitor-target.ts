@@ -156,13 +156,13 @@ export async function fuzzMonitor(options: TargetOptions): Promise<TargetStats> 
 				break;
 			}
 
-			answered = monitor.stdoutLines.slice(goodBefore).some(line => line.startsWith('{"return"'));
+			answered = monitor.stdoutLines.slice(goodBefore).some(isReturnLine);
 			if (!answered) {
 				// It failed (the earlier hostile job still held the slot): ask again.
 				const retryBefore = monitor.stdoutLines.length;
 				monitor.child.stdin!.write('agent_ping\n');
 				await monitor.waitLines(retryBefore + 1, Math.max(0, deadline - Date.now()));
-				answered = monitor.stdoutLines.slice(retryBefore).some(line => line.startsWith('{"return"'));
+				answered = monitor.stdoutLines.slice(retryBefore).some(isReturnLine);
 			}
 		}
 
@@ -218,4 +218,14 @@ export async function fuzzMonitor(options: TargetOptions): Promise<TargetStats> 
 	await guest.close();
 	rmSync(dir, {recursive: true, force: true});
 	return stats;
+}
+
+/** A `--json` result line that succeeded (docs/JSON.md: `{"id", "command", "return"}`). */
+function isReturnLine(line: string): boolean {
+	try {
+		const parsed: unknown = JSON.parse(line);
+		return typeof parsed === 'object' && parsed !== null && 'return' in parsed;
+	} catch {
+		return false;
+	}
 }

@@ -1,15 +1,7 @@
 import type {Fault} from '../protocol/value.js';
 
 /** Local failure codes (PROTOCOL.md §6 VirtagentFailed), named like the errnos they mirror. */
-export type VirtagentErrorCode =
-	| 'ENOBUFS'
-	| 'ETIMEDOUT'
-	| 'ECONNRESET'
-	| 'EPROTO'
-	| 'ENOTCONN'
-	| 'ECANCELED'
-	| 'ENOSYS'
-	| 'EINVAL';
+export type VirtagentErrorCode = 'ENOBUFS' | 'ETIMEDOUT' | 'ECONNRESET' | 'EPROTO' | 'ENOTCONN' | 'ECANCELED' | 'ENOSYS' | 'EINVAL';
 
 /** A job failed on this end: queue full, timeout, channel lost, bad reply… */
 export class VirtagentError extends Error {

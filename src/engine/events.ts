@@ -1,7 +1,10 @@
-import type {EngineState, Side} from './states.js';
+import type {EngineState, JobStatus, Side} from './states.js';
 
-/** Where a job stands. Client: queued → sending → waiting → done|failed. Server: running → ready → sending → done|failed. */
-export type JobStatus = 'queued' | 'sending' | 'waiting' | 'running' | 'ready' | 'done' | 'failed';
+/**
+ * Where a job stands (the tables in states.ts). Client: queued → held → sending → waiting →
+ * done|failed|cancelled|expired. Server: running → ready → sending → done|failed.
+ */
+export type {JobStatus} from './states.js';
 
 /** A state machine moved (PROTOCOL.md §4: `{side, from, to, jobId, method, tag, at}`). */
 export type StateEvent = {
@@ -27,7 +30,7 @@ export type JobEvent = {
 	readonly method: string;
 	readonly tag: string | undefined;
 	readonly at: number;
-	/** On `failed`: the error code and message. */
+	/** On `failed`, `cancelled`, `expired`: the error code and message. */
 	readonly error?: {readonly code: string | number; readonly message: string};
 	/** Queue length on that side after the change, and its limit. */
 	readonly queued: number;

@@ -4,12 +4,16 @@ import {RpcFault} from './errors.js';
 export type CallContext = {
 	/** The tag of the request being answered (for logs). */
 	readonly tag: string | undefined;
+	/**
+	 * Run `action` once this request's answer is settled: `sent` is true only if the handler's
+	 * success answer is the one written to the peer (docs/PROTOCOL.md §4). A fault answer, an
+	 * answer that could not be encoded, a dropped job: false. A side effect (va.shutdown) acts
+	 * only on true.
+	 */
+	readonly afterReply: (action: (sent: boolean) => void) => void;
 };
 
-export type MethodHandler = (
-	params: readonly XmlRpcValue[],
-	context: CallContext,
-) => XmlRpcValue | Promise<XmlRpcValue>;
+export type MethodHandler = (params: readonly XmlRpcValue[], context: CallContext) => XmlRpcValue | Promise<XmlRpcValue>;
 
 export type MethodInfo = {
 	readonly name: string;

@@ -1,48 +1,86 @@
 /**
- * The two state machines of the job engine (PROTOCOL.md §4), as tables of allowed transitions.
- * This file is the one place that says which moves are legal; the engine asks it before every
- * change and treats a refusal as a bug in itself (reported, then the engine resets).
+ * Every state machine of the job engine (docs/PROTOCOL.md §4) as a trigger-driven table: the
+ * client machine, the server machine, and the statuses of client and server jobs. A table says,
+ * for each state, where each trigger leads; a trigger missing from a state's row is illegal.
+ * The engine never assigns a state itself: it fires a trigger and takes the table's answer, and
+ * treats a refusal as a bug in itself (reported, then the engine resets).
  */
 export type ClientState = 'IDLE' | 'SEND' | 'WAIT';
 export type ServerState = 'IDLE' | 'WAIT' | 'SEND';
 export type Side = 'client' | 'server';
 export type EngineState = ClientState | ServerState;
 
-type Table<S extends string> = {readonly [From in S]: readonly S[]};
+/**
+ * A client job: `held` = waiting for the peer's capacity (a request given up on still holds its
+ * slot, §4); `cancelled` and `expired` are failures with a named cause.
+ */
+export type ClientJobStatus = 'queued' | 'held' | 'sending' | 'waiting' | 'done' | 'failed' | 'cancelled' | 'expired';
+/** A server job: the handler runs, its answer is ready, being sent, then done (or failed: dropped). */
+export type ServerJobStatus = 'running' | 'ready' | 'sending' | 'done' | 'failed';
+export type JobStatus = ClientJobStatus | ServerJobStatus;
 
 /**
- * Client: IDLE→SEND (job queued, send side free) · SEND→WAIT (request written) ·
- * WAIT→IDLE (response read, or the job failed). SEND→IDLE only on a reset (channel lost).
+ * send: a request starts going out · sent: it is written · settled: no request awaits an answer
+ * any more (answered, given up on) · reset: channel lost, framing error, bug.
  */
-export const clientTransitions: Table<ClientState> = {
-	IDLE: ['SEND'],
-	SEND: ['WAIT', 'IDLE'],
-	WAIT: ['IDLE'],
+export type ClientTrigger = 'send' | 'sent' | 'settled' | 'reset';
+/** defer: an answer is ready but the send side is busy · send · sent · reset. */
+export type ServerTrigger = 'defer' | 'send' | 'sent' | 'reset';
+/** hold/send/sent move it along; succeed → done; fail, cancel, expire end it otherwise. */
+export type ClientJobTrigger = 'hold' | 'send' | 'sent' | 'succeed' | 'fail' | 'cancel' | 'expire';
+/** answer: the handler's answer is encoded and ready · send · sent · fail: dropped. */
+export type ServerJobTrigger = 'answer' | 'send' | 'sent' | 'fail';
+
+export type Table<S extends string, T extends string> = {readonly [From in S]: {readonly [Trigger in T]?: S}};
+
+/**
+ * Client: IDLE→SEND (a job goes out, send side free) · SEND→WAIT (written) · WAIT→IDLE (nothing
+ * awaits an answer) · WAIT→SEND (another request, when the peer can hold more than one) ·
+ * SEND|WAIT→IDLE on a reset.
+ */
+export const clientTable: Table<ClientState, ClientTrigger> = {
+	IDLE: {send: 'SEND'},
+	SEND: {sent: 'WAIT', reset: 'IDLE'},
+	WAIT: {send: 'SEND', settled: 'IDLE', reset: 'IDLE'},
 };
 
 /**
- * Server: IDLE→WAIT (response ready, send side busy with a client request) ·
- * IDLE|WAIT→SEND (sending the response) · SEND→IDLE (sent, or dropped).
- * WAIT→IDLE only on a reset.
+ * Server: IDLE→WAIT (answer ready, send side busy with a client request) · IDLE|WAIT→SEND ·
+ * SEND→IDLE (sent) · WAIT|SEND→IDLE on a reset.
  */
-export const serverTransitions: Table<ServerState> = {
-	IDLE: ['WAIT', 'SEND'],
-	WAIT: ['SEND', 'IDLE'],
-	SEND: ['IDLE'],
+export const serverTable: Table<ServerState, ServerTrigger> = {
+	IDLE: {defer: 'WAIT', send: 'SEND'},
+	WAIT: {send: 'SEND', reset: 'IDLE'},
+	SEND: {sent: 'IDLE', reset: 'IDLE'},
 };
 
-/** Transitions that only a reset may take; anything else taking them is a bug. */
-const resetOnly: {readonly [S in Side]: Partial<Record<EngineState, EngineState>>} = {
-	client: {SEND: 'IDLE'},
-	server: {WAIT: 'IDLE'},
+const ended = {fail: 'failed', cancel: 'cancelled', expire: 'expired'} as const;
+
+export const clientJobTable: Table<ClientJobStatus, ClientJobTrigger> = {
+	queued: {hold: 'held', send: 'sending', ...ended},
+	held: {send: 'sending', ...ended},
+	sending: {sent: 'waiting', ...ended},
+	waiting: {succeed: 'done', ...ended},
+	done: {},
+	failed: {},
+	cancelled: {},
+	expired: {},
 };
 
-export function isAllowed(side: Side, from: EngineState, to: EngineState, isReset = false): boolean {
-	const table: Table<EngineState> = side === 'client' ? clientTransitions : serverTransitions;
-	if (!table[from]?.includes(to)) {
-		return false;
-	}
+export const serverJobTable: Table<ServerJobStatus, ServerJobTrigger> = {
+	running: {answer: 'ready', fail: 'failed'},
+	ready: {send: 'sending', fail: 'failed'},
+	sending: {sent: 'done', fail: 'failed'},
+	done: {},
+	failed: {},
+};
 
-	// Checked on every transition of every call: no strings built here.
-	return isReset || resetOnly[side][from] !== to;
+/** Where `trigger` leads from `from`, or undefined when the table does not allow it. */
+export function nextState<S extends string, T extends string>(table: Table<S, T>, from: S, trigger: T): S | undefined {
+	return table[from][trigger];
+}
+
+/** A job that has ended (the monitor drops it from the active list). */
+export function isFinished(status: JobStatus): boolean {
+	return status === 'done' || status === 'failed' || status === 'cancelled' || status === 'expired';
 }

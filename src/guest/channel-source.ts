@@ -101,16 +101,32 @@ function connectSource(endpoint: SocketEndpoint, log: GuestLog): ChannelSource {
 	};
 }
 
+/** Connections being turned away at once; past this they are closed without a word. */
+const turnAwayMax = 16;
+let turningAway = 0;
+
 /**
  * docs/PROTOCOL.md §1: a second host is told why (an untagged fault -500). It closes the stream
  * once it has read that; we close it after a second if it does not (what it sends is ignored).
  */
 function turnAway(channel: Channel): void {
+	if (turningAway >= turnAwayMax) {
+		channel.destroy(); // A flood of connections gets no explanation, and holds nothing.
+		return;
+	}
+
+	turningAway++;
 	const refusal = encodeFrame('response', undefined, encodeFault({code: FaultCode.internal, message: 'another host is connected'}));
 	const timer = setTimeout(() => {
 		channel.destroy();
 	}, 1000);
-	channel.start({data: () => undefined, close: () => clearTimeout(timer)});
+	channel.start({
+		data: () => undefined,
+		close() {
+			clearTimeout(timer);
+			turningAway--;
+		},
+	});
 	channel.write(refusal).catch(() => {
 		channel.destroy();
 	});

@@ -50,7 +50,6 @@ export class GuestDaemon {
 
 		this.agent = new Agent({name: 'guest', registry, limits: {bodyMax: config.bodyMax, headerStallMs: config.stallTimeoutMs, bodyStallMs: config.stallTimeoutMs}});
 		this.agent.subscribe(event => {
-			this.#shutdown.onEvent(event);
 			this.#onEvent(event);
 		});
 	}

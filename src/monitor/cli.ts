@@ -1,6 +1,7 @@
 import {createInterface} from 'node:readline';
 import {parseArgs} from 'node:util';
 import {parseTcpAddress} from '../transport/endpoint.js';
+import {packageVersion} from '../version.js';
 import {usage, type Command} from './command.js';
 import type {SessionTarget} from './connection.js';
 import {logOutcomes, runScript} from './script.js';
@@ -16,24 +17,28 @@ export function monitorUsage(commands: readonly Command[]): string {
   --tcp HOST:PORT        connect over TCP; reconnects with back-off
   --tcp-listen HOST:PORT listen on TCP
   -c "CMD; CMD"          run these commands and exit (scripted mode; also when stdin is not a terminal)
-  --json                 scripted: one QMP-shaped line per command ({"return": …} / {"error": {…}})
+  --json                 scripted: one line per command, {"id", "command", "return"|"error"} (docs/JSON.md)
   -e                     scripted: exit at the first command that fails
-  -t                     show the time each command took
+  -t                     show the time each command took ("ms" in --json)
   -v                     show the frames on the wire (on stderr)
   -l FILE                append every command and its result to FILE
-  --timeout SECONDS      each command's deadline (default 5)
+  --timeout SECONDS      each command's deadline: more than 0, at most 3600 (default 5); scripted
+                         commands also wait up to this long for the guest's hello
+  --wait SECONDS         scripted: wait up to this long for the guest to appear (at most 3600;
+                         default 0: a socket that is missing or refuses fails at once)
   --history FILE         interactive: the history file (default ~/.virtagent_history)
   --plain                interactive: plain lines, no live screen (also when TERM=dumb or stdout is not a terminal)
   --color WHEN           auto (default: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces), always or never
+  -V, --version          the version
   -h, --help             this help
 
-Commands (help COMMAND says more):
+Commands (help COMMAND says more; ? is help, q and exit are quit):
 ${commands.map(command => `  ${usage(command)}`).join('\n')}
 
 Exit code 0 only if every scripted command succeeded; 2 for bad options.`;
 }
 
-type MonitorOptions = {
+export type MonitorOptions = {
 	readonly target: SessionTarget;
 	readonly commands: string | undefined;
 	readonly json: boolean;
@@ -42,14 +47,19 @@ type MonitorOptions = {
 	readonly verbose: boolean;
 	readonly logFile: string | undefined;
 	readonly timeoutMs: number;
+	readonly waitMs: number;
 	readonly historyFile: string | undefined;
 	readonly plain: boolean;
 	readonly color: ColorChoice;
 };
 
-class UsageError extends Error {}
+/** A bad command line: one line on stderr, exit code 2. */
+export class UsageError extends Error {}
 
-function parseOptions(args: readonly string[]): MonitorOptions | 'help' {
+/** The options with the target left out (`demo` chooses it), for checking before anything starts. */
+export type MonitorCommandLine = Omit<MonitorOptions, 'target'> & {readonly target: SessionTarget | undefined};
+
+export function parseOptions(args: readonly string[], {targetGiven = false} = {}): MonitorCommandLine | 'help' | 'version' {
 	let parsed;
 	try {
 		parsed = parseArgs({
@@ -68,9 +78,11 @@ function parseOptions(args: readonly string[]): MonitorOptions | 'help' {
 				verbose: {type: 'boolean', short: 'v'},
 				log: {type: 'string', short: 'l'},
 				timeout: {type: 'string'},
+				wait: {type: 'string'},
 				history: {type: 'string'},
 				plain: {type: 'boolean'},
 				color: {type: 'string'},
+				version: {type: 'boolean', short: 'V'},
 				help: {type: 'boolean', short: 'h'},
 			},
 		});
@@ -81,6 +93,10 @@ function parseOptions(args: readonly string[]): MonitorOptions | 'help' {
 	const {values} = parsed;
 	if (values.help) {
 		return 'help';
+	}
+
+	if (values.version) {
+		return 'version';
 	}
 
 	const targets: SessionTarget[] = [];
@@ -104,13 +120,10 @@ function parseOptions(args: readonly string[]): MonitorOptions | 'help' {
 		throw new UsageError((error as Error).message);
 	}
 
-	if (targets.length !== 1) {
+	if (targetGiven && targets.length === 0) {
+		// demo: the target is its own.
+	} else if (targets.length !== 1) {
 		throw new UsageError(targets.length === 0 ? 'say where the guest is: --connect, --listen, --tcp or --tcp-listen' : 'give only one of --connect, --listen, --tcp, --tcp-listen');
-	}
-
-	const seconds = values.timeout === undefined ? 5 : Number(values.timeout);
-	if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
-		throw new UsageError(`invalid --timeout '${values.timeout}' (seconds, more than 0)`);
 	}
 
 	const color = values.color ?? 'auto';
@@ -119,23 +132,34 @@ function parseOptions(args: readonly string[]): MonitorOptions | 'help' {
 	}
 
 	return {
-		target: targets[0]!,
+		target: targets[0],
 		commands: values.command,
 		json: values.json ?? false,
 		stopOnError: values['exit-on-error'] ?? false,
 		timing: values.time ?? false,
 		verbose: values.verbose ?? false,
 		logFile: values.log,
-		timeoutMs: Math.round(seconds * 1000),
+		timeoutMs: seconds('--timeout', values.timeout, 5, false),
+		waitMs: seconds('--wait', values.wait, 0, true),
 		historyFile: values.history,
 		plain: values.plain ?? false,
 		color,
 	};
 }
 
+/** `--timeout 2.5` as milliseconds: a number of seconds up to an hour (0 only where allowed). */
+function seconds(option: string, text: string | undefined, fallback: number, zeroAllowed: boolean): number {
+	const value = text === undefined ? fallback : Number(text);
+	if (text !== undefined && (!/^\d+(\.\d+)?$/u.test(text) || (value === 0 && !zeroAllowed) || value > 3600)) {
+		throw new UsageError(`invalid ${option} '${text}' (seconds, ${zeroAllowed ? '0' : 'more than 0'} to 3600)`);
+	}
+
+	return Math.round(value * 1000);
+}
+
 /** `virtagent monitor …` with these commands (commands/index.ts): returns the exit code. */
 export async function monitorMain(args: readonly string[], commands: readonly Command[]): Promise<number> {
-	let options: MonitorOptions | 'help';
+	let options: MonitorCommandLine | 'help' | 'version';
 	try {
 		options = parseOptions(args);
 	} catch (error) {
@@ -152,6 +176,16 @@ export async function monitorMain(args: readonly string[], commands: readonly Co
 		return 0;
 	}
 
+	if (options === 'version') {
+		console.log(`virtagent ${packageVersion}`);
+		return 0;
+	}
+
+	return runMonitor({...options, target: options.target!}, commands);
+}
+
+/** The monitor with checked options (`demo` comes here with its own target). */
+export async function runMonitor(options: MonitorOptions, commands: readonly Command[]): Promise<number> {
 	applyColor(options.color);
 	const interactive = options.commands === undefined && process.stdin.isTTY === true;
 	let session;
@@ -182,6 +216,8 @@ export async function monitorMain(args: readonly string[], commands: readonly Co
 			timing: options.timing,
 			verbose: options.verbose,
 			logFile: options.logFile,
+			waitMs: options.waitMs,
+			timeoutMs: options.timeoutMs,
 			// Like cat: a file that ends with a newline gets no blank line after it.
 			stdout: text => {
 				process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);

@@ -12,33 +12,58 @@ export type ShapedError = {
 };
 
 /**
+ * A failure about one thing, e.g. a guest path: the operator's text names it
+ * (`agent_viewfile /x: open failed: …`), since the guest's fault string may not.
+ */
+export class SubjectError extends Error {
+	override readonly name = 'SubjectError';
+	readonly subject: string;
+
+	constructor(subject: string, cause: unknown) {
+		super(cause instanceof Error ? cause.message : String(cause), {cause});
+		this.subject = subject;
+	}
+}
+
+/** Run `work`; whatever it throws is about `subject`. */
+export async function about<T>(subject: string, work: () => Promise<T>): Promise<T> {
+	try {
+		return await work();
+	} catch (error) {
+		throw new SubjectError(subject, error);
+	}
+}
+
+/**
  * Whatever a command threw, as PROTOCOL.md §6 wants it shown: `RPCFailed` (a fault from the
  * guest: code and message), `VirtagentFailed` (local: ENOBUFS, ETIMEDOUT, ECONNRESET…), or the
  * operator's own mistake (a bad line or an unknown command).
  */
 export function commandError(error: unknown): ShapedError {
-	if (error instanceof RpcFaultError) {
+	const subject = error instanceof SubjectError ? `${escapeLine(error.subject)}: ` : '';
+	const cause = error instanceof SubjectError ? error.cause : error;
+	if (cause instanceof RpcFaultError) {
 		return {
-			error: {class: 'RPCFailed', desc: error.faultString, data: {code: error.code, message: error.faultString}},
-			text: `error: RPCFailed (fault ${error.code}): ${escapeLine(error.faultString)}`,
+			error: {class: 'RPCFailed', desc: cause.faultString, data: {code: cause.code, message: cause.faultString}},
+			text: `error: RPCFailed (fault ${cause.code}): ${subject}${escapeLine(cause.faultString)}`,
 		};
 	}
 
-	if (error instanceof VirtagentError) {
+	if (cause instanceof VirtagentError) {
 		return {
-			error: {class: 'VirtagentFailed', desc: error.message, data: {code: error.code, message: error.message}},
-			text: `error: VirtagentFailed (${error.code}): ${escapeLine(error.message)}`,
+			error: {class: 'VirtagentFailed', desc: cause.message, data: {code: cause.code, message: cause.message}},
+			text: `error: VirtagentFailed (${cause.code}): ${subject}${escapeLine(cause.message)}`,
 		};
 	}
 
-	if (error instanceof CommandLineError) {
-		return {error: {class: 'InvalidParameter', desc: error.message}, text: escapeLine(error.message)};
+	if (cause instanceof CommandLineError) {
+		return {error: {class: 'InvalidParameter', desc: cause.message}, text: escapeLine(cause.message)};
 	}
 
-	if (error instanceof UnknownCommandError) {
-		return {error: {class: 'CommandNotFound', desc: error.message}, text: escapeLine(error.message)};
+	if (cause instanceof UnknownCommandError) {
+		return {error: {class: 'CommandNotFound', desc: cause.message}, text: escapeLine(cause.message)};
 	}
 
-	const message = error instanceof Error ? error.message : String(error);
-	return {error: {class: 'GenericError', desc: message}, text: `error: ${escapeLine(message)}`};
+	const message = cause instanceof Error ? cause.message : String(cause);
+	return {error: {class: 'GenericError', desc: message}, text: `error: ${subject}${escapeLine(message)}`};
 }

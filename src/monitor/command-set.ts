@@ -1,7 +1,7 @@
 import type {Command, CommandContext, CommandResult} from './command.js';
 import {usage} from './command.js';
 import {parseArguments, splitCommand} from './parse-args.js';
-import {unknownCommand} from './unknown-command.js';
+import {findCommand, unknownCommand} from './unknown-command.js';
 
 /**
  * The monitor's commands, as injected (commands/index.ts for the CLI): finding one by name,
@@ -29,7 +29,7 @@ export class CommandSet {
 	 */
 	async run(line: string, context: CommandContext): Promise<CommandResult> {
 		const {name, rest} = splitCommand(line);
-		const command = this.commands.find(candidate => candidate.name === name);
+		const command = findCommand(name, this.commands);
 		if (!command) {
 			throw unknownCommand(name, this.commands);
 		}
@@ -46,7 +46,7 @@ export class CommandSet {
 			return matching(this.names);
 		}
 
-		const command = this.commands.find(candidate => candidate.name === words[0]);
+		const command = findCommand(words[0]!, this.commands);
 		if (!command) {
 			return [];
 		}

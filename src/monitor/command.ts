@@ -89,6 +89,8 @@ type Values<A extends readonly Arg<unknown>[]> = {readonly [I in keyof A]: A[I] 
 
 export type Command = {
 	readonly name: string;
+	/** Other names that run it (`?` for help, `q` and `exit` for quit); not completed or listed as commands. */
+	readonly aliases?: readonly string[];
 	readonly args: readonly Arg<unknown>[];
 	/** The arguments as `help` shows them (derived from `args`), e.g. `filepath` or `[command]`. */
 	readonly params: string;
@@ -99,6 +101,7 @@ export type Command = {
 
 export type CommandSpec<A extends readonly Arg<unknown>[]> = {
 	readonly name: string;
+	readonly aliases?: readonly string[];
 	readonly args: A;
 	readonly help: string;
 	run(context: CommandContext, args: Values<A>): Promise<CommandResult>;
@@ -108,6 +111,7 @@ export type CommandSpec<A extends readonly Arg<unknown>[]> = {
 export function defineCommand<const A extends readonly Arg<unknown>[]>(spec: CommandSpec<A>): Command {
 	return {
 		name: spec.name,
+		...(spec.aliases ? {aliases: spec.aliases} : {}),
 		args: spec.args,
 		params: spec.args.map(arg => arg.usage).join(' '),
 		help: spec.help,

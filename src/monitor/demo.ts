@@ -8,13 +8,15 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {Command} from './command.js';
-import {monitorMain} from './cli.js';
+import {parseOptions, runMonitor, UsageError} from './cli.js';
+import {packageVersion} from '../version.js';
 
 const demoUsage = `usage: virtagent demo [monitor options]
 
 Starts a guest daemon on a temporary UNIX socket and the monitor connected to it (interactive on
 a terminal, scripted with -c or piped input). agent_shutdown is harmless here: the demo guest
-only prints what it would run. Monitor options (-c, --json, -e, -t, -v, -l, --timeout) pass through.`;
+only prints what it would run. Monitor options (-c, --json, -e, -t, -v, -l, --timeout, --wait,
+--history, --plain, --color) pass through; they are checked before the guest starts.`;
 
 /** The repository (or installed package) root: the folder with bin/virtagent.js, from here up. */
 function packageRoot(): string {
@@ -66,10 +68,33 @@ export async function demoMain(args: readonly string[], commands: readonly Comma
 		return 0;
 	}
 
-	const forbidden = args.find(arg => ['--connect', '--listen', '--tcp', '--tcp-listen'].includes(arg));
+	const forbidden = args.find(arg => ['--connect', '--listen', '--tcp', '--tcp-listen'].some(option => arg === option || arg.startsWith(`${option}=`)));
 	if (forbidden) {
-		console.error(`virtagent demo: ${forbidden} is chosen by the demo itself (try --help)`);
+		console.error(`virtagent demo: ${forbidden.split('=')[0]!} is chosen by the demo itself (try --help)`);
 		return 2;
+	}
+
+	// Every option is checked before a guest starts: a typo must not leave a daemon behind.
+	let options;
+	try {
+		options = parseOptions(args, {targetGiven: true});
+	} catch (error) {
+		if (error instanceof UsageError) {
+			console.error(`virtagent demo: ${error.message} (try --help)`);
+			return 2;
+		}
+
+		throw error;
+	}
+
+	if (options === 'help') {
+		console.log(demoUsage);
+		return 0;
+	}
+
+	if (options === 'version') {
+		console.log(`virtagent ${packageVersion}`);
+		return 0;
 	}
 
 	const dir = mkdtempSync(path.join(tmpdir(), 'virtagent-demo-'));
@@ -84,10 +109,20 @@ export async function demoMain(args: readonly string[], commands: readonly Comma
 		{stdio: ['ignore', logFd, logFd]},
 	);
 	closeSync(logFd);
+	// A closed terminal (SIGHUP) or a kill (SIGTERM) ends the demo without its finally block:
+	// stop the guest and remove the temporary folder here, then exit as the signal would.
+	const onSignal = (signal: NodeJS.Signals) => {
+		guest.kill('SIGTERM');
+		rmSync(dir, {recursive: true, force: true});
+		process.exit(128 + (signal === 'SIGHUP' ? 1 : 15));
+	};
+
+	process.once('SIGHUP', onSignal);
+	process.once('SIGTERM', onSignal);
 	try {
 		await waitForSocket(socketPath, guest, 10_000);
 		console.error(`virtagent demo: a guest daemon (pid ${guest.pid}) on ${socketPath}, the monitor connected to it.\nagent_shutdown is harmless here. Try: help, agent_capabilities, agent_viewfile /etc/hostname`);
-		return await monitorMain(['--connect', socketPath, ...args], commands);
+		return await runMonitor({...options, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}}, commands);
 	} catch (error) {
 		console.error(`virtagent demo: ${(error as Error).message}`);
 		const tail = readFileSync(guestLog, 'utf8').trim().split('\n').slice(-10).join('\n');
@@ -97,6 +132,8 @@ export async function demoMain(args: readonly string[], commands: readonly Comma
 
 		return 1;
 	} finally {
+		process.off('SIGHUP', onSignal);
+		process.off('SIGTERM', onSignal);
 		await stop(guest);
 		rmSync(dir, {recursive: true, force: true});
 	}

@@ -27,7 +27,12 @@ export function age(ms: number): string {
 	return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
 }
 
-/** `connected since 14:03:07.123 (2s)`, `retry #3 in 1s (connect ENOENT …)`, `listening`. */
+/** The one wording of a retry, wherever it is shown: `retrying in 4s (attempt 5): connect ENOENT …`. */
+export function describeRetry(connection: {readonly attempt: number; readonly inMs: number; readonly reason: string}): string {
+	return `retrying in ${age(connection.inMs)} (attempt ${connection.attempt}): ${escapeLine(connection.reason)}`;
+}
+
+/** `connected since 14:03:07.123 (2s)`, `retrying in 1s (attempt 3): connect ENOENT …`, `listening`. */
 export function describeConnection(connection: ConnectionState, now: number): string {
 	switch (connection.state) {
 		case 'connected': {
@@ -35,7 +40,7 @@ export function describeConnection(connection: ConnectionState, now: number): st
 		}
 
 		case 'retrying': {
-			return `retry #${connection.attempt} in ${age(connection.inMs)} (${escapeLine(connection.reason)})`;
+			return describeRetry(connection);
 		}
 
 		case 'disconnected': {

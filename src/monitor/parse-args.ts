@@ -1,7 +1,10 @@
 /**
- * HMP-style command lines (PROTOCOL.md §6): a command name, then arguments, each a
- * whitespace-delimited token or a double-quoted string with `\n \r \\ \' \"` escapes.
- * A `#` that starts a token (outside quotes) begins a comment that runs to the end of the line.
+ * HMP-style command lines (PROTOCOL.md §6): a command name, then arguments. An argument is a
+ * double-quoted string with `\n \r \\ \' \"` escapes, a single-quoted string taken as it is (as
+ * in a shell), or a whitespace-delimited token in which a backslash escapes a space, a tab, a
+ * quote, a backslash, `#` or `;` (`/tmp/my\ file`); any other backslash stays (`C:\dir`).
+ * A quote opens a string only at the start of a token. A `#` that starts a token (outside
+ * quotes) begins a comment that runs to the end of the line.
  */
 
 export type ArgSpec = {
@@ -21,6 +24,8 @@ export class CommandLineError extends Error {
 type Token = {readonly value: string; readonly end: number};
 
 const quotedEscapes: Readonly<Record<string, string>> = {n: '\n', r: '\r', '\\': '\\', "'": "'", '"': '"'};
+/** What a backslash escapes outside quotes; before anything else it is a plain backslash. */
+const bareEscapes: ReadonlySet<string> = new Set([' ', '\t', '\\', "'", '"', '#', ';']);
 
 function isSpace(char: string | undefined): boolean {
 	return char === ' ' || char === '\t' || char === '\n' || char === '\r';
@@ -35,6 +40,34 @@ function skipSpaces(text: string, position: number): number {
 	return index;
 }
 
+/** Where the token at `start` ends; a broken quote runs to the end (the parser reports it). */
+function tokenEnd(text: string, start: number, stopAtSemicolon: boolean): number {
+	const quote = text[start];
+	if (quote === "'") {
+		const close = text.indexOf("'", start + 1);
+		return close < 0 ? text.length : close + 1;
+	}
+
+	if (quote === '"') {
+		for (let index = start + 1; index < text.length; index++) {
+			if (text[index] === '\\') {
+				index++;
+			} else if (text[index] === '"') {
+				return index + 1;
+			}
+		}
+
+		return text.length;
+	}
+
+	let index = start;
+	while (index < text.length && !isSpace(text[index]) && !(stopAtSemicolon && text[index] === ';')) {
+		index += text[index] === '\\' && bareEscapes.has(text[index + 1] ?? '') ? 2 : 1;
+	}
+
+	return index;
+}
+
 /** The next token from `position`, or undefined at the end of the line or a comment. */
 function readToken(command: string, text: string, position: number): Token | undefined {
 	const start = skipSpaces(text, position);
@@ -42,24 +75,34 @@ function readToken(command: string, text: string, position: number): Token | und
 		return undefined;
 	}
 
-	if (text[start] !== '"') {
-		let end = start;
-		while (end < text.length && !isSpace(text[end])) {
-			end++;
+	const end = tokenEnd(text, start, false);
+	const raw = text.slice(start, end);
+	if (raw[0] === "'") {
+		if (raw.length < 2 || !raw.endsWith("'")) {
+			throw new CommandLineError(`${command}: unterminated string literal`);
 		}
 
-		return {value: text.slice(start, end), end};
+		return {value: raw.slice(1, -1), end};
 	}
 
+	if (raw[0] === '"') {
+		return {value: unquoteDouble(command, raw), end};
+	}
+
+	return {value: raw.replace(/\\([\s\S])/gu, (pair, char: string) => (bareEscapes.has(char) ? char : pair)), end};
+}
+
+/** `"…"` with its escapes; `raw` runs from the opening quote to the closing one (if any). */
+function unquoteDouble(command: string, raw: string): string {
 	let value = '';
-	for (let index = start + 1; index < text.length; index++) {
-		const char = text[index]!;
+	for (let index = 1; index < raw.length; index++) {
+		const char = raw[index]!;
 		if (char === '"') {
-			return {value, end: index + 1};
+			return value;
 		}
 
 		if (char === '\\') {
-			const next = text[index + 1];
+			const next = raw[index + 1];
 			const replacement = next === undefined ? undefined : quotedEscapes[next];
 			if (replacement === undefined) {
 				throw new CommandLineError(`${command}: unsupported escape code: '\\${next ?? ''}'`);
@@ -146,46 +189,26 @@ function listChoices(choices: readonly string[]): string {
 
 /**
  * A script (piped stdin or `-c`) as command lines: one per line, `;` separates commands outside
- * quotes, `#` comments run to the end of the line, blank lines are dropped. Quotes are only
- * tracked here, not checked: a broken quote is reported by the command that gets it.
+ * quotes, `#` comments run to the end of the line, blank lines are dropped. Tokens are found as
+ * the parser finds them, but not checked: a broken quote is reported by the command that gets it.
  */
 export function splitScript(text: string): string[] {
 	const commands: string[] = [];
 	for (const line of text.split('\n')) {
-		let current = '';
-		let quoted = false;
-		let tokenStart = true;
-		for (let index = 0; index < line.length; index++) {
-			const char = line[index]!;
-			if (quoted) {
-				current += char;
-				if (char === '\\' && index + 1 < line.length) {
-					current += line[++index];
-				} else if (char === '"') {
-					quoted = false;
-				}
-
+		let commandStart = 0;
+		let index = skipSpaces(line, 0);
+		while (index < line.length && line[index] !== '#') {
+			if (line[index] === ';') {
+				commands.push(line.slice(commandStart, index));
+				commandStart = index + 1;
+				index = skipSpaces(line, index + 1);
 				continue;
 			}
 
-			if (char === '#' && tokenStart) {
-				break;
-			}
-
-			if (char === ';') {
-				commands.push(current);
-				current = '';
-				tokenStart = true;
-				continue;
-			}
-
-			current += char;
-			// As in the parser, a quote only opens a string at the start of a token.
-			quoted = char === '"' && tokenStart;
-			tokenStart = isSpace(char);
+			index = skipSpaces(line, tokenEnd(line, index, true));
 		}
 
-		commands.push(current);
+		commands.push(line.slice(commandStart, index));
 	}
 
 	return commands.map(command => command.trim()).filter(command => command.length > 0);

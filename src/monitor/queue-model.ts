@@ -10,7 +10,7 @@
  */
 import {describeJob, describeTransition} from '../engine/describe.js';
 import type {ChannelEvent, EngineEvent, JobEvent, JobStatus, StateEvent} from '../engine/events.js';
-import type {ClientState, ServerState, Side} from '../engine/states.js';
+import {isFinished, type ClientState, type ServerState, type Side} from '../engine/states.js';
 import {escapeLine} from './escape.js';
 
 export type JobRow = {
@@ -156,7 +156,8 @@ export function describeEntry(event: LoggedEvent): string {
 
 /** A failed job's entry (the live log keeps those beside the state changes). */
 export function isFailure(entry: TransitionEntry): boolean {
-	return entry.event.type === 'job' && entry.event.to === 'failed';
+	// Cancelled and expired jobs are failures with a named cause.
+	return entry.event.type === 'job' && isFinished(entry.event.to) && entry.event.to !== 'done';
 }
 
 function transitionEntry(seq: number, event: LoggedEvent): TransitionEntry {
@@ -234,7 +235,7 @@ function foldJob(side: SideQueue, event: JobEvent, model: QueueModel): SideQueue
 		updatedAt: event.at,
 		...(event.error ? {error: event.error} : {}),
 	};
-	const finished = event.to === 'done' || event.to === 'failed';
+	const finished = isFinished(event.to);
 	let jobs: readonly JobRow[];
 	if (finished) {
 		jobs = index >= 0 ? side.jobs.filter(job => job.id !== event.jobId) : side.jobs;
@@ -249,7 +250,8 @@ function foldJob(side: SideQueue, event: JobEvent, model: QueueModel): SideQueue
 		queued: event.queued,
 		limit: event.limit,
 		done: side.done + (event.to === 'done' ? 1 : 0),
-		failed: side.failed + (event.to === 'failed' ? 1 : 0),
+		// Cancelled and expired jobs are failures with a named cause.
+		failed: side.failed + (finished && event.to !== 'done' ? 1 : 0),
 		recent: finished && model.recentMax > 0 ? [row, ...side.recent.slice(0, model.recentMax - 1)] : side.recent,
 	};
 }

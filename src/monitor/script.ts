@@ -3,23 +3,30 @@
  * no raw-mode input. Exit code 0 only if every command succeeded.
  */
 import {appendFileSync} from 'node:fs';
-import type {SessionEvent} from './session-api.js';
+import type {CommandOutcome, SessionEvent} from './session-api.js';
 import type {Session} from './session.js';
 import {escapeLine, safeJson} from './escape.js';
 import {describeConnection} from './format.js';
-import {splitScript} from './parse-args.js';
+import {Backlog} from './backlog.js';
+import {commandError} from './command-error.js';
+import {splitCommand, splitScript} from './parse-args.js';
+import {awaitGuest, type GuestWait} from './script-connect.js';
 
 export type ScriptOptions = {
-	/** One QMP-shaped line per command (`{"return": …}` / `{"error": {…}}`). */
+	/** One line per command: `{"id", "command", "return"}` or `{"id", "command", "error"}` (docs/JSON.md). */
 	readonly json?: boolean;
 	/** `-e`: stop at the first command that fails. */
 	readonly stopOnError?: boolean;
-	/** `-t`: the time each command took, on stderr. */
+	/** `-t`: the time each command took: `"ms"` in JSON, else a line on stderr. */
 	readonly timing?: boolean;
 	/** `-v`: frames on the wire, connection changes and engine warnings, on stderr. */
 	readonly verbose?: boolean;
 	/** `-l FILE`: append each command and its result. */
 	readonly logFile?: string;
+	/** `--wait`: how long the guest may take to appear; 0 (default) fails at once when it is not there. */
+	readonly waitMs?: number;
+	/** The command timeout (default 5 s): also bounds the wait for the guest's handshake. */
+	readonly timeoutMs?: number;
 	readonly stdout: (text: string) => void;
 	readonly stderr: (text: string) => void;
 };
@@ -34,23 +41,41 @@ export async function runScript(session: Session, source: Iterable<string> | Asy
 	}) : undefined;
 	const log = options.logFile === undefined ? undefined : logWriter(options.logFile, options.stderr);
 	let failed = false;
+	let guest = 'unknown' as 'unknown' | 'ready' | 'unreachable';
+	// The same feeder as the interactive shell's, one line at a time: results in order, `-e`
+	// and `quit` stop before the next line starts.
+	const backlog = new Backlog({
+		concurrency: 1,
+		async execute(line) {
+			if (guest === 'unknown' && !localCommands.has(splitCommand(line).name)) {
+				const unreachable = await guestError(session, line, {waitMs: options.waitMs ?? 0, timeoutMs: options.timeoutMs ?? 5000});
+				guest = unreachable ? 'unreachable' : 'ready';
+				if (unreachable) {
+					return unreachable;
+				}
+			}
+
+			return session.execute(line);
+		},
+	});
 	try {
 		for await (const sourceLine of source) {
 			for (const line of splitScript(sourceLine)) {
-				const outcome = await session.execute(line);
+				const {id, outcome} = await backlog.submit(line);
 				if (options.json) {
-					options.stdout(safeJson(outcome.ok ? {return: outcome.value ?? {}} : {error: outcome.error}));
+					options.stdout(safeJson(jsonLine(id, line, outcome, options.timing ?? false)));
 				} else if (outcome.text !== '') {
 					(outcome.ok ? options.stdout : options.stderr)(outcome.text);
 				}
 
-				if (options.timing) {
+				if (options.timing && !options.json && guest !== 'unreachable') {
 					options.stderr(`[${escapeLine(line)}: ${outcome.ms.toFixed(1)} ms]`);
 				}
 
 				log?.(line, outcome.text);
 				failed ||= !outcome.ok;
-				if ((!outcome.ok && options.stopOnError) || session.quitRequested) {
+				// Without a guest every later command would fail the same way: stop at the first.
+				if ((!outcome.ok && options.stopOnError) || session.quitRequested || guest === 'unreachable') {
 					return failed ? 1 : 0;
 				}
 			}
@@ -60,6 +85,31 @@ export async function runScript(session: Session, source: Iterable<string> | Asy
 	} finally {
 		unsubscribe?.();
 	}
+}
+
+/** Commands that need no guest: a script of `help` runs without one. */
+const localCommands: ReadonlySet<string> = new Set(['help', '?', 'quit', 'q', 'exit']);
+
+/** The outcome of `line` when the guest cannot be reached, or undefined once it is there. */
+async function guestError(session: Session, line: string, wait: GuestWait): Promise<CommandOutcome | undefined> {
+	const started = performance.now();
+	try {
+		await awaitGuest(session, wait);
+		return undefined;
+	} catch (error) {
+		const {error: shaped, text} = commandError(error);
+		return {ok: false, command: splitCommand(line).name, error: shaped, text, ms: performance.now() - started};
+	}
+}
+
+/** docs/JSON.md: which command (its 1-based position and text), then its result or error. */
+export function jsonLine(id: number, line: string, outcome: CommandOutcome, timing: boolean): Record<string, unknown> {
+	return {
+		id,
+		command: line,
+		...(outcome.ok ? {return: outcome.value ?? {}} : {error: outcome.error}),
+		...(timing ? {ms: Math.round(outcome.ms * 10) / 10} : {}),
+	};
 }
 
 function verboseLine(event: SessionEvent): string | undefined {

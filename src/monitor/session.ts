@@ -274,13 +274,13 @@ export class Session implements MonitorSession {
 	}
 
 	/** The capability gate (docs/PROTOCOL.md §5): undefined when open, a wait in scripted mode. */
-	#gate(method: string, timeoutMs: number): Promise<void> | undefined {
+	#gate(method: string, timeoutMs: number, deadline?: number): Promise<void> | undefined {
 		const {guest, connection} = this.#state.status;
 		if (guest.methods === undefined) {
 			if (this.#waitForGuest) {
-				return this.waitForGuest(timeoutMs).then(() => {
-					this.#gate(method, timeoutMs);
-				});
+				// Checked again once known (ENOSYS); a stream lost meanwhile means waiting again, within the same deadline.
+				const until = deadline ?? Date.now() + timeoutMs;
+				return this.waitForGuest(deadline === undefined ? timeoutMs : Math.max(0, until - Date.now())).then(async () => this.#gate(method, timeoutMs, until));
 			}
 
 			throw connection.state === 'connected' ? new VirtagentError('ENOTCONN', gateMessage) : this.#notConnected();

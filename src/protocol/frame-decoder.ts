@@ -13,9 +13,10 @@ import {defaultFrameLimits, type FrameLimits, SENTINEL} from './limits.js';
  * - Header fields (start line, Content-Length, tag grammar): frame-header.ts.
  * - Stalls (PROTOCOL.md §2): a header must be complete headerStallMs after its first byte (the
  *   first byte after the sentinel: a lone trailing 0xFF from a v7 writer holds nothing), and a
- *   body must get a byte at least every bodyStallMs. The decoder has no timers: each push first
- *   checks the clock, and whoever owns the stream calls checkStall() when stallDeadline passes,
- *   so that a stalled message is dropped (STALLED_FRAME, then resync) even if nothing follows.
+ *   body must get a byte at least every bodyStallMs. The decoder has no timers: a push first
+ *   drops a message whose deadline has passed, and whoever owns the stream calls checkStall()
+ *   when stallDeadline passes, so that a stalled message is dropped (STALLED_FRAME, then
+ *   resync) even if nothing follows.
  * - Skipped bytes: everything discarded outside a header is counted (garbage before a
  *   sentinel, the rest of an over-long header, the body of a rejected message). The bytes of a
  *   header that is itself rejected are covered by its error event, not counted again.

@@ -19,4 +19,16 @@ export type Channel = {
 	write(data: Buffer): Promise<void>;
 	/** Close the stream; `close` is reported to the handlers. Idempotent. */
 	destroy(): void;
+	/**
+	 * Stop reading (back-pressure: the peer's writes then block) until `resume`. Optional: the
+	 * agent buffers a bounded amount for a channel that cannot pause, then gives up on it.
+	 */
+	pause?(): void;
+	resume?(): void;
+	/**
+	 * Bytes handed to `write` that the OS has not taken yet. Optional: when present, a send is
+	 * stuck only if this stops shrinking (a slow line that still moves is fine); without it, a
+	 * send is stuck when it does not finish in time.
+	 */
+	pendingWriteBytes?(): number;
 };

@@ -1,8 +1,12 @@
+import fs from 'node:fs';
 import type net from 'node:net';
 import type {Channel, ChannelHandlers} from './channel.js';
 import {pollDescriptor} from './polled-device.js';
 
-/** Descriptors of a port, a tty or a FIFO pair: the same one twice for a port or a tty. */
+/**
+ * Non-blocking descriptors of a port, a tty or a FIFO pair: the same one twice for a port or a
+ * tty.
+ */
 export type Descriptors = {
 	readonly readFd: number;
 	readonly writeFd: number;
@@ -30,7 +34,7 @@ export type PortLink = {
 	close(): void;
 };
 
-// While the host stays away the look slows down to this: each one costs a wake-up, and under
+// While the host stays away the probe slows down to this: each one costs a wake-up, and under
 // software emulation 10 of them a second were ~2% of the guest's CPU. A host that comes back is
 // noticed within this long; one that merely restarts (seconds) within ~100-400 ms.
 const backoffMaxMs = 1000;
@@ -40,16 +44,21 @@ const defaultMaxQueuedBytes = 64 * 1024 * 1024;
  * A virtio-serial port or a tty as a series of Channels, one per host session, read and written
  * by this process's event loop (polled-device.ts). Port semantics (docs/TOOLING.md): read()
  * returning 0 means "no host on the other end", not end of stream. Then the session ends (the
- * agent fails its jobs, as on any channel loss), frames still queued are dropped whole, the device
- * is closed, and opened again after a back-off to look for the host; the first data after that
- * starts a new session, so the daemon says va.hello again. Bytes the host sends while the device
- * is closed wait in QEMU. Exiting needs nothing special: no thread is ever blocked on the device.
+ * agent fails its jobs, as on any channel loss), frames still queued are dropped whole, and the
+ * device is opened again but not polled (poll() says "readable" all the time while no host is
+ * there): one non-blocking read now and then (100 ms, slowing to 1 s) looks for the host, as
+ * cheap as it gets while idle. EAGAIN means a host is there; the first data starts a new
+ * session, so the daemon says va.hello again. The descriptors must be non-blocking (O_NONBLOCK)
+ * for that read. Exiting needs nothing special: no thread is ever blocked on the device.
  */
 export function openPortLink(options: PortLinkOptions): PortLink {
 	const backoffMs = options.backoffMs ?? 100;
 	const maxQueued = options.maxQueuedBytes ?? defaultMaxQueuedBytes;
+	const probeBuffer = Buffer.alloc(64 * 1024);
 	let reader: net.Socket | undefined;
 	let writer: net.Socket | undefined;
+	/** Open while the host is away and the device is only probed. */
+	let probing: Descriptors | undefined;
 	let live: PortSession | undefined;
 	let away = false;
 	let awayDelayMs = backoffMs;
@@ -61,6 +70,10 @@ export function openPortLink(options: PortLinkOptions): PortLink {
 		writer?.destroy();
 		reader = undefined;
 		writer = undefined;
+		if (probing) {
+			closeDescriptors(probing);
+			probing = undefined;
+		}
 	};
 
 	const fail = (error: Error) => {
@@ -74,20 +87,6 @@ export function openPortLink(options: PortLinkOptions): PortLink {
 		live = undefined;
 		closeDevice();
 		options.onError(error);
-	};
-
-	/** Ends the session, closes the device and looks again after a back-off. */
-	const dropSession = (reason: Error, hostAway: boolean) => {
-		live?.end(reason);
-		live = undefined;
-		closeDevice();
-		if (hostAway && !away) {
-			away = true;
-			options.onHostGone?.();
-		}
-
-		retry = setTimeout(openDevice, awayDelayMs);
-		awayDelayMs = Math.min(awayDelayMs * 2, Math.max(backoffMs, backoffMaxMs));
 	};
 
 	const newSession = (output: net.Socket) => {
@@ -115,19 +114,26 @@ export function openPortLink(options: PortLinkOptions): PortLink {
 		options.onSession(live.channel);
 	};
 
-	function openDevice(): void {
-		retry = undefined;
-		if (closed) {
-			return;
+	const received = (output: net.Socket, chunk: Buffer) => {
+		if (!live) {
+			newSession(output);
 		}
 
+		away = false;
+		awayDelayMs = backoffMs;
+		live!.data(chunk);
+	};
+
+	/** The host is there: poll the device; `first` is data a probe already read. */
+	const poll = (descriptors: Descriptors, first?: Buffer) => {
 		let input: net.Socket;
 		let output: net.Socket;
+		const {readFd, writeFd} = descriptors;
 		try {
-			const {readFd, writeFd} = options.open();
 			input = pollDescriptor(readFd, readFd === writeFd ? 'both' : 'read');
 			output = readFd === writeFd ? input : pollDescriptor(writeFd, 'write');
 		} catch (error) {
+			closeDescriptors(descriptors);
 			fail(new Error(`${options.label}: ${(error as Error).message}`));
 			return;
 		}
@@ -136,17 +142,9 @@ export function openPortLink(options: PortLinkOptions): PortLink {
 		writer = output;
 		const mine = () => reader === input;
 		input.on('data', (chunk: Buffer) => {
-			if (!mine()) {
-				return;
+			if (mine()) {
+				received(output, chunk);
 			}
-
-			if (!live) {
-				newSession(output);
-			}
-
-			away = false;
-			awayDelayMs = backoffMs;
-			live!.data(chunk);
 		});
 		input.on('end', () => {
 			if (mine()) {
@@ -161,13 +159,77 @@ export function openPortLink(options: PortLinkOptions): PortLink {
 			});
 		}
 
-		// The first session starts at once: the host may be there already, waiting for a hello.
-		if (!away && !live) {
+		if (first) {
+			received(output, first);
+		} else if (!away && !live) {
+			// The first session starts at once: the host may be there already, waiting for a hello.
 			newSession(output);
 		}
+	};
+
+	/** While the host is away: one non-blocking read now and then. */
+	const probe = () => {
+		retry = undefined;
+		const descriptors = probing!;
+		let bytes: number;
+		try {
+			bytes = fs.readSync(descriptors.readFd, probeBuffer, 0, probeBuffer.length, null);
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'EAGAIN') {
+				probing = undefined;
+				poll(descriptors);
+				return;
+			}
+
+			fail(new Error(`${options.label}: ${(error as Error).message}`));
+			return;
+		}
+
+		if (bytes > 0) {
+			probing = undefined;
+			poll(descriptors, Buffer.from(probeBuffer.subarray(0, bytes)));
+			return;
+		}
+
+		retry = setTimeout(probe, awayDelayMs);
+		awayDelayMs = Math.min(awayDelayMs * 2, Math.max(backoffMs, backoffMaxMs));
+	};
+
+	/** Opens the device; polls it at once for the first session, else probes it for the host. */
+	const openDevice = (forSession: boolean) => {
+		let descriptors: Descriptors;
+		try {
+			descriptors = options.open();
+		} catch (error) {
+			fail(new Error(`${options.label}: ${(error as Error).message}`));
+			return;
+		}
+
+		if (forSession) {
+			poll(descriptors);
+		} else {
+			probing = descriptors;
+			retry = setTimeout(probe, awayDelayMs);
+		}
+	};
+
+	/**
+	 * Ends the session and closes the device (a socket owns its descriptor), then opens it again
+	 * to look for the host.
+	 */
+	function dropSession(reason: Error, hostAway: boolean): void {
+		live?.end(reason);
+		live = undefined;
+		closeDevice();
+		if (hostAway && !away) {
+			away = true;
+			options.onHostGone?.();
+		}
+
+		openDevice(false);
 	}
 
-	openDevice();
+	openDevice(true);
 	return {
 		close() {
 			if (!closed) {
@@ -179,6 +241,13 @@ export function openPortLink(options: PortLinkOptions): PortLink {
 			}
 		},
 	};
+}
+
+function closeDescriptors({readFd, writeFd}: Descriptors): void {
+	fs.closeSync(readFd);
+	if (writeFd !== readFd) {
+		fs.closeSync(writeFd);
+	}
 }
 
 /** One host session on the port. */

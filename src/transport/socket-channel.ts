@@ -57,8 +57,21 @@ export function socketChannel(socket: net.Socket, label: string): Channel {
 			});
 		},
 		destroy() {
+			// Also frees whatever is still queued for writing (a stuck send leaves nothing behind).
 			socket.destroy();
 			finish();
+		},
+		pause() {
+			socket.pause();
+		},
+		resume() {
+			socket.resume();
+		},
+		pendingWriteBytes() {
+			// libuv's queue shrinks as the kernel takes bytes; the stream's own count moves only
+			// when a whole write completes.
+			const handle = (socket as unknown as {_handle?: {writeQueueSize?: number}})._handle;
+			return handle?.writeQueueSize ?? socket.writableLength;
 		},
 	};
 }

@@ -6,10 +6,11 @@ export const defaultBaud = 38_400;
 
 /**
  * Open a character device for reading and writing on ONE descriptor (a virtio-serial port can be
- * opened only once) without making it our controlling terminal.
+ * opened only once) without making it our controlling terminal, non-blocking (the daemon polls
+ * it: src/transport/fd-channel.ts).
  */
 export function openCharDevice(devicePath: string): number {
-	return fs.openSync(devicePath, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
+	return fs.openSync(devicePath, fs.constants.O_RDWR | fs.constants.O_NOCTTY | fs.constants.O_NONBLOCK);
 }
 
 /**

@@ -48,15 +48,13 @@ const round1 = x => Math.round(x * 10) / 10;
 export async function pingBench(socketPath, {count = 3000, warmup = 1000, timeoutMs = 30_000} = {}) {
 	let helloAt;
 	let onHello = () => {};
-	const agent = new Agent({
-		name: 'host',
-		registry: hostRegistry({
-			onHello(at) {
-				helloAt ??= at;
-				onHello();
-			},
-		}),
-		callTimeoutMs: timeoutMs,
+	const agent = new Agent({name: 'host', registry: hostRegistry(), callTimeoutMs: timeoutMs});
+	// The guest's va.hello, as the monitor's session sees it: a server job created for it.
+	agent.subscribe(event => {
+		if (event.type === 'job' && event.side === 'server' && event.from === null && event.method === 'va.hello') {
+			helloAt ??= event.at;
+			onHello();
+		}
 	});
 	const connectedAt = Date.now();
 	agent.attach(await connectEndpoint({kind: 'unix', path: socketPath}));

@@ -127,9 +127,8 @@ function processIdentity(step, stat) {
 	return {pid: Number(m[1]), startTicks: Number(m[2].split(' ')[19])};
 }
 
-/** agent_viewfile's JSON value: a string for UTF-8 text, {bytes, base64} otherwise. */
+/** agent_viewfile's JSON value (docs/JSON.md): {path, size, base64, text?}. */
 function fileBytes(value) {
-	if (typeof value === 'string') return Buffer.from(value, 'utf8');
 	if (value && typeof value.base64 === 'string') return Buffer.from(value.base64, 'base64');
 	throw new Error(`unexpected agent_viewfile value: ${JSON.stringify(value).slice(0, 200)}`);
 }
@@ -166,7 +165,7 @@ async function poll(condition, timeoutMs, intervalMs = 20) {
  * through va.getfile, at the start and the end).
  */
 async function inspectDaemon(socket, pid, seconds) {
-	const agent = new Agent({name: 'host', registry: hostRegistry({}), callTimeoutMs: 30_000});
+	const agent = new Agent({name: 'host', registry: hostRegistry(), callTimeoutMs: 30_000});
 	agent.attach(await connectEndpoint({kind: 'unix', path: socket}));
 	const read = async file => String(await agent.call('va.getfile', [file]));
 	const ticksOf = stat => {
@@ -244,7 +243,7 @@ async function main() {
 	if (a.code !== 0) throw new CheckError(step, `the monitor exited with ${a.signal ?? a.code}`, a);
 	const [helloAt] = hellos(a);
 	if (helloAt === undefined) throw new CheckError(step, 'no hello from the guest (-v line)', a);
-	const methods = returned(step, a, 0);
+	const {methods} = returned(step, a, 0);
 	const missing = expectedMethods.filter(name => !methods.includes(name));
 	if (missing.length > 0) throw new CheckError(step, `agent_capabilities lacks ${missing.join(', ')}`, a);
 	returned(step, a, 1);
@@ -255,7 +254,7 @@ async function main() {
 	const procVersion = fileBytes(returned(step, a, 3)).toString('utf8').trim();
 	if (!procVersion.startsWith(`Linux version ${kernel} `)) throw new CheckError(step, `the guest's /proc/version is not kernel ${kernel}: ${procVersion}`);
 	const daemon = processIdentity(step, fileBytes(returned(step, a, 4)).toString('utf8'));
-	const dmesg = returned(step, a, 5);
+	const dmesg = returned(step, a, 5).text;
 	if (typeof dmesg !== 'string') throw new CheckError(step, 'agent_viewdmesg returned no text', a);
 	if (!dmesg.includes(procVersion)) throw new CheckError(step, `the dmesg does not name the guest kernel's version line (${procVersion})`);
 	if (!dmesg.includes(kmsgMarker(seed))) throw new CheckError(step, `the dmesg lacks this guest's marker "${kmsgMarker(seed)}"`);

@@ -1,62 +1,118 @@
 import {describe, expect, it} from 'vitest';
-import {clientTransitions, isAllowed, serverTransitions, type EngineState} from '../../src/engine/states.js';
+import {clientJobTable, clientTable, isFinished, nextState, serverJobTable, serverTable, type Table} from '../../src/engine/states.js';
 
-const clientStates = ['IDLE', 'SEND', 'WAIT'] as const;
-const serverStates = ['IDLE', 'WAIT', 'SEND'] as const;
-
-describe('client transition table', () => {
-	const expected: Record<string, boolean> = {
-		'IDLE→SEND': true,
-		'SEND→WAIT': true,
-		'WAIT→IDLE': true,
-		'SEND→IDLE': false, // reset only
-		'IDLE→WAIT': false,
-		'WAIT→SEND': false,
-		'IDLE→IDLE': false,
-		'SEND→SEND': false,
-		'WAIT→WAIT': false,
-	};
-	for (const from of clientStates) {
-		for (const to of clientStates) {
-			it(`${from}→${to} is ${expected[`${from}→${to}`] ? 'allowed' : 'refused'}`, () => {
-				expect(isAllowed('client', from, to)).toBe(expected[`${from}→${to}`]);
-			});
+/** Every (state, trigger) pair of a table: where it leads, or `illegal`. */
+function everyMove<S extends string, T extends string>(table: Table<S, T>, triggers: readonly T[]): Record<string, string> {
+	const moves: Record<string, string> = {};
+	for (const from of Object.keys(table) as S[]) {
+		for (const trigger of triggers) {
+			moves[`${from} ${trigger}`] = nextState(table, from, trigger) ?? 'illegal';
 		}
 	}
 
-	it('allows SEND→IDLE and WAIT→IDLE on a reset, nothing else new', () => {
-		expect(isAllowed('client', 'SEND', 'IDLE', true)).toBe(true);
-		expect(isAllowed('client', 'WAIT', 'IDLE', true)).toBe(true);
-		expect(isAllowed('client', 'IDLE', 'WAIT', true)).toBe(false);
-	});
+	return moves;
+}
 
-	it('lists every state', () => {
-		expect(Object.keys(clientTransitions).sort()).toEqual([...clientStates].sort());
+describe('client machine', () => {
+	it('moves trigger by trigger as §4 says, and refuses everything else', () => {
+		expect(everyMove(clientTable, ['send', 'sent', 'settled', 'reset'])).toEqual({
+			'IDLE send': 'SEND',
+			'IDLE sent': 'illegal',
+			'IDLE settled': 'illegal',
+			'IDLE reset': 'illegal',
+			'SEND send': 'illegal',
+			'SEND sent': 'WAIT',
+			'SEND settled': 'illegal',
+			'SEND reset': 'IDLE',
+			'WAIT send': 'SEND',
+			'WAIT sent': 'illegal',
+			'WAIT settled': 'IDLE',
+			'WAIT reset': 'IDLE',
+		});
 	});
 });
 
-describe('server transition table', () => {
-	const expected: Record<string, boolean> = {
-		'IDLE→WAIT': true,
-		'IDLE→SEND': true,
-		'WAIT→SEND': true,
-		'SEND→IDLE': true,
-		'WAIT→IDLE': false, // reset only
-		'SEND→WAIT': false,
-		'IDLE→IDLE': false,
-		'WAIT→WAIT': false,
-		'SEND→SEND': false,
-	};
-	for (const from of serverStates) {
-		for (const to of serverStates) {
-			it(`${from}→${to} is ${expected[`${from}→${to}`] ? 'allowed' : 'refused'}`, () => {
-				expect(isAllowed('server', from as EngineState, to as EngineState)).toBe(expected[`${from}→${to}`]);
-			});
-		}
-	}
+describe('server machine', () => {
+	it('moves trigger by trigger as §4 says, and refuses everything else', () => {
+		expect(everyMove(serverTable, ['defer', 'send', 'sent', 'reset'])).toEqual({
+			'IDLE defer': 'WAIT',
+			'IDLE send': 'SEND',
+			'IDLE sent': 'illegal',
+			'IDLE reset': 'illegal',
+			'WAIT defer': 'illegal',
+			'WAIT send': 'SEND',
+			'WAIT sent': 'illegal',
+			'WAIT reset': 'IDLE',
+			'SEND defer': 'illegal',
+			'SEND send': 'illegal',
+			'SEND sent': 'IDLE',
+			'SEND reset': 'IDLE',
+		});
+	});
+});
 
-	it('allows WAIT→IDLE on a reset', () => {
-		expect(isAllowed('server', 'WAIT', 'IDLE', true)).toBe(true);
-		expect(Object.keys(serverTransitions).sort()).toEqual([...serverStates].sort());
+describe('client job statuses', () => {
+	const triggers = ['hold', 'send', 'sent', 'succeed', 'fail', 'cancel', 'expire'] as const;
+	const moves = everyMove(clientJobTable, triggers);
+
+	it('queued → held → sending → waiting → done, each step by its trigger only', () => {
+		expect(moves['queued hold']).toBe('held');
+		expect(moves['queued send']).toBe('sending');
+		expect(moves['held send']).toBe('sending');
+		expect(moves['sending sent']).toBe('waiting');
+		expect(moves['waiting succeed']).toBe('done');
+		for (const illegal of [
+			'queued sent',
+			'queued succeed',
+			'held hold',
+			'held sent',
+			'sending send',
+			'sending succeed',
+			'waiting send',
+			'waiting sent',
+			'waiting hold',
+		]) {
+			expect(moves[illegal], illegal).toBe('illegal');
+		}
+	});
+
+	it('every live status can fail, be cancelled or expire; a finished job moves no more', () => {
+		for (const from of ['queued', 'held', 'sending', 'waiting']) {
+			expect([moves[`${from} fail`], moves[`${from} cancel`], moves[`${from} expire`]]).toEqual(['failed', 'cancelled', 'expired']);
+		}
+
+		for (const from of ['done', 'failed', 'cancelled', 'expired']) {
+			expect(triggers.map(trigger => moves[`${from} ${trigger}`])).toEqual(triggers.map(() => 'illegal'));
+			expect(isFinished(from as 'done')).toBe(true);
+		}
+
+		expect(['queued', 'held', 'sending', 'waiting'].some(status => isFinished(status as 'queued'))).toBe(false);
+	});
+});
+
+describe('server job statuses', () => {
+	it('running → ready → sending → done; any live status can fail (dropped); done and failed are final', () => {
+		expect(everyMove(serverJobTable, ['answer', 'send', 'sent', 'fail'])).toEqual({
+			'running answer': 'ready',
+			'running send': 'illegal',
+			'running sent': 'illegal',
+			'running fail': 'failed',
+			'ready answer': 'illegal',
+			'ready send': 'sending',
+			'ready sent': 'illegal',
+			'ready fail': 'failed',
+			'sending answer': 'illegal',
+			'sending send': 'illegal',
+			'sending sent': 'done',
+			'sending fail': 'failed',
+			'done answer': 'illegal',
+			'done send': 'illegal',
+			'done sent': 'illegal',
+			'done fail': 'illegal',
+			'failed answer': 'illegal',
+			'failed send': 'illegal',
+			'failed sent': 'illegal',
+			'failed fail': 'illegal',
+		});
 	});
 });

@@ -85,6 +85,32 @@ describe('the guest daemon survives its hosts', () => {
 		second.close();
 	});
 
+	it('unix-listen: a burst of second hosts is turned away promptly, at most 16 of them with the reason (bounded)', async () => {
+		const dir = tmp();
+		const socketPath = path.join(dir, 'guest.sock');
+		guestIn(['--channel', 'unix-listen', '--path', socketPath]);
+		const first = makeHost();
+		cleanups.push(() => first.close());
+		await connectHost(first, socketPath);
+		await waitFor(() => first.hellos === 1);
+		const started = Date.now();
+		const told = await Promise.all(
+			Array.from({length: 40}, async () => {
+				const intruder = net.connect(socketPath);
+				let bytes = 0;
+				intruder.on('data', chunk => (bytes += chunk.length));
+				intruder.on('error', () => undefined);
+				await new Promise(resolve => intruder.once('close', resolve));
+				return bytes > 0;
+			}),
+		);
+		expect(Date.now() - started).toBeLessThan(5000);
+		const explained = told.filter(Boolean).length;
+		expect(explained).toBeGreaterThan(0);
+		expect(explained).toBeLessThanOrEqual(16);
+		expect(await first.agent.call('va.ping')).toBe('dummy');
+	});
+
 	it('unix-connect: waits for a host that is not there yet, and reconnects after losing it', async () => {
 		const dir = tmp();
 		const socketPath = path.join(dir, 'host.sock');

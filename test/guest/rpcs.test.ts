@@ -30,7 +30,11 @@ describe('virtagent guest over a UNIX socket, driven by the engine as the host',
 
 	beforeAll(async () => {
 		mkdirSync(recordDir);
-		writeFileSync(recorder, `import {writeFileSync} from 'node:fs';\nwriteFileSync(${JSON.stringify(recordDir)} + '/' + Date.now() + '-' + process.pid, JSON.stringify({argv: process.argv.slice(2), at: Date.now()}));\n`);
+		// Written beside the folder and renamed into it: a record that is listed is complete.
+		writeFileSync(
+			recorder,
+			`import {renameSync, writeFileSync} from 'node:fs';\nconst name = Date.now() + '-' + process.pid;\nwriteFileSync(${JSON.stringify(temp.dir)} + '/' + name, JSON.stringify({argv: process.argv.slice(2), at: Date.now()}));\nrenameSync(${JSON.stringify(temp.dir)} + '/' + name, ${JSON.stringify(recordDir)} + '/' + name);\n`,
+		);
 		guest = startGuest(['--channel', 'unix-listen', '--path', socketPath, '--shutdown-command', `${process.execPath} ${recorder} {flag} {mode} "two words"`, '--shutdown-delay', '0.3']);
 		host = makeHost();
 		await connectHost(host, socketPath);

@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process';
-import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {allCommands} from '../../commands/index.js';
@@ -62,7 +62,54 @@ describe('virtagent monitor: options', () => {
 	});
 });
 
+describe('virtagent monitor: options an operator expects', () => {
+	it('--version prints the version; --help states the --timeout and --wait limits', async () => {
+		const version = await runCli(['monitor', '--version']);
+		expect(version).toEqual({code: 0, stdout: expect.stringMatching(/^virtagent \d+\.\d+\.\d+\n$/u) as unknown, stderr: ''});
+		const help = await runCli(['monitor', '--help']);
+		expect(help.stdout).toMatch(/--timeout SECONDS +each command's deadline: more than 0, at most 3600 \(default 5\)/u);
+		expect(help.stdout).toMatch(/--wait SECONDS +scripted: wait up to this long for the guest to appear/u);
+		const bad = await runCli(['monitor', '--connect', '/x', '--timeout', '0']);
+		expect(bad).toMatchObject({code: 2, stderr: "virtagent monitor: invalid --timeout '0' (seconds, more than 0 to 3600) (try --help)\n"});
+	});
+
+	it('scripted, a missing socket fails at once with "no such socket" instead of retrying', async () => {
+		const dir = scratch();
+		const started = Date.now();
+		const run = await runCli(['monitor', '--connect', `${dir}/nonexistent.sock`, '--timeout', '30', '-c', 'agent_ping; agent_ping']);
+		expect(run).toEqual({code: 1, stdout: '', stderr: `error: VirtagentFailed (ENOTCONN): no such socket: ${dir}/nonexistent.sock (is the guest running? --wait SECONDS waits for it)\n`});
+		// Well under the 30 s timeout: nothing retried.
+		expect(Date.now() - started).toBeLessThan(10_000);
+		const json = await runCli(['monitor', '--connect', `${dir}/nonexistent.sock`, '--json', '-c', 'help; agent_ping']);
+		const lines = json.stdout.trim().split('\n').map(line => JSON.parse(line) as Record<string, unknown>);
+		expect(lines[0]).toMatchObject({id: 1, command: 'help'});
+		expect(lines[1]).toEqual({id: 2, command: 'agent_ping', error: {class: 'VirtagentFailed', desc: expect.stringMatching(/^no such socket: /u) as unknown, data: {code: 'ENOTCONN', message: expect.any(String) as unknown}}});
+		expect(json.code).toBe(1);
+	});
+
+	it('--wait SECONDS waits for a guest that comes up later', async () => {
+		const dir = scratch();
+		const monitor = startCli(['monitor', '--connect', path.join(dir, 'va.sock'), '--wait', '20', '-c', 'agent_ping']);
+		cleanups.push(async () => monitor.stop());
+		await new Promise(resolve => setTimeout(resolve, 700));
+		expect(monitor.child.exitCode).toBeNull();
+		await realGuest(dir);
+		await monitor.waitForOutput(/^ok\n$/u, 10_000);
+		await new Promise(resolve => monitor.child.once('exit', resolve));
+		expect(monitor.child.exitCode).toBe(0);
+		expect(monitor.stderr()).toBe('');
+	});
+});
+
 describe('virtagent monitor against a real guest daemon', () => {
+	it('-c "info agent" reports the negotiated guest, never "connecting"', async () => {
+		const dir = scratch();
+		const {socketPath} = await realGuest(dir);
+		const run = await runCli(['monitor', '--connect', socketPath, '-c', 'info agent']);
+		expect(run.code).toBe(0);
+		expect(run.stdout).toMatch(/^channel: unix:\S+\nconnection: connected since .*\nhello: .*\nversion: 1\.0\nmethods: \d+: /u);
+	});
+
 	it('ends quietly with 0 when its reader goes away (monitor -c … | head)', async () => {
 		const dir = scratch();
 		writeFileSync(path.join(dir, 'big'), 'line of text\n'.repeat(50_000));
@@ -87,17 +134,19 @@ describe('virtagent monitor against a real guest daemon', () => {
 		const run = await runCli(['monitor', '--connect', socketPath, '--json', '-c', `agent_ping; agent_capabilities; agent_viewfile ${dir}/hostname; agent_viewfile "${dir}/blob"; agent_viewdmesg; agent_shutdown reboot; agent_viewfile ${dir}/none`]);
 		expect(run.stderr).toBe('');
 		expect(run.code).toBe(1);
-		const lines = run.stdout.trim().split('\n').map(line => JSON.parse(line) as {return?: unknown; error?: {class: string; data: {code: number}}});
+		const lines = run.stdout.trim().split('\n').map(line => JSON.parse(line) as {id: number; command: string; return?: Record<string, unknown>; error?: {class: string; data: {code: number}}});
 		expect(lines).toHaveLength(7);
-		expect(lines[0]).toEqual({return: {}});
-		expect(lines[1]!.return).toEqual(expect.arrayContaining(['va.ping', 'va.getfile', 'va.getdmesg', 'va.shutdown', 'va.capabilities', 'system.listMethods']));
-		expect(lines[2]).toEqual({return: 'guest01\n'});
-		expect(lines[3]).toEqual({return: {bytes: 4, base64: 'AAH+/w=='}});
-		expect(lines[4]!.return).toMatch(/^\[ {4}0\.1\] [^\n]*red[^ \n]* [^\n]*c\n$/u);
-		expect(lines[5]).toEqual({return: {}});
+		expect(lines.map(line => line.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+		expect(lines[0]).toEqual({id: 1, command: 'agent_ping', return: {}});
+		expect(lines[1]!.return!.methods).toEqual(expect.arrayContaining(['va.ping', 'va.getfile', 'va.getdmesg', 'va.shutdown', 'va.capabilities', 'system.listMethods']));
+		expect(lines[2]).toEqual({id: 3, command: `agent_viewfile ${dir}/hostname`, return: {path: `${dir}/hostname`, size: 8, base64: 'Z3Vlc3QwMQo=', text: 'guest01\n'}});
+		expect(lines[3]).toEqual({id: 4, command: `agent_viewfile "${dir}/blob"`, return: {path: `${dir}/blob`, size: 4, base64: 'AAH+/w=='}});
+		expect(lines[4]!.return!.text).toMatch(/^\[ {4}0\.1\] [^\n]*red[^ \n]* [^\n]*c\n$/u);
+		expect(lines[5]).toEqual({id: 6, command: 'agent_shutdown reboot', return: {mode: 'reboot'}});
 		expect(lines[6]!.error).toMatchObject({class: 'RPCFailed', data: {code: -500}});
 		expect(run.stdout).not.toMatch(/[\u001B\u009B]/u);
-		await waitFor(() => existsSync(marker), 5000, 'the harmless shutdown command');
+		// The file exists a moment before its one write lands: wait for the content.
+		await waitFor(() => existsSync(marker) && readFileSync(marker, 'utf8') !== '', 5000, 'the harmless shutdown command');
 		expect(readFileSync(marker, 'utf8')).toBe('reboot');
 	});
 
@@ -148,12 +197,41 @@ describe('virtagent monitor against a hostile guest', () => {
 });
 
 describe('virtagent demo', () => {
+	it('rejects a bad option before it starts a guest', async () => {
+		const run = await runCli(['demo', '--bogus']);
+		expect(run).toEqual({code: 2, stdout: '', stderr: "virtagent demo: Unknown option '--bogus' (try --help)\n"});
+		const version = await runCli(['demo', '--version']);
+		expect(version.stdout).toMatch(/^virtagent \d/u);
+	});
+
+	it('removes its temporary folder and stops its guest on SIGHUP', async () => {
+		const tmp = scratch();
+		const child = spawn(process.execPath, [binPath, 'demo'], {stdio: ['pipe', 'pipe', 'pipe'], env: {...process.env, TMPDIR: tmp}});
+		let stderr = '';
+		child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+		await waitFor(() => /guest daemon \(pid \d+\)/u.test(stderr), 10_000, `the demo's banner; stderr:\n${stderr}`);
+		const guestPid = Number(/pid (\d+)/u.exec(stderr)![1]);
+		expect(readdirSync(tmp)).toHaveLength(1);
+		child.kill('SIGHUP');
+		const code = await new Promise<number | null>(resolve => child.once('exit', resolve));
+		expect(code).toBe(129);
+		expect(readdirSync(tmp)).toEqual([]);
+		await waitFor(() => {
+			try {
+				process.kill(guestPid, 0);
+				return false;
+			} catch {
+				return true;
+			}
+		}, 5000, 'the demo guest to end');
+	});
+
 	it('starts a guest daemon and the monitor; cleans up after itself', async () => {
 		const run = await runCli(['demo', '-c', 'agent_ping; agent_shutdown halt; info agent']);
 		expect(run.code).toBe(0);
 		const banner = /^virtagent demo: a guest daemon \(pid (\d+)\) on (\S+), the monitor connected to it\.\nagent_shutdown is harmless here/mu.exec(run.stderr);
 		expect(banner).not.toBeNull();
-		expect(run.stdout).toMatch(/^ok\nchannel: unix:\S+va\.sock\nconnection: connected since /u);
+		expect(run.stdout).toMatch(/^ok\nthe guest agent accepted halt\nchannel: unix:\S+va\.sock\nconnection: connected since /u);
 		expect(existsSync(path.dirname(banner![2]!))).toBe(false);
 		expect(() => process.kill(Number(banner![1]), 0)).toThrow();
 	});

@@ -112,7 +112,7 @@ describe('the monitor against a hostile guest process', () => {
 		expect(lines).toHaveLength(3);
 		expect(lines[0]!.error?.desc).toMatch(/EPROTO|nesting deeper than 64/u);
 		expect(lines[1]!.error?.desc).toMatch(/EPROTO|Expected a finite double/u);
-		expect(lines[2]).toEqual({return: {}});
+		expect(lines[2]).toEqual({id: 3, command: 'agent_ping', return: {}});
 		expect(run.code).toBe(1);
 	});
 });

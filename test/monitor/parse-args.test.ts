@@ -31,6 +31,22 @@ describe('arguments (PROTOCOL.md §6)', () => {
 		expect(parse(' ""')).toEqual(['']);
 	});
 
+	it('takes a single-quoted string as it is, as a shell does', () => {
+		expect(parse(" '/tmp/a file'")).toEqual(['/tmp/a file']);
+		expect(parse(String.raw` 'C:\dir\"x"'`)).toEqual([String.raw`C:\dir\"x"`]);
+		expect(parse(" ''")).toEqual(['']);
+		expect(failure(" '/tmp/open")).toBe('agent_viewfile: unterminated string literal');
+		expect(failure(" 'a'b")).toBe('agent_viewfile: extraneous characters at the end of line');
+	});
+
+	it('takes backslash-escaped spaces, quotes and backslashes in a bare token; other backslashes stay', () => {
+		expect(parse(String.raw` /tmp/my\ file`)).toEqual(['/tmp/my file']);
+		expect(parse(String.raw` a\'b\"c\\d\#e\;f`)).toEqual([String.raw`a'b"c\d#e;f`]);
+		expect(parse(String.raw` C:\Windows\win.ini`)).toEqual([String.raw`C:\Windows\win.ini`]);
+		expect(parse(' trailing\\')).toEqual(['trailing\\']);
+		expect(failure(String.raw` a\ b c`)).toBe('agent_viewfile: extraneous characters at the end of line');
+	});
+
 	it('says `<cmd>: string expected` for a missing argument', () => {
 		expect(failure('')).toBe('agent_viewfile: string expected');
 		expect(failure('   ')).toBe('agent_viewfile: string expected');
@@ -89,6 +105,8 @@ describe('splitScript', () => {
 		expect(splitScript(String.raw`agent_viewfile "a\";b"; help`)).toEqual([String.raw`agent_viewfile "a\";b"`, 'help']);
 		expect(splitScript('agent_viewfile "#x"; ;;agent_ping')).toEqual(['agent_viewfile "#x"', 'agent_ping']);
 		expect(splitScript('agent_viewfile a"b;c')).toEqual(['agent_viewfile a"b', 'c']);
+		expect(splitScript("agent_viewfile '/a;b # c'; agent_ping")).toEqual(["agent_viewfile '/a;b # c'", 'agent_ping']);
+		expect(splitScript(String.raw`agent_viewfile /a\;b\ \#c; agent_ping`)).toEqual([String.raw`agent_viewfile /a\;b\ \#c`, 'agent_ping']);
 	});
 });
 

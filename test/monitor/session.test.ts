@@ -101,7 +101,7 @@ describe('connecting and the handshake', () => {
 		await negotiated(session);
 		const outcome = await session.execute('agent_shutdown reboot');
 		expect(outcome).toMatchObject({ok: false, error: {class: 'VirtagentFailed', data: {code: 'ENOSYS'}}});
-		expect(outcome.text).toBe('error: VirtagentFailed (ENOSYS): va.shutdown is not supported by the guest agent (see agent_capabilities)');
+		expect(outcome.text).toBe('error: VirtagentFailed (ENOSYS): agent_shutdown reboot: va.shutdown is not supported by the guest agent (see agent_capabilities)');
 		expect(guest.shutdowns).toEqual([]);
 	});
 
@@ -116,7 +116,7 @@ describe('connecting and the handshake', () => {
 		expect(retries[0]).toMatchObject({attempt: 1, inMs: 20});
 		expect(retries[1]).toMatchObject({attempt: 2, inMs: 40});
 		const interactive = await session.execute('agent_ping');
-		expect(interactive.text).toMatch(/^error: VirtagentFailed \(ENOTCONN\): not connected to the guest agent: retry #\d+ in /u);
+		expect(interactive.text).toMatch(/^error: VirtagentFailed \(ENOTCONN\): not connected to the guest agent: retrying in (\d+ms|[\d.]+s) \(attempt \d+\): /u);
 
 		const again = await startFakeGuest({socketPath});
 		cleanups.push(async () => again.close());
@@ -248,26 +248,26 @@ describe('the order of things', () => {
 });
 
 describe('commands over a real engine', () => {
-	it('views files: text as text, binary escaped with its size, a missing file as RPCFailed', async () => {
+	it('views files: text as text, binary as a hexdump with its size, a missing file as RPCFailed naming the path', async () => {
 		const {session} = await setup({files: {'/etc/hostname': Buffer.from('guest01\n'), '/bin/true': Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x00, 0xff])}});
 		await negotiated(session);
-		await expect(session.execute('agent_viewfile /etc/hostname')).resolves.toMatchObject({ok: true, value: 'guest01\n', text: 'guest01\n'});
+		await expect(session.execute('agent_viewfile /etc/hostname')).resolves.toMatchObject({ok: true, value: {path: '/etc/hostname', size: 8, base64: Buffer.from('guest01\n').toString('base64'), text: 'guest01\n'}, text: 'guest01\n'});
 		await expect(session.execute('agent_viewfile "/bin/true"')).resolves.toMatchObject({
 			ok: true,
-			value: {bytes: 7, base64: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x00, 0xff]).toString('base64')},
-			text: '\\x7fELF\\x02\\x00\\xff\n(7 bytes, binary)',
+			value: {path: '/bin/true', size: 7, base64: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x00, 0xff]).toString('base64')},
+			text: '00000000: 7f45 4c46 0200 ff                        .ELF...\n(7 bytes, binary; --json gives all of it as base64)',
 		});
 		await expect(session.execute('agent_viewfile /nope')).resolves.toMatchObject({
 			ok: false,
-			text: 'error: RPCFailed (fault -500): open failed: /nope: No such file or directory',
+			text: 'error: RPCFailed (fault -500): agent_viewfile /nope: open failed: /nope: No such file or directory',
 			error: {class: 'RPCFailed', desc: 'open failed: /nope: No such file or directory', data: {code: -500, message: 'open failed: /nope: No such file or directory'}},
 		});
 	});
 
-	it('shuts down: prints nothing on success; a bad mode is refused before any RPC', async () => {
+	it('shuts down: says the guest accepted it; a bad mode is refused before any RPC', async () => {
 		const {session, guest} = await setup();
 		await negotiated(session);
-		await expect(session.execute('agent_shutdown powerdown')).resolves.toMatchObject({ok: true, text: '', value: {}});
+		await expect(session.execute('agent_shutdown powerdown')).resolves.toMatchObject({ok: true, text: 'the guest agent accepted powerdown', value: {mode: 'powerdown'}});
 		await expect(session.execute('agent_shutdown sideways')).resolves.toMatchObject({
 			ok: false,
 			text: "agent_shutdown: invalid shutdown type 'sideways' (expected halt, powerdown or reboot)",
@@ -293,13 +293,13 @@ describe('commands over a real engine', () => {
 			'agent_shutdown halt|powerdown|reboot',
 			'agent_ping',
 			'agent_capabilities',
-			'help [command]',
+			'help [command] [topic]',
 			'info [agent|queues|transitions] [N]',
 			'cancel jobid',
 			'timeout seconds command [args]',
 			'quit',
 		]);
-		await expect(session.execute('help agent_ping')).resolves.toMatchObject({ok: true, text: 'agent_ping -- check that the guest agent answers (va.ping)'});
+		await expect(session.execute('help agent_ping')).resolves.toMatchObject({ok: true, text: 'agent_ping -- check that the guest agent answers (va.ping)', value: {commands: [{name: 'agent_ping', params: '', help: 'check that the guest agent answers (va.ping)'}]}});
 		await expect(session.execute('help agent_pnig')).resolves.toMatchObject({ok: false, error: {class: 'CommandNotFound'}});
 	});
 
@@ -328,7 +328,7 @@ describe('commands over a real engine', () => {
 		// The first is on the wire, waiting for its answer (not mid-write).
 		await waitFor(() => session.model.client.jobs[0]?.status === 'waiting', 3000, 'the first job waiting');
 		const [first, second] = session.model.client.jobs;
-		await expect(session.execute(`cancel ${second!.id}`)).resolves.toMatchObject({ok: true, text: ''});
+		await expect(session.execute(`cancel ${second!.id}`)).resolves.toMatchObject({ok: true, text: `cancelled client job #${second!.id} (it fails with ECANCELED)`, value: {job: second!.id}});
 		await expect(queued).resolves.toMatchObject({ok: false, text: 'error: VirtagentFailed (ECANCELED): va.ping cancelled'});
 		await expect(session.execute(`cancel ${first!.id}`)).resolves.toMatchObject({ok: true});
 		await expect(waiting).resolves.toMatchObject({ok: false, error: {data: {code: 'ECANCELED'}}});
@@ -386,7 +386,7 @@ describe('a hostile guest', () => {
 		await negotiated(session);
 		const harmless = '\\x1b]0;pwned\\x07\\x1b[2J\\u009b31m\\u202e';
 		const dmesg = await session.execute('agent_viewdmesg');
-		expect(dmesg).toMatchObject({ok: true, value: `[    1.0] \u001B[31mred alert\u001B[0m${evil}\n`});
+		expect(dmesg).toMatchObject({ok: true, value: {text: `[    1.0] \u001B[31mred alert\u001B[0m${evil}\n`}});
 		expect(dmesg.text).toBe(`[    1.0] \\x1b[31mred alert\\x1b[0m${harmless}\n`);
 		const viewfile = await session.execute('agent_viewfile /evil');
 		expect(viewfile.text).toBe(`text${harmless}`);
@@ -406,8 +406,9 @@ describe('a hostile guest', () => {
 		await negotiated(session);
 		const outcome = await session.execute('agent_ping');
 		expect(outcome).toMatchObject({ok: false, text: 'error: VirtagentFailed (ETIMEDOUT): va.ping timed out after 300ms', error: {data: {code: 'ETIMEDOUT'}}});
-		// The guest is still stuck in that handler: its one server slot is taken, and it says so.
-		await expect(session.execute('agent_viewdmesg')).resolves.toMatchObject({ok: false, text: 'error: RPCFailed (fault -500): server job queue limit exceeded'});
+		// The guest is still stuck in that handler, so its one server slot is taken: the next
+		// request is held, never sent (docs/PROTOCOL.md §4), and times out as itself.
+		await expect(session.execute('agent_viewdmesg')).resolves.toMatchObject({ok: false, text: 'error: VirtagentFailed (ETIMEDOUT): va.getdmesg timed out after 300ms'});
 		await expect(session.execute('info agent')).resolves.toMatchObject({ok: true});
 	});
 

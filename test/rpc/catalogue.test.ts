@@ -106,7 +106,7 @@ describe('the RPC catalogue', () => {
 		cleanups.push(async () => session.close());
 		await expect(session.execute('agent_viewfile /etc/hostname')).resolves.toMatchObject({
 			ok: false,
-			text: 'error: VirtagentFailed (EPROTO): va.getfile returned a string, expected base64 bytes',
+			text: 'error: VirtagentFailed (EPROTO): agent_viewfile /etc/hostname: va.getfile returned a string, expected base64 bytes',
 		});
 	});
 });

@@ -27,7 +27,7 @@ export function registerGuestRpcs(registry: MethodRegistry, options: GuestRpcOpt
 		getfile: async ([path]) => readFileForHost(path, options.getfileLimit),
 		getdmesg: async () => readKernelLog(options.dmesg),
 		shutdown([mode], context) {
-			options.shutdown.request(parseShutdownMode(mode), context.tag);
+			options.shutdown.request(parseShutdownMode(mode), context);
 			return 'dummy';
 		},
 	};

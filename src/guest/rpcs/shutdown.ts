@@ -1,6 +1,6 @@
 import {spawn} from 'node:child_process';
-import type {EngineEvent} from '../../engine/events.js';
 import {RpcFault} from '../../engine/errors.js';
+import type {CallContext} from '../../engine/registry.js';
 import {FaultCode} from '../../protocol/value.js';
 import {fillTemplate} from '../argv-template.js';
 import type {GuestLog} from '../log.js';
@@ -27,16 +27,19 @@ export type ShutdownSchedulerOptions = {
 	readonly log: GuestLog;
 };
 
-type Pending = {readonly mode: ShutdownMode; readonly tag: string | undefined};
-
 /**
- * va.shutdown answers first and acts later: the command runs only once the reply has been
- * written to the host (the server job's `done` event), then after the delay. A reply that could
- * not be delivered cancels it: the host was told nothing, so nothing happens.
+ * va.shutdown answers first and acts later (docs/PROTOCOL.md §4, §5): the command runs only if
+ * the success answer is the one written to the host, then after the delay. A fault answer, or an
+ * answer that could not be delivered, runs nothing. While one shutdown is under way, another
+ * with a different mode gets fault -500 `shutdown already under way (MODE)`; the same mode is
+ * answered and adds nothing.
  */
 export class ShutdownScheduler {
 	readonly #options: ShutdownSchedulerOptions;
-	readonly #pending: Pending[] = [];
+	/** The mode under way: answered or being answered, scheduled, or running. */
+	#mode: ShutdownMode | undefined;
+	/** Answers for #mode not yet settled (written or not). */
+	#awaitingReply = 0;
 	#timer: NodeJS.Timeout | undefined;
 	#started = false;
 
@@ -44,28 +47,23 @@ export class ShutdownScheduler {
 		this.#options = options;
 	}
 
-	/** Called by the handler: the reply is on its way. */
-	request(mode: ShutdownMode, tag: string | undefined): void {
-		this.#pending.push({mode, tag});
-	}
-
-	/** Feed every engine event here. */
-	onEvent(event: EngineEvent): void {
-		if (event.type !== 'job' || event.side !== 'server' || event.method !== 'va.shutdown' || (event.to !== 'done' && event.to !== 'failed')) {
-			return;
+	/** Called by the handler: throws the fault to answer, or ties the action to the reply. */
+	request(mode: ShutdownMode, context: CallContext): void {
+		if (this.#mode !== undefined && this.#mode !== mode) {
+			throw new RpcFault(FaultCode.internal, `shutdown already under way (${this.#mode})`);
 		}
 
-		const index = this.#pending.findIndex(pending => pending.tag === event.tag);
-		if (index < 0) {
-			return;
-		}
-
-		const [pending] = this.#pending.splice(index, 1);
-		if (event.to === 'failed') {
-			this.#options.log.log('warning', `shutdown (${pending!.mode}) cancelled: the reply was not delivered (${event.error?.message ?? 'unknown reason'})`);
-		} else {
-			this.#schedule(pending!.mode);
-		}
+		this.#mode = mode;
+		this.#awaitingReply++;
+		context.afterReply(sent => {
+			this.#awaitingReply--;
+			if (sent) {
+				this.#schedule(mode);
+			} else {
+				this.#options.log.log('warning', `shutdown (${mode}) not started: its success reply was not the one sent`);
+				this.#releaseIfIdle();
+			}
+		});
 	}
 
 	#schedule(mode: ShutdownMode): void {
@@ -90,21 +88,33 @@ export class ShutdownScheduler {
 			errorText = (errorText + chunk.toString('utf8')).slice(-300);
 		});
 		child.once('error', error => {
-			this.#started = false;
+			this.#finished();
 			this.#options.log.log('err', `shutdown command ${JSON.stringify(argv[0])} failed to start: ${error.message}`);
 		});
 		child.once('close', (code, signal) => {
-			this.#started = false;
+			this.#finished();
 			const status = signal ? `killed by ${signal}` : `exited with code ${code}`;
 			const detail = code === 0 ? '' : `: ${errorText.trim().split('\n').pop() ?? ''}`;
 			this.#options.log.log(code === 0 ? 'notice' : 'err', `shutdown command ${status}${detail}`);
 		});
 	}
 
+	/** The command ended (the machine is still up, e.g. a test's harmless command): a new request may come. */
+	#finished(): void {
+		this.#started = false;
+		this.#releaseIfIdle();
+	}
+
+	#releaseIfIdle(): void {
+		if (this.#awaitingReply === 0 && !this.#timer && !this.#started) {
+			this.#mode = undefined;
+		}
+	}
+
 	/** Forget a shutdown that has not started yet (the daemon is stopping). */
 	cancel(): void {
 		clearTimeout(this.#timer);
 		this.#timer = undefined;
-		this.#pending.length = 0;
+		this.#releaseIfIdle();
 	}
 }

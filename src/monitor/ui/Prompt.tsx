@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import type {LineState} from './line-editor.js';
+import {promptView, type LineState} from './line-editor.js';
 import {promptText} from './scrollback.js';
 
 export {promptText} from './scrollback.js';
@@ -27,13 +27,14 @@ export function visiblePart(text: string, cursor: number, room: number): {before
 	return {before, under: shown.slice(at, at + 1) || ' ', after: shown.slice(at + 1)};
 }
 
-/** `(virtagent) ` and the line being edited, the cursor drawn as an inverse cell. */
+/** `(virtagent) ` (or Ctrl-R's search) and the line being edited, the cursor drawn as an inverse cell. */
 export default function Prompt({line, hint, columns}: PromptProps) {
-	const {before, under, after} = visiblePart(line.text, line.cursor, columns - promptText.length);
+	const {prefix, text, cursor} = promptView(line, promptText);
+	const {before, under, after} = visiblePart(text, cursor, columns - prefix.length);
 	return (
 		<Box flexDirection="column">
 			<Text wrap="truncate-end">
-				<Text bold>{promptText}</Text>
+				<Text bold>{prefix}</Text>
 				{before}
 				{inverse(under)}
 				{after}

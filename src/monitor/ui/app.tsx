@@ -18,6 +18,7 @@ import {isBusy, type ScreenSnapshot} from './screen-store.js';
 import {headerSegments, plainText, statusParts, joined, summarySegments, width} from './screen-text.js';
 import TransitionLog from './TransitionLog.js';
 import {useAgeClock} from './use-age-clock.js';
+import {useBacklog} from './use-backlog.js';
 import {useLineEditor} from './use-line-editor.js';
 import {useScreenFrame} from './use-screen-frame.js';
 
@@ -94,6 +95,7 @@ export function LiveRegion({snapshot, line, notice}: {readonly snapshot: ScreenS
 export function App({session, history, historyFile, frameMs = defaultFrameMs, terminal}: AppProps) {
 	const {exit: exitApp} = useApp();
 	const {snapshot, push, requestFrame, setHint, flush} = useScreenFrame(session, terminal, frameMs);
+	const backlog = useBacklog(session, requestFrame);
 	useAgeClock(isBusy(snapshot.model), requestFrame);
 
 	const exit = () => {
@@ -116,8 +118,9 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs, te
 			}
 
 			const command = echo.submitted();
-			// Asynchronous: the prompt stays usable while the command waits in the queue.
-			void session.execute(text).then(outcome => {
+			// Asynchronous: the prompt stays usable while the command waits. Through the shell's backlog,
+			// so a pasted batch runs in typed order and never overfills the engine's queue.
+			void backlog.submit(text).then(({outcome}) => {
 				for (const item of echo.outcome(command, text, outcome)) {
 					push(item);
 				}
@@ -144,6 +147,12 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs, te
 		onEof() {
 			exit();
 		},
+		onClearScreen() {
+			// Ctrl-L as in bash: the terminal's clear (the scrollback stays), then the live region again.
+			// Through the LiveTerminal: it must forget the frame it drew (Ink's stdout is only a frame sink).
+			terminal.clearScreen();
+			requestFrame();
+		},
 		onKey() {
 			interruptArmed.current = false;
 			setHint(undefined);
@@ -151,5 +160,7 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs, te
 		onChange: requestFrame,
 	});
 
-	return <LiveRegion snapshot={snapshot} line={line} />;
+	const waiting = backlog.state.waiting;
+	const notice = waiting > 0 ? `backlog: ${waiting} waiting (at most ${backlog.state.capacity})` : undefined;
+	return <LiveRegion snapshot={snapshot} line={line} notice={notice} />;
 }

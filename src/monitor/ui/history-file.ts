@@ -1,4 +1,4 @@
-import {appendFile, readFile, writeFile} from 'node:fs/promises';
+import {appendFile, open, readFile, writeFile} from 'node:fs/promises';
 import {homedir} from 'node:os';
 import path from 'node:path';
 import {addToHistory, historyLimit} from './line-editor.js';
@@ -24,21 +24,35 @@ export async function loadHistory(file: string, limit = historyLimit): Promise<r
 	return history;
 }
 
+/** Why `file` cannot take the history (opened for appending, created if missing), or undefined when it can. */
+export async function historyFileProblem(file: string): Promise<string | undefined> {
+	try {
+		const handle = await open(file, 'a', 0o600);
+		await handle.close();
+		return undefined;
+	} catch (error) {
+		return `cannot write the history file ${file}: ${(error as Error).message}; this session's commands are not saved`;
+	}
+}
+
 /**
  * Appends each submitted line; once the file holds twice the limit it is rewritten with the
  * newest `limit` lines (cheap appends, bounded size). Writes are serialized and never throw:
- * a read-only home must not break the prompt.
+ * a read-only home must not break the prompt; the first failure is told to `onError`, once.
  */
 export class HistoryFile {
 	readonly #file: string;
 	readonly #limit: number;
 	#lines: number;
+	readonly #onError: (message: string) => void;
+	#failed = false;
 	#writing: Promise<void> = Promise.resolve();
 
-	constructor(file: string, loadedLines: number, limit = historyLimit) {
+	constructor(file: string, loadedLines: number, limit = historyLimit, onError: (message: string) => void = () => undefined) {
 		this.#file = file;
 		this.#limit = limit;
 		this.#lines = loadedLines;
+		this.#onError = onError;
 	}
 
 	/** `history` is the editor's history after the line was added. */
@@ -52,7 +66,12 @@ export class HistoryFile {
 		const snapshot = rewrite ? history.slice(-this.#limit) : [];
 		this.#writing = this.#writing
 			.then(async () => (rewrite ? writeFile(this.#file, `${snapshot.join('\n')}\n`, {mode: 0o600}) : appendFile(this.#file, `${line}\n`, {mode: 0o600})))
-			.catch(() => undefined);
+			.catch((error: unknown) => {
+				if (!this.#failed) {
+					this.#failed = true;
+					this.#onError(`cannot write the history file ${this.#file}: ${(error as Error).message}`);
+				}
+			});
 		return this.#writing;
 	}
 

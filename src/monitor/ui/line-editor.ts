@@ -1,7 +1,10 @@
 /**
  * The prompt's editing rules as a pure reducer, so that every key can be tested without Ink:
- * emacs-style keys (Ctrl-A/E/U/W/K), history browsing, and submission.
+ * the emacs keys of bash's readline (Ctrl-A/E/U/W/K, Alt-B/F/D, Ctrl-R search), history
+ * browsing, and submission.
  */
+import {acceptSearch, cancelSearch, searchBack, searchErase, searchPrompt, searchType, type SearchState} from './line-search.js';
+
 export type LineState = {
 	readonly text: string;
 	/** Index into `text`, 0…text.length. */
@@ -12,6 +15,8 @@ export type LineState = {
 	readonly historyIndex: number | undefined;
 	/** The new line being typed before browsing started, given back by Down past the end. */
 	readonly draft: string;
+	/** Ctrl-R: a reverse search through the history is under way. */
+	readonly search?: SearchState;
 };
 
 export type EditAction =
@@ -25,6 +30,17 @@ export type EditAction =
 	| {readonly type: 'killToStart'}
 	| {readonly type: 'killToEnd'}
 	| {readonly type: 'killWordBack'}
+	/** Alt-Backspace: the word of letters and digits before the cursor (readline's backward-kill-word). */
+	| {readonly type: 'killAlnumWordBack'}
+	/** Alt-D: to the end of the word after the cursor. */
+	| {readonly type: 'killWordForward'}
+	/** Alt-B, Alt-F (and Ctrl-←/→): by words of letters and digits, as readline moves. */
+	| {readonly type: 'wordLeft'}
+	| {readonly type: 'wordRight'}
+	/** Ctrl-R: search the history backwards (again: the next older match). */
+	| {readonly type: 'searchBack'}
+	/** Ctrl-G, Escape: leave the search, the line as it was. */
+	| {readonly type: 'searchCancel'}
 	| {readonly type: 'historyPrev'}
 	| {readonly type: 'historyNext'}
 	| {readonly type: 'clear'}
@@ -48,9 +64,17 @@ function edited(state: LineState, text: string, cursor: number): LineState {
 	return {...state, text, cursor, historyIndex: undefined, draft: ''};
 }
 
-/** Append `line` unless it is blank or repeats the previous entry; keep the newest `limit`. */
+/** `quit`, `q`, `exit` (maybe with `;` or a comment): kept out of the history, or Up+Enter in the next run quits. */
+function isQuitLine(line: string): boolean {
+	const hash = line.indexOf('#');
+	const head = (hash < 0 ? line : line.slice(0, hash)).trim();
+	const word = head.endsWith(';') ? head.slice(0, -1).trimEnd() : head;
+	return word === 'quit' || word === 'q' || word === 'exit';
+}
+
+/** Append `line` unless it is blank, a quit, or repeats the previous entry; keep the newest `limit`. */
 export function addToHistory(history: readonly string[], line: string, limit = historyLimit): readonly string[] {
-	if (line.trim() === '' || history.at(-1) === line) {
+	if (line.trim() === '' || isQuitLine(line) || history.at(-1) === line) {
 		return history;
 	}
 
@@ -58,7 +82,97 @@ export function addToHistory(history: readonly string[], line: string, limit = h
 	return next.length > limit ? next.slice(next.length - limit) : next;
 }
 
+const isWordChar = (char: string | undefined) => char !== undefined && /[\p{L}\p{N}]/u.test(char);
+
+/** Where Alt-B lands: the start of the word before the cursor. */
+function wordStartBefore(text: string, cursor: number): number {
+	let index = cursor;
+	while (index > 0 && !isWordChar(text[index - 1])) {
+		index--;
+	}
+
+	while (index > 0 && isWordChar(text[index - 1])) {
+		index--;
+	}
+
+	return index;
+}
+
+/** Where Alt-F lands: the end of the word after the cursor. */
+function wordEndAfter(text: string, cursor: number): number {
+	let index = cursor;
+	while (index < text.length && !isWordChar(text[index])) {
+		index++;
+	}
+
+	while (index < text.length && isWordChar(text[index])) {
+		index++;
+	}
+
+	return index;
+}
+
+/** Where Ctrl-W cuts from: the spaces before the cursor, then the word (readline's unix-word-rubout). */
+function unixWordStart(text: string, cursor: number): number {
+	let index = cursor;
+	while (index > 0 && /\s/u.test(text[index - 1]!)) {
+		index--;
+	}
+
+	while (index > 0 && !/\s/u.test(text[index - 1]!)) {
+		index--;
+	}
+
+	return index;
+}
+
+/** A key during Ctrl-R: it searches, leaves the search, or takes the match and acts on it. */
+function editSearch(state: LineState, action: EditAction): LineState {
+	switch (action.type) {
+		case 'insert': {
+			const added = printable(action.text);
+			return added ? searchType(state, added) : state;
+		}
+
+		case 'backspace': {
+			return searchErase(state);
+		}
+
+		case 'searchBack': {
+			return searchBack(state);
+		}
+
+		case 'searchCancel': {
+			return cancelSearch(state);
+		}
+
+		case 'clear': {
+			return editLine(cancelSearch(state), action);
+		}
+
+		default: {
+			return editLine(acceptSearch(state), action);
+		}
+	}
+}
+
+/** The prompt's prefix, text and cursor: the line, or during Ctrl-R the search and its match. */
+export function promptView(state: LineState, prompt: string): {readonly prefix: string; readonly text: string; readonly cursor: number} {
+	const {search} = state;
+	if (search === undefined) {
+		return {prefix: prompt, text: state.text, cursor: state.cursor};
+	}
+
+	const text = search.match === undefined ? '' : state.history[search.match]!;
+	const at = text.indexOf(search.query);
+	return {prefix: searchPrompt(search), text, cursor: at < 0 ? 0 : at};
+}
+
 export function editLine(state: LineState, action: EditAction): LineState {
+	if (state.search !== undefined) {
+		return editSearch(state, action);
+	}
+
 	const {text, cursor} = state;
 	switch (action.type) {
 		case 'insert': {
@@ -99,19 +213,33 @@ export function editLine(state: LineState, action: EditAction): LineState {
 		}
 
 		case 'killWordBack': {
-			// Like readline's unix-word-rubout: the spaces before the cursor, then the word (loops, as
-			// /\S*\s*$/ is quadratic on a long line).
-			let end = cursor;
-			while (end > 0 && /\s/u.test(text[end - 1]!)) {
-				end--;
-			}
+			const start = unixWordStart(text, cursor);
+			return edited(state, text.slice(0, start) + text.slice(cursor), start);
+		}
 
-			while (end > 0 && !/\s/u.test(text[end - 1]!)) {
-				end--;
-			}
+		case 'killAlnumWordBack': {
+			const start = wordStartBefore(text, cursor);
+			return edited(state, text.slice(0, start) + text.slice(cursor), start);
+		}
 
-			const before = text.slice(0, end);
-			return edited(state, before + text.slice(cursor), before.length);
+		case 'killWordForward': {
+			return edited(state, text.slice(0, cursor) + text.slice(wordEndAfter(text, cursor)), cursor);
+		}
+
+		case 'wordLeft': {
+			return {...state, cursor: wordStartBefore(text, cursor)};
+		}
+
+		case 'wordRight': {
+			return {...state, cursor: wordEndAfter(text, cursor)};
+		}
+
+		case 'searchBack': {
+			return searchBack(state);
+		}
+
+		case 'searchCancel': {
+			return state;
 		}
 
 		case 'historyPrev': {
@@ -151,135 +279,4 @@ export function editLine(state: LineState, action: EditAction): LineState {
 			return emptyLine(addToHistory(state.history, text));
 		}
 	}
-}
-
-/** What a key press asks for: an edit, or something only the screen can do. */
-export type KeyIntent =
-	| EditAction
-	| {readonly type: 'complete'}
-	| {readonly type: 'interrupt'}
-	/** Ctrl-D: end of input on an empty line, delete forward otherwise (like a shell). */
-	| {readonly type: 'eofOrDelete'};
-
-/** The subset of Ink's `Key` the editor reads. */
-export type KeyFlags = {
-	readonly upArrow: boolean;
-	readonly downArrow: boolean;
-	readonly leftArrow: boolean;
-	readonly rightArrow: boolean;
-	readonly home: boolean;
-	readonly end: boolean;
-	readonly return: boolean;
-	readonly tab: boolean;
-	readonly backspace: boolean;
-	readonly delete: boolean;
-	readonly ctrl: boolean;
-	readonly meta: boolean;
-	readonly escape: boolean;
-};
-
-const submit: KeyIntent = {type: 'submit'};
-const backspace: KeyIntent = {type: 'backspace'};
-
-const ctrlKeys: {readonly [letter: string]: KeyIntent} = {
-	a: {type: 'home'},
-	e: {type: 'end'},
-	b: {type: 'left'},
-	f: {type: 'right'},
-	u: {type: 'killToStart'},
-	k: {type: 'killToEnd'},
-	w: {type: 'killWordBack'},
-	h: {type: 'backspace'},
-	p: {type: 'historyPrev'},
-	n: {type: 'historyNext'},
-	c: {type: 'interrupt'},
-	d: {type: 'eofOrDelete'},
-	i: {type: 'complete'},
-	j: {type: 'submit'},
-	m: {type: 'submit'},
-};
-
-/**
- * Ink's (input, key) pair as intents. A chunk of text may hold line breaks (a paste, tmux
- * send-keys, text and Enter in one read): each line is inserted and submitted in order.
- */
-export function keyToIntents(input: string, key: KeyFlags): readonly KeyIntent[] {
-	if (key.ctrl && !key.meta) {
-		const intent = ctrlKeys[input];
-		return intent ? [intent] : [];
-	}
-
-	if (key.return) {
-		return [{type: 'submit'}];
-	}
-
-	if (key.tab) {
-		return [{type: 'complete'}];
-	}
-
-	// Ink reports the Backspace key (DEL, 0x7f) as `delete`: both erase backwards, as in a shell.
-	if (key.backspace || key.delete) {
-		return [{type: 'backspace'}];
-	}
-
-	if (key.upArrow) {
-		return [{type: 'historyPrev'}];
-	}
-
-	if (key.downArrow) {
-		return [{type: 'historyNext'}];
-	}
-
-	if (key.leftArrow) {
-		return [{type: 'left'}];
-	}
-
-	if (key.rightArrow) {
-		return [{type: 'right'}];
-	}
-
-	if (key.home) {
-		return [{type: 'home'}];
-	}
-
-	if (key.end) {
-		return [{type: 'end'}];
-	}
-
-	if (key.escape || key.meta) {
-		return [];
-	}
-
-	// A chunk (a paste, tmux send-keys, a fast typist): text runs are inserted, and each line
-	// break or control character in it acts as its key would, in order.
-	const intents: KeyIntent[] = [];
-	let run = '';
-	const flush = () => {
-		if (run) {
-			intents.push({type: 'insert', text: run});
-			run = '';
-		}
-	};
-
-	for (let index = 0; index < input.length; index++) {
-		const char = input[index]!;
-		const code = char.charCodeAt(0);
-		if (code >= 0x20 && code !== 0x7F) {
-			run += char;
-			continue;
-		}
-
-		flush();
-		if (char === '\r' && input[index + 1] === '\n') {
-			index++;
-		}
-
-		const intent = char === '\r' || char === '\n' ? submit : code === 0x7F || code === 0x08 ? backspace : ctrlKeys[String.fromCharCode(code + 0x60)];
-		if (intent) {
-			intents.push(intent);
-		}
-	}
-
-	flush();
-	return intents;
 }

@@ -3,10 +3,12 @@
  * (`--plain`). Lines only, in the order things happen: no cursor movement, no erase codes, no
  * box drawing (colours only when asked for: they follow the colour choice like everywhere).
  * Commands are read a line at a time (the terminal's own line editing) and run asynchronously
- * as on the screen; connection and guest changes are printed as they happen.
+ * through the shell's backlog as on the screen (a pasted batch runs in typed order); connection
+ * and guest changes are printed as they happen.
  */
 import {createInterface} from 'node:readline';
 import chalk from 'chalk';
+import {sessionBacklog} from '../backlog.js';
 import type {MonitorSession, SessionStatus} from '../session-api.js';
 import {CommandEcho} from './command-echo.js';
 import {clockTime} from './format.js';
@@ -67,11 +69,16 @@ export async function startPlain(session: MonitorSession, options: PlainOptions 
 		}
 	});
 	const echo = new CommandEcho();
+	const backlog = sessionBacklog(session);
 	const running = new Set<Promise<void>>();
 	const lines = createInterface({input: options.input ?? process.stdin, terminal: false, crlfDelay: Number.POSITIVE_INFINITY});
 	prompt();
 	try {
 		for await (const line of lines) {
+			if (session.quitRequested) {
+				break;
+			}
+
 			if (line.trim() === '') {
 				echo.interrupted();
 				prompt();
@@ -84,28 +91,32 @@ export async function startPlain(session: MonitorSession, options: PlainOptions 
 			}
 
 			const command = echo.submitted();
-			const done = session.execute(line).then(outcome => {
+			const done = backlog.submit(line).then(({outcome}) => {
 				for (const item of echo.outcome(command, line, outcome)) {
 					write(formatScrollItem(item));
 				}
 
 				running.delete(done);
-				if (!session.quitRequested) {
+				if (session.quitRequested) {
+					// `quit` ends the mode at once: no more lines are read; those already started run on.
+					lines.close();
+				} else {
 					prompt();
 				}
 			});
 			running.add(done);
-			// `quit` ends the mode at once (its outcome is quick); other commands run on.
-			await Promise.race([done, new Promise(resolve => setImmediate(resolve))]);
-			if (session.quitRequested) {
-				break;
-			}
+		}
+
+		if (session.quitRequested) {
+			// Lines still waiting in the backlog are dropped, each said to be not run.
+			backlog.close();
 		}
 
 		await Promise.all(running);
 		return 0;
 	} finally {
 		lines.close();
+		backlog.dispose();
 		unsubscribe();
 	}
 }

@@ -3,7 +3,7 @@ import {render, type Instance, type RenderOptions} from 'ink';
 import type {MonitorSession} from '../session-api.js';
 import {App} from './app.js';
 import {defaultFrameMs} from './frame-clock.js';
-import {defaultHistoryFile, HistoryFile, loadHistory} from './history-file.js';
+import {defaultHistoryFile, HistoryFile, historyFileProblem, loadHistory} from './history-file.js';
 import {LiveTerminal, type TerminalStream} from './live-terminal.js';
 
 export type ScreenOptions = {
@@ -72,6 +72,8 @@ export function mountScreen(session: MonitorSession, options: ScreenOptions = {}
 export type InteractiveOptions = {
 	/** History file; default `~/.virtagent_history`. */
 	readonly historyFile?: string;
+	/** Where a history file problem is told before the screen starts (default process.stderr). */
+	readonly stderr?: {write(text: string): unknown};
 } & Omit<ScreenOptions, 'history' | 'historyFile'>;
 
 /**
@@ -81,7 +83,18 @@ export type InteractiveOptions = {
 export async function startInteractive(session: MonitorSession, options: InteractiveOptions = {}): Promise<number> {
 	const file = options.historyFile ?? defaultHistoryFile();
 	const history = await loadHistory(file);
-	const historyFile = new HistoryFile(file, history.length);
+	// An unwritable history is said, not silently ignored: before the screen starts, and (through
+	// the patched console, above the live region) if a later write fails.
+	const problem = await historyFileProblem(file);
+	if (problem !== undefined) {
+		(options.stderr ?? process.stderr).write(`virtagent monitor: ${problem}\n`);
+	}
+
+	const historyFile = new HistoryFile(file, history.length, undefined, message => {
+		if (problem === undefined) {
+			console.error(`virtagent monitor: ${message}`);
+		}
+	});
 	const {exited} = mountScreen(session, {...options, history, historyFile});
 	await exited;
 	await historyFile.flushed();

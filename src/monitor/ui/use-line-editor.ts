@@ -1,6 +1,8 @@
-import {useInput} from 'ink';
-import {useCallback, useRef} from 'react';
-import {editLine, emptyLine, keyToIntents, type KeyIntent, type LineState} from './line-editor.js';
+import {useInput, useStdin} from 'ink';
+import {useCallback, useEffect, useRef} from 'react';
+import {editLine, emptyLine, type LineState} from './line-editor.js';
+import {keyToIntents, type KeyIntent} from './line-keys.js';
+import {acceptSearch} from './line-search.js';
 
 export type LineEditorHandlers = {
 	/**
@@ -14,6 +16,8 @@ export type LineEditorHandlers = {
 	readonly onInterrupt: (text: string) => void;
 	/** Ctrl-D on an empty line. */
 	readonly onEof: () => void;
+	/** Ctrl-L: clear the terminal (the scrollback stays) and draw the live region at the top. */
+	readonly onClearScreen?: () => void;
 	/** Any other key (the screen clears its one-shot hints on it). */
 	readonly onKey?: () => void;
 	/** After each chunk of input: the line may have changed (the screen draws it with its next frame). */
@@ -31,9 +35,29 @@ export function useLineEditor(initialHistory: readonly string[], handlers: LineE
 	stateRef.current ??= emptyLine(initialHistory);
 	const handlersRef = useRef(handlers);
 	handlersRef.current = handlers;
+	// The raw chunk of each key press: Ink names both Backspace and Delete `delete`. This
+	// listener is added before useInput's (effects run in order), so it sees each chunk first.
+	const rawRef = useRef('');
+	const {internal_eventEmitter: inputEvents} = useStdin();
+	useEffect(() => {
+		const remember = (data: string) => {
+			rawRef.current = data;
+		};
+
+		inputEvents.on('input', remember);
+		return () => {
+			inputEvents.off('input', remember);
+		};
+	}, [inputEvents]);
 
 	const apply = useCallback((intent: KeyIntent) => {
-		const current = stateRef.current!;
+		let current = stateRef.current!;
+		if (current.search !== undefined && (intent.type === 'submit' || intent.type === 'complete' || intent.type === 'eofOrDelete')) {
+			// Enter runs the match Ctrl-R found, as in bash; Tab and Ctrl-D act on it.
+			current = acceptSearch(current);
+			stateRef.current = current;
+		}
+
 		const on = handlersRef.current;
 		if (intent.type !== 'interrupt') {
 			on.onKey?.();
@@ -46,6 +70,11 @@ export function useLineEditor(initialHistory: readonly string[], handlers: LineE
 					stateRef.current = editLine(current, {type: 'replaceBeforeCursor', text});
 				}
 
+				return;
+			}
+
+			case 'clearScreen': {
+				on.onClearScreen?.();
 				return;
 			}
 
@@ -79,7 +108,7 @@ export function useLineEditor(initialHistory: readonly string[], handlers: LineE
 
 	useInput(
 		(input, key) => {
-			for (const intent of keyToIntents(input, key)) {
+			for (const intent of keyToIntents(input, key, rawRef.current)) {
 				apply(intent);
 			}
 

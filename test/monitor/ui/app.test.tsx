@@ -71,7 +71,7 @@ describe('the interactive screen', () => {
 		await until(text => promptLine(text).startsWith('(virtagent) agent_vi'), 'the rest of the chunk on the prompt');
 	});
 
-	it('keeps the prompt usable while jobs wait, and a 6th job fails at once with the queue limit', async () => {
+	it('keeps the prompt usable while jobs wait; a 6th and 7th wait in the shell backlog, shown, and run later', async () => {
 		const {agent, frame, until, type} = await screen();
 		agent.hold();
 		for (let index = 0; index < 5; index++) {
@@ -84,14 +84,16 @@ describe('the interactive screen', () => {
 				.split('\n')
 				.filter(line => /#\d+\s+test\.hold\s+(waiting|queued)/u.test(line)),
 		).toHaveLength(5);
-		type('test_hold\r');
-		await until(text => text.includes('client job queue limit exceeded'), 'ENOBUFS for the 6th');
-		// The five still wait: the 6th disturbed nothing.
+		type('test_hold\rtest_hold\r');
+		await until(text => text.includes('backlog: 2 waiting (at most 1000)'), 'the backlog count');
+		// The engine still holds five: the backlog does not overfill it.
 		expect(agent.host.clientJobCount).toBe(5);
+		expect(frame()).not.toContain('client job queue limit exceeded');
 		type('agent_p');
 		await until(text => promptLine(text) === '(virtagent) agent_p', 'typing while jobs wait');
 		agent.release();
-		await until(text => text.split('\n').filter(line => line === 'released').length === 5, 'five results');
+		await until(text => text.split('\n').filter(line => line === 'released').length === 7, 'seven results');
+		await until(text => !text.includes('backlog:'), 'the backlog count gone');
 		await until(text => text.includes('queue 0/5'), 'an empty queue');
 	});
 
@@ -183,7 +185,7 @@ describe('startInteractive', () => {
 		return {agent, stdin, stdout, historyFile, exitCode};
 	}
 
-	it('quit ends it with 0 and the history file holds the lines, once each', async () => {
+	it('quit ends it with 0 and the history file holds the lines, once each, without the quit', async () => {
 		const {agent, stdin, historyFile, exitCode} = await started('agent_capabilities\n');
 		stdin.write('agent_ping\r');
 		await waitFor(() => agent.executed.length === 1, 5000, 'agent_ping');
@@ -191,7 +193,8 @@ describe('startInteractive', () => {
 		await waitFor(() => agent.executed.length === 2, 5000, 'agent_ping again');
 		stdin.write('quit\r');
 		await expect(exitCode).resolves.toBe(0);
-		expect(readFileSync(historyFile, 'utf8')).toBe('agent_capabilities\nagent_ping\nquit\n');
+		// Up+Enter in the next run must not quit it.
+		expect(readFileSync(historyFile, 'utf8')).toBe('agent_capabilities\nagent_ping\n');
 		expect(agent.executed).toEqual(['agent_ping', 'agent_ping', 'quit']);
 	});
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import {describe, expect, it} from 'vitest';
-import {addToHistory, editLine, emptyLine, keyToIntents, type EditAction, type KeyFlags, type LineState} from '../../../src/monitor/ui/line-editor.js';
+import {addToHistory, editLine, emptyLine, promptView, type EditAction, type LineState} from '../../../src/monitor/ui/line-editor.js';
+import {keyToIntents, type KeyFlags} from '../../../src/monitor/ui/line-keys.js';
 
 const noKey: KeyFlags = {
 	upArrow: false,
@@ -90,6 +91,11 @@ describe('editLine', () => {
 				{type: 'killToStart'},
 				{type: 'killToEnd'},
 				{type: 'killWordBack'},
+				{type: 'killWordForward'},
+				{type: 'wordLeft'},
+				{type: 'wordRight'},
+				{type: 'searchBack'},
+				{type: 'searchCancel'},
 				{type: 'historyPrev'},
 				{type: 'historyNext'},
 				{type: 'submit'},
@@ -105,7 +111,57 @@ describe('editLine', () => {
 	});
 });
 
+describe('readline word moves', () => {
+	it('Alt-B/Alt-F move by words of letters and digits, Alt-D kills to the end of the next word', () => {
+		const line = typed('agent_viewfile /etc/hostname', 0);
+		expect(apply(line, {type: 'wordRight'}).cursor).toBe(5);
+		expect(apply(line, {type: 'wordRight'}, {type: 'wordRight'}).cursor).toBe(14);
+		expect(apply(line, {type: 'end'}, {type: 'wordLeft'}).cursor).toBe(20);
+		expect(apply(line, {type: 'end'}, {type: 'wordLeft'}, {type: 'wordLeft'}).cursor).toBe(16);
+		expect(apply(line, {type: 'wordRight'}, {type: 'killWordForward'})).toMatchObject({text: 'agent /etc/hostname', cursor: 5});
+		expect(apply(typed('', 0), {type: 'wordLeft'}, {type: 'wordRight'}).cursor).toBe(0);
+	});
+
+	it('Ctrl-W on a long line of spaces is linear (no regular expression backtracking)', () => {
+		const long = `x${' '.repeat(200_000)}`;
+		expect(apply(typed(long), {type: 'killWordBack'})).toMatchObject({text: '', cursor: 0});
+	});
+});
+
+describe('Ctrl-R reverse search', () => {
+	const history = ['agent_viewfile /etc/hostname', 'agent_ping', 'info queues', 'agent_viewfile /etc/services'];
+	const start = {...emptyLine(history), text: 'draft', cursor: 5};
+	const type = (state: LineState, text: string) => apply(state, {type: 'insert', text});
+
+	it('finds the newest match as the query grows, and older ones with Ctrl-R again', () => {
+		const searching = type(apply(start, {type: 'searchBack'}), 'viewf');
+		expect(promptView(searching, '> ')).toEqual({prefix: "(reverse-i-search)'viewf': ", text: 'agent_viewfile /etc/services', cursor: 6});
+		const older = apply(searching, {type: 'searchBack'});
+		expect(promptView(older, '> ').text).toBe('agent_viewfile /etc/hostname');
+		const none = apply(older, {type: 'searchBack'});
+		expect(promptView(none, '> ')).toMatchObject({prefix: "(failed reverse-i-search)'viewf': ", text: 'agent_viewfile /etc/hostname'});
+		expect(promptView(apply(type(searching, 'x'), {type: 'backspace'}), '> ').text).toBe('agent_viewfile /etc/services');
+	});
+
+	it('an editing key takes the match; Ctrl-G gives the line back', () => {
+		const searching = type(apply(start, {type: 'searchBack'}), 'ping');
+		expect(apply(searching, {type: 'end'})).toMatchObject({text: 'agent_ping', cursor: 10, search: undefined, historyIndex: 1});
+		expect(apply(searching, {type: 'searchCancel'})).toMatchObject({text: 'draft', cursor: 5, search: undefined});
+		expect(apply(searching, {type: 'clear'})).toMatchObject({text: '', search: undefined});
+		// Down after taking a match goes on from there, and back to the draft.
+		expect(apply(searching, {type: 'end'}, {type: 'historyNext'}).text).toBe('info queues');
+	});
+});
+
 describe('addToHistory', () => {
+	it('keeps quit, q and exit out of the history (Up+Enter must not quit the next run)', () => {
+		for (const line of ['quit', 'q', ' exit ', 'quit # bye', 'quit;']) {
+			expect(addToHistory(['agent_ping'], line)).toEqual(['agent_ping']);
+		}
+
+		expect(addToHistory([], 'quitter')).toEqual(['quitter']);
+	});
+
 	it('keeps the newest entries up to the limit', () => {
 		let history: readonly string[] = [];
 		for (let index = 0; index < 12; index++) {
@@ -155,11 +211,21 @@ describe('keyToIntents', () => {
 		expect(ctrl('c')).toEqual([{type: 'interrupt'}]);
 		expect(ctrl('d')).toEqual([{type: 'eofOrDelete'}]);
 		expect(ctrl('z')).toEqual([]);
-		// Ink calls the Backspace key (DEL) `delete`.
-		expect(keyToIntents('', {...noKey, delete: true})).toEqual([{type: 'backspace'}]);
+		// Ink calls both Backspace (DEL) and Delete (ESC[3~) `delete`: the raw bytes tell them apart.
+		expect(keyToIntents('', {...noKey, delete: true}, '\u007F')).toEqual([{type: 'backspace'}]);
+		expect(keyToIntents('', {...noKey, delete: true}, '\u001B[3~')).toEqual([{type: 'deleteForward'}]);
+		expect(keyToIntents('', {...noKey, delete: true, meta: true}, '\u001B\u007F')).toEqual([{type: 'killAlnumWordBack'}]);
+		expect(ctrl('r')).toEqual([{type: 'searchBack'}]);
+		expect(ctrl('g')).toEqual([{type: 'searchCancel'}]);
+		expect(ctrl('l')).toEqual([{type: 'clearScreen'}]);
+		expect(keyToIntents('', {...noKey, escape: true, meta: true})).toEqual([{type: 'searchCancel'}]);
+		expect(keyToIntents('', {...noKey, leftArrow: true, ctrl: true})).toEqual([{type: 'wordLeft'}]);
 		expect(keyToIntents('', {...noKey, tab: true})).toEqual([{type: 'complete'}]);
 		expect(keyToIntents('', {...noKey, upArrow: true})).toEqual([{type: 'historyPrev'}]);
 		expect(keyToIntents('', {...noKey, return: true})).toEqual([{type: 'submit'}]);
-		expect(keyToIntents('b', {...noKey, meta: true})).toEqual([]);
+		expect(keyToIntents('b', {...noKey, meta: true})).toEqual([{type: 'wordLeft'}]);
+		expect(keyToIntents('f', {...noKey, meta: true})).toEqual([{type: 'wordRight'}]);
+		expect(keyToIntents('d', {...noKey, meta: true})).toEqual([{type: 'killWordForward'}]);
+		expect(keyToIntents('x', {...noKey, meta: true})).toEqual([]);
 	});
 });

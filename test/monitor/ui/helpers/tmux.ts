@@ -32,7 +32,8 @@ export function terminalSuite(): Array<() => Promise<void> | void> {
 		}
 
 		ensureBuilt();
-	});
+		// A build on a loaded machine takes a while.
+	}, 120_000);
 	return cleanups;
 }
 

@@ -1,0 +1,76 @@
+/**
+ * Scripted mode's first contact with the guest. A script must not report "connecting" nor
+ * retry for seconds against a socket that is not there: it waits until the guest is connected
+ * and negotiated (bounded by the command timeout), and fails at once with a clear reason when
+ * nothing is there to connect to, unless `--wait SECONDS` asks it to wait for the guest.
+ */
+import {VirtagentError} from '../engine/errors.js';
+import {age} from './format.js';
+import type {ConnectionState} from './session-api.js';
+import type {Session} from './session.js';
+
+export type GuestWait = {
+	/** `--wait`: how long the guest may take to appear (0: fail at the first refused connect). */
+	readonly waitMs: number;
+	/** The command timeout: bounds the wait for the handshake once connected. */
+	readonly timeoutMs: number;
+};
+
+/** Resolves when the guest is connected (and negotiated, or the handshake wait is over); rejects with why not. */
+export async function awaitGuest(session: Session, {waitMs, timeoutMs}: GuestWait): Promise<void> {
+	await new Promise<void>((resolve, reject) => {
+		// A listening monitor waits for the guest to dial in; a dialling one gives up at the first
+		// refusal unless told to wait. Either way no longer than --wait or the command timeout.
+		const failFast = waitMs === 0 && session.status.connection.state !== 'listening';
+		const deadlineMs = Math.max(waitMs, timeoutMs);
+		const finish = (error?: Error) => {
+			clearTimeout(timer);
+			unsubscribe();
+			if (error) {
+				reject(error);
+			} else {
+				resolve();
+			}
+		};
+
+		const check = () => {
+			const {connection} = session.status;
+			if (connection.state === 'connected') {
+				finish();
+			} else if (connection.state === 'disconnected') {
+				finish(new VirtagentError('ENOTCONN', `not connected to the guest agent: ${connection.reason}`));
+			} else if (connection.state === 'retrying' && failFast) {
+				finish(unreachable(session.status.channel, connection));
+			}
+		};
+
+		const unsubscribe = session.subscribe(event => {
+			if (event.type === 'status') {
+				check();
+			}
+		});
+		const timer = setTimeout(() => {
+			const {channel, connection} = session.status;
+			finish(connection.state === 'retrying' ? unreachable(channel, connection, deadlineMs) : new VirtagentError('ENOTCONN', `no guest agent on ${channel} within ${age(deadlineMs)}`));
+		}, deadlineMs);
+		check();
+	});
+	// Connected: the guest's hello and method list follow; `info agent` must not say "connecting".
+	await session.waitForGuest(timeoutMs).catch(() => undefined);
+}
+
+/** `no such socket: /x.sock`, `connection refused: …`, with what to do about it. */
+function unreachable(channel: string, connection: Extract<ConnectionState, {state: 'retrying'}>, waitedMs = 0): VirtagentError {
+	const code = /\b(ENOENT|ECONNREFUSED|EACCES|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)\b/u.exec(connection.reason)?.[1];
+	const address = channel.replace(/^unix:/u, '');
+	const what =
+		code === 'ENOENT'
+			? `no such socket: ${address}`
+			: code === 'ECONNREFUSED'
+				? `connection refused: nothing is listening on ${address}`
+				: code === 'EACCES'
+					? `permission denied: ${address}`
+					: `cannot connect to ${channel}: ${connection.reason}`;
+	const advice = waitedMs === 0 ? ' (is the guest running? --wait SECONDS waits for it)' : ` (waited ${age(waitedMs)})`;
+	return new VirtagentError('ENOTCONN', `${what}${advice}`);
+}

@@ -1,0 +1,52 @@
+import {randomBytes} from 'node:crypto';
+import {defaultFrameLimits} from '../../protocol/limits.js';
+import type {CorrelationKey, ResyncRequest, WireLimits, WireProtocol, WireProtocolFactory} from '../types.js';
+import {XmlRpcReader} from './reader.js';
+import {XmlRpcWriter} from './writer.js';
+
+/**
+ * virtagent's own wire protocol: HTTP-framed XML-RPC (docs/PROTOCOL.md §2, §3). Both ends
+ * serve; every request is answered; tags keep the stream in step, so it never needs a resync.
+ */
+export class XmlRpcProtocol implements WireProtocol {
+	readonly name = 'xmlrpc';
+	readonly reader: XmlRpcReader;
+	readonly writer: XmlRpcWriter;
+	readonly hasServerSide = true;
+	/** Tags are `<random>.<n>`: a late answer from an earlier connection never matches. */
+	readonly #tagPrefix = randomBytes(3).toString('hex');
+	#nextTag = 1;
+
+	constructor(options: WireLimits) {
+		const limits = {
+			headerMax: options.headerMax ?? defaultFrameLimits.headerMax,
+			bodyMax: options.bodyMax,
+			headerStallMs: options.headerStallMs ?? defaultFrameLimits.headerStallMs,
+			bodyStallMs: options.bodyStallMs ?? defaultFrameLimits.bodyStallMs,
+		};
+		this.reader = new XmlRpcReader(limits);
+		this.writer = new XmlRpcWriter(limits.bodyMax);
+	}
+
+	nextKey(): CorrelationKey {
+		return `${this.#tagPrefix}.${this.#nextTag++}`;
+	}
+
+	expectsReply(): boolean {
+		return true;
+	}
+
+	resyncRequest(): ResyncRequest | undefined {
+		return undefined;
+	}
+
+	abandoned(): void {
+		// Tags match late answers to their abandoned requests: nothing to do.
+	}
+
+	reset(): void {
+		this.reader.reset();
+	}
+}
+
+export const xmlRpcProtocol: WireProtocolFactory = options => new XmlRpcProtocol(options);
