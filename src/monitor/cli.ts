@@ -5,6 +5,7 @@ import {packageVersion} from '../version.js';
 import {usage, type Command} from './command.js';
 import type {SessionTarget} from './connection.js';
 import {logOutcomes, runScript} from './script.js';
+import {applyColor, isColorChoice, type ColorChoice} from './ui/color.js';
 import {openSession} from './session.js';
 
 /** `--help`: the options, and the commands as the injected list declares them. */
@@ -26,6 +27,8 @@ export function monitorUsage(commands: readonly Command[]): string {
   --wait SECONDS         scripted: wait up to this long for the guest to appear (at most 3600;
                          default 0: a socket that is missing or refuses fails at once)
   --history FILE         interactive: the history file (default ~/.virtagent_history)
+  --plain                interactive: plain lines, no live screen (also when TERM=dumb or stdout is not a terminal)
+  --color WHEN           auto (default: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces), always or never
   -V, --version          the version
   -h, --help             this help
 
@@ -46,6 +49,8 @@ export type MonitorOptions = {
 	readonly timeoutMs: number;
 	readonly waitMs: number;
 	readonly historyFile: string | undefined;
+	readonly plain: boolean;
+	readonly color: ColorChoice;
 };
 
 /** A bad command line: one line on stderr, exit code 2. */
@@ -75,6 +80,8 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 				timeout: {type: 'string'},
 				wait: {type: 'string'},
 				history: {type: 'string'},
+				plain: {type: 'boolean'},
+				color: {type: 'string'},
 				version: {type: 'boolean', short: 'V'},
 				help: {type: 'boolean', short: 'h'},
 			},
@@ -119,6 +126,11 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 		throw new UsageError(targets.length === 0 ? 'say where the guest is: --connect, --listen, --tcp or --tcp-listen' : 'give only one of --connect, --listen, --tcp, --tcp-listen');
 	}
 
+	const color = values.color ?? 'auto';
+	if (!isColorChoice(color)) {
+		throw new UsageError(`invalid --color '${color}' (auto, always or never)`);
+	}
+
 	return {
 		target: targets[0],
 		commands: values.command,
@@ -130,6 +142,8 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 		timeoutMs: seconds('--timeout', values.timeout, 5, false),
 		waitMs: seconds('--wait', values.wait, 0, true),
 		historyFile: values.history,
+		plain: values.plain ?? false,
+		color,
 	};
 }
 
@@ -172,6 +186,7 @@ export async function monitorMain(args: readonly string[], commands: readonly Co
 
 /** The monitor with checked options (`demo` comes here with its own target). */
 export async function runMonitor(options: MonitorOptions, commands: readonly Command[]): Promise<number> {
+	applyColor(options.color);
 	const interactive = options.commands === undefined && process.stdin.isTTY === true;
 	let session;
 	try {
@@ -184,11 +199,11 @@ export async function runMonitor(options: MonitorOptions, commands: readonly Com
 	try {
 		if (interactive) {
 			// Only now: scripted mode must never load Ink (it would want raw mode on stdin).
-			const {startInteractive} = await import('./ui/app.js');
+			const {runInteractive} = await import('./ui/interactive.js');
 			const logFile = options.logFile;
 			const stopLogging = logFile === undefined ? undefined : session.subscribe(logOutcomes(logFile));
 			try {
-				return await startInteractive(session, options.historyFile === undefined ? {} : {historyFile: options.historyFile});
+				return await runInteractive(session, {plain: options.plain, ...(options.historyFile === undefined ? {} : {historyFile: options.historyFile})});
 			} finally {
 				stopLogging?.();
 			}

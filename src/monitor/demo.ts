@@ -16,7 +16,7 @@ const demoUsage = `usage: virtagent demo [monitor options]
 Starts a guest daemon on a temporary UNIX socket and the monitor connected to it (interactive on
 a terminal, scripted with -c or piped input). agent_shutdown is harmless here: the demo guest
 only prints what it would run. Monitor options (-c, --json, -e, -t, -v, -l, --timeout, --wait,
---history) pass through; they are checked before the guest starts.`;
+--history, --plain, --color) pass through; they are checked before the guest starts.`;
 
 /** The repository (or installed package) root: the folder with bin/virtagent.js, from here up. */
 function packageRoot(): string {

@@ -1,63 +1,27 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
 import {memo} from 'react';
-import {escapeLine} from '../escape.js';
-import type {ConnectionState, GuestInfo, SessionStatus} from '../session-api.js';
-import {age, clockTime} from './format.js';
-
-function Connection({connection}: {readonly connection: ConnectionState}) {
-	switch (connection.state) {
-		case 'connected': {
-			return <Text color="green">● connected</Text>;
-		}
-
-		case 'connecting': {
-			return <Text color="yellow">○ connecting…</Text>;
-		}
-
-		case 'listening': {
-			return <Text color="yellow">○ listening for the guest…</Text>;
-		}
-
-		case 'retrying': {
-			return (
-				<Text color="yellow">
-					○ retrying in {age(connection.inMs)} (attempt {connection.attempt}): {escapeLine(connection.reason)}
-				</Text>
-			);
-		}
-
-		case 'disconnected': {
-			return <Text color="red">✕ disconnected: {escapeLine(connection.reason)}</Text>;
-		}
-	}
-}
-
-function Guest({guest}: {readonly guest: GuestInfo}) {
-	const hello = guest.helloAt === undefined ? 'no hello yet' : `said hello at ${clockTime(guest.helloAt, false)}`;
-	const version = guest.version === undefined ? '' : `, version ${escapeLine(guest.version)}`;
-	const methods = guest.methods === undefined ? ', methods not negotiated' : `, ${guest.methods.length} method${guest.methods.length === 1 ? '' : 's'}`;
-	return (
-		<Text color={guest.methods === undefined ? 'yellow' : undefined}>
-			guest {hello}
-			{version}
-			{methods}
-		</Text>
-	);
-}
+import type {SessionStatus} from '../session-api.js';
+import Line from './Line.js';
+import {joined, statusParts} from './screen-text.js';
 
 export type StatusLineProps = {
 	readonly status: SessionStatus;
+	/** One line, or two (the guest, or the connection, on the second) when one does not fit. */
+	readonly lines: 1 | 2;
 };
 
-/** One line (the guest part moves to a second one on a narrow terminal): channel, connection state, and what the guest said about itself. */
-function StatusLine({status}: StatusLineProps) {
+/** Channel, connection state, and what the guest said about itself (only while connected). */
+function StatusLine({status, lines}: StatusLineProps) {
+	const parts = statusParts(status);
+	if (lines === 1 || parts.length < 2) {
+		return <Line segments={joined(parts)} />;
+	}
+
+	const split = parts.length === 3 ? 2 : 1;
 	return (
-		<Box flexWrap="wrap" columnGap={2}>
-			<Text bold wrap="truncate-middle">
-				{escapeLine(status.channel)}
-			</Text>
-			<Connection connection={status.connection} />
-			<Guest guest={status.guest} />
+		<Box flexDirection="column">
+			<Line segments={joined(parts.slice(0, split))} />
+			<Line segments={joined(parts.slice(split))} />
 		</Box>
 	);
 }

@@ -17,7 +17,8 @@ export type TransitionLogProps = {
 	readonly entries: readonly TransitionEntry[];
 };
 
-/** The latest state changes, timestamped: `12:03:04.123 client IDLE→SEND #7 va.getfile`. */
+/** The latest state changes, timestamped: `12:03:04.123 client IDLE→SEND #7 va.getfile`. One line each: a newline
+ * in a method name is shown as `\\n`, never written. */
 function TransitionLog({entries}: TransitionLogProps) {
 	return (
 		<Box flexDirection="column">

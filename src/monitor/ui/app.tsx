@@ -1,14 +1,21 @@
-import {Box, render, Text, useApp, useStdout, type RenderOptions} from 'ink';
-import {memo, useCallback, useMemo, useRef} from 'react';
+import {Box, Text, useApp} from 'ink';
+import {memo, useMemo, useRef} from 'react';
 import {escapeLine} from '../escape.js';
-import type {CommandOutcome, MonitorSession} from '../session-api.js';
+import type {MonitorSession} from '../session-api.js';
+import {CommandEcho} from './command-echo.js';
 import {completeWord} from './completion.js';
 import {defaultFrameMs} from './frame-clock.js';
-import {defaultHistoryFile, HistoryFile, historyFileProblem, loadHistory} from './history-file.js';
+import type {HistoryFile} from './history-file.js';
+import {planScreen, type ScreenPlan} from './layout.js';
+import Line from './Line.js';
+import type {LiveTerminal} from './live-terminal.js';
+import type {LineState} from './line-editor.js';
 import Prompt from './Prompt.js';
 import QueuePanel from './QueuePanel.js';
 import StatusLine from './StatusLine.js';
 import {liveLog} from './screen-model.js';
+import {isBusy, type ScreenSnapshot} from './screen-store.js';
+import {headerSegments, plainText, statusParts, joined, summarySegments, width} from './screen-text.js';
 import TransitionLog from './TransitionLog.js';
 import {useAgeClock} from './use-age-clock.js';
 import {useBacklog} from './use-backlog.js';
@@ -19,7 +26,11 @@ export const keysHint = 'Tab completes · ↑/↓ history · Ctrl-C clears the l
 export const quitHint = '(press Ctrl-C again to quit, or type quit)';
 
 /** Never changes: rendered once. */
-const KeysHint = memo(() => <Text dimColor>{keysHint}</Text>);
+const KeysHint = memo(() => (
+	<Text dimColor wrap="truncate-end">
+		{keysHint}
+	</Text>
+));
 
 export type AppProps = {
 	readonly session: MonitorSession;
@@ -27,57 +38,78 @@ export type AppProps = {
 	/** Where submitted lines are appended; none in component tests. */
 	readonly historyFile?: HistoryFile;
 	readonly frameMs?: number;
+	/** Where the frames go (Ink renders into its `frameSink`). */
+	readonly terminal: LiveTerminal;
 };
+
+/** The layout for this snapshot: what fits the window (see layout.ts). */
+export function planFor(snapshot: ScreenSnapshot, hint: boolean, notice = false): ScreenPlan {
+	const {model} = snapshot;
+	const headerWidth = Math.max(
+		width(headerSegments('client', model.clientState, model.client, ' ')),
+		width(headerSegments('server', model.serverState, model.server, ' ')),
+	);
+	return planScreen({
+		columns: snapshot.columns,
+		rows: snapshot.rows,
+		statusWidth: plainText(joined(statusParts(snapshot.status))).length,
+		headerWidth,
+		client: {jobs: model.client.jobs.length, hasLast: model.client.recent.length > 0},
+		server: {jobs: model.server.jobs.length, hasLast: model.server.recent.length > 0},
+		logEntries: liveLog(model, model.transitionsMax).length,
+		hint,
+		notice,
+	});
+}
+
+/** Status line, panels, log, hints and prompt, as the plan lays them out (exported for the layout tests). */
+export function LiveRegion({snapshot, line, notice}: {readonly snapshot: ScreenSnapshot; readonly line: LineState; readonly notice?: string}) {
+	const {model, status, columns, now, hint} = snapshot;
+	const plan = planFor(snapshot, hint !== undefined, notice !== undefined);
+	const log = useMemo(() => (plan.logLines > 0 ? liveLog(model, plan.logLines) : []), [model, plan.logLines]);
+	const half = plan.panels === 'side' ? Math.floor(columns / 2) : columns;
+	const panel = {now, boxed: plan.boxed, padding: plan.padding, jobRows: plan.jobRows, showLast: plan.showLast};
+	return (
+		<Box flexDirection="column" width={columns}>
+			{plan.statusLines > 0 ? <StatusLine status={status} lines={plan.statusLines === 2 ? 2 : 1} /> : null}
+			{plan.summary ? <Line segments={summarySegments(status, model.clientState, model.client, model.serverState, model.server)} /> : null}
+			{plan.panels === 'none' ? null : (
+				<Box flexDirection={plan.panels === 'side' ? 'row' : 'column'}>
+					<QueuePanel side="client" state={model.clientState} queue={model.client} width={half} {...panel} />
+					<QueuePanel side="server" state={model.serverState} queue={model.server} width={plan.panels === 'side' ? columns - half : columns} {...panel} />
+				</Box>
+			)}
+			{plan.logLines > 0 ? <TransitionLog entries={log} /> : null}
+			{plan.notice ? <Line segments={[{text: notice!, color: 'yellow'}]} /> : null}
+			{plan.keysHint ? <KeysHint /> : null}
+			<Prompt line={line} hint={plan.hint ? hint : undefined} columns={columns} />
+		</Box>
+	);
+}
 
 /**
  * The screen: scrollback above; status line, both queues, the transition log and the prompt
  * live. Only the frame clock renders it, from the session's latest status and model, the line
  * and the hint.
  */
-export function App({session, history, historyFile, frameMs = defaultFrameMs}: AppProps) {
+export function App({session, history, historyFile, frameMs = defaultFrameMs, terminal}: AppProps) {
 	const {exit: exitApp} = useApp();
-	const {write: writeToTerminal} = useStdout();
-	const {push, requestFrame, flush} = useScreenFrame(session, frameMs);
+	const {snapshot, push, requestFrame, setHint, flush} = useScreenFrame(session, terminal, frameMs);
 	const backlog = useBacklog(session, requestFrame);
-	const queue = session.model;
-	const busy = queue.client.jobs.length + queue.server.jobs.length > 0;
-	useAgeClock(busy, requestFrame);
-	const hint = useRef<string | undefined>(undefined);
-	const setHint = (text: string | undefined) => {
-		hint.current = text;
-	};
+	useAgeClock(isBusy(snapshot.model), requestFrame);
 
 	const exit = () => {
 		flush();
 		exitApp();
 	};
 	const interruptArmed = useRef(false);
-	/** The id of the last command whose echo is the newest scrollback line, if any. */
-	const lastEcho = useRef<number | undefined>(undefined);
-	const nextCommand = useRef(1);
-
-	const showOutcome = useCallback(
-		(command: number, line: string, outcome: CommandOutcome) => {
-			if (outcome.text === '') {
-				return;
-			}
-
-			if (lastEcho.current !== command) {
-				// Other commands were echoed meanwhile: say which one this output belongs to.
-				push({kind: 'note', text: `↳ ${escapeLine(line)}:`});
-			}
-
-			lastEcho.current = undefined;
-			push({kind: outcome.ok ? 'output' : 'error', text: outcome.text});
-		},
-		[push],
-	);
+	const echo = useRef(new CommandEcho()).current;
 
 	const line = useLineEditor(history, {
 		onSubmit(text, newHistory, added) {
 			push({kind: 'echo', text});
-			lastEcho.current = undefined;
 			if (text.trim() === '') {
+				echo.interrupted();
 				return;
 			}
 
@@ -85,11 +117,14 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs}: A
 				void historyFile?.append(text, newHistory);
 			}
 
-			const command = nextCommand.current++;
-			lastEcho.current = command;
-			// Asynchronous: the prompt stays usable while the command waits in the queue.
+			const command = echo.submitted();
+			// Asynchronous: the prompt stays usable while the command waits. Through the shell's backlog,
+			// so a pasted batch runs in typed order and never overfills the engine's queue.
 			void backlog.submit(text).then(({outcome}) => {
-				showOutcome(command, text, outcome);
+				for (const item of echo.outcome(command, text, outcome)) {
+					push(item);
+				}
+
 				if (session.quitRequested) {
 					exit();
 				}
@@ -113,8 +148,9 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs}: A
 			exit();
 		},
 		onClearScreen() {
-			// Ctrl-L as in bash: the terminal's clear (home, erase the screen; the scrollback stays), then the live region again.
-			writeToTerminal('\u001B[H\u001B[2J');
+			// Ctrl-L as in bash: the terminal's clear (the scrollback stays), then the live region again.
+			// Through the LiveTerminal: it must forget the frame it drew (Ink's stdout is only a frame sink).
+			terminal.clearScreen();
 			requestFrame();
 		},
 		onKey() {
@@ -124,67 +160,7 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs}: A
 		onChange: requestFrame,
 	});
 
-	// Job ages only while jobs run: an idle panel's props stay the same from frame to frame.
-	const now = busy ? Date.now() : 0;
-	const log = useMemo(() => liveLog(queue), [queue]);
-
-	return (
-		<Box flexDirection="column">
-			<StatusLine status={session.status} />
-			<Box>
-				<QueuePanel side="client" state={queue.clientState} queue={queue.client} now={now} />
-				<QueuePanel side="server" state={queue.serverState} queue={queue.server} now={now} />
-			</Box>
-			<TransitionLog entries={log} />
-			{backlog.state.waiting > 0 ? <Text>backlog: {backlog.state.waiting} waiting (at most {backlog.state.capacity})</Text> : null}
-			<KeysHint />
-			<Prompt line={line} hint={hint.current} />
-		</Box>
-	);
-}
-
-export type InteractiveOptions = {
-	/** History file; default `~/.virtagent_history`. */
-	readonly historyFile?: string;
-	/** Streams and render hooks, for tests and the render-rate measurement. */
-	readonly stdin?: NodeJS.ReadStream;
-	readonly stdout?: NodeJS.WriteStream;
-	/** Where a history file problem is told before the screen starts (default process.stderr). */
-	readonly stderr?: {write(text: string): unknown};
-	readonly onRender?: RenderOptions['onRender'];
-	/** Route console.* above the live region (default true; off under test runners that own console). */
-	readonly patchConsole?: boolean;
-};
-
-/**
- * Run the interactive screen on a TTY until `quit`, Ctrl-D or a second Ctrl-C; resolves with
- * the exit code. The caller owns the session (and closes it afterwards).
- */
-export async function startInteractive(session: MonitorSession, options: InteractiveOptions = {}): Promise<number> {
-	const file = options.historyFile ?? defaultHistoryFile();
-	const history = await loadHistory(file);
-	// An unwritable history is said, not silently ignored: before the screen starts, and (through
-	// Ink's console, above the live region) if a later write fails.
-	const problem = await historyFileProblem(file);
-	if (problem !== undefined) {
-		(options.stderr ?? process.stderr).write(`virtagent monitor: ${problem}\n`);
-	}
-
-	const historyFile = new HistoryFile(file, history.length, undefined, message => {
-		if (problem === undefined) {
-			console.error(`virtagent monitor: ${message}`);
-		}
-	});
-	const instance = render(<App session={session} history={history} historyFile={historyFile} />, {
-		exitOnCtrlC: false,
-		patchConsole: options.patchConsole ?? true,
-		// The frame clock paces the frames; Ink's own throttle is only a safety net behind it.
-		maxFps: Math.round(2000 / defaultFrameMs),
-		...(options.stdin ? {stdin: options.stdin} : {}),
-		...(options.stdout ? {stdout: options.stdout} : {}),
-		...(options.onRender ? {onRender: options.onRender} : {}),
-	});
-	await instance.waitUntilExit();
-	await historyFile.flushed();
-	return 0;
+	const waiting = backlog.state.waiting;
+	const notice = waiting > 0 ? `backlog: ${waiting} waiting (at most ${backlog.state.capacity})` : undefined;
+	return <LiveRegion snapshot={snapshot} line={line} notice={notice} />;
 }

@@ -2,19 +2,19 @@
 export const defaultFrameMs = 34;
 
 /**
- * Draws at most once per frame: `draw` runs on the clock's tick and says how many times it
- * redrew the terminal (writing scrollback and drawing the live region are one redraw each);
- * the next tick waits one frame per redraw. A request after a quiet frame draws at once (on
- * the next turn of the event loop, so that one read's worth of input and events share it): a
- * keystroke echoes without delay, a burst costs a few frames.
+ * Draws at most once per frame: `draw` runs on the clock's tick, and the terminal reports each
+ * redraw with `drawn()` (React may render the tick's frame a moment later); the next tick waits
+ * one frame per redraw. A request after a quiet frame draws at once (on the next turn of the
+ * event loop, so that one read's worth of input and events share it): a keystroke echoes
+ * without delay, a burst costs a few frames.
  */
 export class FrameClock {
 	readonly #frameMs: number;
-	readonly #draw: () => number;
+	readonly #draw: () => void;
 	#nextAt = 0;
 	#cancel: (() => void) | undefined;
 
-	constructor(frameMs: number, draw: () => number) {
+	constructor(frameMs: number, draw: () => void) {
 		this.#frameMs = frameMs;
 		this.#draw = draw;
 	}
@@ -36,11 +36,13 @@ export class FrameClock {
 
 	readonly #tick = (): void => {
 		this.stop();
-		const redraws = this.#draw();
-		if (redraws > 0) {
-			this.#nextAt = Date.now() + redraws * this.#frameMs;
-		}
+		this.#draw();
 	};
+
+	/** The terminal was redrawn: the next tick waits a frame more. */
+	drawn(): void {
+		this.#nextAt = Math.max(this.#nextAt, Date.now()) + this.#frameMs;
+	}
 
 	/** Forget a pending tick (the screen is going away). */
 	stop(): void {

@@ -1,6 +1,8 @@
 import chalk from 'chalk';
 import {escapeLine} from '../escape.js';
-import {promptText} from './Prompt.js';
+
+/** The prompt, and the echo of an entered line. */
+export const promptText = '(virtagent) ';
 
 /** A finished line of the session: written once above the live region, never redrawn. */
 export type ScrollItem = {

@@ -1,55 +1,47 @@
-import {useStdout} from 'ink';
-import {useCallback, useEffect, useLayoutEffect, useRef, useState} from 'react';
+import {useCallback, useEffect, useRef, useSyncExternalStore} from 'react';
 import type {MonitorSession} from '../session-api.js';
 import {FrameClock} from './frame-clock.js';
+import type {LiveTerminal} from './live-terminal.js';
+import {ScreenStore, type ScreenSnapshot} from './screen-store.js';
 import {formatScrollItem, type ScrollItem} from './scrollback.js';
 
 export type ScreenFrame = {
+	/** The state to draw, as of the last frame. */
+	readonly snapshot: ScreenSnapshot;
 	/** Add a finished line: written above the live region with the next frame. */
 	push(item: ScrollItem): void;
 	/** Something the live region shows changed: redraw it with the next frame. */
 	requestFrame(): void;
+	/** A one-shot line under the prompt, shown from the next frame. */
+	setHint(hint: string | undefined): void;
 	/** Write the pending lines now (before the screen exits). */
 	flush(): void;
 };
 
 /**
- * The screen's one frame clock. A session event only asks for a frame (the session folds its
- * model itself, and the frame reads it); finished lines are collected as text; the prompt,
- * hints and job ages ask for a frame too. At each tick the collected lines go out in one write
- * above the live region (Ink's `write`: no React render, no array that grows with the session)
- * and the live region is rendered once, from the latest of everything.
+ * The screen's one frame clock. A session event, a key, a finished line only ask for a frame;
+ * at each tick the store publishes one snapshot of everything, React renders it once, Ink hands
+ * the frame to the terminal, which writes the collected lines and the frame in one write.
  */
-export function useScreenFrame(session: MonitorSession, frameMs: number): ScreenFrame {
-	const {write} = useStdout();
-	const writeRef = useRef(write);
-	writeRef.current = write;
-	const scrollback = useRef('');
+export function useScreenFrame(session: MonitorSession, terminal: LiveTerminal, frameMs: number): ScreenFrame {
+	const storeRef = useRef<ScreenStore | undefined>(undefined);
+	storeRef.current ??= new ScreenStore(session, () => ({columns: terminal.columns, rows: terminal.rows}));
+	const store = storeRef.current;
+	const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
 	const dirty = useRef(false);
-	const [, setFrameNumber] = useState(0);
-	const writeScrollback = useCallback(() => {
-		if (scrollback.current !== '') {
-			const text = scrollback.current;
-			scrollback.current = '';
-			writeRef.current(text);
-		}
-	}, []);
 	const clockRef = useRef<FrameClock | undefined>(undefined);
 	clockRef.current ??= new FrameClock(frameMs, () => {
-		const lines = scrollback.current === '' ? 0 : 1;
 		if (dirty.current) {
-			// The lines go out right after the render (below), above the new frame.
 			dirty.current = false;
-			setFrameNumber(frame => frame + 1);
-			return lines + 1;
+			// React renders it, Ink hands the frame to the terminal, which writes the lines with it.
+			store.publish();
+		} else {
+			// Only lines to write, under the frame as it is.
+			terminal.draw();
 		}
-
-		writeScrollback();
-		return lines;
 	});
 	const clock = clockRef.current;
-	// After every render: the lines collected until now, and the frame just drawn under them.
-	useLayoutEffect(writeScrollback);
+	terminal.onDraw(clock.drawn.bind(clock));
 
 	const requestFrame = useCallback(() => {
 		dirty.current = true;
@@ -58,26 +50,43 @@ export function useScreenFrame(session: MonitorSession, frameMs: number): Screen
 
 	useEffect(() => {
 		const unsubscribe = session.subscribe(requestFrame);
+		// A resize is laid out at once; the terminal erases the old frame as it re-wrapped it.
+		terminal.onResize(() => {
+			store.publish();
+		});
 		// The session may have moved between the first render and the subscription.
 		requestFrame();
 		return () => {
 			unsubscribe();
+			terminal.onResize(() => undefined);
 			clock.stop();
 		};
-	}, [session, clock, requestFrame]);
+	}, [session, terminal, store, clock, requestFrame]);
 
 	const push = useCallback(
 		(item: ScrollItem) => {
-			scrollback.current += formatScrollItem(item);
+			terminal.scroll(formatScrollItem(item));
 			clock.request();
 		},
-		[clock],
+		[terminal, clock],
 	);
 
-		const flush = useCallback(() => {
-		clock.stop();
-		writeScrollback();
-	}, [clock, writeScrollback]);
+	const setHint = useCallback(
+		(hint: string | undefined) => {
+			store.setHint(hint);
+		},
+		[store],
+	);
 
-	return {push, requestFrame, flush};
+	const flush = useCallback(() => {
+		clock.stop();
+		if (dirty.current) {
+			dirty.current = false;
+			store.publish();
+		}
+
+		terminal.draw();
+	}, [clock, store, terminal]);
+
+	return {snapshot, push, requestFrame, setHint, flush};
 }

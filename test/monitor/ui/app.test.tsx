@@ -1,8 +1,8 @@
 import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {render} from 'ink';
 import {afterEach, describe, expect, it} from 'vitest';
-import {App, quitHint, startInteractive} from '../../../src/monitor/ui/app.js';
+import {quitHint} from '../../../src/monitor/ui/app.js';
+import {mountScreen, startInteractive} from '../../../src/monitor/ui/start.js';
 import {tempDir, waitFor} from '../../helpers/socket-pair.js';
 import {pairedSession, type PairedSession} from './helpers/paired-session.js';
 import {FakeStdin, FakeStdout, tick} from './helpers/fake-tty.js';
@@ -30,28 +30,25 @@ async function screen(options: Parameters<typeof pairedSession>[0] = {}) {
 	const stdin = new FakeStdin();
 	const stdout = new FakeStdout();
 	const frameMs = 10;
-	const app = render(<App session={agent.session} history={[]} frameMs={frameMs} />, {
-		// As startInteractive sets it: Ink's own throttle stays out of the frame clock's way.
-		maxFps: Math.round(2000 / frameMs),
-		stdin: stdin as unknown as NodeJS.ReadStream,
-		stdout: stdout as unknown as NodeJS.WriteStream,
-		exitOnCtrlC: false,
-		patchConsole: false,
-	});
+	const {instance: app} = mountScreen(agent.session, {frameMs, stdin: stdin as unknown as NodeJS.ReadStream, stdout, patchConsole: false});
 	cleanups.push(() => {
 		app.unmount();
 	});
 	const frame = () => stdout.screen();
-	const until = async (predicate: (text: string) => boolean, what: string) => waitFor(() => predicate(frame()), 5000, what).catch(error => {
-		throw new Error(`${(error as Error).message}; screen:\n${frame()}`);
-	});
+	const until = async (predicate: (text: string) => boolean, what: string) =>
+		waitFor(() => predicate(frame()), 5000, what).catch(error => {
+			throw new Error(`${(error as Error).message}; screen:\n${frame()}`);
+		});
 	await until(text => text.includes('(virtagent)'), 'the prompt');
 	return {agent, app, frame, until, type: (text: string) => stdin.write(text)};
 }
 
 /** The live prompt line (the last line that starts with the prompt). */
 function promptLine(frame: string): string {
-	return frame.split('\n').findLast(line => line.startsWith('(virtagent)'))!.trimEnd();
+	return frame
+		.split('\n')
+		.findLast(line => line.startsWith('(virtagent)'))!
+		.trimEnd();
 }
 
 describe('the interactive screen', () => {
@@ -82,7 +79,11 @@ describe('the interactive screen', () => {
 		}
 
 		await until(text => text.includes('queue 5/5'), 'a full queue');
-		expect(frame().split('\n').filter(line => /#\d+\s+test\.hold\s+(waiting|queued)/u.test(line))).toHaveLength(5);
+		expect(
+			frame()
+				.split('\n')
+				.filter(line => /#\d+\s+test\.hold\s+(waiting|queued)/u.test(line)),
+		).toHaveLength(5);
 		type('test_hold\rtest_hold\r');
 		await until(text => text.includes('backlog: 2 waiting (at most 1000)'), 'the backlog count');
 		// The engine still holds five: the backlog does not overfill it.
@@ -177,7 +178,7 @@ describe('startInteractive', () => {
 		const exitCode = startInteractive(agent.session, {
 			historyFile,
 			stdin: stdin as unknown as NodeJS.ReadStream,
-			stdout: stdout as unknown as NodeJS.WriteStream,
+			stdout,
 			patchConsole: false,
 		});
 		await waitFor(() => stdout.written.includes('(virtagent)'), 5000, 'the prompt');

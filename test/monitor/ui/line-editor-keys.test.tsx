@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
-import {startInteractive} from '../../../src/monitor/ui/app.js';
+import {startInteractive} from '../../../src/monitor/ui/start.js';
 import {tempDir, waitFor} from '../../helpers/socket-pair.js';
 import {pairedSession} from './helpers/paired-session.js';
 import {FakeStdin, FakeStdout, tick} from './helpers/fake-tty.js';
@@ -34,7 +34,7 @@ async function shell(history: readonly string[] = [], historyFile?: string) {
 	const exitCode = startInteractive(paired.session, {
 		historyFile: file,
 		stdin: stdin as unknown as NodeJS.ReadStream,
-		stdout: stdout as unknown as NodeJS.WriteStream,
+		stdout,
 		stderr: {
 			write(text: string) {
 				stderr += text;

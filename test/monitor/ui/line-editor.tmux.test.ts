@@ -2,25 +2,12 @@
  * The prompt's readline keys in a real terminal (tmux sends the bytes its keys really send:
  * Delete is ESC[3~, Backspace is DEL), against the demo's real guest daemon.
  */
-import {afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {tempDir} from '../../helpers/socket-pair.js';
-import {binPath, ensureBuilt, repoRoot} from '../helpers/cli.js';
-import {haveTmux, promptLine, startPane, type Pane} from './helpers/tmux.js';
+import {binPath, repoRoot} from '../helpers/cli.js';
+import {promptLine, startPane, terminalSuite, type Pane} from './helpers/tmux.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-	for (const cleanup of cleanups.splice(0).reverse()) {
-		await cleanup();
-	}
-});
-
-beforeAll(() => {
-	if (!haveTmux()) {
-		throw new Error('tmux is needed for these tests: apt-get install -y tmux');
-	}
-
-	ensureBuilt();
-}, 120_000);
+const cleanups = terminalSuite();
 
 function demoPane(): Pane {
 	const {dir: home, remove} = tempDir('va-keys-home-');

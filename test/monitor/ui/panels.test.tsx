@@ -18,6 +18,9 @@ afterEach(async () => {
 	}
 });
 
+/** A boxed panel 100 columns wide with room for every job. */
+const panelLayout = {width: 100, boxed: true, padding: 1, jobRows: 8, showLast: true} as const;
+
 async function recorded(): Promise<{session: PairedSession; events: EngineEvent[]}> {
 	const session = await pairedSession();
 	cleanups.push(async () => session.close());
@@ -44,7 +47,7 @@ describe('QueuePanel over a real engine', () => {
 		cleanups.push(async () => Promise.allSettled(calls).then(() => undefined));
 		await waitFor(() => session.host.clientState === 'WAIT' && session.host.clientJobCount === 3, 5000, 'three jobs');
 		const model = foldEvents(initialQueueModel(), events);
-		const {lastFrame} = render(<QueuePanel side="client" state={model.clientState} queue={model.client} now={Date.now() + 1500} />);
+		const {lastFrame} = render(<QueuePanel side="client" state={model.clientState} queue={model.client} now={Date.now() + 1500} {...panelLayout} />);
 		const frame = lastFrame()!;
 		expect(frame).toMatch(/\u001B\[36mWAIT/u);
 		expect(frame).toContain('queue 3/5');
@@ -56,7 +59,7 @@ describe('QueuePanel over a real engine', () => {
 		session.release();
 		await Promise.all(calls);
 		const after = foldEvents(initialQueueModel(), events);
-		const idle = render(<QueuePanel side="client" state={after.clientState} queue={after.client} now={Date.now()} />).lastFrame()!;
+		const idle = render(<QueuePanel side="client" state={after.clientState} queue={after.client} now={Date.now()} {...panelLayout} />).lastFrame()!;
 		expect(idle).toContain('IDLE');
 		expect(idle).toContain('queue 0/5');
 		expect(idle).toContain('done 3 failed 0');
@@ -68,7 +71,7 @@ describe('QueuePanel over a real engine', () => {
 		const {session, events} = await recorded();
 		await expect(session.host.call('va.shutdown', ['sideways'])).rejects.toThrow('invalid shutdown type');
 		const model = foldEvents(initialQueueModel(), events);
-		const frame = render(<QueuePanel side="client" state={model.clientState} queue={model.client} now={Date.now()} />).lastFrame()!;
+		const frame = render(<QueuePanel side="client" state={model.clientState} queue={model.client} now={Date.now()} {...panelLayout} />).lastFrame()!;
 		expect(frame).toContain('\u001B[31mlast: #');
 		expect(frame).toContain('failed 1');
 		expect(frame).toContain('-501 invalid shutdown type: sideways');
@@ -79,7 +82,7 @@ describe('QueuePanel over a real engine', () => {
 		const hostile = '\u009B2J\u202Eevil\tname';
 		await expect(session.guestCalls(hostile)).rejects.toThrow('not defined');
 		const model = foldEvents(initialQueueModel(), events);
-		const panel = render(<QueuePanel side="server" state={model.serverState} queue={model.server} now={Date.now()} />).lastFrame()!;
+		const panel = render(<QueuePanel side="server" state={model.serverState} queue={model.server} now={Date.now()} {...panelLayout} />).lastFrame()!;
 		const log = render(<TransitionLog entries={liveLog(model)} />).lastFrame()!;
 		for (const frame of [panel, log]) {
 			expect(frame).not.toMatch(/[\u009B\u202E\t]/u);
@@ -96,7 +99,9 @@ describe('TransitionLog', () => {
 		}
 
 		const model = foldEvents(initialQueueModel(), events);
-		const lines = render(<TransitionLog entries={liveLog(model)} />).lastFrame()!.split('\n');
+		const lines = render(<TransitionLog entries={liveLog(model)} />)
+			.lastFrame()!
+			.split('\n');
 		const entries = lines.filter(line => /^\d\d:\d\d:\d\d\.\d{3} /u.test(line));
 		expect(entries).toHaveLength(8);
 		expect(entries.at(-1)).toMatch(/client WAIT→IDLE #\d+ va\.ping$/u);
@@ -108,11 +113,26 @@ describe('TransitionLog', () => {
 describe('StatusLine', () => {
 	it('says the channel, the connection and what the guest said', () => {
 		const at = new Date(2026, 0, 2, 3, 4, 5).getTime();
-		const status: SessionStatus = {channel: 'unix:/va', connection: {state: 'connected', since: at}, guest: {helloAt: at, version: '1.0', methods: ['va.ping', 'va.getfile']}};
-		expect(render(<StatusLine status={status} />).lastFrame()).toBe('unix:/va  ● connected  guest said hello at 03:04:05, version 1.0, 2 methods');
-		const retrying: SessionStatus = {...status, connection: {state: 'retrying', attempt: 3, inMs: 2000, reason: 'no\u001B[31m'}, guest: {helloAt: undefined, version: undefined, methods: undefined}};
-		expect(render(<StatusLine status={retrying} />).lastFrame()).toBe(
-			'unix:/va  ○ retrying in 2.0s (attempt 3): no\\x1b[31m  guest no hello yet, methods not negotiated',
-		);
+		const status: SessionStatus = {
+			channel: 'unix:/va',
+			connection: {state: 'connected', since: at},
+			guest: {helloAt: at, version: '1.0', methods: ['va.ping', 'va.getfile']},
+		};
+		expect(render(<StatusLine status={status} lines={1} />).lastFrame()).toBe('unix:/va  ● connected  guest said hello at 03:04:05, version 1.0, 2 methods');
+		const retrying: SessionStatus = {
+			...status,
+			connection: {state: 'retrying', attempt: 3, inMs: 2000, reason: 'no\u001B[31m'},
+			guest: {helloAt: undefined, version: undefined, methods: undefined},
+		};
+		expect(render(<StatusLine status={retrying} lines={1} />).lastFrame()).toBe('unix:/va  ○ retrying in 2.0s (attempt 3): no\\x1b[31m');
+	});
+
+	it('shows no old hello once the channel is down, and escapes the version the guest sent', () => {
+		const at = new Date(2026, 0, 2, 3, 4, 5).getTime();
+		const guest = {helloAt: at, version: '1.0\u001B]0;owned\u0007\u202E', methods: ['va.ping']};
+		const down: SessionStatus = {channel: 'unix:/va', connection: {state: 'disconnected', reason: 'read ECONNRESET'}, guest};
+		expect(render(<StatusLine status={down} lines={1} />).lastFrame()).toBe('unix:/va  ✕ disconnected: read ECONNRESET');
+		const up = render(<StatusLine status={{...down, connection: {state: 'connected', since: at}}} lines={2} />).lastFrame()!;
+		expect(up).toBe('unix:/va  ● connected\nguest said hello at 03:04:05, version 1.0\\x1b]0;owned\\x07\\u202e, 1 method');
 	});
 });

@@ -10,7 +10,7 @@ describe('scrollback lines', () => {
 		expect(formatScrollItem({kind: 'output', text: 'two\n\n'})).toBe('two\n\n');
 	});
 
-	it('echo the operator\'s line after the prompt, with control characters made visible', () => {
+	it("echo the operator's line after the prompt, with control characters made visible", () => {
 		expect(plain(formatScrollItem({kind: 'echo', text: 'agent_viewfile "\u001B[2J"'}))).toBe('(virtagent) agent_viewfile "\\x1b[2J"\n');
 		expect(plain(formatScrollItem({kind: 'error', text: 'error: x'}))).toBe('error: x\n');
 	});

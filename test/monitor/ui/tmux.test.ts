@@ -3,26 +3,13 @@
  * against a real guest daemon (the demo) and against a hostile fake guest.
  */
 import path from 'node:path';
-import {afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {tempDir} from '../../helpers/socket-pair.js';
-import {binPath, ensureBuilt, repoRoot} from '../helpers/cli.js';
+import {binPath, repoRoot} from '../helpers/cli.js';
 import {hostileGuest, type HostileGuest} from './helpers/hostile-guest.js';
-import {haveTmux, promptLine, startPane, type Pane} from './helpers/tmux.js';
+import {promptLine, startPane, terminalSuite, type Pane} from './helpers/tmux.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-	for (const cleanup of cleanups.splice(0).reverse()) {
-		await cleanup();
-	}
-});
-
-beforeAll(() => {
-	if (!haveTmux()) {
-		throw new Error('tmux is needed for these tests: apt-get install -y tmux');
-	}
-
-	ensureBuilt();
-});
+const cleanups = terminalSuite();
 
 /** Run `args` in a pane with its own HOME (so the history file is a temporary one). */
 function monitorPane(args: string): {pane: Pane; home: string} {

@@ -1,4 +1,5 @@
 import {EventEmitter} from 'node:events';
+import {redrawMark} from '../../../../src/monitor/ui/live-terminal.js';
 
 /** Stdin as Ink sees a terminal in raw mode: `write` delivers one chunk, like one read(). */
 export class FakeStdin extends EventEmitter {
@@ -22,8 +23,7 @@ export class FakeStdin extends EventEmitter {
 	unref(): void {}
 }
 
-/** Ink's erase of its previous frame ends with "erase line, cursor to column 1": one per redraw (as bench case 5 counts them). */
-export const redrawMark = '\u001B[2K\u001B[G';
+export {redrawMark} from '../../../../src/monitor/ui/live-terminal.js';
 
 /**
  * Stdout as a terminal: keeps everything written (ANSI included) and plays the part of the
@@ -32,8 +32,8 @@ export const redrawMark = '\u001B[2K\u001B[G';
  */
 export class FakeStdout extends EventEmitter {
 	readonly isTTY = true;
-	readonly columns = 120;
-	readonly rows = 40;
+	columns = 120;
+	rows = 40;
 	written = '';
 	readonly #lines: string[] = [''];
 	#row = 0;
@@ -94,8 +94,15 @@ export class FakeStdout extends EventEmitter {
 			}
 
 			case 'K': {
-				// Ink erases whole lines (2K) only.
+				// Whole lines (2K) only.
 				this.#lines[this.#row] = '';
+				break;
+			}
+
+			case 'J': {
+				// Erase below: the rest of this line and every line under it.
+				this.#lines[this.#row] = this.#lines[this.#row]!.slice(0, this.#column);
+				this.#lines.length = this.#row + 1;
 				break;
 			}
 
