@@ -69,7 +69,9 @@ async function main(): Promise<number> {
 
 	const selected = cases.filter(c => !only || only.includes(c.id));
 	const machine = describeMachine();
-	console.log(`virtagent bench: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, load ${machine.loadAverage.map(l => l.toFixed(2)).join(' ')}; ${options.rounds} rounds${quick ? ' (quick)' : ''}`);
+	console.log(
+		`virtagent bench: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, load ${machine.loadAverage.map(l => l.toFixed(2)).join(' ')}; ${options.rounds} rounds${quick ? ' (quick)' : ''}`,
+	);
 	const results: CaseResult[] = [];
 	let failed = false;
 	for (const benchCase of selected) {

@@ -18,7 +18,13 @@ const agentGetfile = defineCommand({
 		const source = virtagentSource(async (offset, count) => context.call(rpcs.readfile, [guestPath, offset, count]), depth);
 		let result;
 		try {
-			result = await copyGuestFile({source, target: localPath, force: force === '-f', chunkSize, onProgress: progress => context.progress?.(describeProgress(progress))});
+			result = await copyGuestFile({
+				source,
+				target: localPath,
+				force: force === '-f',
+				chunkSize,
+				onProgress: progress => context.progress?.(describeProgress(progress)),
+			});
 		} finally {
 			context.progress?.('');
 		}

@@ -16,7 +16,9 @@ const agentViewfile = defineCommand({
 		const result = await about(`agent_viewfile ${filepath}`, async () => context.call(rpcs.getfile, [filepath]));
 		const text = utf8OrUndefined(result);
 		const value = {path: filepath, size: result.length, base64: result.toString('base64'), ...(text === undefined ? {} : {text})};
-		const saveHint = context.commands.some(command => command.name === 'agent_getfile') ? 'save it with agent_getfile GUESTPATH LOCALPATH' : '--json gives all of it as base64';
+		const saveHint = context.commands.some(command => command.name === 'agent_getfile')
+			? 'save it with agent_getfile GUESTPATH LOCALPATH'
+			: '--json gives all of it as base64';
 		return {value, text: showFile(result, saveHint)};
 	},
 });

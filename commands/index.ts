@@ -12,4 +12,16 @@ import quit from './quit.js';
 import timeout from './timeout.js';
 
 /** Every monitor command, in the order `help` lists them. */
-export const allCommands: readonly Command[] = [agentViewfile, agentGetfile, agentViewdmesg, agentShutdown, agentPing, agentCapabilities, help, info, cancel, timeout, quit];
+export const allCommands: readonly Command[] = [
+	agentViewfile,
+	agentGetfile,
+	agentViewdmesg,
+	agentShutdown,
+	agentPing,
+	agentCapabilities,
+	help,
+	info,
+	cancel,
+	timeout,
+	quit,
+];

@@ -20,7 +20,13 @@ export const infoTopics = [
  */
 const info = defineCommand({
 	name: 'info',
-	args: [optionalOneOf('topic', infoTopics.map(topic => topic.name)), optionalText('count', {label: 'N'})],
+	args: [
+		optionalOneOf(
+			'topic',
+			infoTopics.map(topic => topic.name),
+		),
+		optionalText('count', {label: 'N'}),
+	],
 	help: 'show the guest agent, the job queues or the latest transitions (info alone lists them)',
 	async run(context, [topic, count]) {
 		if (count !== undefined && topic !== 'transitions') {
@@ -117,11 +123,27 @@ function transitionJson(entry: TransitionEntry) {
 	const base = {seq: entry.seq, at: iso(entry.at), kind: entry.kind};
 	switch (event.type) {
 		case 'state': {
-			return {...base, side: event.side, from: event.from, to: event.to, job: event.jobId ?? null, method: event.method ?? null, ...(event.reason ? {reason: event.reason} : {})};
+			return {
+				...base,
+				side: event.side,
+				from: event.from,
+				to: event.to,
+				job: event.jobId ?? null,
+				method: event.method ?? null,
+				...(event.reason ? {reason: event.reason} : {}),
+			};
 		}
 
 		case 'job': {
-			return {...base, side: event.side, from: event.from ?? 'new', to: event.to, job: event.jobId, method: event.method, ...(event.error ? {error: event.error} : {})};
+			return {
+				...base,
+				side: event.side,
+				from: event.from ?? 'new',
+				to: event.to,
+				job: event.jobId,
+				method: event.method,
+				...(event.error ? {error: event.error} : {}),
+			};
 		}
 
 		case 'channel': {

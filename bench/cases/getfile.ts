@@ -93,8 +93,16 @@ export async function getfileCase(options: BenchOptions): Promise<CaseResult> {
 	const comparisons: Array<Comparison | undefined> = [];
 	for (const size of sizes) {
 		comparisons.push(
-			compare(figures, `${size.label}: guest daemon / qemu-ga`, `${size.label}: virtagent guest daemon`, `${size.label}: qemu-ga read, count = size`, {op: '>=', value: 1}),
-			compare(figures, `${size.label}: guest daemon / qemu-ga (48 MiB count)`, `${size.label}: virtagent guest daemon`, `${size.label}: qemu-ga read, count = 48 MiB`),
+			compare(figures, `${size.label}: guest daemon / qemu-ga`, `${size.label}: virtagent guest daemon`, `${size.label}: qemu-ga read, count = size`, {
+				op: '>=',
+				value: 1,
+			}),
+			compare(
+				figures,
+				`${size.label}: guest daemon / qemu-ga (48 MiB count)`,
+				`${size.label}: virtagent guest daemon`,
+				`${size.label}: qemu-ga read, count = 48 MiB`,
+			),
 			compare(figures, `${size.label}: stand-in guest / qemu-ga`, `${size.label}: stand-in guest process`, `${size.label}: qemu-ga read, count = size`),
 			compare(figures, `${size.label}: engine pair / qemu-ga`, `${size.label}: engine pair in-process`, `${size.label}: qemu-ga read, count = size`),
 		);

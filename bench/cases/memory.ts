@@ -45,7 +45,10 @@ export async function memoryCase(options: BenchOptions): Promise<CaseResult> {
 			check(`monitor RSS after ${label(first.calls)} calls`, first.monitor / mebibyte, 'MiB'),
 			check(`monitor RSS after ${label(last.calls)} calls`, last.monitor / mebibyte, 'MiB'),
 			check(`monitor growth ${label(first.calls)} → ${label(last.calls)}`, growth('monitor'), 'MiB'),
-			check(`monitor growth after warm-up ${label(middle.calls)} → ${label(last.calls)}`, (last.monitor - middle.monitor) / mebibyte, 'MiB', {op: '<=', value: 1}),
+			check(`monitor growth after warm-up ${label(middle.calls)} → ${label(last.calls)}`, (last.monitor - middle.monitor) / mebibyte, 'MiB', {
+				op: '<=',
+				value: 1,
+			}),
 			check(`guest RSS after ${label(first.calls)} calls`, first.guest / mebibyte, 'MiB'),
 			check(`guest RSS after ${label(last.calls)} calls`, last.guest / mebibyte, 'MiB'),
 			check(`guest growth ${label(first.calls)} → ${label(last.calls)}`, growth('guest'), 'MiB'),

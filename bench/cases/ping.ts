@@ -40,7 +40,10 @@ export async function pingCase(options: BenchOptions): Promise<CaseResult> {
 		defer(() => guest.close());
 		const host = await connectAgent(work.file('pair.sock'), 'host');
 		defer(() => host.close());
-		contenders.push(rate('raw echo, in-process', async () => localEcho.roundTrip()), rate('va.ping, engine pair in-process', async () => host.call('va.ping')));
+		contenders.push(
+			rate('raw echo, in-process', async () => localEcho.roundTrip()),
+			rate('va.ping, engine pair in-process', async () => host.call('va.ping')),
+		);
 
 		// Across processes: the host here, the guest on its own.
 		const echoChild = startChild(process.execPath, [benchModule('peers/echo-main.js'), work.file('echo.sock'), String(sizes.request), String(sizes.reply)]);
@@ -50,7 +53,10 @@ export async function pingCase(options: BenchOptions): Promise<CaseResult> {
 		defer(echo.close);
 		const standIn = await startStandIn(work.file('stand-in.sock'));
 		defer(standIn.stop);
-		contenders.push(rate('raw echo, child process', async () => echo.roundTrip()), rate('va.ping → stand-in guest process', async () => standIn.host.call('va.ping')));
+		contenders.push(
+			rate('raw echo, child process', async () => echo.roundTrip()),
+			rate('va.ping → stand-in guest process', async () => standIn.host.call('va.ping')),
+		);
 		const {daemon, qemuGa} = await startOptionalPeers(work, defer, notes);
 		if (daemon) {
 			contenders.push(rate('va.ping → virtagent guest daemon', async () => daemon.host.call('va.ping')));
@@ -74,7 +80,7 @@ export async function pingCase(options: BenchOptions): Promise<CaseResult> {
 			compare(figures, 'stand-in guest / raw echo (processes)', 'va.ping → stand-in guest process', 'raw echo, child process'),
 			compare(figures, 'stand-in guest / qemu-ga', 'va.ping → stand-in guest process', 'qemu-ga guest-ping'),
 			// The ceiling for any guest written in Node: an echo that does no work at all.
-			compare(figures, 'raw echo child / qemu-ga (Node\'s ceiling)', 'raw echo, child process', 'qemu-ga guest-ping'),
+			compare(figures, "raw echo child / qemu-ga (Node's ceiling)", 'raw echo, child process', 'qemu-ga guest-ping'),
 		]),
 		checks: [],
 		notes,

@@ -61,17 +61,42 @@ export async function qgaCase(options: BenchOptions): Promise<CaseResult> {
 		const engineCall: GuestCall = async (method, params) => engine.call(method, params as WireValue[]);
 		const readfile = async (offset: number, count: number) => daemon.host.call('va.readfile', [file, offset, count], {timeoutMs: 60_000});
 		const copy = async (source: ChunkSource, onProgress?: (bytes: number) => void) =>
-			copyGuestFile({source, target: work.file('copy.bin'), force: true, chunkSize, progressEveryMs: 0, onProgress: onProgress && (progress => onProgress(progress.bytes))});
+			copyGuestFile({
+				source,
+				target: work.file('copy.bin'),
+				force: true,
+				chunkSize,
+				progressEveryMs: 0,
+				onProgress: onProgress && (progress => onProgress(progress.bytes)),
+			});
 		const mibPerSecond = async (work_: () => Promise<unknown>) => fileBytes / mebibyte / ((await elapsedMs(work_)) / 1000);
 
-		checks.push(await copyRss('RSS growth from 1st to 2nd half of the virtagent copy', async onProgress => copy(virtagentSource(readfile, 2), onProgress), fileBytes));
+		checks.push(
+			await copyRss('RSS growth from 1st to 2nd half of the virtagent copy', async onProgress => copy(virtagentSource(readfile, 2), onProgress), fileBytes),
+		);
 		const contenders: Contender[] = [
 			{name: 'qga ping: engine (qga wire protocol)', unit: 'calls/s', run: async () => sequentialRate(options.calls, async () => engine.call('guest-ping'))},
 			{name: 'qga ping: bare qemu-ga client', unit: 'calls/s', run: async () => sequentialRate(options.calls, async () => bare.client.execute('guest-ping'))},
-			{name: `${label}: agent_getfile via virtagent (va.readfile)`, unit: 'MiB/s', run: async () => mibPerSecond(async () => copy(virtagentSource(readfile, 2)))},
-			{name: `${label}: agent_getfile via qemu-ga`, unit: 'MiB/s', run: async () => mibPerSecond(async () => copy(await qgaSource(engineCall, file, 2, () => undefined)))},
-			{name: `${label}: qemu-ga chunked read, count = 1 MiB`, unit: 'MiB/s', run: async () => mibPerSecond(async () => readFileThroughQemuGa(bare.client, file, chunkSize))},
-			{name: `${label}: qemu-ga chunked read, largest count`, unit: 'MiB/s', run: async () => mibPerSecond(async () => readFileThroughQemuGa(bare.client, file, Math.min(fileBytes + 1, readCountMax)))},
+			{
+				name: `${label}: agent_getfile via virtagent (va.readfile)`,
+				unit: 'MiB/s',
+				run: async () => mibPerSecond(async () => copy(virtagentSource(readfile, 2))),
+			},
+			{
+				name: `${label}: agent_getfile via qemu-ga`,
+				unit: 'MiB/s',
+				run: async () => mibPerSecond(async () => copy(await qgaSource(engineCall, file, 2, () => undefined))),
+			},
+			{
+				name: `${label}: qemu-ga chunked read, count = 1 MiB`,
+				unit: 'MiB/s',
+				run: async () => mibPerSecond(async () => readFileThroughQemuGa(bare.client, file, chunkSize)),
+			},
+			{
+				name: `${label}: qemu-ga chunked read, largest count`,
+				unit: 'MiB/s',
+				run: async () => mibPerSecond(async () => readFileThroughQemuGa(bare.client, file, Math.min(fileBytes + 1, readCountMax))),
+			},
 		];
 		// Big copies: fewer rounds than the pings would get; still interleaved.
 		return interleave(contenders, {rounds: Math.min(options.rounds, options.quick ? 2 : 3), warmup: 1});
@@ -80,10 +105,22 @@ export async function qgaCase(options: BenchOptions): Promise<CaseResult> {
 	const best = bestOf(figures, [`${label}: qemu-ga chunked read, count = 1 MiB`, `${label}: qemu-ga chunked read, largest count`]);
 	const comparisons: Array<Comparison | undefined> = [
 		compare(figures, 'qga ping: engine / bare client', 'qga ping: engine (qga wire protocol)', 'qga ping: bare qemu-ga client', {op: '>=', value: 0.9}),
-		best ? compare(figures, `${label}: virtagent getfile / qemu-ga best`, `${label}: agent_getfile via virtagent (va.readfile)`, best, {op: '>=', value: 1.5}) : undefined,
-		compare(figures, `${label}: qga getfile / qemu-ga same chunk`, `${label}: agent_getfile via qemu-ga`, `${label}: qemu-ga chunked read, count = 1 MiB`, {op: '>=', value: 0.9}),
+		best
+			? compare(figures, `${label}: virtagent getfile / qemu-ga best`, `${label}: agent_getfile via virtagent (va.readfile)`, best, {op: '>=', value: 1.5})
+			: undefined,
+		compare(figures, `${label}: qga getfile / qemu-ga same chunk`, `${label}: agent_getfile via qemu-ga`, `${label}: qemu-ga chunked read, count = 1 MiB`, {
+			op: '>=',
+			value: 0.9,
+		}),
 	];
-	return {id: 'qga', title: '7. qemu-ga: the engine\'s qga path and agent_getfile against qemu-ga\'s own best', figures, comparisons: present(comparisons), checks, notes};
+	return {
+		id: 'qga',
+		title: "7. qemu-ga: the engine's qga path and agent_getfile against qemu-ga's own best",
+		figures,
+		comparisons: present(comparisons),
+		checks,
+		notes,
+	};
 }
 
 function bestOf(figures: ReadonlyArray<{name: string; median: number}>, names: readonly string[]): string | undefined {

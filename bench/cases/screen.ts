@@ -36,10 +36,30 @@ export async function screenCase(options: BenchOptions): Promise<CaseResult> {
 
 		const drive = async (mode: 'pty' | 'pipe'): Promise<DriveResult> => {
 			const log = work.file(`log-${logNumber++}.fifo`);
-			const {stdout} = await run('python3', [driver, '--mode', mode, '--count', String(calls), '--log', log, '--', process.execPath, cliPath, 'monitor', '--connect', work.file('guest.sock'), '-l', log], {
-				env: {...process.env, HOME: work.dir},
-				maxBuffer: 1024 * 1024,
-			});
+			const {stdout} = await run(
+				'python3',
+				[
+					driver,
+					'--mode',
+					mode,
+					'--count',
+					String(calls),
+					'--log',
+					log,
+					'--',
+					process.execPath,
+					cliPath,
+					'monitor',
+					'--connect',
+					work.file('guest.sock'),
+					'-l',
+					log,
+				],
+				{
+					env: {...process.env, HOME: work.dir},
+					maxBuffer: 1024 * 1024,
+				},
+			);
 			const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as DriveResult;
 			if (result.errors > 0 || result.calls !== calls) {
 				throw new Error(`${mode}: ${result.calls} of ${calls} calls answered, ${result.errors} errors (first: ${result.firstError})`);
@@ -65,14 +85,22 @@ export async function screenCase(options: BenchOptions): Promise<CaseResult> {
 
 	// The warm-up round's redraws are not part of the figure.
 	const measured = framesPerSecond.slice(-options.rounds);
-	const redraws: Figure = {name: 'screen redraws during the workload', unit: 'frames/s', median: median(measured), rounds: measured, spread: relativeSpread(measured)};
+	const redraws: Figure = {
+		name: 'screen redraws during the workload',
+		unit: 'frames/s',
+		median: median(measured),
+		rounds: measured,
+		spread: relativeSpread(measured),
+	};
 	return {
 		id: 'screen',
 		title,
 		figures: [...figures, redraws],
-		comparisons: present([compare(figures, 'screen / scripted (cost ≤ 10%)', 'monitor with its Ink screen (pty)', 'monitor scripted (stdin a pipe)', {op: '>=', value: 0.9})]),
+		comparisons: present([
+			compare(figures, 'screen / scripted (cost ≤ 10%)', 'monitor with its Ink screen (pty)', 'monitor scripted (stdin a pipe)', {op: '>=', value: 0.9}),
+		]),
 		checks: [check('redraws per second', redraws.median, 'frames/s', {op: '<=', value: 30})],
-		notes: ['redraws are counted as Ink\'s erase-previous-frame sequences (ESC[2K ESC[G) in the terminal output'],
+		notes: ["redraws are counted as Ink's erase-previous-frame sequences (ESC[2K ESC[G) in the terminal output"],
 	};
 }
 

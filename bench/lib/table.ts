@@ -22,7 +22,12 @@ function verdict(met: boolean | undefined): string {
 
 function pad(rows: readonly string[][]): string[] {
 	const widths = rows[0]!.map((_, column) => Math.max(...rows.map(row => row[column]!.length)));
-	return rows.map(row => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd());
+	return rows.map(row =>
+		row
+			.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+			.join('  ')
+			.trimEnd(),
+	);
 }
 
 /** The human-readable report: per case its medians, then its ratios and checks with targets. */
@@ -31,7 +36,12 @@ export function formatTable(results: readonly CaseResult[]): string {
 	for (const result of results) {
 		lines.push('', `## ${result.title}`);
 		if (result.figures.length > 0) {
-			lines.push(...pad([['figure', 'median', 'unit', 'spread', 'rounds'], ...result.figures.map(f => [f.name, formatNumber(f.median), f.unit, `${Math.round(f.spread * 100)}%`, String(f.rounds.length)])]));
+			lines.push(
+				...pad([
+					['figure', 'median', 'unit', 'spread', 'rounds'],
+					...result.figures.map(f => [f.name, formatNumber(f.median), f.unit, `${Math.round(f.spread * 100)}%`, String(f.rounds.length)]),
+				]),
+			);
 		}
 
 		const judged = [

@@ -16,7 +16,7 @@ export function benchRegistry(options: {readonly getfile: boolean}): MethodRegis
 	registry.register('va.ping', 'Answer "dummy".', () => 'dummy');
 	registry.register('va.hello', 'Answer "dummy".', () => 'dummy');
 	if (options.getfile) {
-		registry.register('va.getfile', 'The file\'s bytes.', async params => readFile(stringParam(params, 0, 'path')));
+		registry.register('va.getfile', "The file's bytes.", async params => readFile(stringParam(params, 0, 'path')));
 	}
 
 	return registry;

@@ -35,7 +35,7 @@ export async function startGuestDaemon(socketPath: string): Promise<GuestDaemon>
 	closeSync(logFd);
 	const lastLog = () => readFileSync(logFile, 'utf8').slice(-2000).trim();
 	try {
-		await pollUntil(() => existsSync(socketPath) || child.process.exitCode !== null, 10_000, 'the guest daemon\'s socket');
+		await pollUntil(() => existsSync(socketPath) || child.process.exitCode !== null, 10_000, "the guest daemon's socket");
 		if (child.process.exitCode !== null) {
 			throw new Error(`virtagent guest exited (${child.process.exitCode}): ${lastLog()}`);
 		}

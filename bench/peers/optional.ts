@@ -6,7 +6,11 @@ import {findQemuGa, startQemuGa, type QemuGa} from './qemu-ga.js';
  * The two peers a case may not have: the built guest daemon and Debian's qemu-ga. Each missing
  * one is a note in the case's output, never a failure; each started one is stopped by `defer`.
  */
-export async function startOptionalPeers(work: Scratch, defer: (cleanup: () => unknown) => void, notes: string[]): Promise<{daemon?: GuestDaemon; qemuGa?: QemuGa}> {
+export async function startOptionalPeers(
+	work: Scratch,
+	defer: (cleanup: () => unknown) => void,
+	notes: string[],
+): Promise<{daemon?: GuestDaemon; qemuGa?: QemuGa}> {
 	let daemon: GuestDaemon | undefined;
 	if (guestDaemonAvailable()) {
 		daemon = await startGuestDaemon(work.file('guest.sock'));

@@ -36,7 +36,20 @@ export async function startQemuGa(binary: string, dir: string): Promise<QemuGa> 
 	const known = execFileSync(binary, ['-b', 'help'], {encoding: 'utf8'}).split(/\s+/).filter(Boolean);
 	const blocked = known.filter(name => !allowed.has(name));
 	const socketPath = path.join(dir, 'qga.sock');
-	const child = startChild(binary, ['-m', 'unix-listen', '-p', socketPath, '-t', dir, '-f', path.join(dir, 'qga.pid'), '-l', path.join(dir, 'qga.log'), '-b', blocked.join(',')]);
+	const child = startChild(binary, [
+		'-m',
+		'unix-listen',
+		'-p',
+		socketPath,
+		'-t',
+		dir,
+		'-f',
+		path.join(dir, 'qga.pid'),
+		'-l',
+		path.join(dir, 'qga.log'),
+		'-b',
+		blocked.join(','),
+	]);
 	try {
 		await pollUntil(() => existsSync(socketPath) || child.process.exitCode !== null, 5000, 'qemu-ga socket');
 		if (child.process.exitCode !== null) {

@@ -36,7 +36,13 @@ async function measure(name: string, pid: number, call: () => Promise<unknown>):
 	const seconds = (performance.now() - start) / 1000;
 	const host = process.cpuUsage(hostBefore);
 	const guest = childCpuMicros(pid) - guestBefore;
-	console.log(`${name.padEnd(28)} ${Math.round(calls / seconds).toString().padStart(7)} calls/s   host ${((host.user + host.system) / calls).toFixed(1).padStart(5)} us/call   guest ${(guest / calls).toFixed(1).padStart(5)} us/call   wall ${((seconds * 1e6) / calls).toFixed(1)} us/call`);
+	console.log(
+		`${name.padEnd(28)} ${Math.round(calls / seconds)
+			.toString()
+			.padStart(
+				7,
+			)} calls/s   host ${((host.user + host.system) / calls).toFixed(1).padStart(5)} us/call   guest ${(guest / calls).toFixed(1).padStart(5)} us/call   wall ${((seconds * 1e6) / calls).toFixed(1)} us/call`,
+	);
 }
 
 const work = scratch('cpu');

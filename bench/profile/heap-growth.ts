@@ -48,7 +48,9 @@ for (const target of [checkpoint, total]) {
 	gc();
 	gc();
 	const usage = process.memoryUsage();
-	console.log(`after ${done} pings: heapUsed ${mebibytes(usage.heapUsed)} MiB, external ${mebibytes(usage.external)} MiB, arrayBuffers ${mebibytes(usage.arrayBuffers)} MiB, rss ${mebibytes(usage.rss)} MiB (guest log lines ${logLines})`);
+	console.log(
+		`after ${done} pings: heapUsed ${mebibytes(usage.heapUsed)} MiB, external ${mebibytes(usage.external)} MiB, arrayBuffers ${mebibytes(usage.arrayBuffers)} MiB, rss ${mebibytes(usage.rss)} MiB (guest log lines ${logLines})`,
+	);
 }
 
 await session.close();

@@ -19,10 +19,12 @@ const readJson = file => (file ? JSON.parse(fs.readFileSync(file, 'utf8')) : und
 function parseIdle(file) {
 	if (!file) return undefined;
 	const fields = fs.readFileSync(file, 'utf8').trim().split(/\s+/).slice(2);
-	return Object.fromEntries(fields.map(field => {
-		const [key, value] = field.split('=');
-		return [key, /^[\d.]+$/.test(value) ? Number(value) : value];
-	}));
+	return Object.fromEntries(
+		fields.map(field => {
+			const [key, value] = field.split('=');
+			return [key, /^[\d.]+$/.test(value) ? Number(value) : value];
+		}),
+	);
 }
 
 const echo = readJson(arg('echo'));

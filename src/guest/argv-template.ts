@@ -13,11 +13,11 @@ export function splitCommandLine(text: string): string[] {
 	const words: string[] = [];
 	let word = '';
 	let inWord = false;
-	let quote: '\'' | '"' | undefined;
+	let quote: "'" | '"' | undefined;
 	for (let i = 0; i < text.length; i++) {
 		const char = text[i]!;
-		if (quote === '\'') {
-			if (char === '\'') {
+		if (quote === "'") {
+			if (char === "'") {
 				quote = undefined;
 			} else {
 				word += char;
@@ -30,7 +30,7 @@ export function splitCommandLine(text: string): string[] {
 			} else {
 				word += char;
 			}
-		} else if (char === '\'' || char === '"') {
+		} else if (char === "'" || char === '"') {
 			quote = char;
 			inWord = true;
 		} else if (char === '\\' && i + 1 < text.length) {

@@ -217,24 +217,28 @@ export function descriptorSource(label: string, open: () => Descriptors, log: Gu
 /** virtio-serial / isa-serial: ONE read-write descriptor (a port can be opened only once). */
 function portSource(kind: 'virtio-serial' | 'isa-serial', devicePath: string, baud: number, log: GuestLog): ChannelSource {
 	const label = `${kind}:${devicePath}`;
-	return descriptorSource(label, () => {
-		let fd: number | undefined;
-		try {
-			fd = openCharDevice(devicePath);
-			if (kind === 'isa-serial') {
-				makeTtyRaw(fd, baud);
-			}
-		} catch (error) {
-			if (fd !== undefined) {
-				fs.closeSync(fd);
+	return descriptorSource(
+		label,
+		() => {
+			let fd: number | undefined;
+			try {
+				fd = openCharDevice(devicePath);
+				if (kind === 'isa-serial') {
+					makeTtyRaw(fd, baud);
+				}
+			} catch (error) {
+				if (fd !== undefined) {
+					fs.closeSync(fd);
+				}
+
+				const code = (error as NodeJS.ErrnoException).code;
+				throw new Error(`${label}: ${code === 'EBUSY' ? 'busy (another program has the port open)' : (error as Error).message}`);
 			}
 
-			const code = (error as NodeJS.ErrnoException).code;
-			throw new Error(`${label}: ${code === 'EBUSY' ? 'busy (another program has the port open)' : (error as Error).message}`);
-		}
-
-		return {readFd: fd, writeFd: fd};
-	}, log);
+			return {readFd: fd, writeFd: fd};
+		},
+		log,
+	);
 }
 
 export function channelSourceFor(config: GuestConfig, log: GuestLog): ChannelSource {

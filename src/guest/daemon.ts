@@ -48,7 +48,11 @@ export class GuestDaemon {
 			}
 		}
 
-		this.agent = new Agent({name: 'guest', registry, limits: {bodyMax: config.bodyMax, headerStallMs: config.stallTimeoutMs, bodyStallMs: config.stallTimeoutMs}});
+		this.agent = new Agent({
+			name: 'guest',
+			registry,
+			limits: {bodyMax: config.bodyMax, headerStallMs: config.stallTimeoutMs, bodyStallMs: config.stallTimeoutMs},
+		});
 		this.agent.subscribe(event => {
 			this.#onEvent(event);
 		});

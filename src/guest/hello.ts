@@ -41,7 +41,10 @@ export async function sayHello(agent: Agent, log: GuestLog, channel: AbortSignal
 
 			const reason = error instanceof RpcFaultError ? `fault ${error.code} ${error.faultString}` : (error as Error).message;
 			const last = attempt === delays.length;
-			log.log(last ? 'warning' : 'info', `va.hello failed: ${reason}${last ? '; giving up until the host reconnects' : `; retrying in ${delays[attempt]! / 1000}s`}`);
+			log.log(
+				last ? 'warning' : 'info',
+				`va.hello failed: ${reason}${last ? '; giving up until the host reconnects' : `; retrying in ${delays[attempt]! / 1000}s`}`,
+			);
 		}
 	}
 

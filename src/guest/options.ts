@@ -32,10 +32,7 @@ export type GuestConfig = {
 	readonly verbose: boolean;
 };
 
-export type ParsedArgs =
-	| {readonly kind: 'run'; readonly config: GuestConfig}
-	| {readonly kind: 'help'}
-	| {readonly kind: 'version'};
+export type ParsedArgs = {readonly kind: 'run'; readonly config: GuestConfig} | {readonly kind: 'help'} | {readonly kind: 'version'};
 
 /** A bad command line: one line naming the option; exit code 2. */
 export class UsageError extends Error {
@@ -71,7 +68,19 @@ options:
 methods: ${guestMethodNames.join(', ')}`;
 
 /** Options that take a value; each may be given once. */
-const valueOptions = ['channel', 'path', 'baud', 'allow-rpcs', 'block-rpcs', 'getfile-max', 'shutdown-command', 'shutdown-delay', 'stall-timeout', 'dmesg-command', 'pidfile'] as const;
+const valueOptions = [
+	'channel',
+	'path',
+	'baud',
+	'allow-rpcs',
+	'block-rpcs',
+	'getfile-max',
+	'shutdown-command',
+	'shutdown-delay',
+	'stall-timeout',
+	'dmesg-command',
+	'pidfile',
+] as const;
 type ValueOption = (typeof valueOptions)[number];
 
 const optionConfig = {
@@ -86,7 +95,10 @@ function isValueOption(name: string): name is ValueOption {
 }
 
 function methodList(option: string, text: string): string[] {
-	const names = text.split(',').map(name => name.trim()).filter(name => name !== '');
+	const names = text
+		.split(',')
+		.map(name => name.trim())
+		.filter(name => name !== '');
 	for (const name of names) {
 		if (!(guestMethodNames as readonly string[]).includes(name)) {
 			throw new UsageError(`${option}: unknown method '${name}' (known: ${guestMethodNames.join(', ')})`);

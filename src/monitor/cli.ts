@@ -123,7 +123,9 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 	if (targetGiven && targets.length === 0) {
 		// demo: the target is its own.
 	} else if (targets.length !== 1) {
-		throw new UsageError(targets.length === 0 ? 'say where the guest is: --connect, --listen, --tcp or --tcp-listen' : 'give only one of --connect, --listen, --tcp, --tcp-listen');
+		throw new UsageError(
+			targets.length === 0 ? 'say where the guest is: --connect, --listen, --tcp or --tcp-listen' : 'give only one of --connect, --listen, --tcp, --tcp-listen',
+		);
 	}
 
 	const color = values.color ?? 'auto';

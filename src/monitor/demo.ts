@@ -105,7 +105,18 @@ export async function demoMain(args: readonly string[], commands: readonly Comma
 	const shutdownCommand = `'${process.execPath}' -e 'console.log("demo guest: a real guest would now shut down (" + process.argv[1] + ")")' {mode}`;
 	const guest = spawn(
 		process.execPath,
-		[path.join(packageRoot(), 'bin', 'virtagent.js'), 'guest', '--channel', 'unix-listen', '--path', socketPath, '--shutdown-command', shutdownCommand, '--shutdown-delay', '1'],
+		[
+			path.join(packageRoot(), 'bin', 'virtagent.js'),
+			'guest',
+			'--channel',
+			'unix-listen',
+			'--path',
+			socketPath,
+			'--shutdown-command',
+			shutdownCommand,
+			'--shutdown-delay',
+			'1',
+		],
 		{stdio: ['ignore', logFd, logFd]},
 	);
 	closeSync(logFd);
@@ -121,7 +132,9 @@ export async function demoMain(args: readonly string[], commands: readonly Comma
 	process.once('SIGTERM', onSignal);
 	try {
 		await waitForSocket(socketPath, guest, 10_000);
-		console.error(`virtagent demo: a guest daemon (pid ${guest.pid}) on ${socketPath}, the monitor connected to it.\nagent_shutdown is harmless here. Try: help, agent_capabilities, agent_viewfile /etc/hostname`);
+		console.error(
+			`virtagent demo: a guest daemon (pid ${guest.pid}) on ${socketPath}, the monitor connected to it.\nagent_shutdown is harmless here. Try: help, agent_capabilities, agent_viewfile /etc/hostname`,
+		);
 		return await runMonitor({...options, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}}, commands);
 	} catch (error) {
 		console.error(`virtagent demo: ${(error as Error).message}`);

@@ -113,16 +113,12 @@ export function foldEvent(model: QueueModel, event: EngineEvent): QueueModel {
 	switch (event.type) {
 		case 'state': {
 			const next = withTransition(model, event);
-			return event.side === 'client'
-				? {...next, clientState: event.to as ClientState}
-				: {...next, serverState: event.to as ServerState};
+			return event.side === 'client' ? {...next, clientState: event.to as ClientState} : {...next, serverState: event.to as ServerState};
 		}
 
 		case 'job': {
 			const next = withTransition(model, event);
-			return event.side === 'client'
-				? {...next, client: foldJob(model.client, event, model)}
-				: {...next, server: foldJob(model.server, event, model)};
+			return event.side === 'client' ? {...next, client: foldJob(model.client, event, model)} : {...next, server: foldJob(model.server, event, model)};
 		}
 
 		case 'channel': {

@@ -52,7 +52,11 @@ export async function awaitGuest(session: Session, {waitMs, timeoutMs}: GuestWai
 		});
 		const timer = setTimeout(() => {
 			const {channel, connection} = session.status;
-			finish(connection.state === 'retrying' ? unreachable(channel, connection, deadlineMs) : new VirtagentError('ENOTCONN', `no guest agent on ${channel} within ${age(deadlineMs)}`));
+			finish(
+				connection.state === 'retrying'
+					? unreachable(channel, connection, deadlineMs)
+					: new VirtagentError('ENOTCONN', `no guest agent on ${channel} within ${age(deadlineMs)}`),
+			);
 		}, deadlineMs);
 		check();
 	});

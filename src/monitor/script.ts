@@ -35,18 +35,23 @@ export type ScriptOptions = {
 
 /** Run every command of `source` (lines, each possibly `cmd; cmd # comment`); resolves with the exit code. */
 export async function runScript(session: Session, source: Iterable<string> | AsyncIterable<string>, options: ScriptOptions): Promise<number> {
-	const unsubscribe = options.verbose ? session.subscribe(event => {
-		const line = verboseLine(event);
-		if (line !== undefined) {
-			options.stderr(line);
-		}
-	}) : undefined;
+	const unsubscribe = options.verbose
+		? session.subscribe(event => {
+				const line = verboseLine(event);
+				if (line !== undefined) {
+					options.stderr(line);
+				}
+			})
+		: undefined;
 	const {progress} = options;
-	const stopProgress = progress === undefined ? undefined : session.subscribe(event => {
-		if (event.type === 'progress') {
-			progress(event.text);
-		}
-	});
+	const stopProgress =
+		progress === undefined
+			? undefined
+			: session.subscribe(event => {
+					if (event.type === 'progress') {
+						progress(event.text);
+					}
+				});
 	const log = options.logFile === undefined ? undefined : logWriter(options.logFile, options.stderr);
 	let failed = false;
 	let guest = 'unknown' as 'unknown' | 'ready' | 'unreachable';

@@ -26,7 +26,10 @@ export function showFile(bytes: Uint8Array, saveHint: string): string {
 
 /** Text with its CRLF line ends kept visible (`line\r`), every other control escaped. */
 export function showText(text: string): string {
-	return text.split('\r\n').map(part => escapeUntrusted(part)).join('\\r\n');
+	return text
+		.split('\r\n')
+		.map(part => escapeUntrusted(part))
+		.join('\\r\n');
 }
 
 /** `1 byte`, `1,400,000 bytes`. */
@@ -80,7 +83,9 @@ export function showDmesg(text: string): string {
 			return run;
 		}
 
-		return Array.from(chars, char => (safeChar.test(char) ? char : Array.from(Buffer.from(char), byte => `\\x${byte.toString(16).padStart(2, '0')}`).join(''))).join('');
+		return Array.from(chars, char =>
+			safeChar.test(char) ? char : Array.from(Buffer.from(char), byte => `\\x${byte.toString(16).padStart(2, '0')}`).join(''),
+		).join('');
 	});
 	return showText(decoded);
 }

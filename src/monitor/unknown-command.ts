@@ -19,6 +19,12 @@ export function findCommand(name: string, commands: readonly Command[]): Command
 export function unknownCommand(name: string, commands: readonly Command[]): UnknownCommandError {
 	const names = commands.map(command => command.name);
 	const prefixed = `agent_${name}`;
-	const close = names.includes(prefixed) ? prefixed : (suggest(name, names) ?? suggest(prefixed, names.filter(candidate => candidate.startsWith('agent_'))));
+	const close = names.includes(prefixed)
+		? prefixed
+		: (suggest(name, names) ??
+			suggest(
+				prefixed,
+				names.filter(candidate => candidate.startsWith('agent_')),
+			));
 	return new UnknownCommandError(`unknown command: '${escapeLine(name)}'${close ? ` (did you mean ${close}?)` : ''}`);
 }

@@ -4,9 +4,7 @@ import type {Channel} from './channel.js';
 import {socketChannel} from './socket-channel.js';
 
 /** Where a stream socket lives: a UNIX socket path or a TCP host:port. */
-export type SocketEndpoint =
-	| {readonly kind: 'unix'; readonly path: string}
-	| {readonly kind: 'tcp'; readonly host: string; readonly port: number};
+export type SocketEndpoint = {readonly kind: 'unix'; readonly path: string} | {readonly kind: 'tcp'; readonly host: string; readonly port: number};
 
 export function describeEndpoint(endpoint: SocketEndpoint): string {
 	return endpoint.kind === 'unix' ? `unix:${endpoint.path}` : `tcp:${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`;

@@ -19,11 +19,15 @@ export function openCharDevice(devicePath: string): number {
  * the very file we read and write. Throws a one-line error if stty refuses (not a tty, bad baud).
  */
 export function makeTtyRaw(fd: number, baud: number = defaultBaud): void {
-	const result = spawnSync('stty', ['raw', '-echo', '-echoe', '-echok', '-echoctl', '-echoke', '-ixon', '-ixoff', 'cs8', '-cstopb', '-parenb', 'clocal', String(baud)], {
-		stdio: [fd, 'ignore', 'pipe'],
-		encoding: 'utf8',
-		timeout: 5000,
-	});
+	const result = spawnSync(
+		'stty',
+		['raw', '-echo', '-echoe', '-echok', '-echoctl', '-echoke', '-ixon', '-ixoff', 'cs8', '-cstopb', '-parenb', 'clocal', String(baud)],
+		{
+			stdio: [fd, 'ignore', 'pipe'],
+			encoding: 'utf8',
+			timeout: 5000,
+		},
+	);
 	if (result.error) {
 		throw new Error(`stty failed: ${result.error.message}`);
 	}

@@ -24,7 +24,7 @@ describe('bench arithmetic', () => {
 		expect(median([])).toBeNaN();
 	});
 
-	it('rotates who goes first each round and keeps each contender\'s own figures', async () => {
+	it("rotates who goes first each round and keeps each contender's own figures", async () => {
 		const order: string[] = [];
 		const contender = (name: string, values: number[]) => ({
 			name,
@@ -75,7 +75,9 @@ describe('npm run bench', () => {
 		const {dir, remove} = tempDir('va-bench-test-');
 		try {
 			const out = path.join(dir, 'result.json');
-			const {stdout} = await run(process.execPath, ['dist/bench/run.js', '--only', 'duplex', '--rounds', '1', '--calls', '200', '--out', out], {timeout: 20_000});
+			const {stdout} = await run(process.execPath, ['dist/bench/run.js', '--only', 'duplex', '--rounds', '1', '--calls', '200', '--out', out], {
+				timeout: 20_000,
+			});
 			expect(stdout).toContain('4. Both directions at once');
 			const result = JSON.parse(readFileSync(out, 'utf8')) as {
 				machine: {cpus: number; node: string};
@@ -87,7 +89,13 @@ describe('npm run bench', () => {
 			expect(Date.parse(result.timestamp)).not.toBeNaN();
 			const [duplex] = result.results;
 			expect(duplex?.id).toBe('duplex');
-			expect(duplex?.figures.map(f => f.name)).toEqual(['host→guest alone', 'guest→host alone', 'host→guest during duplex', 'guest→host during duplex', 'both directions together']);
+			expect(duplex?.figures.map(f => f.name)).toEqual([
+				'host→guest alone',
+				'guest→host alone',
+				'host→guest during duplex',
+				'guest→host during duplex',
+				'both directions together',
+			]);
 			for (const figure of duplex!.figures) {
 				expect(figure.median).toBeGreaterThan(0);
 			}

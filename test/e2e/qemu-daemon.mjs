@@ -54,12 +54,13 @@ class CheckError extends Error {
 }
 
 const clip = (text, max = 2000) => (text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text);
-const describeRun = run => [
-	`  monitor ${run.args.join(' ')}`,
-	`  exit ${run.signal ?? run.code}`,
-	`  stdout: ${clip(run.stdout).replaceAll('\n', '\n          ')}`,
-	`  stderr: ${clip(run.stderr).replaceAll('\n', '\n          ')}`,
-].join('\n');
+const describeRun = run =>
+	[
+		`  monitor ${run.args.join(' ')}`,
+		`  exit ${run.signal ?? run.code}`,
+		`  stdout: ${clip(run.stdout).replaceAll('\n', '\n          ')}`,
+		`  stderr: ${clip(run.stderr).replaceAll('\n', '\n          ')}`,
+	].join('\n');
 
 /**
  * Starts `virtagent monitor --connect SOCK --json ARGS -c SCRIPT`. `lines` fills with each JSON
@@ -98,15 +99,16 @@ function startMonitor(socket, script, {timeoutS, verbose = false, limitMs}) {
 		});
 	});
 	/** Resolves once `count` answers have arrived (or rejects when the monitor ends first). */
-	run.waitLines = count => new Promise((resolve, reject) => {
-		const check = () => {
-			if (run.lines.length >= count) resolve(run.lines);
-		};
+	run.waitLines = count =>
+		new Promise((resolve, reject) => {
+			const check = () => {
+				if (run.lines.length >= count) resolve(run.lines);
+			};
 
-		onLine = check;
-		check();
-		run.done.then(() => (run.lines.length >= count ? resolve(run.lines) : reject(new Error(`the monitor ended after ${run.lines.length} answers`))));
-	});
+			onLine = check;
+			check();
+			run.done.then(() => (run.lines.length >= count ? resolve(run.lines) : reject(new Error(`the monitor ended after ${run.lines.length} answers`))));
+		});
 	return run;
 }
 
@@ -144,7 +146,10 @@ function ended(pid) {
 	}
 
 	try {
-		return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z');
+		return fs
+			.readFileSync(`/proc/${pid}/stat`, 'utf8')
+			.replace(/^.*\) /s, '')
+			.startsWith('Z');
 	} catch {
 		return true;
 	}
@@ -195,7 +200,12 @@ async function inspectDaemon(socket, pid, seconds) {
 		const after = await sample();
 		const window = after.uptime - before.uptime;
 		// USER_HZ is 100 on Linux.
-		const idle = {seconds: Math.round(window * 100) / 100, ticks: after.ticks - before.ticks, procs: after.procs, cpuPercent: Math.round(((after.ticks - before.ticks) / window) * 100) / 100};
+		const idle = {
+			seconds: Math.round(window * 100) / 100,
+			ticks: after.ticks - before.ticks,
+			procs: after.procs,
+			cpuPercent: Math.round(((after.ticks - before.ticks) / window) * 100) / 100,
+		};
 		return {mappedFiles: [...mapped].sort(), idle};
 	} finally {
 		agent.close();
@@ -230,15 +240,19 @@ async function main() {
 
 	// 1. The first session, from boot.
 	let step = 'first session';
-	const a = startMonitor(socket, [
-		'agent_capabilities',
-		'agent_ping',
-		`agent_viewfile ${SECRET_PATH}`,
-		'agent_viewfile /proc/version',
-		'agent_viewfile /proc/self/stat',
-		'agent_viewdmesg',
-		'info agent',
-	].join('; '), {timeoutS: 150, verbose: true, limitMs: 200_000});
+	const a = startMonitor(
+		socket,
+		[
+			'agent_capabilities',
+			'agent_ping',
+			`agent_viewfile ${SECRET_PATH}`,
+			'agent_viewfile /proc/version',
+			'agent_viewfile /proc/self/stat',
+			'agent_viewdmesg',
+			'info agent',
+		].join('; '),
+		{timeoutS: 150, verbose: true, limitMs: 200_000},
+	);
 	await a.done;
 	if (a.code !== 0) throw new CheckError(step, `the monitor exited with ${a.signal ?? a.code}`, a);
 	const [helloAt] = hellos(a);
@@ -249,9 +263,15 @@ async function main() {
 	returned(step, a, 1);
 	const secret = fileBytes(returned(step, a, 2));
 	const expected = expectedSecret(seed);
-	if (!secret.equals(expected)) throw new CheckError(step, `the guest-only file differs: ${secret.length} bytes sha256 ${sha256(secret)}, expected ${expected.length} bytes sha256 ${sha256(expected)}`);
+	if (!secret.equals(expected))
+		throw new CheckError(
+			step,
+			`the guest-only file differs: ${secret.length} bytes sha256 ${sha256(secret)}, expected ${expected.length} bytes sha256 ${sha256(expected)}`,
+		);
 	if (fs.existsSync(SECRET_PATH) && fs.readFileSync(SECRET_PATH).equals(expected)) throw new CheckError(step, `${SECRET_PATH} exists on the host too`);
-	const procVersion = fileBytes(returned(step, a, 3)).toString('utf8').trim();
+	const procVersion = fileBytes(returned(step, a, 3))
+		.toString('utf8')
+		.trim();
 	if (!procVersion.startsWith(`Linux version ${kernel} `)) throw new CheckError(step, `the guest's /proc/version is not kernel ${kernel}: ${procVersion}`);
 	const daemon = processIdentity(step, fileBytes(returned(step, a, 4)).toString('utf8'));
 	const dmesg = returned(step, a, 5).text;
@@ -281,10 +301,18 @@ async function main() {
 	if (qga) {
 		step = 'qemu-ga ping round trips';
 		const answeredAt = await qga.firstAnswerAt;
-		result.qga = {bootToAnswerMs: answeredAt - t0, ...(await qga.bench({count: Number(process.env.VA_E2E_PING_COUNT || 3000), warmup: Number(process.env.VA_E2E_WARMUP || 1000)}))};
+		result.qga = {
+			bootToAnswerMs: answeredAt - t0,
+			...(await qga.bench({count: Number(process.env.VA_E2E_PING_COUNT || 3000), warmup: Number(process.env.VA_E2E_WARMUP || 1000)})),
+		};
 		qga.close();
-		result.pingVsQga = {ratio: Math.round((result.ping.roundTripsPerSec / result.qga.roundTripsPerSec) * 1000) / 1000, helloAfterQgaMs: result.firstSession.bootToHelloMs - result.qga.bootToAnswerMs};
-		log(`qemu-ga guest-ping: ${result.qga.roundTripsPerSec} round trips/s (p50 ${result.qga.latencyUs.p50} µs), answered ${result.qga.bootToAnswerMs} ms after QEMU started; va.ping/qemu-ga ${result.pingVsQga.ratio}`);
+		result.pingVsQga = {
+			ratio: Math.round((result.ping.roundTripsPerSec / result.qga.roundTripsPerSec) * 1000) / 1000,
+			helloAfterQgaMs: result.firstSession.bootToHelloMs - result.qga.bootToAnswerMs,
+		};
+		log(
+			`qemu-ga guest-ping: ${result.qga.roundTripsPerSec} round trips/s (p50 ${result.qga.latencyUs.p50} µs), answered ${result.qga.bootToAnswerMs} ms after QEMU started; va.ping/qemu-ga ${result.pingVsQga.ratio}`,
+		);
 	}
 
 	// 3. A monitor killed with requests in flight, then a new one.
@@ -311,20 +339,23 @@ async function main() {
 	if (helloAgain === undefined || helloAgain < c.startedAt) throw new CheckError(step, 'the guest did not say hello to the new monitor', c);
 	returned(step, c, 0);
 	const after = processIdentity(step, fileBytes(returned(step, c, 1)).toString('utf8'));
-	if (after.pid !== daemon.pid || after.startTicks !== daemon.startTicks) throw new CheckError(step, `another daemon process answers: ${JSON.stringify(after)}, was ${JSON.stringify(daemon)}`);
+	if (after.pid !== daemon.pid || after.startTicks !== daemon.startTicks)
+		throw new CheckError(step, `another daemon process answers: ${JSON.stringify(after)}, was ${JSON.stringify(daemon)}`);
 	if (/^VA-E2E program-exit/m.test(consoleText())) throw new CheckError(step, 'the guest daemon exited');
 	result.restart = {killedWith: 'SIGKILL', answersBeforeKill: b.lines.length, killToHelloMs: helloAgain - killedAt, sameDaemon: true};
 	log(`monitor killed after ${b.lines.length} answers; the same daemon said hello ${helloAgain - killedAt} ms later and answered`);
 
 	// The single executable and its own libraries: nothing from the host's /usr or the repository.
-	step = 'the daemon\'s files and idle CPU with a host';
+	step = "the daemon's files and idle CPU with a host";
 	await hostGoneSeen(step, 3);
 	const inspected = await inspectDaemon(socket, daemon.pid, Number(process.env.VA_E2E_IDLE_SECONDS || 5));
 	const foreign = inspected.mappedFiles.filter(file => file.startsWith('/usr/') || file.startsWith(repo));
 	if (foreign.length > 0) throw new CheckError(step, `the daemon maps files from the host's /usr or the repository: ${foreign.join(', ')}`);
 	result.daemonFiles = inspected.mappedFiles;
 	result.idleWithHost = inspected.idle;
-	log(`daemon maps ${inspected.mappedFiles.join(', ')}; idle with a host connected: ${inspected.idle.cpuPercent}% CPU over ${inspected.idle.seconds} s (${inspected.idle.procs} processes)`);
+	log(
+		`daemon maps ${inspected.mappedFiles.join(', ')}; idle with a host connected: ${inspected.idle.cpuPercent}% CPU over ${inspected.idle.seconds} s (${inspected.idle.procs} processes)`,
+	);
 
 	// 4. The real power-off.
 	step = 'shutdown';
@@ -334,7 +365,8 @@ async function main() {
 	if (d.code !== 0) throw new CheckError(step, `the monitor exited with ${d.signal ?? d.code}`, d);
 	const replyAt = d.lineTimes[0];
 	returned(step, d, 0);
-	if (!(await poll(() => ended(qemuPid), delayMs + shutdownMarginMs))) throw new CheckError(step, `QEMU (pid ${qemuPid}) still runs ${delayMs + shutdownMarginMs} ms after the reply`);
+	if (!(await poll(() => ended(qemuPid), delayMs + shutdownMarginMs)))
+		throw new CheckError(step, `QEMU (pid ${qemuPid}) still runs ${delayMs + shutdownMarginMs} ms after the reply`);
 	const replyToExitMs = Date.now() - replyAt;
 	// The reply leaves the guest a moment before the host reads it: allow that moment.
 	if (replyToExitMs < delayMs - 500) throw new CheckError(step, `QEMU exited ${replyToExitMs} ms after the reply, before the ${delayMs} ms delay`);
@@ -345,8 +377,17 @@ async function main() {
 	const baselineAt = process.argv.indexOf('--baseline');
 	if (baselineAt >= 0) {
 		const echo = JSON.parse(fs.readFileSync(process.argv[baselineAt + 1], 'utf8'));
-		const same = (echo.bench ?? []).reduce((best, run) => (!best || Math.abs(run.size - result.ping.frameBytes.request) < Math.abs(best.size - result.ping.frameBytes.request) ? run : best), undefined);
-		if (same) result.pingVsEcho = {echoSize: same.size, echoRoundTripsPerSec: same.roundTripsPerSec, pingRoundTripsPerSec: result.ping.roundTripsPerSec, ratio: Math.round((result.ping.roundTripsPerSec / same.roundTripsPerSec) * 1000) / 1000};
+		const same = (echo.bench ?? []).reduce(
+			(best, run) => (!best || Math.abs(run.size - result.ping.frameBytes.request) < Math.abs(best.size - result.ping.frameBytes.request) ? run : best),
+			undefined,
+		);
+		if (same)
+			result.pingVsEcho = {
+				echoSize: same.size,
+				echoRoundTripsPerSec: same.roundTripsPerSec,
+				pingRoundTripsPerSec: result.ping.roundTripsPerSec,
+				ratio: Math.round((result.ping.roundTripsPerSec / same.roundTripsPerSec) * 1000) / 1000,
+			};
 	}
 
 	return result;

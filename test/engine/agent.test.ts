@@ -108,7 +108,9 @@ describe('multiplexing', () => {
 		const five = [1, 2, 3, 4, 5].map(async n => host.agent.call('va.slow', [n]));
 		expect(host.agent.clientJobCount).toBe(5);
 		// Each job's first event counts it in the queue length it reports (the panel shows 5/5).
-		const created = host.events.flatMap(event => (event.type === 'job' && event.side === 'client' && event.from === null && event.method === 'va.slow' ? [event.queued] : []));
+		const created = host.events.flatMap(event =>
+			event.type === 'job' && event.side === 'client' && event.from === null && event.method === 'va.slow' ? [event.queued] : [],
+		);
 		expect(created).toEqual([1, 2, 3, 4, 5]);
 		const sixth = host.agent.call('va.slow', [6]);
 		await expect(sixth).rejects.toMatchObject({name: 'VirtagentFailed', code: 'ENOBUFS', message: 'client job queue limit exceeded'});

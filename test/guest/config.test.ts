@@ -23,7 +23,10 @@ async function run(args: readonly string[]): Promise<{code: number | null; stdou
 }
 
 async function faultOf(promise: Promise<unknown>): Promise<RpcFaultError> {
-	const error = await promise.then(() => undefined, (error_: unknown) => error_);
+	const error = await promise.then(
+		() => undefined,
+		(error_: unknown) => error_,
+	);
 	expect(error).toBeInstanceOf(RpcFaultError);
 	return error as RpcFaultError;
 }
@@ -37,14 +40,20 @@ describe('parseGuestArgs (node:util parseArgs underneath, the same one-line mess
 		[['-x'], "unknown option '-x'"],
 		[['--frobnicate=1'], "unknown option '--frobnicate'"],
 		[['--', 'x'], "unknown option '--'"],
-		[['--block-rpcs', 'va.hello'], "--block-rpcs: unknown method 'va.hello' (known: system.listMethods, va.capabilities, va.getdmesg, va.getfile, va.ping, va.readfile, va.shutdown)"],
+		[
+			['--block-rpcs', 'va.hello'],
+			"--block-rpcs: unknown method 'va.hello' (known: system.listMethods, va.capabilities, va.getdmesg, va.getfile, va.ping, va.readfile, va.shutdown)",
+		],
 	])('%j → %s', (args, message) => {
 		expect(() => parseGuestArgs(args)).toThrow(new UsageError(message));
 	});
 
 	it('takes values after a space or an equals sign, short and long flags, and stops at --help or --version', () => {
 		const parsed = parseGuestArgs(['--channel=unix-listen', '--path', '/tmp/g.sock', '-v', '--allow-rpcs', 'va.ping, va.getfile', '--shutdown-delay', '0.5']);
-		expect(parsed).toMatchObject({kind: 'run', config: {channel: 'unix-listen', path: '/tmp/g.sock', verbose: true, allowRpcs: ['va.ping', 'va.getfile'], shutdownDelayMs: 500}});
+		expect(parsed).toMatchObject({
+			kind: 'run',
+			config: {channel: 'unix-listen', path: '/tmp/g.sock', verbose: true, allowRpcs: ['va.ping', 'va.getfile'], shutdownDelayMs: 500},
+		});
 		expect(parseGuestArgs(['-h', '--bogus'])).toEqual({kind: 'help'});
 		expect(parseGuestArgs(['--version'])).toEqual({kind: 'version'});
 		expect(() => parseGuestArgs(['--bogus', '-h'])).toThrow("unknown option '--bogus'");
@@ -75,7 +84,17 @@ describe('command line', () => {
 		const [version, help] = await Promise.all([run(['--version']), run(['--help'])]);
 		expect(version).toMatchObject({code: 0, stdout: 'virtagent 1.0.0\n'});
 		expect(help.code).toBe(0);
-		for (const option of ['--channel', '--path', '--allow-rpcs', '--block-rpcs', '--getfile-max', '--shutdown-command', '--shutdown-delay', '--pidfile', '--verbose']) {
+		for (const option of [
+			'--channel',
+			'--path',
+			'--allow-rpcs',
+			'--block-rpcs',
+			'--getfile-max',
+			'--shutdown-command',
+			'--shutdown-delay',
+			'--pidfile',
+			'--verbose',
+		]) {
 			expect(help.stdout).toContain(option);
 		}
 	});
@@ -148,11 +167,11 @@ describe('allow and block lists, getfile cap, dmesg source', () => {
 		writeFileSync(file, 'eleven byte');
 		expect((await faultOf(capped.agent.call('va.getfile', [file]))).faultString).toBe('file too large: 11 bytes (limit 10)');
 		writeFileSync(file, 'ten bytes!');
-		expect((await capped.agent.call('va.getfile', [file]) as Buffer).toString()).toBe('ten bytes!');
+		expect(((await capped.agent.call('va.getfile', [file])) as Buffer).toString()).toBe('ten bytes!');
 	});
 
 	it('--dmesg-command: the last 16 KiB of its output, whole lines, control characters made XML-safe', async () => {
-		const log = await capped.agent.call('va.getdmesg') as string;
+		const log = (await capped.agent.call('va.getdmesg')) as string;
 		const full = dmesgLines.join('\n') + '\n';
 		const expected = full.slice(full.indexOf('\n', full.length - 16 * 1024 - 1) + 1).replaceAll('\u001b', '\ufffd');
 		expect(log).toBe(expected);

@@ -38,7 +38,9 @@ describe('garbage and over-limit frames from the host', () => {
 
 	it('rejects an over-limit Content-Length with a named error, resyncs, and answers the next request', async () => {
 		const from = guest.lines.length;
-		host.socket.write(Buffer.from('\xffPOST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: 3000000\r\nX-Virtagent-Client-Tag: big\r\n\r\n', 'latin1'));
+		host.socket.write(
+			Buffer.from('\xffPOST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: 3000000\r\nX-Virtagent-Client-Tag: big\r\n\r\n', 'latin1'),
+		);
 		host.socket.write(Buffer.alloc(64 * 1024, 'x')); // part of the announced body: skipped
 		expect(await host.request('t2', 'va.ping')).toBe('dummy');
 		await guest.waitForLine(/ err: guest: framing error: BODY_TOO_LONG: /, {from});

@@ -175,7 +175,7 @@ describe('the guest daemon survives its hosts', () => {
 		expect(existsSync(path.join(dir, 'pid'))).toBe(false);
 	});
 
-	it('isa-serial: a path that is not a tty is refused with stty\'s reason, exit code 1', async () => {
+	it("isa-serial: a path that is not a tty is refused with stty's reason, exit code 1", async () => {
 		const dir = tmp();
 		const notTty = path.join(dir, 'plain-file');
 		writeFileSync(notTty, '');

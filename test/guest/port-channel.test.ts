@@ -69,10 +69,15 @@ describe('the port channel (polled by the event loop, read 0 → back-off → da
 		const parsed = parseGuestArgs(['--channel', 'virtio-serial', '--path', toGuest, '--shutdown-command', 'true']);
 		const config = (parsed as {config: GuestConfig}).config;
 		const log = createGuestLog({verbose: true, journal: true, write: line => lines.push(line.trimEnd())});
-		const source = descriptorSource('fifo-port', () => {
-			// Non-blocking open: with no writer (the host away) it must not wait; reads then give 0.
-			return {readFd: fs.openSync(toGuest, O_RDONLY | O_NONBLOCK), writeFd: fs.openSync(fromGuest, O_RDWR)};
-		}, log, 20);
+		const source = descriptorSource(
+			'fifo-port',
+			() => {
+				// Non-blocking open: with no writer (the host away) it must not wait; reads then give 0.
+				return {readFd: fs.openSync(toGuest, O_RDONLY | O_NONBLOCK), writeFd: fs.openSync(fromGuest, O_RDWR)};
+			},
+			log,
+			20,
+		);
 		daemon = new GuestDaemon({config, log, source, hello: {retryDelaysMs: [100, 100]}});
 		await daemon.start();
 	});
@@ -118,7 +123,7 @@ describe('the port channel (polled by the event loop, read 0 → back-off → da
 	});
 });
 
-describe('the port link\'s write queue is bounded', () => {
+describe("the port link's write queue is bounded", () => {
 	it('a host that never reads gets the session dropped once maxQueuedBytes are waiting, not an ever-growing queue', async () => {
 		const temp = tempDir('va-guest-port-queue-');
 		const toGuest = path.join(temp.dir, 'to-guest');
@@ -145,7 +150,12 @@ describe('the port link\'s write queue is bounded', () => {
 			const frame = Buffer.alloc(32 * 1024, 0x41);
 			const writes: Array<Promise<unknown>> = [];
 			for (let i = 0; i < 20; i++) {
-				writes.push(sessions[0]!.write(frame).then(() => 'written', (error: Error) => error.message));
+				writes.push(
+					sessions[0]!.write(frame).then(
+						() => 'written',
+						(error: Error) => error.message,
+					),
+				);
 			}
 
 			const outcomes = await Promise.race([Promise.all(writes.slice(-1)), new Promise(resolve => setTimeout(resolve, 2000, ['timeout']))]);

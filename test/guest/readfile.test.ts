@@ -71,7 +71,13 @@ describe('va.readfile on a real guest daemon', () => {
 		const over = await faultOf(read(file, 0, 1024 * 1024 + 1));
 		expect(over.code).toBe(-501);
 		expect(over.faultString).toContain('count');
-		for (const params of [[file, -1, 5], [file, 0], [file, '0', 5], [file, 1.5, 5], [42, 0, 5]]) {
+		for (const params of [
+			[file, -1, 5],
+			[file, 0],
+			[file, '0', 5],
+			[file, 1.5, 5],
+			[42, 0, 5],
+		]) {
 			expect((await faultOf(read(...params))).code).toBe(-501);
 		}
 	});

@@ -35,7 +35,16 @@ describe('virtagent guest over a UNIX socket, driven by the engine as the host',
 			recorder,
 			`import {renameSync, writeFileSync} from 'node:fs';\nconst name = Date.now() + '-' + process.pid;\nwriteFileSync(${JSON.stringify(temp.dir)} + '/' + name, JSON.stringify({argv: process.argv.slice(2), at: Date.now()}));\nrenameSync(${JSON.stringify(temp.dir)} + '/' + name, ${JSON.stringify(recordDir)} + '/' + name);\n`,
 		);
-		guest = startGuest(['--channel', 'unix-listen', '--path', socketPath, '--shutdown-command', `${process.execPath} ${recorder} {flag} {mode} "two words"`, '--shutdown-delay', '0.3']);
+		guest = startGuest([
+			'--channel',
+			'unix-listen',
+			'--path',
+			socketPath,
+			'--shutdown-command',
+			`${process.execPath} ${recorder} {flag} {mode} "two words"`,
+			'--shutdown-delay',
+			'0.3',
+		]);
 		host = makeHost();
 		await connectHost(host, socketPath);
 	});
@@ -63,7 +72,7 @@ describe('virtagent guest over a UNIX socket, driven by the engine as the host',
 	});
 
 	it('lists the same enabled methods in va.capabilities and system.listMethods', async () => {
-		const capabilities = await host.agent.call('va.capabilities') as {version: string; methods: string[]};
+		const capabilities = (await host.agent.call('va.capabilities')) as {version: string; methods: string[]};
 		expect(capabilities.version).toBe('1.0');
 		expect(capabilities.methods).toEqual(['system.listMethods', 'va.capabilities', 'va.getdmesg', 'va.getfile', 'va.ping', 'va.readfile', 'va.shutdown']);
 		expect(await host.agent.call('system.listMethods')).toEqual(capabilities.methods);
@@ -141,7 +150,11 @@ describe('virtagent guest over a UNIX socket, driven by the engine as the host',
 	it('va.shutdown replies first, then runs the configured command after the delay, argv mapped per mode', async () => {
 		const runs = () => (existsSync(recordDir) ? readdirSorted(recordDir) : []);
 		const exits = () => guest.lines.filter(line => / notice: shutdown command exited with code 0$/.test(line)).length;
-		for (const [mode, flag] of [['halt', '-H'], ['powerdown', '-P'], ['reboot', '-r']] as const) {
+		for (const [mode, flag] of [
+			['halt', '-H'],
+			['powerdown', '-P'],
+			['reboot', '-r'],
+		] as const) {
 			const exitsBefore = exits();
 			const before = runs().length;
 			expect(await host.agent.call('va.shutdown', [mode])).toBe('dummy');

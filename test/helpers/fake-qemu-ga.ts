@@ -45,7 +45,20 @@ export type FakeQemuGa = {
 	close(): Promise<void>;
 };
 
-const known = ['guest-sync', 'guest-sync-delimited', 'guest-ping', 'guest-info', 'guest-file-open', 'guest-file-read', 'guest-file-close', 'guest-exec', 'guest-exec-status', 'guest-shutdown', 'guest-suspend-disk', 'guest-get-time'];
+const known = [
+	'guest-sync',
+	'guest-sync-delimited',
+	'guest-ping',
+	'guest-info',
+	'guest-file-open',
+	'guest-file-read',
+	'guest-file-close',
+	'guest-exec',
+	'guest-exec-status',
+	'guest-shutdown',
+	'guest-suspend-disk',
+	'guest-get-time',
+];
 
 export async function startFakeQemuGa(socketPath: string): Promise<FakeQemuGa> {
 	const requests: FakeRequest[] = [];
@@ -94,7 +107,14 @@ export async function startFakeQemuGa(socketPath: string): Promise<FakeQemuGa> {
 			}
 
 			case 'guest-info': {
-				connection.reply(request, {version: '7.2.99-fake', supported_commands: known.map(name => ({enabled: fake.enabled.has(name), name, 'success-response': !name.startsWith('guest-s') || name.startsWith('guest-sync')}))});
+				connection.reply(request, {
+					version: '7.2.99-fake',
+					supported_commands: known.map(name => ({
+						enabled: fake.enabled.has(name),
+						name,
+						'success-response': !name.startsWith('guest-s') || name.startsWith('guest-sync'),
+					})),
+				});
 				return;
 			}
 
@@ -222,7 +242,12 @@ export async function startFakeQemuGa(socketPath: string): Promise<FakeQemuGa> {
 			return;
 		}
 
-		const request: FakeRequest = {execute: String(message['execute']), arguments: message['arguments'] as Record<string, unknown> | undefined, id: message['id'], raw: line};
+		const request: FakeRequest = {
+			execute: String(message['execute']),
+			arguments: message['arguments'] as Record<string, unknown> | undefined,
+			id: message['id'],
+			raw: line,
+		};
 		requests.push(request);
 		answer(request, connection);
 	};

@@ -22,7 +22,11 @@ export type RawPeer = {
 	close(): Promise<void>;
 };
 
-export async function serveRawRequests(socketPath: string, onRequest: (request: RawRequest) => void, onConnection?: (socket: net.Socket) => void): Promise<RawPeer> {
+export async function serveRawRequests(
+	socketPath: string,
+	onRequest: (request: RawRequest) => void,
+	onConnection?: (socket: net.Socket) => void,
+): Promise<RawPeer> {
 	const sockets = new Set<net.Socket>();
 	const server = net.createServer(socket => {
 		sockets.add(socket);

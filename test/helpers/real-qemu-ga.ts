@@ -49,7 +49,9 @@ export async function startRealQemuGa(dir: string): Promise<RealQemuGa> {
 	const known = execFileSync(binary, ['-b', 'help'], {encoding: 'utf8'}).split(/\s+/).filter(Boolean);
 	const blocked = known.filter(name => !allowedQgaCommands.has(name));
 	const socketPath = path.join(dir, 'qga.sock');
-	const child = spawn(binary, ['-m', 'unix-listen', '-p', socketPath, '-t', dir, '-l', path.join(dir, 'qga.log'), '-b', blocked.join(',')], {stdio: ['ignore', 'ignore', 'pipe']});
+	const child = spawn(binary, ['-m', 'unix-listen', '-p', socketPath, '-t', dir, '-l', path.join(dir, 'qga.log'), '-b', blocked.join(',')], {
+		stdio: ['ignore', 'ignore', 'pipe'],
+	});
 	const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
 	const stop = async (signal: NodeJS.Signals) => {
 		if (child.exitCode === null && child.signalCode === null) {
@@ -110,7 +112,9 @@ async function checkOnce(socketPath: string): Promise<string> {
 		const unexpected = enabled.filter(name => !allowedQgaCommands.has(name));
 		const missing = [...allowedQgaCommands].filter(name => !enabled.includes(name));
 		if (unexpected.length > 0 || missing.length > 0) {
-			throw new Error(`qemu-ga has the wrong commands enabled (unexpected: ${unexpected.join(', ') || 'none'}; missing: ${missing.join(', ') || 'none'}); refusing to use it`);
+			throw new Error(
+				`qemu-ga has the wrong commands enabled (unexpected: ${unexpected.join(', ') || 'none'}; missing: ${missing.join(', ') || 'none'}); refusing to use it`,
+			);
 		}
 
 		return info.version;
@@ -118,4 +122,3 @@ async function checkOnce(socketPath: string): Promise<string> {
 		client.close();
 	}
 }
-

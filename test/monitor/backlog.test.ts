@@ -40,7 +40,11 @@ async function slowGuest(): Promise<{session: Session; release: Gate; served: st
 	const session = await openSession({commands: allCommands, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 10_000});
 	cleanups.push(async () => session.close());
 	// Quiet: the hello came and the negotiation it starts is over, so no job of the session's own holds a slot.
-	await waitFor(() => session.status.guest.helloAt !== undefined && session.status.guest.methods !== undefined && session.model.client.jobs.length === 0, 3000, 'hello and negotiation');
+	await waitFor(
+		() => session.status.guest.helloAt !== undefined && session.status.guest.methods !== undefined && session.model.client.jobs.length === 0,
+		3000,
+		'hello and negotiation',
+	);
 	cleanups.push(() => release.open());
 	return {session, release, served};
 }
@@ -103,7 +107,10 @@ describe('the shell backlog', () => {
 		accepted.push(...Array.from({length: 3}, async () => backlog.submit('agent_viewdmesg')));
 		expect(backlog.state).toMatchObject({waiting: 3, running: 5});
 		const refused: BacklogResult = await backlog.submit('agent_ping');
-		expect(refused).toMatchObject({id: 9, outcome: {ok: false, text: 'error: the backlog is full (3 commands waiting): not run', error: {class: 'GenericError'}}});
+		expect(refused).toMatchObject({
+			id: 9,
+			outcome: {ok: false, text: 'error: the backlog is full (3 commands waiting): not run', error: {class: 'GenericError'}},
+		});
 		expect(backlog.state.refused).toBe(1);
 		// Straight to the engine, past the backlog: the engine's own limit answers.
 		await expect(session.execute('agent_viewdmesg')).resolves.toMatchObject({ok: false, error: {data: {code: 'ENOBUFS'}}});

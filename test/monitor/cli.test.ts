@@ -77,13 +77,28 @@ describe('virtagent monitor: options an operator expects', () => {
 		const dir = scratch();
 		const started = Date.now();
 		const run = await runCli(['monitor', '--connect', `${dir}/nonexistent.sock`, '--timeout', '30', '-c', 'agent_ping; agent_ping']);
-		expect(run).toEqual({code: 1, stdout: '', stderr: `error: VirtagentFailed (ENOTCONN): no such socket: ${dir}/nonexistent.sock (is the guest running? --wait SECONDS waits for it)\n`});
+		expect(run).toEqual({
+			code: 1,
+			stdout: '',
+			stderr: `error: VirtagentFailed (ENOTCONN): no such socket: ${dir}/nonexistent.sock (is the guest running? --wait SECONDS waits for it)\n`,
+		});
 		// Well under the 30 s timeout: nothing retried.
 		expect(Date.now() - started).toBeLessThan(10_000);
 		const json = await runCli(['monitor', '--connect', `${dir}/nonexistent.sock`, '--json', '-c', 'help; agent_ping']);
-		const lines = json.stdout.trim().split('\n').map(line => JSON.parse(line) as Record<string, unknown>);
+		const lines = json.stdout
+			.trim()
+			.split('\n')
+			.map(line => JSON.parse(line) as Record<string, unknown>);
 		expect(lines[0]).toMatchObject({id: 1, command: 'help'});
-		expect(lines[1]).toEqual({id: 2, command: 'agent_ping', error: {class: 'VirtagentFailed', desc: expect.stringMatching(/^no such socket: /u) as unknown, data: {code: 'ENOTCONN', message: expect.any(String) as unknown}}});
+		expect(lines[1]).toEqual({
+			id: 2,
+			command: 'agent_ping',
+			error: {
+				class: 'VirtagentFailed',
+				desc: expect.stringMatching(/^no such socket: /u) as unknown,
+				data: {code: 'ENOTCONN', message: expect.any(String) as unknown},
+			},
+		});
 		expect(json.code).toBe(1);
 	});
 
@@ -114,7 +129,9 @@ describe('virtagent monitor against a real guest daemon', () => {
 		const dir = scratch();
 		writeFileSync(path.join(dir, 'big'), 'line of text\n'.repeat(50_000));
 		const {socketPath} = await realGuest(dir);
-		const child = spawn(process.execPath, [binPath, 'monitor', '--connect', socketPath, '-c', `agent_viewfile ${dir}/big; agent_viewfile ${dir}/big`], {stdio: ['ignore', 'pipe', 'pipe']});
+		const child = spawn(process.execPath, [binPath, 'monitor', '--connect', socketPath, '-c', `agent_viewfile ${dir}/big; agent_viewfile ${dir}/big`], {
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
 		let stderr = '';
 		child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
 		// Like `head -c 100`: read a little, then close the pipe.
@@ -131,15 +148,31 @@ describe('virtagent monitor against a real guest daemon', () => {
 		writeFileSync(path.join(dir, 'hostname'), 'guest01\n');
 		writeFileSync(path.join(dir, 'blob'), Buffer.from([0x00, 0x01, 0xfe, 0xff]));
 		const {socketPath, marker} = await realGuest(dir, ['--dmesg-command', String.raw`printf '[    0.1] \033[31mred\033[0m \302\233c\n'`]);
-		const run = await runCli(['monitor', '--connect', socketPath, '--json', '-c', `agent_ping; agent_capabilities; agent_viewfile ${dir}/hostname; agent_viewfile "${dir}/blob"; agent_viewdmesg; agent_shutdown reboot; agent_viewfile ${dir}/none`]);
+		const run = await runCli([
+			'monitor',
+			'--connect',
+			socketPath,
+			'--json',
+			'-c',
+			`agent_ping; agent_capabilities; agent_viewfile ${dir}/hostname; agent_viewfile "${dir}/blob"; agent_viewdmesg; agent_shutdown reboot; agent_viewfile ${dir}/none`,
+		]);
 		expect(run.stderr).toBe('');
 		expect(run.code).toBe(1);
-		const lines = run.stdout.trim().split('\n').map(line => JSON.parse(line) as {id: number; command: string; return?: Record<string, unknown>; error?: {class: string; data: {code: number}}});
+		const lines = run.stdout
+			.trim()
+			.split('\n')
+			.map(line => JSON.parse(line) as {id: number; command: string; return?: Record<string, unknown>; error?: {class: string; data: {code: number}}});
 		expect(lines).toHaveLength(7);
 		expect(lines.map(line => line.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
 		expect(lines[0]).toEqual({id: 1, command: 'agent_ping', return: {}});
-		expect(lines[1]!.return!.methods).toEqual(expect.arrayContaining(['va.ping', 'va.getfile', 'va.getdmesg', 'va.shutdown', 'va.capabilities', 'system.listMethods']));
-		expect(lines[2]).toEqual({id: 3, command: `agent_viewfile ${dir}/hostname`, return: {path: `${dir}/hostname`, size: 8, base64: 'Z3Vlc3QwMQo=', text: 'guest01\n'}});
+		expect(lines[1]!.return!.methods).toEqual(
+			expect.arrayContaining(['va.ping', 'va.getfile', 'va.getdmesg', 'va.shutdown', 'va.capabilities', 'system.listMethods']),
+		);
+		expect(lines[2]).toEqual({
+			id: 3,
+			command: `agent_viewfile ${dir}/hostname`,
+			return: {path: `${dir}/hostname`, size: 8, base64: 'Z3Vlc3QwMQo=', text: 'guest01\n'},
+		});
 		expect(lines[3]).toEqual({id: 4, command: `agent_viewfile "${dir}/blob"`, return: {path: `${dir}/blob`, size: 4, base64: 'AAH+/w=='}});
 		expect(lines[4]!.return!.text).toMatch(/^\[ {4}0\.1\] [^\n]*red[^ \n]* [^\n]*c\n$/u);
 		expect(lines[5]).toEqual({id: 6, command: 'agent_shutdown reboot', return: {mode: 'reboot'}});
@@ -156,9 +189,17 @@ describe('virtagent monitor against a real guest daemon', () => {
 		const {socketPath} = await realGuest(dir);
 		const script = `# check the guest\nagent_ping\nagent_viewfile ${dir}/motd # the banner\nagent_shutdown sideways\nagent_ping\n`;
 		const all = await runCli(['monitor', '--connect', socketPath], script);
-		expect(all).toEqual({code: 1, stdout: 'ok\nwelcome\nok\n', stderr: "agent_shutdown: invalid shutdown type 'sideways' (expected halt, powerdown or reboot)\n"});
+		expect(all).toEqual({
+			code: 1,
+			stdout: 'ok\nwelcome\nok\n',
+			stderr: "agent_shutdown: invalid shutdown type 'sideways' (expected halt, powerdown or reboot)\n",
+		});
 		const stopped = await runCli(['monitor', '--connect', socketPath, '-e'], script);
-		expect(stopped).toEqual({code: 1, stdout: 'ok\nwelcome\n', stderr: "agent_shutdown: invalid shutdown type 'sideways' (expected halt, powerdown or reboot)\n"});
+		expect(stopped).toEqual({
+			code: 1,
+			stdout: 'ok\nwelcome\n',
+			stderr: "agent_shutdown: invalid shutdown type 'sideways' (expected halt, powerdown or reboot)\n",
+		});
 		const fine = await runCli(['monitor', '--connect', socketPath, '-c', 'agent_ping; quit; agent_viewfile /nope']);
 		expect(fine).toEqual({code: 0, stdout: 'ok\n', stderr: ''});
 	});
@@ -216,14 +257,18 @@ describe('virtagent demo', () => {
 		const code = await new Promise<number | null>(resolve => child.once('exit', resolve));
 		expect(code).toBe(129);
 		expect(readdirSync(tmp)).toEqual([]);
-		await waitFor(() => {
-			try {
-				process.kill(guestPid, 0);
-				return false;
-			} catch {
-				return true;
-			}
-		}, 5000, 'the demo guest to end');
+		await waitFor(
+			() => {
+				try {
+					process.kill(guestPid, 0);
+					return false;
+				} catch {
+					return true;
+				}
+			},
+			5000,
+			'the demo guest to end',
+		);
 	});
 
 	it('starts a guest daemon and the monitor; cleans up after itself', async () => {

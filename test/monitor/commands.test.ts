@@ -72,9 +72,15 @@ describe('help and info', () => {
 
 	it('help info lists the topics, help info agent shows one', async () => {
 		const session = await negotiatedSession();
-		await expect(session.execute('help info agent')).resolves.toMatchObject({ok: true, text: 'info agent -- the connection and the guest agent: its hello, version and methods'});
+		await expect(session.execute('help info agent')).resolves.toMatchObject({
+			ok: true,
+			text: 'info agent -- the connection and the guest agent: its hello, version and methods',
+		});
 		expect((await session.execute('help info')).text.split('\n')).toHaveLength(3);
-		await expect(session.execute('help info bogus')).resolves.toMatchObject({ok: false, text: "help: no info topic 'bogus' (expected agent, queues, transitions)"});
+		await expect(session.execute('help info bogus')).resolves.toMatchObject({
+			ok: false,
+			text: "help: no info topic 'bogus' (expected agent, queues, transitions)",
+		});
 		await expect(session.execute('help agent_ping extra')).resolves.toMatchObject({ok: false, text: 'help: extraneous characters at the end of line'});
 	});
 
@@ -83,12 +89,21 @@ describe('help and info', () => {
 		await session.execute('agent_ping');
 		const agent = await session.execute('info agent');
 		const isoTime = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/u;
-		expect(agent).toMatchObject({ok: true, value: {connection: {state: 'connected', since: expect.stringMatching(isoTime) as unknown}, hello: expect.stringMatching(isoTime) as unknown, version: '1.0'}});
+		expect(agent).toMatchObject({
+			ok: true,
+			value: {
+				connection: {state: 'connected', since: expect.stringMatching(isoTime) as unknown},
+				hello: expect.stringMatching(isoTime) as unknown,
+				version: '1.0',
+			},
+		});
 		const transitions = await session.execute('info transitions 50');
 		const {transitions: entries} = (transitions as {value: {transitions: Array<Record<string, unknown>>}}).value;
 		expect(entries.length).toBeGreaterThan(3);
 		expect(entries.every(entry => isoTime.test(entry.at as string))).toBe(true);
-		expect(entries).toContainEqual(expect.objectContaining({kind: 'state', side: 'client', from: 'WAIT', to: 'IDLE', method: 'va.ping', job: expect.any(Number) as unknown}));
+		expect(entries).toContainEqual(
+			expect.objectContaining({kind: 'state', side: 'client', from: 'WAIT', to: 'IDLE', method: 'va.ping', job: expect.any(Number) as unknown}),
+		);
 		expect(entries).toContainEqual(expect.objectContaining({kind: 'job', side: 'client', from: 'waiting', to: 'done', method: 'va.ping'}));
 		expect(entries).toContainEqual(expect.objectContaining({kind: 'channel', status: 'up', channel: expect.stringMatching(/^unix:/u) as unknown}));
 	});
@@ -97,7 +112,11 @@ describe('help and info', () => {
 describe('no silent success', () => {
 	it('an empty file and an empty kernel log each print a line', async () => {
 		const session = await negotiatedSession({files: {'/empty': Buffer.alloc(0)}, dmesg: ''});
-		await expect(session.execute('agent_viewfile /empty')).resolves.toMatchObject({ok: true, text: '(empty file: 0 bytes)', value: {path: '/empty', size: 0, base64: '', text: ''}});
+		await expect(session.execute('agent_viewfile /empty')).resolves.toMatchObject({
+			ok: true,
+			text: '(empty file: 0 bytes)',
+			value: {path: '/empty', size: 0, base64: '', text: ''},
+		});
 		await expect(session.execute('agent_viewdmesg')).resolves.toMatchObject({ok: true, text: '(the kernel log is empty)', value: {size: 0, text: ''}});
 	});
 });

@@ -65,7 +65,9 @@ describe('the connection', () => {
 			[3, 160, 'another host is connected'],
 		]);
 		const ping = await second.session.execute('agent_ping');
-		expect(ping.text).toMatch(/^error: VirtagentFailed \(ENOTCONN\): not connected to the guest agent: (retrying in \S+ \(attempt \d+\): another host is connected|connected since .*)$/u);
+		expect(ping.text).toMatch(
+			/^error: VirtagentFailed \(ENOTCONN\): not connected to the guest agent: (retrying in \S+ \(attempt \d+\): another host is connected|connected since .*)$/u,
+		);
 		const info = await second.session.execute('info agent');
 		expect(info.text).toContain('another host is connected');
 		// The first monitor was not disturbed.

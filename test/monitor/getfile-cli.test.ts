@@ -60,11 +60,20 @@ describe('agent_getfile GUESTPATH LOCALPATH [-f]', () => {
 	});
 
 	it('reports progress (bytes, total, rate, time left) to a progress writer, then clears it; --json gets none', async () => {
-		const session = await openSession({commands: allCommands, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 5000, waitForGuest: true});
+		const session = await openSession({
+			commands: allCommands,
+			target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}},
+			timeoutMs: 5000,
+			waitForGuest: true,
+		});
 		const progress: string[] = [];
 		const stdout: string[] = [];
 		try {
-			const code = await runScript(session, [`agent_getfile ${temp.dir}/big.bin ${temp.dir}/progress.bin`], {stdout: text => stdout.push(text), stderr: () => undefined, progress: text => progress.push(text)});
+			const code = await runScript(session, [`agent_getfile ${temp.dir}/big.bin ${temp.dir}/progress.bin`], {
+				stdout: text => stdout.push(text),
+				stderr: () => undefined,
+				progress: text => progress.push(text),
+			});
 			expect(code).toBe(0);
 		} finally {
 			await session.close();

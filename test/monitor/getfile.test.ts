@@ -87,7 +87,9 @@ describe('agent_getfile over virtagent (va.readfile)', () => {
 	it('refuses to overwrite without -f and leaves the file alone; replaces it with -f', async () => {
 		const target = path.join(temp.dir, 'existing.txt');
 		writeFileSync(target, 'keep me');
-		await expect(copyGuestFile({source: virtagentSource(readfileOf(guestFile), 2), target, force: false, chunkSize: 1024 * 1024})).rejects.toThrow('exists (use -f');
+		await expect(copyGuestFile({source: virtagentSource(readfileOf(guestFile), 2), target, force: false, chunkSize: 1024 * 1024})).rejects.toThrow(
+			'exists (use -f',
+		);
 		expect(readFileSync(target, 'utf8')).toBe('keep me');
 		await copyGuestFile({source: virtagentSource(readfileOf(guestFile), 2), target, force: true, chunkSize: 1024 * 1024});
 		expect(sha256(readFileSync(target))).toBe(sha256(content));
@@ -105,7 +107,9 @@ describe('agent_getfile over virtagent (va.readfile)', () => {
 		expect(leftovers()).toEqual([]);
 		expect(source.closed).toBe(1);
 		// The guest's own fault (a missing file) the same way.
-		await expect(copyGuestFile({source: virtagentSource(readfileOf(path.join(temp.dir, 'nope')), 2), target, force: false, chunkSize: 1024})).rejects.toThrow('open failed');
+		await expect(copyGuestFile({source: virtagentSource(readfileOf(path.join(temp.dir, 'nope')), 2), target, force: false, chunkSize: 1024})).rejects.toThrow(
+			'open failed',
+		);
 		expect(existsSync(target)).toBe(false);
 	});
 
@@ -127,7 +131,12 @@ describe('agent_getfile over virtagent (va.readfile)', () => {
 	});
 
 	it('copies a procfs file whose stat size is 0 (size unknown: no change check)', async () => {
-		const result = await copyGuestFile({source: virtagentSource(readfileOf('/proc/self/status'), 2), target: path.join(temp.dir, 'status.txt'), force: false, chunkSize: 256});
+		const result = await copyGuestFile({
+			source: virtagentSource(readfileOf('/proc/self/status'), 2),
+			target: path.join(temp.dir, 'status.txt'),
+			force: false,
+			chunkSize: 256,
+		});
 		expect(result.bytes).toBeGreaterThan(256);
 		expect(readFileSync(path.join(temp.dir, 'status.txt'), 'utf8')).toMatch(/^Name:\s/);
 		expect(result.changed).toBeUndefined();
@@ -173,7 +182,9 @@ describe('agent_getfile over qemu-ga (guest-file-read)', () => {
 			});
 			const left: number[] = [];
 			const target = path.join(temp.dir, 'fake-copy.bin');
-			await expect(copyGuestFile({source: await qgaSource(call, '/guest/file', 2, handle => left.push(handle)), target, force: false, chunkSize: 10_000})).rejects.toThrow('injected');
+			await expect(
+				copyGuestFile({source: await qgaSource(call, '/guest/file', 2, handle => left.push(handle)), target, force: false, chunkSize: 10_000}),
+			).rejects.toThrow('injected');
 			expect(fake.openHandles.size).toBe(0);
 			expect(left).toEqual([]);
 			expect(existsSync(target)).toBe(false);
@@ -183,7 +194,9 @@ describe('agent_getfile over qemu-ga (guest-file-read)', () => {
 				connection.close();
 				return true;
 			});
-			await expect(copyGuestFile({source: await qgaSource(call, '/guest/file', 2, handle => left.push(handle)), target, force: false, chunkSize: 10_000})).rejects.toThrow('closed');
+			await expect(
+				copyGuestFile({source: await qgaSource(call, '/guest/file', 2, handle => left.push(handle)), target, force: false, chunkSize: 10_000}),
+			).rejects.toThrow('closed');
 			expect(left).toEqual([...fake.openHandles]);
 			expect(left).toHaveLength(1);
 			expect(leftovers()).toEqual([]);

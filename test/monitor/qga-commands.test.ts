@@ -42,7 +42,18 @@ describe('agent_* on the real qemu-ga', () => {
 		try {
 			const info = await qgaInfo(call);
 			expect(info.version).toBe(real.version);
-			expect(info.enabled).toEqual(['guest-file-close', 'guest-file-open', 'guest-file-read', 'guest-get-host-name', 'guest-get-osinfo', 'guest-get-time', 'guest-info', 'guest-ping', 'guest-sync', 'guest-sync-delimited']);
+			expect(info.enabled).toEqual([
+				'guest-file-close',
+				'guest-file-open',
+				'guest-file-read',
+				'guest-get-host-name',
+				'guest-get-osinfo',
+				'guest-get-time',
+				'guest-info',
+				'guest-ping',
+				'guest-sync',
+				'guest-sync-delimited',
+			]);
 			expect(info.disabled).toContain('guest-exec');
 			expect(() => requireEnabled(info, 'guest-exec', 'agent_viewdmesg')).toThrow('agent_viewdmesg needs guest-exec, which is disabled in this qemu-ga');
 			expect(() => requireEnabled(info, 'guest-fly', 'x')).toThrow('is not supported by this qemu-ga');

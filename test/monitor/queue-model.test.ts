@@ -94,19 +94,25 @@ describe('queue model', () => {
 
 	it('keeps memory bounded and the latest transitions in order, whatever the event stream', () => {
 		fc.assert(
-			fc.property(fc.array(fc.tuple(fc.constantFrom('client', 'server'), fc.integer({min: 1, max: 20}), fc.constantFrom('queued', 'sending', 'waiting', 'done', 'failed')), {maxLength: 400}), steps => {
-				let model: QueueModel = initialQueueModel({transitionsMax: 10, recentMax: 3, jobsMax: 6});
-				for (const [side, id, to] of steps) {
-					model = foldEvent(model, job(side as 'client', id, null, to as 'queued', 0));
-					expect(model.transitionLog?.size ?? 0).toBeLessThanOrEqual(20);
-					expect(model.client.jobs.length).toBeLessThanOrEqual(6);
-					expect(model.server.recent.length).toBeLessThanOrEqual(3);
-				}
+			fc.property(
+				fc.array(
+					fc.tuple(fc.constantFrom('client', 'server'), fc.integer({min: 1, max: 20}), fc.constantFrom('queued', 'sending', 'waiting', 'done', 'failed')),
+					{maxLength: 400},
+				),
+				steps => {
+					let model: QueueModel = initialQueueModel({transitionsMax: 10, recentMax: 3, jobsMax: 6});
+					for (const [side, id, to] of steps) {
+						model = foldEvent(model, job(side as 'client', id, null, to as 'queued', 0));
+						expect(model.transitionLog?.size ?? 0).toBeLessThanOrEqual(20);
+						expect(model.client.jobs.length).toBeLessThanOrEqual(6);
+						expect(model.server.recent.length).toBeLessThanOrEqual(3);
+					}
 
-				const latest = latestTransitions(model);
-				expect(latest.length).toBe(Math.min(10, steps.length));
-				expect(latest.map(entry => entry.seq)).toEqual(Array.from({length: latest.length}, (_, index) => steps.length - latest.length + index + 1));
-			}),
+					const latest = latestTransitions(model);
+					expect(latest.length).toBe(Math.min(10, steps.length));
+					expect(latest.map(entry => entry.seq)).toEqual(Array.from({length: latest.length}, (_, index) => steps.length - latest.length + index + 1));
+				},
+			),
 			{numRuns: 60},
 		);
 	});

@@ -21,7 +21,13 @@ async function scripted(guestOptions: Omit<FakeGuestOptions, 'socketPath'> = {},
 	const socketPath = path.join(dir, 'va.sock');
 	const guest = await startFakeGuest({socketPath, ...guestOptions});
 	cleanups.push(async () => guest.close());
-	const session = await openSession({commands: allCommands, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs, waitForGuest: true, wireTap: true});
+	const session = await openSession({
+		commands: allCommands,
+		target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}},
+		timeoutMs,
+		waitForGuest: true,
+		wireTap: true,
+	});
 	cleanups.push(async () => session.close());
 	return {session, dir};
 }
@@ -47,7 +53,10 @@ describe('scripted mode', () => {
 		const result = await run(session, ['agent_viewfile /nope; agent_pnig; agent_ping']);
 		expect(result.code).toBe(1);
 		expect(result.stdout).toEqual(['ok']);
-		expect(result.stderr).toEqual(['error: RPCFailed (fault -500): agent_viewfile /nope: open failed: /nope: No such file or directory', "unknown command: 'agent_pnig' (did you mean agent_ping?)"]);
+		expect(result.stderr).toEqual([
+			'error: RPCFailed (fault -500): agent_viewfile /nope: open failed: /nope: No such file or directory',
+			"unknown command: 'agent_pnig' (did you mean agent_ping?)",
+		]);
 	});
 
 	it('-e stops at the first error', async () => {
@@ -64,14 +73,30 @@ describe('scripted mode', () => {
 
 	it('--json: one QMP-shaped line per command, with its position and text (docs/JSON.md)', async () => {
 		const {session} = await scripted({dmesg: 'boot\u009B2J\n'});
-		const result = await run(session, ['agent_ping; agent_capabilities; agent_viewdmesg; agent_shutdown reboot; agent_viewfile /x; agent_viewfile; agent_pnig'], {json: true});
+		const result = await run(
+			session,
+			['agent_ping; agent_capabilities; agent_viewdmesg; agent_shutdown reboot; agent_viewfile /x; agent_viewfile; agent_pnig'],
+			{json: true},
+		);
 		expect(result.code).toBe(1);
 		expect(result.stdout.map(line => JSON.parse(line) as unknown)).toEqual([
 			{id: 1, command: 'agent_ping', return: {}},
-			{id: 2, command: 'agent_capabilities', return: {methods: ['system.listMethods', 'va.capabilities', 'va.getdmesg', 'va.getfile', 'va.ping', 'va.shutdown']}},
+			{
+				id: 2,
+				command: 'agent_capabilities',
+				return: {methods: ['system.listMethods', 'va.capabilities', 'va.getdmesg', 'va.getfile', 'va.ping', 'va.shutdown']},
+			},
 			{id: 3, command: 'agent_viewdmesg', return: {size: 9, text: 'boot\u009B2J\n'}},
 			{id: 4, command: 'agent_shutdown reboot', return: {mode: 'reboot'}},
-			{id: 5, command: 'agent_viewfile /x', error: {class: 'RPCFailed', desc: 'open failed: /x: No such file or directory', data: {code: -500, message: 'open failed: /x: No such file or directory'}}},
+			{
+				id: 5,
+				command: 'agent_viewfile /x',
+				error: {
+					class: 'RPCFailed',
+					desc: 'open failed: /x: No such file or directory',
+					data: {code: -500, message: 'open failed: /x: No such file or directory'},
+				},
+			},
 			{id: 6, command: 'agent_viewfile', error: {class: 'InvalidParameter', desc: 'agent_viewfile: string expected'}},
 			{id: 7, command: 'agent_pnig', error: {class: 'CommandNotFound', desc: "unknown command: 'agent_pnig' (did you mean agent_ping?)"}},
 		]);
@@ -84,7 +109,10 @@ describe('scripted mode', () => {
 		const {session, dir} = await scripted();
 		const logFile = path.join(dir, 'monitor.log');
 		const result = await run(session, ['agent_ping; agent_viewfile /x'], {timing: true, logFile});
-		expect(result.stderr.filter(line => line.startsWith('['))).toEqual([expect.stringMatching(/^\[agent_ping: \d+\.\d ms\]$/u), expect.stringMatching(/^\[agent_viewfile \/x: \d+\.\d ms\]$/u)]);
+		expect(result.stderr.filter(line => line.startsWith('['))).toEqual([
+			expect.stringMatching(/^\[agent_ping: \d+\.\d ms\]$/u),
+			expect.stringMatching(/^\[agent_viewfile \/x: \d+\.\d ms\]$/u),
+		]);
 		const log = readFileSync(logFile, 'utf8').split('\n');
 		expect(log).toEqual([
 			expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z > agent_ping$/u),
@@ -124,25 +152,46 @@ describe('scripted mode', () => {
 		const socketPath = path.join(dir, 'va.sock');
 		const guest = await startRawGuest(socketPath, () => 'never');
 		cleanups.push(async () => guest.close());
-		const session = await openSession({commands: allCommands, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 300, waitForGuest: true});
+		const session = await openSession({
+			commands: allCommands,
+			target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}},
+			timeoutMs: 300,
+			waitForGuest: true,
+		});
 		cleanups.push(async () => session.close());
 		const started = Date.now();
 		const result = await run(session, ['agent_ping'], {json: true, timeoutMs: 300});
 		expect(Date.now() - started).toBeLessThan(1500);
 		expect(result.code).toBe(1);
-		expect(JSON.parse(result.stdout[0]!)).toEqual({id: 1, command: 'agent_ping', error: {class: 'VirtagentFailed', desc: 'the guest agent did not complete the handshake within 300ms', data: {code: 'ETIMEDOUT', message: 'the guest agent did not complete the handshake within 300ms'}}});
+		expect(JSON.parse(result.stdout[0]!)).toEqual({
+			id: 1,
+			command: 'agent_ping',
+			error: {
+				class: 'VirtagentFailed',
+				desc: 'the guest agent did not complete the handshake within 300ms',
+				data: {code: 'ETIMEDOUT', message: 'the guest agent did not complete the handshake within 300ms'},
+			},
+		});
 		expect(guest.methodsCalled).toContain('va.capabilities');
 	});
 
 	it('no guest at all: fails at once, saying the socket is missing; --wait waits, bounded', async () => {
 		const {dir, remove} = tempDir('va-script-');
 		cleanups.push(remove);
-		const session = await openSession({commands: allCommands, target: {mode: 'connect', endpoint: {kind: 'unix', path: path.join(dir, 'nobody.sock')}}, timeoutMs: 300, waitForGuest: true, retryMinMs: 50});
+		const session = await openSession({
+			commands: allCommands,
+			target: {mode: 'connect', endpoint: {kind: 'unix', path: path.join(dir, 'nobody.sock')}},
+			timeoutMs: 300,
+			waitForGuest: true,
+			retryMinMs: 50,
+		});
 		cleanups.push(async () => session.close());
 		const result = await run(session, ['help', 'agent_ping', 'agent_ping'], {timeoutMs: 300});
 		expect(result.code).toBe(1);
 		expect(result.stdout[0]).toMatch(/^agent_viewfile /u);
-		expect(result.stderr).toEqual([`error: VirtagentFailed (ENOTCONN): no such socket: ${dir}/nobody.sock (is the guest running? --wait SECONDS waits for it)`]);
+		expect(result.stderr).toEqual([
+			`error: VirtagentFailed (ENOTCONN): no such socket: ${dir}/nobody.sock (is the guest running? --wait SECONDS waits for it)`,
+		]);
 		const waited = await run(session, ['agent_ping'], {timeoutMs: 300, waitMs: 400});
 		expect(waited.stderr).toEqual([expect.stringMatching(/^error: VirtagentFailed \(ENOTCONN\): no such socket: .*nobody\.sock \(waited 400ms\)$/u)]);
 	});

@@ -26,7 +26,14 @@ async function setup(guestOptions: Omit<FakeGuestOptions, 'socketPath'> = {}, se
 	const socketPath = path.join(dir, 'va.sock');
 	const guest = await startFakeGuest({socketPath, ...guestOptions});
 	cleanups.push(async () => guest.close());
-	const session = await openSession({commands: allCommands, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 2000, retryMinMs: 20, retryMaxMs: 100, ...sessionOptions});
+	const session = await openSession({
+		commands: allCommands,
+		target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}},
+		timeoutMs: 2000,
+		retryMinMs: 20,
+		retryMaxMs: 100,
+		...sessionOptions,
+	});
 	cleanups.push(async () => session.close());
 	const events: SessionEvent[] = [];
 	session.subscribe(event => events.push(event));
@@ -51,47 +58,67 @@ describe('connecting and the handshake', () => {
 		expect(events.some(event => event.type === 'hello')).toBe(true);
 		const info = await session.execute('info agent');
 		expect(info.ok).toBe(true);
-		expect(info.text).toMatch(/^channel: unix:.*\nconnection: connected since \d\d:\d\d:\d\d\.\d{3} \(.*\)\nhello: \d\d:\d\d:\d\d\.\d{3} \(.* ago\)\nversion: 1\.0\nmethods: 6: system\.listMethods va\.capabilities/u);
+		expect(info.text).toMatch(
+			/^channel: unix:.*\nconnection: connected since \d\d:\d\d:\d\d\.\d{3} \(.*\)\nhello: \d\d:\d\d:\d\d\.\d{3} \(.* ago\)\nversion: 1\.0\nmethods: 6: system\.listMethods va\.capabilities/u,
+		);
 	});
 
 	it('interactively, the gate fails agent_* at once until the methods are known; agent_capabilities opens it', async () => {
 		let capabilityCalls = 0;
 		const first = gate();
-		const {session} = await setup({
-			hello: false,
-			setup(registry) {
-				registry.register('va.capabilities', 'held on its first call', async () => {
-					capabilityCalls++;
-					if (capabilityCalls === 1) {
-						await first.promise;
-					}
+		const {session} = await setup(
+			{
+				hello: false,
+				setup(registry) {
+					registry.register('va.capabilities', 'held on its first call', async () => {
+						capabilityCalls++;
+						if (capabilityCalls === 1) {
+							await first.promise;
+						}
 
-					return {version: '1.0', methods: registry.listMethods()};
-				});
+						return {version: '1.0', methods: registry.listMethods()};
+					});
+				},
 			},
-		}, {timeoutMs: 1500});
+			{timeoutMs: 1500},
+		);
 		await waitFor(() => capabilityCalls === 1 && session.status.connection.state === 'connected');
 		const gated = await session.execute('agent_ping');
-		expect(gated).toMatchObject({ok: false, text: 'error: VirtagentFailed (ENOTCONN): guest agent has not said hello; run agent_capabilities', error: {class: 'VirtagentFailed', data: {code: 'ENOTCONN'}}});
+		expect(gated).toMatchObject({
+			ok: false,
+			text: 'error: VirtagentFailed (ENOTCONN): guest agent has not said hello; run agent_capabilities',
+			error: {class: 'VirtagentFailed', data: {code: 'ENOTCONN'}},
+		});
 		expect(gated.ms).toBeLessThan(200);
 		first.open();
 		const capabilities = await session.execute('agent_capabilities');
-		expect(capabilities.text.split('\n')).toEqual(['the following RPC methods are supported by the guest agent:', 'system.listMethods', 'va.capabilities', 'va.getdmesg', 'va.getfile', 'va.ping', 'va.shutdown']);
+		expect(capabilities.text.split('\n')).toEqual([
+			'the following RPC methods are supported by the guest agent:',
+			'system.listMethods',
+			'va.capabilities',
+			'va.getdmesg',
+			'va.getfile',
+			'va.ping',
+			'va.shutdown',
+		]);
 		expect(session.status.guest.methods).toHaveLength(6);
 		await expect(session.execute('agent_ping')).resolves.toMatchObject({ok: true, text: 'ok'});
 	});
 
 	it('in scripted mode a command waits for the handshake instead of failing the gate', async () => {
-		const {session} = await setup({
-			hello: false,
-			setup(registry) {
-				const list = () => registry.listMethods();
-				registry.register('system.listMethods', 'slow', async () => {
-					await new Promise(resolve => setTimeout(resolve, 150));
-					return list();
-				});
+		const {session} = await setup(
+			{
+				hello: false,
+				setup(registry) {
+					const list = () => registry.listMethods();
+					registry.register('system.listMethods', 'slow', async () => {
+						await new Promise(resolve => setTimeout(resolve, 150));
+						return list();
+					});
+				},
 			},
-		}, {waitForGuest: true});
+			{waitForGuest: true},
+		);
 		expect(session.status.guest.methods).toBeUndefined();
 		await expect(session.execute('agent_ping')).resolves.toMatchObject({ok: true, text: 'ok'});
 	});
@@ -101,7 +128,9 @@ describe('connecting and the handshake', () => {
 		await negotiated(session);
 		const outcome = await session.execute('agent_shutdown reboot');
 		expect(outcome).toMatchObject({ok: false, error: {class: 'VirtagentFailed', data: {code: 'ENOSYS'}}});
-		expect(outcome.text).toBe('error: VirtagentFailed (ENOSYS): agent_shutdown reboot: va.shutdown is not supported by the guest agent (see agent_capabilities)');
+		expect(outcome.text).toBe(
+			'error: VirtagentFailed (ENOSYS): agent_shutdown reboot: va.shutdown is not supported by the guest agent (see agent_capabilities)',
+		);
 		expect(guest.shutdowns).toEqual([]);
 	});
 
@@ -112,7 +141,9 @@ describe('connecting and the handshake', () => {
 		await waitFor(() => session.status.connection.state === 'retrying' && (session.status.connection as {attempt: number}).attempt >= 2, 3000, 'retrying');
 		expect(session.status.guest.methods).toBeUndefined();
 		// Each retry once (a status event repeats the connection when something else changed).
-		const retries = [...new Set(events.flatMap(event => (event.type === 'status' && event.status.connection.state === 'retrying' ? [event.status.connection] : [])))];
+		const retries = [
+			...new Set(events.flatMap(event => (event.type === 'status' && event.status.connection.state === 'retrying' ? [event.status.connection] : []))),
+		];
 		expect(retries[0]).toMatchObject({attempt: 1, inMs: 20});
 		expect(retries[1]).toMatchObject({attempt: 2, inMs: 40});
 		const interactive = await session.execute('agent_ping');
@@ -132,7 +163,11 @@ describe('connecting and the handshake', () => {
 	it('connects over TCP', async () => {
 		const guest = await startFakeGuest({socketPath: '', tcp: true});
 		cleanups.push(async () => guest.close());
-		const session = await openSession({commands: allCommands, target: {mode: 'connect', endpoint: {kind: 'tcp', host: '127.0.0.1', port: guest.tcpPort!}}, timeoutMs: 2000});
+		const session = await openSession({
+			commands: allCommands,
+			target: {mode: 'connect', endpoint: {kind: 'tcp', host: '127.0.0.1', port: guest.tcpPort!}},
+			timeoutMs: 2000,
+		});
 		cleanups.push(async () => session.close());
 		expect(session.status.channel).toBe(`tcp:127.0.0.1:${guest.tcpPort}`);
 		await negotiated(session);
@@ -184,7 +219,12 @@ describe('the order of things', () => {
 		const lines = ['agent_viewfile /etc/hostname', 'agent_capabilities', 'agent_ping', 'info queues'];
 		const outcomes = lines.map(async line => session.execute(line));
 		const queues = await outcomes[3]!;
-		expect(queues.text.split('\n').filter(line => line.startsWith('  #')).map(line => line.split(' ')[3])).toEqual(['va.getfile', 'system.listMethods', 'va.ping']);
+		expect(
+			queues.text
+				.split('\n')
+				.filter(line => line.startsWith('  #'))
+				.map(line => line.split(' ')[3]),
+		).toEqual(['va.getfile', 'system.listMethods', 'va.ping']);
 		release.open();
 		await Promise.all(outcomes);
 		expect(served).toEqual(['va.getfile', 'system.listMethods', 'va.ping']);
@@ -210,7 +250,12 @@ describe('the order of things', () => {
 			socket => socket.write(malformed),
 		);
 		cleanups.push(async () => peer.close());
-		const session = await openSession({commands: allCommands, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, timeoutMs: 2000, waitForGuest: true});
+		const session = await openSession({
+			commands: allCommands,
+			target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}},
+			timeoutMs: 2000,
+			waitForGuest: true,
+		});
 		cleanups.push(async () => session.close());
 		const events: SessionEvent[] = [];
 		session.subscribe(event => events.push(event));
@@ -282,7 +327,11 @@ describe('commands over a real engine', () => {
 	it('views files: text as text, binary as a hexdump with its size, a missing file as RPCFailed naming the path', async () => {
 		const {session} = await setup({files: {'/etc/hostname': Buffer.from('guest01\n'), '/bin/true': Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x00, 0xff])}});
 		await negotiated(session);
-		await expect(session.execute('agent_viewfile /etc/hostname')).resolves.toMatchObject({ok: true, value: {path: '/etc/hostname', size: 8, base64: Buffer.from('guest01\n').toString('base64'), text: 'guest01\n'}, text: 'guest01\n'});
+		await expect(session.execute('agent_viewfile /etc/hostname')).resolves.toMatchObject({
+			ok: true,
+			value: {path: '/etc/hostname', size: 8, base64: Buffer.from('guest01\n').toString('base64'), text: 'guest01\n'},
+			text: 'guest01\n',
+		});
 		await expect(session.execute('agent_viewfile "/bin/true"')).resolves.toMatchObject({
 			ok: true,
 			value: {path: '/bin/true', size: 7, base64: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x00, 0xff]).toString('base64')},
@@ -291,14 +340,22 @@ describe('commands over a real engine', () => {
 		await expect(session.execute('agent_viewfile /nope')).resolves.toMatchObject({
 			ok: false,
 			text: 'error: RPCFailed (fault -500): agent_viewfile /nope: open failed: /nope: No such file or directory',
-			error: {class: 'RPCFailed', desc: 'open failed: /nope: No such file or directory', data: {code: -500, message: 'open failed: /nope: No such file or directory'}},
+			error: {
+				class: 'RPCFailed',
+				desc: 'open failed: /nope: No such file or directory',
+				data: {code: -500, message: 'open failed: /nope: No such file or directory'},
+			},
 		});
 	});
 
 	it('shuts down: says the guest accepted it; a bad mode is refused before any RPC', async () => {
 		const {session, guest} = await setup();
 		await negotiated(session);
-		await expect(session.execute('agent_shutdown powerdown')).resolves.toMatchObject({ok: true, text: 'the guest agent accepted powerdown', value: {mode: 'powerdown'}});
+		await expect(session.execute('agent_shutdown powerdown')).resolves.toMatchObject({
+			ok: true,
+			text: 'the guest agent accepted powerdown',
+			value: {mode: 'powerdown'},
+		});
 		await expect(session.execute('agent_shutdown sideways')).resolves.toMatchObject({
 			ok: false,
 			text: "agent_shutdown: invalid shutdown type 'sideways' (expected halt, powerdown or reboot)",
@@ -310,7 +367,11 @@ describe('commands over a real engine', () => {
 
 	it('explains unknown commands, with a suggestion when close', async () => {
 		const {session} = await setup();
-		await expect(session.execute('agent_pnig')).resolves.toMatchObject({ok: false, text: "unknown command: 'agent_pnig' (did you mean agent_ping?)", error: {class: 'CommandNotFound'}});
+		await expect(session.execute('agent_pnig')).resolves.toMatchObject({
+			ok: false,
+			text: "unknown command: 'agent_pnig' (did you mean agent_ping?)",
+			error: {class: 'CommandNotFound'},
+		});
 		await expect(session.execute('frobnicate')).resolves.toMatchObject({ok: false, text: "unknown command: 'frobnicate'"});
 		await expect(session.execute('agent_ping extra')).resolves.toMatchObject({ok: false, text: 'agent_ping: extraneous characters at the end of line'});
 	});
@@ -331,7 +392,11 @@ describe('commands over a real engine', () => {
 			'timeout seconds command [args]',
 			'quit',
 		]);
-		await expect(session.execute('help agent_ping')).resolves.toMatchObject({ok: true, text: 'agent_ping -- check that the guest agent answers (va.ping)', value: {commands: [{name: 'agent_ping', params: '', help: 'check that the guest agent answers (va.ping)'}]}});
+		await expect(session.execute('help agent_ping')).resolves.toMatchObject({
+			ok: true,
+			text: 'agent_ping -- check that the guest agent answers (va.ping)',
+			value: {commands: [{name: 'agent_ping', params: '', help: 'check that the guest agent answers (va.ping)'}]},
+		});
 		await expect(session.execute('help agent_pnig')).resolves.toMatchObject({ok: false, error: {class: 'CommandNotFound'}});
 	});
 
@@ -340,10 +405,16 @@ describe('commands over a real engine', () => {
 		const five = Array.from({length: 5}, async () => session.execute('agent_viewdmesg'));
 		await waitFor(() => session.model.client.jobs.length === 5 && session.model.client.jobs[0]!.status === 'waiting', 3000, 'five jobs, the first one waiting');
 		const sixth = await session.execute('agent_viewdmesg');
-		expect(sixth).toMatchObject({ok: false, text: 'error: VirtagentFailed (ENOBUFS): client job queue limit exceeded', error: {class: 'VirtagentFailed', desc: 'client job queue limit exceeded', data: {code: 'ENOBUFS'}}});
+		expect(sixth).toMatchObject({
+			ok: false,
+			text: 'error: VirtagentFailed (ENOBUFS): client job queue limit exceeded',
+			error: {class: 'VirtagentFailed', desc: 'client job queue limit exceeded', data: {code: 'ENOBUFS'}},
+		});
 		expect(sixth.ms).toBeLessThan(100);
 		const queues = await session.execute('info queues');
-		expect(queues.text).toMatch(/^client: WAIT, 5\/5 jobs, \d+ done, 0 failed\n {2}#\d+ va\.getdmesg waiting (\d+ms|[\d.]+s)\n( {2}#\d+ va\.getdmesg queued (\d+ms|[\d.]+s)\n){4}server: IDLE, 0\/1 jobs/u);
+		expect(queues.text).toMatch(
+			/^client: WAIT, 5\/5 jobs, \d+ done, 0 failed\n {2}#\d+ va\.getdmesg waiting (\d+ms|[\d.]+s)\n( {2}#\d+ va\.getdmesg queued (\d+ms|[\d.]+s)\n){4}server: IDLE, 0\/1 jobs/u,
+		);
 		release.open();
 		const results = await Promise.all(five);
 		expect(results.map(result => result.text)).toEqual(['late', 'late', 'late', 'late', 'late']);
@@ -360,7 +431,11 @@ describe('commands over a real engine', () => {
 		// The first is on the wire, waiting for its answer (not mid-write).
 		await waitFor(() => session.model.client.jobs[0]?.status === 'waiting', 3000, 'the first job waiting');
 		const [first, second] = session.model.client.jobs;
-		await expect(session.execute(`cancel ${second!.id}`)).resolves.toMatchObject({ok: true, text: `cancelled client job #${second!.id} (it fails with ECANCELED)`, value: {job: second!.id}});
+		await expect(session.execute(`cancel ${second!.id}`)).resolves.toMatchObject({
+			ok: true,
+			text: `cancelled client job #${second!.id} (it fails with ECANCELED)`,
+			value: {job: second!.id},
+		});
 		await expect(queued).resolves.toMatchObject({ok: false, text: 'error: VirtagentFailed (ECANCELED): va.ping cancelled'});
 		await expect(session.execute(`cancel ${first!.id}`)).resolves.toMatchObject({ok: true});
 		await expect(waiting).resolves.toMatchObject({ok: false, error: {data: {code: 'ECANCELED'}}});
@@ -440,7 +515,10 @@ describe('a hostile guest', () => {
 		expect(outcome).toMatchObject({ok: false, text: 'error: VirtagentFailed (ETIMEDOUT): va.ping timed out after 300ms', error: {data: {code: 'ETIMEDOUT'}}});
 		// The guest is still stuck in that handler, so its one server slot is taken: the next
 		// request is held, never sent (docs/PROTOCOL.md §4), and times out as itself.
-		await expect(session.execute('agent_viewdmesg')).resolves.toMatchObject({ok: false, text: 'error: VirtagentFailed (ETIMEDOUT): va.getdmesg timed out after 300ms'});
+		await expect(session.execute('agent_viewdmesg')).resolves.toMatchObject({
+			ok: false,
+			text: 'error: VirtagentFailed (ETIMEDOUT): va.getdmesg timed out after 300ms',
+		});
 		await expect(session.execute('info agent')).resolves.toMatchObject({ok: true});
 	});
 
@@ -454,8 +532,14 @@ describe('a hostile guest', () => {
 			text: 'error: VirtagentFailed (ETIMEDOUT): va.getdmesg timed out after 200ms',
 		});
 		expect(Date.now() - started).toBeLessThan(4000); // Not the session's 5 s.
-		await expect(session.execute('timeout 0.2 agent_shutdown sideways')).resolves.toMatchObject({ok: false, text: "agent_shutdown: invalid shutdown type 'sideways' (expected halt, powerdown or reboot)"});
-		await expect(session.execute('timeout abc agent_ping')).resolves.toMatchObject({ok: false, text: "timeout: invalid number of seconds 'abc' (more than 0, at most 3600)"});
+		await expect(session.execute('timeout 0.2 agent_shutdown sideways')).resolves.toMatchObject({
+			ok: false,
+			text: "agent_shutdown: invalid shutdown type 'sideways' (expected halt, powerdown or reboot)",
+		});
+		await expect(session.execute('timeout abc agent_ping')).resolves.toMatchObject({
+			ok: false,
+			text: "timeout: invalid number of seconds 'abc' (more than 0, at most 3600)",
+		});
 		await expect(session.execute('timeout 5')).resolves.toMatchObject({ok: false, text: 'timeout: string expected'});
 		await expect(session.execute('timeout 5 agent_pnig')).resolves.toMatchObject({ok: false, error: {class: 'CommandNotFound'}});
 		expect(session.complete('timeout 3 agent_sh')).toEqual(['agent_shutdown']);

@@ -109,7 +109,10 @@ async function moveIntoPlace(temporary: string, target: string, force: boolean):
 		}
 	} catch (error) {
 		const code = (error as NodeJS.ErrnoException).code;
-		throw new CopyError(code === 'EEXIST' ? 'EEXIST' : 'EIO', code === 'EEXIST' ? `${target} appeared during the copy; not replaced (use -f)` : `cannot move the copy into place: ${(error as Error).message}`);
+		throw new CopyError(
+			code === 'EEXIST' ? 'EEXIST' : 'EIO',
+			code === 'EEXIST' ? `${target} appeared during the copy; not replaced (use -f)` : `cannot move the copy into place: ${(error as Error).message}`,
+		);
 	}
 }
 

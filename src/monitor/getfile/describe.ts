@@ -5,7 +5,11 @@ const mib = 1024 * 1024;
 
 /** `12.5 MiB/s`, `900 B/s`. */
 export function formatRate(bytesPerSecond: number): string {
-	return bytesPerSecond >= mib ? `${(bytesPerSecond / mib).toFixed(1)} MiB/s` : bytesPerSecond >= 1024 ? `${(bytesPerSecond / 1024).toFixed(1)} KiB/s` : `${Math.round(bytesPerSecond)} B/s`;
+	return bytesPerSecond >= mib
+		? `${(bytesPerSecond / mib).toFixed(1)} MiB/s`
+		: bytesPerSecond >= 1024
+			? `${(bytesPerSecond / 1024).toFixed(1)} KiB/s`
+			: `${Math.round(bytesPerSecond)} B/s`;
 }
 
 /** One progress line: `37% 12.0 MiB of 32.0 MiB, 10.1 MiB/s, 2 s left`. */
@@ -31,7 +35,11 @@ export function describeCopy(result: CopyResult, protocol: 'virtagent' | 'qga'):
 	if (result.changed === true) {
 		lines.push('warning: the file changed in the guest during the copy (its size or mtime differ between the first and the last chunk)');
 	} else if (result.changed === undefined) {
-		lines.push(protocol === 'qga' ? 'could not check whether the file changed during the copy (qemu-ga reports no size or mtime)' : 'could not check whether the file changed during the copy (the guest reports no size for it)');
+		lines.push(
+			protocol === 'qga'
+				? 'could not check whether the file changed during the copy (qemu-ga reports no size or mtime)'
+				: 'could not check whether the file changed during the copy (the guest reports no size for it)',
+		);
 	}
 
 	return lines.join('\n');

@@ -142,7 +142,7 @@ export function keyToIntents(input: string, key: KeyFlags, raw = ''): readonly K
 	for (let index = 0; index < input.length; index++) {
 		const char = input[index]!;
 		const code = char.charCodeAt(0);
-		if (code >= 0x20 && code !== 0x7F) {
+		if (code >= 0x20 && code !== 0x7f) {
 			run += char;
 			continue;
 		}
@@ -152,7 +152,7 @@ export function keyToIntents(input: string, key: KeyFlags, raw = ''): readonly K
 			index++;
 		}
 
-		const intent = char === '\r' || char === '\n' ? submit : code === 0x7F || code === 0x08 ? backspace : ctrlKeys[String.fromCharCode(code + 0x60)];
+		const intent = char === '\r' || char === '\n' ? submit : code === 0x7f || code === 0x08 ? backspace : ctrlKeys[String.fromCharCode(code + 0x60)];
 		if (intent) {
 			intents.push(intent);
 		}

@@ -64,7 +64,14 @@ export function acceptSearch(state: LineState): LineState {
 
 	const text = state.history[search.match]!;
 	const at = text.indexOf(search.query);
-	return {...state, text, cursor: at < 0 ? text.length : at, historyIndex: search.match, draft: state.historyIndex === undefined ? state.text : state.draft, search: undefined};
+	return {
+		...state,
+		text,
+		cursor: at < 0 ? text.length : at,
+		historyIndex: search.match,
+		draft: state.historyIndex === undefined ? state.text : state.draft,
+		search: undefined,
+	};
 }
 
 /** Ctrl-G, Escape: the line as it was before the search. */

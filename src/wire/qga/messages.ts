@@ -26,8 +26,7 @@ export function encodeRequest(execute: string, args: QgaArguments | undefined, i
 export type QgaErrorBody = {readonly class: string; readonly desc: string};
 
 export type QgaReply =
-	| {readonly kind: 'return'; readonly id: unknown; readonly value: unknown}
-	| {readonly kind: 'error'; readonly id: unknown; readonly error: QgaErrorBody};
+	{readonly kind: 'return'; readonly id: unknown; readonly value: unknown} | {readonly kind: 'error'; readonly id: unknown; readonly error: QgaErrorBody};
 
 /** A reply line, or JsonInputError saying why it is not one. `id` is undefined when absent. */
 export function parseReply(line: string): QgaReply {
@@ -45,7 +44,11 @@ export function parseReply(line: string): QgaReply {
 	const error = fields['error'];
 	if (typeof error === 'object' && error !== null && !Array.isArray(error)) {
 		const {class: errorClass, desc} = error as Record<string, unknown>;
-		return {kind: 'error', id, error: {class: typeof errorClass === 'string' ? errorClass : 'GenericError', desc: typeof desc === 'string' ? desc : JSON.stringify(desc ?? null)}};
+		return {
+			kind: 'error',
+			id,
+			error: {class: typeof errorClass === 'string' ? errorClass : 'GenericError', desc: typeof desc === 'string' ? desc : JSON.stringify(desc ?? null)},
+		};
 	}
 
 	throw new JsonInputError('a reply holds neither "return" nor "error"');

@@ -72,7 +72,15 @@ export class QgaReader implements MessageReader {
 				// Nothing better is possible: go on, matching replies by id alone.
 				this.#onDrop({kind: 'sync-refused', detail: `the agent refused guest-sync-delimited (${snippet(step.refused.desc)}); replies are matched by id alone`});
 				this.#onSynced();
-				out.push({type: 'message', message: {kind: 'response', key: sync.key, outcome: {ok: false, fault: toFault(step.refused)}, raw: Buffer.from(JSON.stringify({error: step.refused}))}});
+				out.push({
+					type: 'message',
+					message: {
+						kind: 'response',
+						key: sync.key,
+						outcome: {ok: false, fault: toFault(step.refused)},
+						raw: Buffer.from(JSON.stringify({error: step.refused})),
+					},
+				});
 				return;
 			}
 
@@ -123,7 +131,10 @@ export class QgaReader implements MessageReader {
 		}
 
 		if (typeof reply.id !== 'string' || !isKey(reply.id)) {
-			this.#onDrop({kind: 'foreign', detail: `a reply with ${reply.id === undefined ? 'no id' : `foreign id ${snippet(JSON.stringify(reply.id) ?? '', 40)}`}: ${snippet(event.text)}`});
+			this.#onDrop({
+				kind: 'foreign',
+				detail: `a reply with ${reply.id === undefined ? 'no id' : `foreign id ${snippet(JSON.stringify(reply.id) ?? '', 40)}`}: ${snippet(event.text)}`,
+			});
 			out.push({type: 'skipped', bytes});
 			return;
 		}

@@ -96,4 +96,3 @@ function checkJsonValue(root: unknown): void {
 		}
 	}
 }
-

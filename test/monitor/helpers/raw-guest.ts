@@ -16,11 +16,17 @@ export type RawGuest = {
 
 /** Text as XML character data, every control character as a character reference. */
 export function xmlText(text: string): string {
-	return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replace(/[\u0000-\u001F\u007F-\u009F]/gu, char => `&#${char.charCodeAt(0)};`);
+	return text
+		.replaceAll('&', '&amp;')
+		.replaceAll('<', '&lt;')
+		.replaceAll('>', '&gt;')
+		.replace(/[\u0000-\u001F\u007F-\u009F]/gu, char => `&#${char.charCodeAt(0)};`);
 }
 
 export function xmlValue(value: string | readonly string[]): string {
-	return typeof value === 'string' ? `<string>${xmlText(value)}</string>` : `<array><data>${value.map(item => `<value>${xmlValue(item)}</value>`).join('')}</data></array>`;
+	return typeof value === 'string'
+		? `<string>${xmlText(value)}</string>`
+		: `<array><data>${value.map(item => `<value>${xmlValue(item)}</value>`).join('')}</data></array>`;
 }
 
 export function responseBody(value: string | readonly string[]): string {

@@ -52,10 +52,15 @@ async function shell(history: readonly string[] = [], historyFile?: string) {
 		await exitCode;
 	});
 	const frame = () => stdout.screen();
-	const prompt = () => frame().split('\n').findLast(line => line.startsWith('(virtagent)') || line.includes('reverse-i-search)'))?.trimEnd() ?? '';
-	const until = async (predicate: () => boolean, what: string) => waitFor(predicate, 5000, what).catch((error: unknown) => {
-		throw new Error(`${(error as Error).message}; screen:\n${frame()}`);
-	});
+	const prompt = () =>
+		frame()
+			.split('\n')
+			.findLast(line => line.startsWith('(virtagent)') || line.includes('reverse-i-search)'))
+			?.trimEnd() ?? '';
+	const until = async (predicate: () => boolean, what: string) =>
+		waitFor(predicate, 5000, what).catch((error: unknown) => {
+			throw new Error(`${(error as Error).message}; screen:\n${frame()}`);
+		});
 	await until(() => frame().includes('(virtagent)'), 'the prompt');
 	/** One key press: one chunk, as a terminal sends it, then a macrotask for Ink. */
 	const press = async (bytes: string) => {

@@ -6,14 +6,16 @@ import {encodeRequest, parseReply} from '../../../src/wire/qga/messages.js';
 
 /** The events, lines as their text (their bytes checked to be the same text). */
 function feed(reader: LineReader, ...chunks: Array<string | Buffer>): unknown[] {
-	return chunks.flatMap(chunk => reader.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk))).map(event => {
-		if (event.type !== 'line') {
-			return event;
-		}
+	return chunks
+		.flatMap(chunk => reader.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)))
+		.map(event => {
+			if (event.type !== 'line') {
+				return event;
+			}
 
-		expect(event.bytes.toString()).toBe(event.text);
-		return {type: 'line', text: event.text};
-	});
+			expect(event.bytes.toString()).toBe(event.text);
+			return {type: 'line', text: event.text};
+		});
 }
 
 describe('qemu-ga line reader', () => {
@@ -33,7 +35,12 @@ describe('qemu-ga line reader', () => {
 
 				chunks.push(withDelimiter.subarray(start));
 				const events = feed(new LineReader(), ...chunks);
-				expect(events).toEqual([{type: 'line', text: '{"return": {}, "id": 1}'}, {type: 'delimiter'}, {type: 'line', text: '{"return": 42}'}, {type: 'line', text: '{"return": "é"}'}]);
+				expect(events).toEqual([
+					{type: 'line', text: '{"return": {}, "id": 1}'},
+					{type: 'delimiter'},
+					{type: 'line', text: '{"return": 42}'},
+					{type: 'line', text: '{"return": "é"}'},
+				]);
 			}),
 		);
 	});
@@ -74,7 +81,9 @@ describe('qemu-ga line reader', () => {
 describe('qemu-ga messages', () => {
 	it('writes requests as qemu-ga reads them', () => {
 		expect(encodeRequest('guest-ping', undefined, 7).toString()).toBe('{"execute":"guest-ping","id":7}\n');
-		expect(encodeRequest('guest-file-read', {handle: 1000, count: 5}, 8).toString()).toBe('{"execute":"guest-file-read","arguments":{"handle":1000,"count":5},"id":8}\n');
+		expect(encodeRequest('guest-file-read', {handle: 1000, count: 5}, 8).toString()).toBe(
+			'{"execute":"guest-file-read","arguments":{"handle":1000,"count":5},"id":8}\n',
+		);
 	});
 
 	it('reads return and error replies in both key orders', () => {

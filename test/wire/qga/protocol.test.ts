@@ -27,7 +27,12 @@ describe('qemu-ga wire protocol', () => {
 		const qga = protocol as QgaProtocol;
 		const {key, id} = sync(qga);
 		expect(qga.resyncRequest()).toBeDefined(); // still syncing
-		const events = qga.reader.push(Buffer.from(`{"return": "stale", "id": "q9"}\n{"error": {"class": "GenericError", "desc": "JSON parse error, stray '\\ufffd'"}}\n\xff{"return": ${id}}\n`, 'latin1'));
+		const events = qga.reader.push(
+			Buffer.from(
+				`{"return": "stale", "id": "q9"}\n{"error": {"class": "GenericError", "desc": "JSON parse error, stray '\\ufffd'"}}\n\xff{"return": ${id}}\n`,
+				'latin1',
+			),
+		);
 		expect(responses(events)).toEqual([{kind: 'response', key, outcome: {ok: true, value: id}, raw: Buffer.from(`{"return":${id}}`)}]);
 		expect(qga.counters.discarded).toBe(1); // the stale reply; the stray error is expected
 		expect(qga.resyncRequest()).toBeUndefined();
@@ -35,9 +40,9 @@ describe('qemu-ga wire protocol', () => {
 		// A reply in step is a response with its key; an error keeps qemu-ga's class.
 		const ping = qga.nextKey();
 		expect(qga.writer.request(ping, 'guest-ping', []).bytes.toString()).toBe(`{"execute":"guest-ping","id":"${ping}"}\n`);
-		expect(responses(qga.reader.push(Buffer.from(`{"id": "${ping}", "error": {"class": "CommandNotFound", "desc": "Command guest-ping has been disabled"}}\n`)))).toMatchObject([
-			{key: ping, outcome: {ok: false, fault: {code: -508, errorClass: 'CommandNotFound', message: 'Command guest-ping has been disabled'}}},
-		]);
+		expect(
+			responses(qga.reader.push(Buffer.from(`{"id": "${ping}", "error": {"class": "CommandNotFound", "desc": "Command guest-ping has been disabled"}}\n`))),
+		).toMatchObject([{key: ping, outcome: {ok: false, fault: {code: -508, errorClass: 'CommandNotFound', message: 'Command guest-ping has been disabled'}}}]);
 		expect(qga.resyncRequest()).toBeUndefined();
 
 		qga.abandoned(ping);

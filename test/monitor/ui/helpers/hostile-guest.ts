@@ -74,7 +74,13 @@ export async function hostileGuest(socketPath: string): Promise<HostileGuest> {
 		},
 		socket => {
 			connections++;
-			socket.write(encodeFrame('request', `f.${connections}`, Buffer.from(`<?xml version="1.0"?><methodCall><methodName>${forgedMethodXml}</methodName><params/></methodCall>`)));
+			socket.write(
+				encodeFrame(
+					'request',
+					`f.${connections}`,
+					Buffer.from(`<?xml version="1.0"?><methodCall><methodName>${forgedMethodXml}</methodName><params/></methodCall>`),
+				),
+			);
 			socket.write(encodeFrame('request', `g.${connections}`, encodeCall('va.hello', [])));
 		},
 	);
