@@ -8,6 +8,7 @@ import {RpcFaultError} from '../../src/engine/errors.js';
 import {MethodRegistry} from '../../src/engine/registry.js';
 import {connectEndpoint} from '../../src/transport/endpoint.js';
 import {waitFor} from '../helpers/socket-pair.js';
+import {ensureBuilt} from '../monitor/helpers/cli.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const binPath = path.join(repoRoot, 'bin/virtagent.js');
@@ -19,8 +20,20 @@ export const guestExe = process.env['VA_GUEST_EXE'] ? path.resolve(repoRoot, pro
 
 /** The command that starts the guest daemon with these arguments. */
 export function guestCommand(args: readonly string[]): [string, string[]] {
-	return guestExe ? [guestExe, [...args]] : [process.execPath, [binPath, 'guest', ...args]];
+	if (guestExe) {
+		return [guestExe, [...args]];
+	}
+
+	// The daemon runs from dist/: rebuild it first if any source is newer (once per test file).
+	if (!builtChecked) {
+		ensureBuilt();
+		builtChecked = true;
+	}
+
+	return [process.execPath, [binPath, 'guest', ...args]];
 }
+
+let builtChecked = false;
 
 /** A `virtagent guest` child process with its stderr collected line by line. */
 export type GuestProcess = {

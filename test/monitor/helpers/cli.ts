@@ -34,12 +34,10 @@ export function ensureBuilt(): void {
 
 	try {
 		execFileSync(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {cwd: repoRoot, stdio: 'pipe'});
-	} catch {
-		// Type errors elsewhere in the tree still emit; what matters is that the CLI is there.
-	}
-
-	if (!existsSync(path.join(repoRoot, 'dist/src/monitor/cli.js'))) {
-		throw new Error('the build did not produce dist/src/monitor/cli.js');
+	} catch (error) {
+		// A failed build must not let the tests run an old dist/ and pass.
+		const {stdout, stderr} = error as {stdout?: Buffer; stderr?: Buffer};
+		throw new Error(`tsc -p tsconfig.build.json failed:\n${String(stdout ?? '')}${String(stderr ?? '')}`);
 	}
 }
 
