@@ -133,7 +133,12 @@ export async function demoMain(args: readonly string[], commands: readonly Comma
 	try {
 		await waitForSocket(socketPath, guest, 10_000);
 		console.error(
-			`virtagent demo: a guest daemon (pid ${guest.pid}) on ${socketPath}, the monitor connected to it.\nagent_shutdown is harmless here. Try: help, agent_capabilities, agent_viewfile /etc/hostname`,
+			// Short lines: the banner is the first thing an 80-column terminal shows, and must not wrap.
+			[
+				`virtagent demo: guest daemon pid ${guest.pid} on ${socketPath}`,
+				'The monitor is connected to it; agent_shutdown is harmless here.',
+				'Try: help, agent_capabilities, agent_viewfile /etc/hostname',
+			].join('\n'),
 		);
 		return await runMonitor({...options, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}}, commands);
 	} catch (error) {
