@@ -250,7 +250,7 @@ describe('virtagent demo', () => {
 		const child = spawn(process.execPath, [binPath, 'demo'], {stdio: ['pipe', 'pipe', 'pipe'], env: {...process.env, TMPDIR: tmp}});
 		let stderr = '';
 		child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-		await waitFor(() => /guest daemon \(pid \d+\)/u.test(stderr), 10_000, `the demo's banner; stderr:\n${stderr}`);
+		await waitFor(() => /guest daemon pid \d+ on /u.test(stderr), 10_000, `the demo's banner; stderr:\n${stderr}`);
 		const guestPid = Number(/pid (\d+)/u.exec(stderr)![1]);
 		expect(readdirSync(tmp)).toHaveLength(1);
 		child.kill('SIGHUP');
