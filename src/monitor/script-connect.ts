@@ -8,6 +8,7 @@ import {VirtagentError} from '../engine/errors.js';
 import {age} from './format.js';
 import type {ConnectionState} from './session-api.js';
 import type {Session} from './session.js';
+import {waitForStatus} from './status-wait.js';
 
 export type GuestWait = {
 	/** `--wait`: how long the guest may take to appear (0: fail at the first refused connect). */
@@ -18,48 +19,35 @@ export type GuestWait = {
 
 /** Resolves when the guest is connected (and negotiated, or the handshake wait is over); rejects with why not. */
 export async function awaitGuest(session: Session, {waitMs, timeoutMs}: GuestWait): Promise<void> {
-	await new Promise<void>((resolve, reject) => {
-		// A listening monitor waits for the guest to dial in; a dialling one gives up at the first
-		// refusal unless told to wait. Either way no longer than --wait or the command timeout.
-		const failFast = waitMs === 0 && session.status.connection.state !== 'listening';
-		const deadlineMs = Math.max(waitMs, timeoutMs);
-		const finish = (error?: Error) => {
-			clearTimeout(timer);
-			unsubscribe();
-			if (error) {
-				reject(error);
-			} else {
-				resolve();
-			}
-		};
-
-		const check = () => {
+	// A listening monitor waits for the guest to dial in; a dialling one gives up at the first
+	// refusal unless told to wait. Either way no longer than --wait or the command timeout.
+	const failFast = waitMs === 0 && session.status.connection.state !== 'listening';
+	const deadlineMs = Math.max(waitMs, timeoutMs);
+	await waitForStatus(
+		listener => session.subscribe(listener),
+		() => {
 			const {connection} = session.status;
 			if (connection.state === 'connected') {
-				finish();
-			} else if (connection.state === 'disconnected') {
-				finish(new VirtagentError('ENOTCONN', `not connected to the guest agent: ${connection.reason}`));
-			} else if (connection.state === 'retrying' && failFast && refusedCode(connection.reason) !== undefined) {
-				// Nothing there to connect to. A stream that dropped after connecting is waited for.
-				finish(unreachable(session.status.channel, connection));
+				return true;
 			}
-		};
 
-		const unsubscribe = session.subscribe(event => {
-			if (event.type === 'status') {
-				check();
+			if (connection.state === 'disconnected') {
+				return new VirtagentError('ENOTCONN', `not connected to the guest agent: ${connection.reason}`);
 			}
-		});
-		const timer = setTimeout(() => {
+
+			// Nothing there to connect to. A stream that dropped after connecting is waited for.
+			return connection.state === 'retrying' && failFast && refusedCode(connection.reason) !== undefined
+				? unreachable(session.status.channel, connection)
+				: undefined;
+		},
+		deadlineMs,
+		() => {
 			const {channel, connection} = session.status;
-			finish(
-				connection.state === 'retrying'
-					? unreachable(channel, connection, deadlineMs)
-					: new VirtagentError('ENOTCONN', `no guest agent on ${channel} within ${age(deadlineMs)}`),
-			);
-		}, deadlineMs);
-		check();
-	});
+			return connection.state === 'retrying'
+				? unreachable(channel, connection, deadlineMs)
+				: new VirtagentError('ENOTCONN', `no guest agent on ${channel} within ${age(deadlineMs)}`);
+		},
+	);
 	// Connected: the guest's hello and method list follow; `info agent` must not say "connecting".
 	await session.waitForGuest(timeoutMs).catch(() => undefined);
 }

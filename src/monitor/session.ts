@@ -17,6 +17,7 @@ import {age, describeConnection} from './format.js';
 import {hostRegistry} from './host-rpcs.js';
 import {Negotiation, type Negotiated} from './negotiation.js';
 import {splitCommand} from './parse-args.js';
+import {waitForStatus} from './status-wait.js';
 import {foldEvent, initialQueueModel, type QueueModel} from './queue-model.js';
 import type {CommandOutcome, GuestInfo, MonitorSession, SessionEvent, SessionStatus} from './session-api.js';
 
@@ -154,36 +155,21 @@ export class Session implements MonitorSession {
 			return;
 		}
 
-		await new Promise<void>((resolve, reject) => {
-			const finish = (error?: Error) => {
-				clearTimeout(timer);
-				unsubscribe();
-				if (error) {
-					reject(error);
-				} else {
-					resolve();
-				}
-			};
-
-			const timer = setTimeout(() => {
-				finish(
-					this.#state.status.connection.state === 'connected'
-						? new VirtagentError('ETIMEDOUT', `the guest agent did not complete the handshake within ${age(waitMs)}`)
-						: this.#notConnected(),
-				);
-			}, waitMs);
-			const unsubscribe = this.subscribe(event => {
-				if (event.type !== 'status') {
-					return;
-				}
-
+		await waitForStatus(
+			listener => this.subscribe(listener),
+			() => {
 				if (this.#state.status.guest.methods !== undefined) {
-					finish();
-				} else if (this.#state.closed) {
-					finish(new VirtagentError('ENOTCONN', 'the monitor is closing'));
+					return true;
 				}
-			});
-		});
+
+				return this.#state.closed ? new VirtagentError('ENOTCONN', 'the monitor is closing') : undefined;
+			},
+			waitMs,
+			() =>
+				this.#state.status.connection.state === 'connected'
+					? new VirtagentError('ETIMEDOUT', `the guest agent did not complete the handshake within ${age(waitMs)}`)
+					: this.#notConnected(),
+		);
 	}
 
 	async close(): Promise<void> {
