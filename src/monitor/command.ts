@@ -5,6 +5,7 @@
  * parses a line against them and turns whatever the command throws into a QMP-shaped error.
  */
 import type {Peer, Rpc} from '../rpc/catalogue.js';
+import type {FleetControl} from './fleet/control.js';
 import type {ArgSpec} from './parse-args.js';
 import type {QueueModel} from './queue-model.js';
 import type {SessionStatus} from './session-api.js';
@@ -32,6 +33,8 @@ export type CommandContext = {
 	progress?(text: string): void;
 	/** Run another command line with its own deadline instead of the session's (`timeout`). */
 	runWithTimeout(line: string, timeoutMs: number): Promise<CommandResult>;
+	/** The fleet, when the monitor holds several guests (`guests`, `use`); absent otherwise. */
+	readonly fleet?: FleetControl;
 };
 
 export type CommandResult = {

@@ -35,10 +35,20 @@ export type CommandError = {
 	readonly data?: {readonly code: number | string; readonly message: string};
 };
 
+/** Where a line ran, when the monitor holds several guests (src/monitor/fleet/). */
+export type FleetFields = {
+	/** The guest's name, when the line ran on one guest of a fleet. */
+	readonly guest?: string;
+	/** A line run on several guests (`@all …`): each guest's outcome (its text labelled), then the summary line. */
+	readonly fanOut?: {readonly parts: readonly CommandOutcome[]; readonly summary: string};
+};
+
 /** What one command line produced. `text` is already safe for a terminal (guest data escaped). */
-export type CommandOutcome =
+export type CommandOutcome = (
 	| {readonly ok: true; readonly command: string; readonly value: unknown; readonly text: string; readonly ms: number}
-	| {readonly ok: false; readonly command: string; readonly error: CommandError; readonly text: string; readonly ms: number};
+	| {readonly ok: false; readonly command: string; readonly error: CommandError; readonly text: string; readonly ms: number}
+) &
+	FleetFields;
 
 export type SessionEvent =
 	| EngineEvent
@@ -47,7 +57,11 @@ export type SessionEvent =
 	/** A long command's progress (agent_getfile): one terminal-safe line; '' when it is over. */
 	| {readonly type: 'progress'; readonly text: string}
 	/** A command finished (interactive output goes to the scrollback from these). */
-	| {readonly type: 'outcome'; readonly line: string; readonly outcome: CommandOutcome};
+	| {readonly type: 'outcome'; readonly line: string; readonly outcome: CommandOutcome}
+	/** One guest's result of a line run on several, as it arrives (terminal-safe, labelled with the guest). */
+	| {readonly type: 'part'; readonly outcome: CommandOutcome}
+	/** Something in the fleet changed (a guest came, went, or moved): the fleet table redraws. */
+	| {readonly type: 'fleet'};
 
 export type MonitorSession = {
 	readonly status: SessionStatus;

@@ -1,0 +1,64 @@
+/**
+ * The fleet the CLI runs: each `--connect` guest opened as its own Session, every `--discover`
+ * directory scanned (and then watched), and the FleetSession over them.
+ */
+import type {Command} from '../command.js';
+import {openSession} from '../session.js';
+import {DiscoveryWatcher} from './discover.js';
+import {Fleet, type GuestOpener} from './fleet.js';
+import {FleetSession} from './fleet-session.js';
+import type {FleetOptions} from './options.js';
+
+export type OpenFleetOptions = {
+	readonly fleet: FleetOptions;
+	readonly commands: readonly Command[];
+	readonly fleetCommands: readonly Command[];
+	readonly timeoutMs: number;
+	/** Scripted mode: each guest is waited for before its first line (`--wait`, the command timeout). */
+	readonly scripted: {readonly waitMs: number} | undefined;
+	readonly wireTap: boolean;
+	/** Where a fleet warning goes (a duplicate name, a guest that could not be opened). */
+	readonly warn: (message: string) => void;
+	/** Another way to open a guest (tests, libvirt); default: a Session on its socket. */
+	readonly open?: GuestOpener;
+};
+
+/** Every guest opened (or said why not), discovery started; the caller closes the session. */
+export async function openFleet(options: OpenFleetOptions): Promise<FleetSession> {
+	const open: GuestOpener =
+		options.open ??
+		(async spec =>
+			// spec.protocol reaches the Session once it takes a protocol choice (issue #12).
+			openSession({
+				target: spec.target,
+				commands: options.commands,
+				timeoutMs: options.timeoutMs,
+				waitForGuest: options.scripted !== undefined,
+				wireTap: options.wireTap,
+			}));
+	const fleet = new Fleet(open);
+	fleet.subscribe(event => {
+		if (event.type === 'warning') {
+			options.warn(event.message);
+		}
+	});
+	const session = new FleetSession(fleet, {
+		commands: options.commands,
+		fleetCommands: options.fleetCommands,
+		...(options.fleet.guest === undefined ? {} : {target: options.fleet.guest}),
+		...(options.scripted === undefined ? {streamParts: true} : {guestWait: {waitMs: options.scripted.waitMs, timeoutMs: options.timeoutMs}}),
+	});
+	for (const spec of options.fleet.guests) {
+		await fleet.add(spec);
+	}
+
+	for (const directory of options.fleet.discover) {
+		const watcher = new DiscoveryWatcher(fleet, directory, options.warn);
+		session.own(() => {
+			watcher.close();
+		});
+		await watcher.start();
+	}
+
+	return session;
+}
