@@ -6,7 +6,7 @@
  * could not be set, an event dropped under load).
  */
 import {watch, type FSWatcher} from 'node:fs';
-import {lstat, readdir} from 'node:fs/promises';
+import {readdir, stat} from 'node:fs/promises';
 import path from 'node:path';
 import {escapeLine} from '../escape.js';
 import type {Fleet} from './fleet.js';
@@ -43,11 +43,11 @@ export async function findAgentSockets(directory: string, maxDomains = 4096): Pr
 			for (const [file, protocol] of channelFiles) {
 				const socketPath = path.join(directory, domain.name, file);
 				try {
-					if ((await lstat(socketPath)).isSocket()) {
+					if ((await stat(socketPath)).isSocket()) {
 						found.set(socketPath, protocol);
 					}
 				} catch {
-					// Not there (yet): the next scan looks again.
+					// Not there (yet): the next scan looks again. (stat, not lstat: a symlink to a socket counts.)
 				}
 			}
 		}),

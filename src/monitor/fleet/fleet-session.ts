@@ -266,7 +266,7 @@ export class FleetSession implements MonitorSession {
 		const numeric = pattern !== undefined && count === undefined && /^\d+$/u.test(pattern);
 		const target = numeric ? undefined : pattern;
 		if (target !== undefined && target !== 'all' && matchGuests(this.fleet.guests, target).length === 0) {
-			throw new VirtagentError('EINVAL', noMatch(target, this.fleet.guests));
+			throw new Error(noMatch(target, this.fleet.guests));
 		}
 
 		return fleetTransitions(this.fleet, target, numeric ? pattern : count);
@@ -300,7 +300,7 @@ export class FleetSession implements MonitorSession {
 			target: this.#target,
 			use: name => {
 				if (this.fleet.get(name) === undefined) {
-					throw new VirtagentError('EINVAL', noMatch(name, this.fleet.guests));
+					throw new Error(noMatch(name, this.fleet.guests));
 				}
 
 				this.#target = name;

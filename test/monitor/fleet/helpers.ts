@@ -1,0 +1,62 @@
+/**
+ * A libvirt-like channel tree on a temporary directory (`DIR/domain-N-NAME/org.qemu.virtagent`)
+ * with a real `virtagent guest` daemon on each socket, and fleets opened over it in-process.
+ */
+import {existsSync, mkdirSync, rmSync} from 'node:fs';
+import path from 'node:path';
+import {allCommands, fleetCommands} from '../../../commands/index.js';
+import {Fleet, type GuestOpener} from '../../../src/monitor/fleet/fleet.js';
+import {FleetSession, type FleetSessionOptions} from '../../../src/monitor/fleet/fleet-session.js';
+import {openSession} from '../../../src/monitor/session.js';
+import {startGuest, type GuestProcess} from '../../guest/helpers.js';
+import {tempDir, waitFor} from '../../helpers/socket-pair.js';
+
+export type TreeGuest = {readonly name: string; readonly directory: string; readonly socketPath: string; readonly daemon: GuestProcess};
+
+export type ChannelTree = {
+	readonly dir: string;
+	/** A real guest daemon in `domain-ID-NAME/FILE`; resolves once its socket is there. */
+	start(name: string, options?: {readonly id?: number; readonly file?: string}): Promise<TreeGuest>;
+	/** The VM stops: its daemon ends and libvirt removes its directory. */
+	stop(guest: TreeGuest): Promise<void>;
+	close(): Promise<void>;
+};
+
+let nextId = 1;
+
+export function channelTree(): ChannelTree {
+	const {dir, remove} = tempDir('va-fleet-');
+	const running = new Set<TreeGuest>();
+	const tree: ChannelTree = {
+		dir,
+		async start(name, options = {}) {
+			const directory = path.join(dir, `domain-${options.id ?? nextId++}-${name}`);
+			mkdirSync(directory, {recursive: true});
+			const socketPath = path.join(directory, options.file ?? 'org.qemu.virtagent');
+			const daemon = startGuest(['--channel', 'unix-listen', '--path', socketPath, '--shutdown-command', 'true']);
+			await waitFor(() => existsSync(socketPath), 10_000, `${name}'s socket; stderr:\n${daemon.lines.join('\n')}`);
+			const guest = {name, directory, socketPath, daemon};
+			running.add(guest);
+			return guest;
+		},
+		async stop(guest) {
+			running.delete(guest);
+			await guest.daemon.stop('SIGKILL');
+			rmSync(guest.directory, {recursive: true, force: true});
+		},
+		async close() {
+			await Promise.all([...running].map(async guest => guest.daemon.stop('SIGKILL')));
+			remove();
+		},
+	};
+	return tree;
+}
+
+/** Each guest a real Session, as the CLI opens them. */
+export function sessionOpener(timeoutMs = 5000, waitForGuest = true): GuestOpener {
+	return async spec => openSession({target: spec.target, commands: allCommands, timeoutMs, waitForGuest, retryMinMs: 50, retryMaxMs: 200});
+}
+
+export function fleetSession(fleet: Fleet, options: Partial<FleetSessionOptions> = {}): FleetSession {
+	return new FleetSession(fleet, {commands: allCommands, fleetCommands, ...options});
+}
