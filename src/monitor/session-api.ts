@@ -3,6 +3,7 @@
  * shows it: the Ink screen or the scripted line mode. The screen only draws these events.
  */
 import type {EngineEvent} from '../engine/events.js';
+import type {FleetView} from './fleet/control.js';
 import type {QueueModel} from './queue-model.js';
 
 export type ConnectionState =
@@ -79,5 +80,7 @@ export type MonitorSession = {
 	complete(line: string): readonly string[];
 	/** Names and one-line help of every command, for the help screen. */
 	readonly commandNames: readonly string[];
+	/** With several guests (src/monitor/fleet/): what the screen's fleet table draws. */
+	readonly fleetView?: FleetView;
 	close(): Promise<void>;
 };

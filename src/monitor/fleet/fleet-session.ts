@@ -10,14 +10,14 @@ import type {Command, CommandContext, CommandResult} from '../command.js';
 import {commandError} from '../command-error.js';
 import {CommandSet} from '../command-set.js';
 import {parseArguments, splitCommand} from '../parse-args.js';
-import {initialQueueModel, type QueueModel} from '../queue-model.js';
+import {initialQueueModel, isFailure, type QueueModel} from '../queue-model.js';
 import {awaitGuest, type GuestWait} from '../script-connect.js';
 import type {CommandOutcome, MonitorSession, SessionEvent, SessionStatus} from '../session-api.js';
-import type {FleetControl} from './control.js';
+import type {FleetControl, FleetView} from './control.js';
 import {fanOut} from './fan-out.js';
-import type {Fleet, FleetGuest} from './fleet.js';
+import type {Fleet, FleetGuest, FleetTransition} from './fleet.js';
 import {fleetTransitions} from './fleet-transitions.js';
-import {guestRow} from './guest-rows.js';
+import {guestRow, type GuestRow} from './guest-rows.js';
 import {isPattern, matchGuests, noMatch, splitTarget} from './targets.js';
 
 export type FleetSessionOptions = {
@@ -47,7 +47,7 @@ const noGuestStatus: SessionStatus = {
 	guest: {helloAt: undefined, version: undefined, methods: undefined},
 };
 
-export class FleetSession implements MonitorSession {
+export class FleetSession implements MonitorSession, FleetView {
 	readonly fleet: Fleet;
 	readonly #options: FleetSessionOptions;
 	readonly #commands: CommandSet;
@@ -99,6 +99,23 @@ export class FleetSession implements MonitorSession {
 	/** `use NAME` as the prompt shows it; undefined without a target. */
 	get targetName(): string | undefined {
 		return this.#target;
+	}
+
+	get fleetView(): FleetView {
+		return this;
+	}
+
+	get focusName(): string | undefined {
+		return this.focus?.name;
+	}
+
+	rows(): readonly GuestRow[] {
+		return this.fleet.guests.map(guest => guestRow(guest));
+	}
+
+	liveTransitions(count: number): readonly FleetTransition[] {
+		// As the one-guest screen's log (screen-model.ts liveLog): the other job moves are in the panels.
+		return this.fleet.transitions(count, undefined, ({entry}) => entry.kind !== 'job' || isFailure(entry));
 	}
 
 	get status(): SessionStatus {
@@ -296,7 +313,7 @@ export class FleetSession implements MonitorSession {
 
 	#control(): FleetControl {
 		return {
-			rows: () => this.fleet.guests.map(guest => guestRow(guest)),
+			rows: () => this.rows(),
 			target: this.#target,
 			use: name => {
 				if (this.fleet.get(name) === undefined) {

@@ -18,7 +18,7 @@ export type FleetGuest = {
 };
 
 /** One line of the fleet's transition log: which guest, and its own entry. */
-export type FleetTransition = {readonly guest: string; readonly entry: TransitionEntry};
+export type FleetTransition = {readonly guest: string; readonly entry: TransitionEntry; /** 1, 2, 3… across the fleet. */ readonly seq: number};
 
 export type FleetEvent =
 	| {readonly type: 'added' | 'removed'; readonly name: string; readonly at: number}
@@ -27,6 +27,8 @@ export type FleetEvent =
 
 /** Opens (and starts) the session of one guest; `name` is the fleet's name for it. */
 export type GuestOpener = (spec: GuestSpec, name: string) => Promise<Session>;
+
+const byName = new Intl.Collator('en', {numeric: true});
 
 /** Entries kept in the fleet's transition log, whatever the number of guests. */
 export const fleetLogMax = 1000;
@@ -40,15 +42,18 @@ export class Fleet {
 	readonly #listeners = new Set<(event: FleetEvent) => void>();
 	/** Oldest first; trimmed to `fleetLogMax` in batches (amortised O(1) per entry). */
 	#log: FleetTransition[] = [];
+	#logged = 0;
 	#closed = false;
+	#sorted: FleetGuest[] | undefined;
 
 	constructor(open: GuestOpener) {
 		this.#open = open;
 	}
 
-	/** Guests in the order they were added. */
+	/** Guests by name, numbers in names in numeric order (vm2 before vm10); sorted when one comes or goes. */
 	get guests(): readonly FleetGuest[] {
-		return [...this.#members.values()];
+		this.#sorted ??= [...this.#members.values()].sort((a, b) => byName.compare(a.name, b.name));
+		return this.#sorted;
 	}
 
 	get size(): number {
@@ -105,6 +110,7 @@ export class Fleet {
 			}),
 		};
 		this.#members.set(name, member);
+		this.#sorted = undefined;
 		this.#emit({type: 'added', name, at: member.addedAt});
 		return member;
 	}
@@ -117,6 +123,7 @@ export class Fleet {
 		}
 
 		this.#members.delete(name);
+		this.#sorted = undefined;
 		member.unsubscribe();
 		this.#names.release(name);
 		this.#emit({type: 'removed', name, at: Date.now()});
@@ -124,10 +131,14 @@ export class Fleet {
 	}
 
 	/** The latest `count` transitions of the guests `include` accepts (all by default), oldest first. */
-	transitions(count: number, include: (name: string) => boolean = () => true): readonly FleetTransition[] {
+	transitions(
+		count: number,
+		include: (name: string) => boolean = () => true,
+		shown: (item: FleetTransition) => boolean = () => true,
+	): readonly FleetTransition[] {
 		const found: FleetTransition[] = [];
 		for (let index = this.#log.length - 1; index >= 0 && found.length < count; index--) {
-			if (include(this.#log[index]!.guest)) {
+			if (include(this.#log[index]!.guest) && shown(this.#log[index]!)) {
 				found.push(this.#log[index]!);
 			}
 		}
@@ -144,7 +155,7 @@ export class Fleet {
 		const {model} = member.session;
 		if (model.transitionCount > member.seen) {
 			for (const entry of latestTransitions(model, model.transitionCount - member.seen)) {
-				this.#log.push({guest: member.name, entry});
+				this.#log.push({guest: member.name, entry, seq: ++this.#logged});
 			}
 
 			member.seen = model.transitionCount;

@@ -125,7 +125,7 @@ describe('fleet over real guest daemons', () => {
 		const rows = table.text.split('\n');
 		expect(rows[0]).toMatch(/^ +name +protocol +connection +ready since +queue +last rtt +failures$/u);
 		expect(rows.find(row => row.includes('db1'))).toMatch(/^\* +db1 +virtagent +ready +\d\d:\d\d:\d\d \(.+\) +0\/5 +\d+ms +0$/u);
-		expect(table.value).toMatchObject({guests: expect.arrayContaining([expect.objectContaining({name: 'web1', state: 'ready', target: false})])});
+		expect(table).toMatchObject({value: {guests: expect.arrayContaining([expect.objectContaining({name: 'web1', state: 'ready', target: false})])}});
 		const log = await session.execute('info transitions db1 50');
 		expect(log.ok).toBe(true);
 		expect(log.text.split('\n').every(line => / db1 /u.test(line))).toBe(true);

@@ -2,8 +2,9 @@ import {describe, expect, it} from 'vitest';
 import {GuestNames, guestNameFor, parseGuestSpec, safeName} from '../../../src/monitor/fleet/guest-spec.js';
 import {fillOptionalLibvirt} from '../../../src/monitor/fleet/options.js';
 import {parseOptions} from '../../../src/monitor/cli.js';
+import type {SessionTarget} from '../../../src/monitor/connection.js';
 
-const unix = (socketPath: string) => ({mode: 'connect', endpoint: {kind: 'unix', path: socketPath}});
+const unix = (socketPath: string): SessionTarget => ({mode: 'connect', endpoint: {kind: 'unix', path: socketPath}});
 
 describe('--connect [NAME=]ENDPOINT[,protocol=…]', () => {
 	it('reads paths, unix: and tcp: endpoints, names and the protocol', () => {

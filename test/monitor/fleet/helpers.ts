@@ -2,13 +2,14 @@
  * A libvirt-like channel tree on a temporary directory (`DIR/domain-N-NAME/org.qemu.virtagent`)
  * with a real `virtagent guest` daemon on each socket, and fleets opened over it in-process.
  */
+import {spawn} from 'node:child_process';
 import {existsSync, mkdirSync, rmSync} from 'node:fs';
 import path from 'node:path';
 import {allCommands, fleetCommands} from '../../../commands/index.js';
 import {Fleet, type GuestOpener} from '../../../src/monitor/fleet/fleet.js';
 import {FleetSession, type FleetSessionOptions} from '../../../src/monitor/fleet/fleet-session.js';
 import {openSession} from '../../../src/monitor/session.js';
-import {startGuest, type GuestProcess} from '../../guest/helpers.js';
+import {repoRoot, startGuest, type GuestProcess} from '../../guest/helpers.js';
 import {tempDir, waitFor} from '../../helpers/socket-pair.js';
 
 export type TreeGuest = {readonly name: string; readonly directory: string; readonly socketPath: string; readonly daemon: GuestProcess};
@@ -59,4 +60,30 @@ export function sessionOpener(timeoutMs = 5000, waitForGuest = true): GuestOpene
 
 export function fleetSession(fleet: Fleet, options: Partial<FleetSessionOptions> = {}): FleetSession {
 	return new FleetSession(fleet, {commands: allCommands, fleetCommands, ...options});
+}
+
+/** COUNT guests in one process (bench/peers/guest-farm-main.ts: the real GuestDaemon on each socket), under `dir`. */
+export async function guestFarm(dir: string, count: number, prefix = 'vm'): Promise<{stop(): Promise<void>}> {
+	const farm = spawn(process.execPath, [path.join(repoRoot, 'dist/bench/peers/guest-farm-main.js'), dir, String(count), prefix], {
+		stdio: ['ignore', 'pipe', 'inherit'],
+	});
+	let output = '';
+	farm.stdout.setEncoding('utf8');
+	farm.stdout.on('data', (chunk: string) => {
+		output += chunk;
+	});
+	await waitFor(() => output.includes('ready') || farm.exitCode !== null, 30_000, `${count} guests listening`);
+	if (farm.exitCode !== null) {
+		throw new Error(`the guest farm exited (${farm.exitCode})`);
+	}
+
+	const exited = new Promise(resolve => farm.once('exit', resolve));
+	return {
+		async stop() {
+			if (farm.exitCode === null) {
+				farm.kill('SIGKILL');
+				await exited;
+			}
+		},
+	};
 }
