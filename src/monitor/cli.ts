@@ -4,6 +4,7 @@ import {parseTcpAddress} from '../transport/endpoint.js';
 import {packageVersion} from '../version.js';
 import {usage, type Command} from './command.js';
 import type {SessionTarget} from './connection.js';
+import {isProtocolChoice, type ProtocolChoice} from './qga/protocol-switch.js';
 import {logOutcomes, runScript} from './script.js';
 import {applyColor, isColorChoice, type ColorChoice} from './ui/color.js';
 import {openSession} from './session.js';
@@ -16,6 +17,8 @@ export function monitorUsage(commands: readonly Command[]): string {
   --listen PATH          listen on a UNIX socket (QEMU connects with server=off); one guest at a time
   --tcp HOST:PORT        connect over TCP; reconnects with back-off
   --tcp-listen HOST:PORT listen on TCP
+  --protocol WHICH       what the guest speaks: virtagent, qga (QEMU's guest agent, qemu-ga) or
+                         auto (default: probe each new stream and use what answers, docs/PROTOCOL.md §9)
   -c "CMD; CMD"          run these commands and exit (scripted mode; also when stdin is not a terminal)
   --json                 scripted: one line per command, {"id", "command", "return"|"error"} (docs/JSON.md)
   -e                     scripted: exit at the first command that fails
@@ -51,6 +54,7 @@ export type MonitorOptions = {
 	readonly historyFile: string | undefined;
 	readonly plain: boolean;
 	readonly color: ColorChoice;
+	readonly protocol: ProtocolChoice;
 };
 
 /** A bad command line: one line on stderr, exit code 2. */
@@ -82,6 +86,7 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 				history: {type: 'string'},
 				plain: {type: 'boolean'},
 				color: {type: 'string'},
+				protocol: {type: 'string'},
 				version: {type: 'boolean', short: 'V'},
 				help: {type: 'boolean', short: 'h'},
 			},
@@ -133,6 +138,11 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 		throw new UsageError(`invalid --color '${color}' (auto, always or never)`);
 	}
 
+	const protocol = values.protocol ?? 'auto';
+	if (!isProtocolChoice(protocol)) {
+		throw new UsageError(`invalid --protocol '${protocol}' (virtagent, qga or auto)`);
+	}
+
 	return {
 		target: targets[0],
 		commands: values.command,
@@ -146,6 +156,7 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 		historyFile: values.history,
 		plain: values.plain ?? false,
 		color,
+		protocol,
 	};
 }
 
@@ -192,7 +203,14 @@ export async function runMonitor(options: MonitorOptions, commands: readonly Com
 	const interactive = options.commands === undefined && process.stdin.isTTY === true;
 	let session;
 	try {
-		session = await openSession({target: options.target, commands, timeoutMs: options.timeoutMs, waitForGuest: !interactive, wireTap: options.verbose});
+		session = await openSession({
+			target: options.target,
+			commands,
+			timeoutMs: options.timeoutMs,
+			waitForGuest: !interactive,
+			wireTap: options.verbose,
+			protocol: options.protocol,
+		});
 	} catch (error) {
 		console.error(`virtagent monitor: ${(error as Error).message}`);
 		return 1;
