@@ -4,6 +4,7 @@ import {parseTcpAddress} from '../transport/endpoint.js';
 import {packageVersion} from '../version.js';
 import {usage, type Command} from './command.js';
 import type {SessionTarget} from './connection.js';
+import {isProtocolChoice, type ProtocolChoice} from './qga/protocol-switch.js';
 import {logOutcomes, runScript} from './script.js';
 import {applyColor, isColorChoice, type ColorChoice} from './ui/color.js';
 import {openFleet} from './fleet/open-fleet.js';
@@ -26,6 +27,8 @@ export function monitorUsage(commands: readonly Command[]): string {
   --listen PATH          listen on a UNIX socket (QEMU connects with server=off); one guest at a time
   --tcp HOST:PORT        connect over TCP; reconnects with back-off
   --tcp-listen HOST:PORT listen on TCP
+  --protocol WHICH       what the guest speaks: virtagent, qga (QEMU's guest agent, qemu-ga) or
+                         auto (default: probe each new stream and use what answers, docs/PROTOCOL.md §9)
   -c "CMD; CMD"          run these commands and exit (scripted mode; also when stdin is not a terminal)
   --json                 scripted: one line per command, {"id", "command", "return"|"error"} (docs/JSON.md)
   -e                     scripted: exit at the first command that fails
@@ -63,6 +66,7 @@ export type MonitorOptions = {
 	readonly historyFile: string | undefined;
 	readonly plain: boolean;
 	readonly color: ColorChoice;
+	readonly protocol: ProtocolChoice;
 };
 
 /** A bad command line: one line on stderr, exit code 2. */
@@ -97,6 +101,7 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 				history: {type: 'string'},
 				plain: {type: 'boolean'},
 				color: {type: 'string'},
+				protocol: {type: 'string'},
 				version: {type: 'boolean', short: 'V'},
 				help: {type: 'boolean', short: 'h'},
 			},
@@ -132,7 +137,7 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 			}
 
 			if (values.tcp !== undefined) {
-				fleet = {...fleet, guests: [...fleet.guests, {name: undefined, target: {mode: 'connect', endpoint: parseTcpAddress(values.tcp)}, protocol: 'auto'}]};
+				fleet = {...fleet, guests: [...fleet.guests, {name: undefined, target: {mode: 'connect', endpoint: parseTcpAddress(values.tcp)}}]};
 			}
 		} else if (values.tcp !== undefined) {
 			targets.push({mode: 'connect', endpoint: parseTcpAddress(values.tcp)});
@@ -160,6 +165,11 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 		throw new UsageError(`invalid --color '${color}' (auto, always or never)`);
 	}
 
+	const protocol = values.protocol ?? 'auto';
+	if (!isProtocolChoice(protocol)) {
+		throw new UsageError(`invalid --protocol '${protocol}' (virtagent, qga or auto)`);
+	}
+
 	return {
 		target: targets[0],
 		...(fleet === undefined ? {} : {fleet}),
@@ -174,6 +184,7 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 		historyFile: values.history,
 		plain: values.plain ?? false,
 		color,
+		protocol,
 	};
 }
 
@@ -222,7 +233,14 @@ export async function runMonitor(options: MonitorOptions, commands: readonly Com
 	try {
 		session =
 			options.fleet === undefined
-				? await openSession({target: options.target, commands, timeoutMs: options.timeoutMs, waitForGuest: !interactive, wireTap: options.verbose})
+				? await openSession({
+						target: options.target,
+						commands,
+						timeoutMs: options.timeoutMs,
+						waitForGuest: !interactive,
+						wireTap: options.verbose,
+						protocol: options.protocol,
+					})
 				: await openFleet({
 						fleet: options.fleet,
 						commands,
@@ -230,6 +248,7 @@ export async function runMonitor(options: MonitorOptions, commands: readonly Com
 						timeoutMs: options.timeoutMs,
 						scripted: interactive ? undefined : {waitMs: options.waitMs},
 						wireTap: options.verbose,
+						protocol: options.protocol,
 						warn(message) {
 							console.error(`virtagent monitor: ${message}`);
 						},

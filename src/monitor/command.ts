@@ -5,6 +5,8 @@
  * parses a line against them and turns whatever the command throws into a QMP-shaped error.
  */
 import type {Peer, Rpc} from '../rpc/catalogue.js';
+import type {WireValue} from '../wire/types.js';
+import type {GuestProtocol} from './qga/protocol-switch.js';
 import type {FleetControl} from './fleet/control.js';
 import type {ArgSpec} from './parse-args.js';
 import type {QueueModel} from './queue-model.js';
@@ -19,12 +21,27 @@ export type CommandContext = {
 	call<P extends readonly unknown[], R>(rpc: Rpc<P, R, readonly Peer[]>, params: P): Promise<R>;
 	/** Call without the gate (agent_capabilities is how an operator opens it). */
 	callUngated<P extends readonly unknown[], R>(rpc: Rpc<P, R, readonly Peer[]>, params: P): Promise<R>;
+	/**
+	 * Call any guest method by name with JSON-like params (qemu-ga's commands take one object),
+	 * through the gate unless `gated: false`. Throws like `call`; a qemu-ga command that sends no
+	 * reply on success resolves with a NoReplyResult.
+	 */
+	callMethod(method: string, params: readonly WireValue[], options?: {readonly gated?: boolean}): Promise<WireValue>;
+	/**
+	 * What the guest speaks: returned at once when known (so the command's call is queued in line
+	 * order); with `--protocol auto` before the probe has answered, a wait (scripted) or the gate's error.
+	 */
+	protocol(): GuestProtocol | Promise<GuestProtocol>;
+	/** A qemu-ga file handle the command could not close: the session closes it on the next connection. */
+	leftoverHandle(handle: number): void;
 	/** Remember the guest's methods (opens the gate). */
 	storeMethods(methods: readonly string[]): void;
 	readonly status: SessionStatus;
 	readonly model: QueueModel;
 	readonly commands: readonly Command[];
 	readonly now: number;
+	/** This command's deadline (each call's; also what a no-reply request waits in silence). */
+	readonly timeoutMs: number;
 	/** Ask the runner to stop after this command. */
 	quit(): void;
 	/** Cancel a queued or in-flight client job; false when there is none with that id. */

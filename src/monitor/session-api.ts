@@ -4,11 +4,14 @@
  */
 import type {EngineEvent} from '../engine/events.js';
 import type {FleetView} from './fleet/control.js';
+import type {GuestProtocol} from './qga/protocol-switch.js';
 import type {QueueModel} from './queue-model.js';
 
 export type ConnectionState =
 	| {readonly state: 'connecting'}
 	| {readonly state: 'connected'; readonly since: number}
+	/** `--protocol auto`: a stream is up and probed, and the guest has not answered yet (docs/PROTOCOL.md §9). */
+	| {readonly state: 'detecting'; readonly since: number; readonly probes: number; readonly nextInMs: number}
 	| {readonly state: 'retrying'; readonly attempt: number; readonly inMs: number; readonly reason: string}
 	| {readonly state: 'listening'}
 	| {readonly state: 'disconnected'; readonly reason: string};
@@ -20,11 +23,18 @@ export type GuestInfo = {
 	readonly version: string | undefined;
 	/** The guest's methods once negotiated; undefined until then (the capability gate). */
 	readonly methods: readonly string[] | undefined;
+	/** qemu-ga: the commands guest-info lists as disabled (for the gate's message). */
+	readonly disabled?: readonly string[];
 };
 
 export type SessionStatus = {
 	/** e.g. `unix:/tmp/va.sock` */
 	readonly channel: string;
+	/**
+	 * What the guest speaks: fixed by `--protocol virtagent|qga`, found by the probe with `auto`
+	 * (undefined until then, and again once that stream is gone).
+	 */
+	readonly protocol?: GuestProtocol;
 	readonly connection: ConnectionState;
 	readonly guest: GuestInfo;
 };

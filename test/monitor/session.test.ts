@@ -394,8 +394,8 @@ describe('commands over a real engine', () => {
 		]);
 		await expect(session.execute('help agent_ping')).resolves.toMatchObject({
 			ok: true,
-			text: 'agent_ping -- check that the guest agent answers (va.ping)',
-			value: {commands: [{name: 'agent_ping', params: '', help: 'check that the guest agent answers (va.ping)'}]},
+			text: 'agent_ping -- check that the guest agent answers (va.ping; guest-ping on qemu-ga)',
+			value: {commands: [{name: 'agent_ping', params: '', help: 'check that the guest agent answers (va.ping; guest-ping on qemu-ga)'}]},
 		});
 		await expect(session.execute('help agent_pnig')).resolves.toMatchObject({ok: false, error: {class: 'CommandNotFound'}});
 	});

@@ -10,7 +10,8 @@ import {readdir, stat} from 'node:fs/promises';
 import path from 'node:path';
 import {escapeLine} from '../escape.js';
 import type {Fleet} from './fleet.js';
-import type {GuestProtocol, GuestSpec} from './guest-spec.js';
+import type {GuestProtocol} from '../qga/protocol-switch.js';
+import type {GuestSpec} from './guest-spec.js';
 
 /** The channel files looked for in each domain directory, with the protocol each one speaks. */
 export const channelFiles: ReadonlyArray<readonly [string, GuestProtocol]> = [

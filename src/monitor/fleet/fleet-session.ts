@@ -297,6 +297,10 @@ export class FleetSession implements MonitorSession, FleetView {
 		return {
 			call: async () => notHere(),
 			callUngated: async () => notHere(),
+			callMethod: async () => notHere(),
+			protocol: notHere,
+			leftoverHandle() {},
+			timeoutMs: 0,
 			storeMethods() {},
 			status: this.status,
 			model: this.model,

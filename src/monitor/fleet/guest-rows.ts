@@ -8,7 +8,7 @@ import type {FleetGuest} from './fleet.js';
 
 export type GuestRow = {
 	readonly name: string;
-	/** As asked for (`auto` until the session says what it found). */
+	/** What the stream speaks once known (`qga`, `virtagent`), else what was asked for (`auto`…). */
 	readonly protocol: string;
 	readonly channel: string;
 	readonly connection: ConnectionState;
@@ -20,8 +20,8 @@ export type GuestRow = {
 	readonly failures: number;
 };
 
-/** Short connection words for a table cell: `ready`, `connected`, `retrying 3`, `down`. */
-export type GuestState = 'ready' | 'connected' | 'connecting' | 'retrying' | 'listening' | 'down';
+/** Short connection words for a table cell: `ready`, `connected`, `detecting` (auto: which protocol?), `retrying 3`, `down`. */
+export type GuestState = 'ready' | 'connected' | 'connecting' | 'detecting' | 'retrying' | 'listening' | 'down';
 
 export function guestState(row: GuestRow): GuestState {
 	switch (row.connection.state) {
@@ -45,7 +45,7 @@ export function guestRow(guest: FleetGuest): GuestRow {
 	const ready = status.connection.state === 'connected' && status.guest.methods !== undefined;
 	return {
 		name: guest.name,
-		protocol: guest.spec.protocol,
+		protocol: status.protocol ?? guest.spec.protocol ?? 'auto',
 		channel: status.channel,
 		connection: status.connection,
 		readySince: ready ? Math.max(status.guest.helloAt ?? 0, status.connection.state === 'connected' ? status.connection.since : 0) : undefined,

@@ -8,14 +8,14 @@ import {parseTcpAddress} from '../../transport/endpoint.js';
 import type {SessionTarget} from '../connection.js';
 import {escapeLine} from '../escape.js';
 
-export const guestProtocols = ['virtagent', 'qga', 'auto'] as const;
-export type GuestProtocol = (typeof guestProtocols)[number];
+import {isProtocolChoice, type ProtocolChoice} from '../qga/protocol-switch.js';
 
 export type GuestSpec = {
 	/** The name the operator gave (`web1=…`); otherwise one is derived (guestNameFor). */
 	readonly name: string | undefined;
 	readonly target: SessionTarget;
-	readonly protocol: GuestProtocol;
+	/** `protocol=`; absent: the monitor's `--protocol` (auto unless told). */
+	readonly protocol?: ProtocolChoice;
 };
 
 /** A `--connect` value that cannot be used; the message is the whole line shown. */
@@ -73,21 +73,21 @@ export function parseGuestSpec(text: string): GuestSpec {
 	const named = equals > 0 && givenName.test(first.slice(0, equals));
 	const name = named ? first.slice(0, equals) : undefined;
 	const target = parseEndpoint(named ? first.slice(equals + 1) : first);
-	let protocol: GuestProtocol = 'auto';
+	let protocol: ProtocolChoice | undefined;
 	for (const option of options) {
 		const [key, value] = option.split('=', 2) as [string, string | undefined];
 		if (key !== 'protocol') {
 			throw new GuestSpecError(`unknown option '${escapeLine(key)}' in '${escapeLine(text)}' (only protocol=)`);
 		}
 
-		if (!(guestProtocols as readonly string[]).includes(value ?? '')) {
+		if (!isProtocolChoice(value ?? '')) {
 			throw new GuestSpecError(`invalid protocol '${escapeLine(value ?? '')}' (virtagent, qga or auto)`);
 		}
 
-		protocol = value as GuestProtocol;
+		protocol = value as ProtocolChoice;
 	}
 
-	return {name, target, protocol};
+	return protocol === undefined ? {name, target} : {name, target, protocol};
 }
 
 /**

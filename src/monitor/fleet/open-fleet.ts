@@ -3,6 +3,7 @@
  * directory scanned (and then watched), and the FleetSession over them.
  */
 import type {Command} from '../command.js';
+import type {ProtocolChoice} from '../qga/protocol-switch.js';
 import {openSession} from '../session.js';
 import {DiscoveryWatcher} from './discover.js';
 import {Fleet, type GuestOpener} from './fleet.js';
@@ -17,6 +18,8 @@ export type OpenFleetOptions = {
 	/** Scripted mode: each guest is waited for before its first line (`--wait`, the command timeout). */
 	readonly scripted: {readonly waitMs: number} | undefined;
 	readonly wireTap: boolean;
+	/** `--protocol`: for the guests that do not say (`protocol=`; discovery knows it from the channel's name). */
+	readonly protocol: ProtocolChoice;
 	/** Where a fleet warning goes (a duplicate name, a guest that could not be opened). */
 	readonly warn: (message: string) => void;
 	/** Another way to open a guest (tests, libvirt); default: a Session on its socket. */

@@ -58,7 +58,7 @@ export function fleetOptions(values: FleetValues, toUsageError: (message: string
 	const discover = values.discover ?? [];
 	const wantsFleet =
 		guests.length > 1 ||
-		guests.some(guest => guest.name !== undefined || guest.protocol !== 'auto') ||
+		guests.some(guest => guest.name !== undefined || guest.protocol !== undefined) ||
 		discover.length > 0 ||
 		values.libvirt !== undefined ||
 		values.guest !== undefined;

@@ -13,6 +13,7 @@ export const guestStateColor: {readonly [S in GuestState]: Colour} = {
 	ready: 'green',
 	connected: 'cyan',
 	connecting: 'yellow',
+	detecting: 'yellow',
 	listening: 'yellow',
 	retrying: 'yellow',
 	down: 'red',

@@ -59,6 +59,10 @@ export function connectionText(connection: ConnectionState): Segment {
 		case 'disconnected': {
 			return {text: `✕ disconnected: ${escapeLine(connection.reason)}`, color: 'red'};
 		}
+
+		case 'detecting': {
+			return {text: `○ detecting… ${connection.probes} probe${connection.probes === 1 ? '' : 's'} unanswered`, color: 'yellow'};
+		}
 	}
 }
 

@@ -8,8 +8,8 @@ const unix = (socketPath: string): SessionTarget => ({mode: 'connect', endpoint:
 
 describe('--connect [NAME=]ENDPOINT[,protocol=…]', () => {
 	it('reads paths, unix: and tcp: endpoints, names and the protocol', () => {
-		expect(parseGuestSpec('/run/a.sock')).toEqual({name: undefined, target: unix('/run/a.sock'), protocol: 'auto'});
-		expect(parseGuestSpec('unix:/run/a.sock')).toEqual({name: undefined, target: unix('/run/a.sock'), protocol: 'auto'});
+		expect(parseGuestSpec('/run/a.sock')).toEqual({name: undefined, target: unix('/run/a.sock')});
+		expect(parseGuestSpec('unix:/run/a.sock')).toEqual({name: undefined, target: unix('/run/a.sock')});
 		expect(parseGuestSpec('db1=tcp:10.0.0.5:4444,protocol=qga')).toEqual({
 			name: 'db1',
 			target: {mode: 'connect', endpoint: {kind: 'tcp', host: '10.0.0.5', port: 4444}},
