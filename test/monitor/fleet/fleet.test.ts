@@ -9,6 +9,10 @@ import {DiscoveryWatcher, findAgentSockets} from '../../../src/monitor/fleet/dis
 import {Fleet} from '../../../src/monitor/fleet/fleet.js';
 import type {FleetSession} from '../../../src/monitor/fleet/fleet-session.js';
 import type {CommandOutcome} from '../../../src/monitor/session-api.js';
+import {allCommands} from '../../../commands/index.js';
+import {parseGuestSpec} from '../../../src/monitor/fleet/guest-spec.js';
+import {openSession} from '../../../src/monitor/session.js';
+import {startRealQemuGa} from '../../helpers/real-qemu-ga.js';
 import {waitFor} from '../../helpers/socket-pair.js';
 import {channelTree, fleetSession, sessionOpener, type ChannelTree} from './helpers.js';
 
@@ -139,5 +143,51 @@ describe('fleet over real guest daemons', () => {
 		expect(session.complete('use d')).toEqual(['db1']);
 		expect(session.complete('@all agent_p')).toEqual(['agent_ping']);
 		expect(session.complete('gue')).toEqual(['guests']);
+	}, 60_000);
+});
+
+describe('fleet with mixed protocols', () => {
+	it('a real qemu-ga (block-listed) beside virtagent daemons: discovered as qga, @all answers on both, guests says which', async () => {
+		const channels = tree();
+		await Promise.all([channels.start('web1'), channels.start('web2')]);
+		const qgaDir = path.join(channels.dir, 'qga-state');
+		mkdirSync(qgaDir);
+		const qga = await startRealQemuGa(qgaDir);
+		cleanups.push(async () => qga.stop());
+		// libvirt's layout: the domain's directory holds org.qemu.guest_agent.0 (here a link to qemu-ga's socket).
+		mkdirSync(path.join(channels.dir, 'domain-8-db1'));
+		symlinkSync(qga.path, path.join(channels.dir, 'domain-8-db1', 'org.qemu.guest_agent.0'));
+		const {session, fleet} = await discovered(channels.dir);
+		expect(names(fleet)).toEqual(['db1', 'web1', 'web2']);
+		expect(fleet.get('db1')!.spec.protocol).toBe('qga');
+		const result = await session.execute('@all agent_ping');
+		expect(result.text.split('\n').slice(0, 3).sort()).toEqual(['db1: ok', 'web1: ok', 'web2: ok']);
+		expect(result.text.split('\n').at(-1)).toBe('3 ok');
+		const table = await session.execute('guests');
+		expect(table.text).toMatch(/^ +db1 +qga +ready /mu);
+		expect(table.text).toMatch(/^ +web1 +virtagent +ready /mu);
+		// A command qemu-ga has blocked fails on that guest alone, named; the others answer.
+		const dmesg = await session.execute('@all agent_viewdmesg');
+		expect(dmesg.ok).toBe(false);
+		expect(dmesg.fanOut!.summary).toMatch(/^2 ok, 1 failed: db1 /u);
+	}, 60_000);
+
+	it('protocol=auto on --connect detects each guest', async () => {
+		const channels = tree();
+		const web = await channels.start('web1');
+		const qgaDir = path.join(channels.dir, 'qga-state');
+		mkdirSync(qgaDir);
+		const qga = await startRealQemuGa(qgaDir);
+		cleanups.push(async () => qga.stop());
+		const fleet = new Fleet(async spec =>
+			openSession({target: spec.target, commands: allCommands, timeoutMs: 5000, waitForGuest: true, protocol: spec.protocol ?? 'auto'}),
+		);
+		const session = fleetSession(fleet, {guestWait: {waitMs: 5000, timeoutMs: 5000}});
+		cleanups.push(async () => session.close());
+		await fleet.add(parseGuestSpec(`a=${web.socketPath},protocol=auto`));
+		await fleet.add(parseGuestSpec(`b=${qga.path},protocol=auto`));
+		expect((await session.execute('@all agent_ping')).text.split('\n').at(-1)).toBe('2 ok');
+		const rows = session.rows();
+		expect(rows.map(row => `${row.name} ${row.protocol}`)).toEqual(['a virtagent', 'b qga']);
 	}, 60_000);
 });

@@ -55,7 +55,8 @@ export function channelTree(): ChannelTree {
 
 /** Each guest a real Session, as the CLI opens them. */
 export function sessionOpener(timeoutMs = 5000, waitForGuest = true): GuestOpener {
-	return async spec => openSession({target: spec.target, commands: allCommands, timeoutMs, waitForGuest, retryMinMs: 50, retryMaxMs: 200});
+	return async spec =>
+		openSession({target: spec.target, commands: allCommands, timeoutMs, waitForGuest, retryMinMs: 50, retryMaxMs: 200, protocol: spec.protocol ?? 'auto'});
 }
 
 export function fleetSession(fleet: Fleet, options: Partial<FleetSessionOptions> = {}): FleetSession {
