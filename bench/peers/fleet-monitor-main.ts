@@ -11,7 +11,7 @@ import {allCommands, fleetCommands} from '../../commands/index.js';
 import {DiscoveryWatcher} from '../../src/monitor/fleet/discover.js';
 import {Fleet} from '../../src/monitor/fleet/fleet.js';
 import {FleetSession} from '../../src/monitor/fleet/fleet-session.js';
-import {openSession} from '../../src/monitor/session.js';
+import {guestOpener} from '../../src/monitor/fleet/open-guest.js';
 import {redrawMark} from '../../src/monitor/ui/live-terminal.js';
 import {mountScreen} from '../../src/monitor/ui/start.js';
 
@@ -87,7 +87,7 @@ function ownCpuMs(): number {
 }
 
 const dir = process.argv[2]!;
-const fleet = new Fleet(async spec => openSession({target: spec.target, commands: allCommands, timeoutMs: 60_000, waitForGuest: false}));
+const fleet = new Fleet(guestOpener({commands: allCommands, timeoutMs: 60_000, waitForGuest: false}));
 const session = new FleetSession(fleet, {commands: allCommands, fleetCommands, streamParts: true});
 const watcher = new DiscoveryWatcher(fleet, dir, message => process.stderr.write(`${message}\n`));
 await watcher.start();

@@ -10,10 +10,13 @@ import {escapeLine} from '../escape.js';
 
 import {isProtocolChoice, type ProtocolChoice} from '../qga/protocol-switch.js';
 
+/** A domain reached through libvirt (`--libvirt [URI]`): requests go through virsh. */
+export type LibvirtTarget = {readonly mode: 'libvirt'; readonly uri: string; readonly domain: string};
+
 export type GuestSpec = {
 	/** The name the operator gave (`web1=…`); otherwise one is derived (guestNameFor). */
 	readonly name: string | undefined;
-	readonly target: SessionTarget;
+	readonly target: SessionTarget | LibvirtTarget;
 	/** `protocol=`; absent: the monitor's `--protocol` (auto unless told). */
 	readonly protocol?: ProtocolChoice;
 };
@@ -108,7 +111,11 @@ export function domainName(directory: string): string {
 }
 
 /** The derived name: the directory of a well-known channel file, else the file's own name. */
-export function guestNameFor(target: SessionTarget): string {
+export function guestNameFor(target: SessionTarget | LibvirtTarget): string {
+	if (target.mode === 'libvirt') {
+		return safeName(target.domain);
+	}
+
 	const {endpoint} = target;
 	if (endpoint.kind === 'tcp') {
 		return safeName(`${endpoint.host}:${endpoint.port}`);

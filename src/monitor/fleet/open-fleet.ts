@@ -4,10 +4,11 @@
  */
 import type {Command} from '../command.js';
 import type {ProtocolChoice} from '../qga/protocol-switch.js';
-import {openSession} from '../session.js';
 import {DiscoveryWatcher} from './discover.js';
 import {Fleet, type GuestOpener} from './fleet.js';
 import {FleetSession} from './fleet-session.js';
+import {LibvirtWatcher} from './libvirt.js';
+import {guestOpener} from './open-guest.js';
 import type {FleetOptions} from './options.js';
 
 export type OpenFleetOptions = {
@@ -30,15 +31,13 @@ export type OpenFleetOptions = {
 export async function openFleet(options: OpenFleetOptions): Promise<FleetSession> {
 	const open: GuestOpener =
 		options.open ??
-		(async spec =>
-			// spec.protocol reaches the Session once it takes a protocol choice (issue #12).
-			openSession({
-				target: spec.target,
-				commands: options.commands,
-				timeoutMs: options.timeoutMs,
-				waitForGuest: options.scripted !== undefined,
-				wireTap: options.wireTap,
-			}));
+		guestOpener({
+			commands: options.commands,
+			timeoutMs: options.timeoutMs,
+			waitForGuest: options.scripted !== undefined,
+			wireTap: options.wireTap,
+			protocol: options.protocol,
+		});
 	const fleet = new Fleet(open);
 	fleet.subscribe(event => {
 		if (event.type === 'warning') {
@@ -57,6 +56,14 @@ export async function openFleet(options: OpenFleetOptions): Promise<FleetSession
 
 	for (const directory of options.fleet.discover) {
 		const watcher = new DiscoveryWatcher(fleet, directory, options.warn);
+		session.own(() => {
+			watcher.close();
+		});
+		await watcher.start();
+	}
+
+	if (options.fleet.libvirt !== undefined) {
+		const watcher = new LibvirtWatcher(fleet, options.fleet.libvirt, options.warn);
 		session.own(() => {
 			watcher.close();
 		});

@@ -9,9 +9,7 @@ import {DiscoveryWatcher, findAgentSockets} from '../../../src/monitor/fleet/dis
 import {Fleet} from '../../../src/monitor/fleet/fleet.js';
 import type {FleetSession} from '../../../src/monitor/fleet/fleet-session.js';
 import type {CommandOutcome} from '../../../src/monitor/session-api.js';
-import {allCommands} from '../../../commands/index.js';
 import {parseGuestSpec} from '../../../src/monitor/fleet/guest-spec.js';
-import {openSession} from '../../../src/monitor/session.js';
 import {startRealQemuGa} from '../../helpers/real-qemu-ga.js';
 import {waitFor} from '../../helpers/socket-pair.js';
 import {channelTree, fleetSession, sessionOpener, type ChannelTree} from './helpers.js';
@@ -179,9 +177,7 @@ describe('fleet with mixed protocols', () => {
 		mkdirSync(qgaDir);
 		const qga = await startRealQemuGa(qgaDir);
 		cleanups.push(async () => qga.stop());
-		const fleet = new Fleet(async spec =>
-			openSession({target: spec.target, commands: allCommands, timeoutMs: 5000, waitForGuest: true, protocol: spec.protocol ?? 'auto'}),
-		);
+		const fleet = new Fleet(sessionOpener());
 		const session = fleetSession(fleet, {guestWait: {waitMs: 5000, timeoutMs: 5000}});
 		cleanups.push(async () => session.close());
 		await fleet.add(parseGuestSpec(`a=${web.socketPath},protocol=auto`));

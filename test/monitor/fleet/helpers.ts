@@ -8,7 +8,7 @@ import path from 'node:path';
 import {allCommands, fleetCommands} from '../../../commands/index.js';
 import {Fleet, type GuestOpener} from '../../../src/monitor/fleet/fleet.js';
 import {FleetSession, type FleetSessionOptions} from '../../../src/monitor/fleet/fleet-session.js';
-import {openSession} from '../../../src/monitor/session.js';
+import {guestOpener} from '../../../src/monitor/fleet/open-guest.js';
 import {repoRoot, startGuest, type GuestProcess} from '../../guest/helpers.js';
 import {tempDir, waitFor} from '../../helpers/socket-pair.js';
 
@@ -55,8 +55,7 @@ export function channelTree(): ChannelTree {
 
 /** Each guest a real Session, as the CLI opens them. */
 export function sessionOpener(timeoutMs = 5000, waitForGuest = true): GuestOpener {
-	return async spec =>
-		openSession({target: spec.target, commands: allCommands, timeoutMs, waitForGuest, retryMinMs: 50, retryMaxMs: 200, protocol: spec.protocol ?? 'auto'});
+	return guestOpener({commands: allCommands, timeoutMs, waitForGuest, retryMinMs: 50, retryMaxMs: 200});
 }
 
 export function fleetSession(fleet: Fleet, options: Partial<FleetSessionOptions> = {}): FleetSession {
