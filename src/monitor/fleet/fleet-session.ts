@@ -18,6 +18,7 @@ import {fanOut} from './fan-out.js';
 import type {Fleet, FleetGuest, FleetTransition} from './fleet.js';
 import {fleetTransitions} from './fleet-transitions.js';
 import {guestRow, type GuestRow} from './guest-rows.js';
+import {Listeners} from './listeners.js';
 import {isPattern, matchGuests, noMatch, splitTarget} from './targets.js';
 
 export type FleetSessionOptions = {
@@ -52,7 +53,7 @@ export class FleetSession implements MonitorSession, FleetView {
 	readonly #options: FleetSessionOptions;
 	readonly #commands: CommandSet;
 	readonly #fleetNames: ReadonlySet<string>;
-	readonly #listeners = new Set<(event: SessionEvent) => void>();
+	readonly #listeners = new Listeners<SessionEvent>();
 	readonly #ready = new WeakMap<FleetGuest['session'], Promise<Error | undefined>>();
 	readonly #emptyModel = initialQueueModel();
 	readonly #unsubscribe: () => void;
@@ -135,8 +136,7 @@ export class FleetSession implements MonitorSession, FleetView {
 	}
 
 	subscribe(listener: (event: SessionEvent) => void): () => void {
-		this.#listeners.add(listener);
-		return () => this.#listeners.delete(listener);
+		return this.#listeners.add(listener);
 	}
 
 	async execute(line: string): Promise<CommandOutcome> {
@@ -332,13 +332,7 @@ export class FleetSession implements MonitorSession, FleetView {
 	}
 
 	#emit(event: SessionEvent): void {
-		for (const listener of this.#listeners) {
-			try {
-				listener(event);
-			} catch {
-				// A broken view must not break the fleet.
-			}
-		}
+		this.#listeners.emit(event);
 	}
 }
 

@@ -4,7 +4,7 @@
  */
 import {mkdirSync, symlinkSync} from 'node:fs';
 import path from 'node:path';
-import {afterEach, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {DiscoveryWatcher, findAgentSockets} from '../../../src/monitor/fleet/discover.js';
 import {Fleet} from '../../../src/monitor/fleet/fleet.js';
 import type {FleetSession} from '../../../src/monitor/fleet/fleet-session.js';
@@ -12,14 +12,9 @@ import type {CommandOutcome} from '../../../src/monitor/session-api.js';
 import {parseGuestSpec} from '../../../src/monitor/fleet/guest-spec.js';
 import {startRealQemuGa} from '../../helpers/real-qemu-ga.js';
 import {waitFor} from '../../helpers/socket-pair.js';
-import {channelTree, fleetSession, sessionOpener, type ChannelTree} from './helpers.js';
+import {channelTree, type ChannelTree, fleetSession, fleetSuite, sessionOpener} from './helpers.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-	for (const cleanup of cleanups.splice(0).reverse()) {
-		await cleanup();
-	}
-});
+const cleanups = fleetSuite();
 
 function tree(): ChannelTree {
 	const made = channelTree();
