@@ -20,7 +20,7 @@ export const channelFiles: ReadonlyArray<readonly [string, GuestProtocol]> = [
 ];
 
 export type DiscoveryOptions = {
-	/** The safety-net rescan (default 5 s). */
+	/** The safety-net rescan (default 15 s: the watches see changes at once; this only catches what they miss). */
 	readonly rescanMs?: number;
 	/** Events coming in a burst are one scan (default 50 ms). */
 	readonly settleMs?: number;
@@ -75,7 +75,7 @@ export class DiscoveryWatcher {
 		this.#fleet = fleet;
 		this.#directory = path.resolve(directory);
 		this.#warn = warn;
-		this.#options = {rescanMs: options.rescanMs ?? 5000, settleMs: options.settleMs ?? 50, maxDomains: options.maxDomains ?? 4096};
+		this.#options = {rescanMs: options.rescanMs ?? 15_000, settleMs: options.settleMs ?? 50, maxDomains: options.maxDomains ?? 4096};
 	}
 
 	/** The first scan (its guests added), then the watches and the rescan timer. */
