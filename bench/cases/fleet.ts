@@ -117,7 +117,9 @@ export async function fleetCase(options: BenchOptions): Promise<CaseResult> {
 	];
 	// What would break first at 1,000: the monitor holds one socket per guest (plus its own few).
 	const openFiles = /^Max open files\s+(\d+|unlimited)/mu.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 'unknown';
-	notes.push(`open files allowed (ulimit -n): ${openFiles}; the monitor needs one per guest, so at the common 1024 a fleet of ~1,000 guests is the limit (past it, connects fail EMFILE and are retried)`);
+	notes.push(
+		`open files allowed (ulimit -n): ${openFiles}; the monitor needs one per guest, so at the common 1024 a fleet of ~1,000 guests is the limit (past it, connects fail EMFILE and are retried)`,
+	);
 	for (const count of sizes) {
 		try {
 			const result = await measureFleet(count, rounds);
