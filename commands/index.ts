@@ -8,6 +8,7 @@ import agentViewfile from './agent-viewfile.js';
 import cancel from './cancel.js';
 import help from './help.js';
 import info from './info.js';
+import qga from './qga.js';
 import quit from './quit.js';
 import timeout from './timeout.js';
 
@@ -19,6 +20,7 @@ export const allCommands: readonly Command[] = [
 	agentShutdown,
 	agentPing,
 	agentCapabilities,
+	qga,
 	help,
 	info,
 	cancel,

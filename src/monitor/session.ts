@@ -158,7 +158,8 @@ export class Session implements MonitorSession {
 	}
 
 	complete(line: string): readonly string[] {
-		return this.#commands.complete(line);
+		const {protocol, guest} = this.#state.status;
+		return this.#commands.complete(line, protocol === 'qga' ? (guest.methods ?? []) : []);
 	}
 
 	/** Resolves once the guest's methods are known; rejects at the deadline with a clear error. */

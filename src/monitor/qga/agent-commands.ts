@@ -67,9 +67,16 @@ export async function qgaShutdownCommand(context: CommandContext, mode: keyof ty
 
 /** agent_getfile's source on qemu-ga: guest-file-read on one handle, `depth` reads queued on the channel. */
 export async function qgaGetfileSource(context: CommandContext, guestPath: string, depth: number): ReturnType<typeof qgaSource> {
-	return qgaSource(qgaCall(context), guestPath, depth, handle => {
-		context.leftoverHandle(handle);
-	});
+	const canSeek = context.status.guest.methods?.includes('guest-file-seek') ?? false;
+	return qgaSource(
+		qgaCall(context),
+		guestPath,
+		depth,
+		handle => {
+			context.leftoverHandle(handle);
+		},
+		{canSeek},
+	);
 }
 
 /** The error for a qemu-ga-only command on a virtagent guest. */

@@ -18,6 +18,7 @@ import {isBusy, type ScreenSnapshot} from './screen-store.js';
 import {headerSegments, plainText, statusParts, joined, summarySegments, width} from './screen-text.js';
 import TransitionLog from './TransitionLog.js';
 import {useAgeClock} from './use-age-clock.js';
+import {useProgress} from './use-progress.js';
 import {useBacklog} from './use-backlog.js';
 import {useLineEditor} from './use-line-editor.js';
 import {useScreenFrame} from './use-screen-frame.js';
@@ -76,7 +77,14 @@ export function LiveRegion({snapshot, line, notice}: {readonly snapshot: ScreenS
 			{plan.panels === 'none' ? null : (
 				<Box flexDirection={plan.panels === 'side' ? 'row' : 'column'}>
 					<QueuePanel side="client" state={model.clientState} queue={model.client} width={half} {...panel} />
-					<QueuePanel side="server" state={model.serverState} queue={model.server} width={plan.panels === 'side' ? columns - half : columns} {...panel} />
+					<QueuePanel
+						side="server"
+						state={model.serverState}
+						queue={model.server}
+						width={plan.panels === 'side' ? columns - half : columns}
+						{...panel}
+						{...(status.protocol === 'qga' ? {idleNote: 'qemu-ga never calls the host'} : {})}
+					/>
 				</Box>
 			)}
 			{plan.logLines > 0 ? <TransitionLog entries={log} /> : null}
@@ -96,6 +104,7 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs, te
 	const {exit: exitApp} = useApp();
 	const {snapshot, push, requestFrame, setHint, flush} = useScreenFrame(session, terminal, frameMs);
 	const backlog = useBacklog(session, requestFrame);
+	const progress = useProgress(session, requestFrame);
 	useAgeClock(isBusy(snapshot.model), requestFrame);
 
 	const exit = () => {
@@ -161,6 +170,6 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs, te
 	});
 
 	const waiting = backlog.state.waiting;
-	const notice = waiting > 0 ? `backlog: ${waiting} waiting (at most ${backlog.state.capacity})` : undefined;
+	const notice = waiting > 0 ? `backlog: ${waiting} waiting (at most ${backlog.state.capacity})` : progress;
 	return <LiveRegion snapshot={snapshot} line={line} notice={notice} />;
 }
