@@ -33,8 +33,8 @@ export type CommandContext = {
 	protocol(): GuestProtocol | Promise<GuestProtocol>;
 	/** A qemu-ga file handle the command could not close: the session closes it on the next connection. */
 	leftoverHandle(handle: number): void;
-	/** Remember the guest's methods (opens the gate). */
-	storeMethods(methods: readonly string[]): void;
+	/** Remember the guest's methods (opens the gate); qemu-ga's disabled commands too, for the gate's message. */
+	storeMethods(methods: readonly string[], disabled?: readonly string[]): void;
 	readonly status: SessionStatus;
 	readonly model: QueueModel;
 	readonly commands: readonly Command[];

@@ -253,8 +253,8 @@ export class Session implements MonitorSession {
 			leftoverHandle: handle => {
 				this.#leftoverHandles.add(handle);
 			},
-			storeMethods: methods => {
-				this.#update({}, {guest: {...this.#state.status.guest, methods: [...methods]}});
+			storeMethods: (methods, disabled) => {
+				this.#update({}, {guest: {...this.#state.status.guest, methods: [...methods], ...(disabled ? {disabled: [...disabled]} : {})}});
 			},
 			get status() {
 				return state().status;

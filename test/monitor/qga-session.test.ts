@@ -193,7 +193,9 @@ describe('the monitor on the real qemu-ga', () => {
 				}
 			});
 			socket.on('error', () => undefined);
-			cleanups.push(() => socket.destroy());
+			cleanups.push(() => {
+				socket.destroy();
+			});
 			const boot = () => {
 				relay = net.connect(real.path);
 				relay.on('error', () => undefined);
@@ -202,7 +204,9 @@ describe('the monitor on the real qemu-ga', () => {
 					relay.write(chunk);
 				}
 
-				cleanups.push(() => relay?.destroy());
+				cleanups.push(() => {
+					relay?.destroy();
+				});
 			};
 
 			const wait = setInterval(() => {
@@ -274,7 +278,9 @@ describe('the monitor on the real qemu-ga', () => {
 		cleanups.push(async () => own.stop());
 		// libvirtd's place: the first client, connected and in step.
 		const holder = net.connect(own.path);
-		cleanups.push(() => holder.destroy());
+		cleanups.push(() => {
+			holder.destroy();
+		});
 		await new Promise<void>(resolve => {
 			holder.once('data', () => resolve());
 			holder.write('{"execute":"guest-ping"}\n');

@@ -19,7 +19,7 @@ const dmesgTailBytes = 16 * 1024;
 
 export async function qgaCapabilities(context: CommandContext): Promise<CommandResult> {
 	const info = await qgaInfo(qgaCall(context, {gated: false}));
-	context.storeMethods(info.enabled);
+	context.storeMethods(info.enabled, info.disabled);
 	const version = info.version === undefined ? 'qemu-ga' : `qemu-ga ${escapeLine(info.version)}`;
 	const lines = [`${version}: the following commands are enabled:`, ...info.enabled.map(name => escapeLine(name))];
 	if (info.disabled.length > 0) {
