@@ -15,6 +15,7 @@ import {openSession, type Session, type SessionOptions} from '../../src/monitor/
 import type {ProtocolChoice} from '../../src/monitor/qga/protocol-switch.js';
 import {allowedQgaCommands, startRealQemuGa, type RealQemuGa} from '../helpers/real-qemu-ga.js';
 import {tempDir, waitFor} from '../helpers/socket-pair.js';
+import {ensureBuilt, runCli} from './helpers/cli.js';
 import {startFakeGuest} from './helpers/fake-guest.js';
 
 const temp = tempDir('va-qga-session-');
@@ -22,8 +23,9 @@ let real: RealQemuGa;
 const cleanups: Array<() => Promise<void> | void> = [];
 
 beforeAll(async () => {
+	ensureBuilt();
 	real = await startRealQemuGa(temp.dir);
-});
+}, 60_000);
 
 afterEach(async () => {
 	for (const cleanup of cleanups.splice(0).reverse()) {
@@ -298,5 +300,30 @@ describe('the monitor on the real qemu-ga', () => {
 		// Once the holder lets go, the queued probes are answered.
 		holder.destroy();
 		await waitFor(() => auto.monitor.status.protocol === 'qga', 5000, 'detection after release');
+	}, 30_000);
+
+	it("virtagent monitor -c … --json (default --protocol auto): QMP-shaped lines, qemu-ga's own return and error", async () => {
+		const file = path.join(temp.dir, 'cli.txt');
+		writeFileSync(file, 'from the cli\n');
+		const run = await runCli([
+			'monitor',
+			'--connect',
+			real.path,
+			'--json',
+			'-c',
+			`agent_ping; qga guest-sync {"id": 77}; qga guest-get-users; agent_viewfile ${file}; info agent`,
+		]);
+		const lines = run.stdout
+			.trim()
+			.split('\n')
+			.map(line => JSON.parse(line) as Record<string, unknown>);
+		expect(lines[0]).toEqual({id: 1, command: 'agent_ping', return: {}});
+		expect(lines[1]).toEqual({id: 2, command: 'qga guest-sync {"id": 77}', return: 77});
+		expect(lines[2]).toEqual({id: 3, command: 'qga guest-get-users', error: {class: 'CommandNotFound', desc: 'Command guest-get-users has been disabled'}});
+		expect(lines[3]).toMatchObject({return: {path: file, text: 'from the cli\n'}});
+		expect(lines[4]).toMatchObject({return: {protocol: 'qga', connection: {state: 'connected'}, version: real.version}});
+		expect(run.code).toBe(1);
+		const bad = await runCli(['monitor', '--connect', real.path, '--protocol', 'qmp']);
+		expect(bad).toMatchObject({code: 2, stderr: "virtagent monitor: invalid --protocol 'qmp' (virtagent, qga or auto) (try --help)\n"});
 	}, 30_000);
 });
