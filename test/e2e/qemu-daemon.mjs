@@ -340,7 +340,11 @@ async function main() {
 				throw new CheckError(step, `agent_getfile via qemu-ga: ${bytes.length} bytes sha256 ${sha256(bytes)}, expected ${expected.length} bytes`, q);
 			const qgaInfo = returned(step, q, 3);
 			if (qgaInfo.protocol !== 'qga') throw new CheckError(step, `info agent: protocol ${JSON.stringify(qgaInfo.protocol)}, expected qga`, q);
-			result.qgaMonitor = {protocol: qgaInfo.protocol, version: qgaInfo.version, getfile: {bytes: copied.bytes, sha256: copied.sha256, exact: true, seconds: copied.seconds}};
+			result.qgaMonitor = {
+				protocol: qgaInfo.protocol,
+				version: qgaInfo.version,
+				getfile: {bytes: copied.bytes, sha256: copied.sha256, exact: true, seconds: copied.seconds},
+			};
 			log(`the monitor (auto) found qemu-ga ${qgaInfo.version}, pinged it and copied ${copied.bytes} bytes out exactly`);
 		} finally {
 			fs.rmSync(copyPath, {force: true});
@@ -434,10 +438,13 @@ async function shutdownThroughQemuGa(qgaSocket, {qemuPid, delayMs, replyAt, resu
 	if (answer.mode !== 'powerdown' || !['channel-closed', 'silence'].includes(answer.noReply))
 		throw new CheckError(step, `unexpected return ${JSON.stringify(answer)}`, e);
 	const answeredAt = e.lineTimes[0];
-	if (!(await poll(() => ended(qemuPid), shutdownMarginMs))) throw new CheckError(step, `QEMU (pid ${qemuPid}) still runs ${shutdownMarginMs} ms after qemu-ga took it`);
+	if (!(await poll(() => ended(qemuPid), shutdownMarginMs)))
+		throw new CheckError(step, `QEMU (pid ${qemuPid}) still runs ${shutdownMarginMs} ms after qemu-ga took it`);
 	const exitAfterMs = Date.now() - answeredAt;
 	result.shutdown = {reply: 'ok', delayMs, daemonCommandAfterMs: commandAfterMs, via: 'qemu-ga', qgaNoReply: answer.noReply, replyToQemuExitMs: exitAfterMs};
-	log(`the daemon ran its shutdown command ${commandAfterMs} ms after its reply; qemu-ga's guest-shutdown (${answer.noReply}) powered the guest off, QEMU exited ${exitAfterMs} ms later`);
+	log(
+		`the daemon ran its shutdown command ${commandAfterMs} ms after its reply; qemu-ga's guest-shutdown (${answer.noReply}) powered the guest off, QEMU exited ${exitAfterMs} ms later`,
+	);
 }
 
 function withBaseline(result) {
