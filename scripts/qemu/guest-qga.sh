@@ -6,7 +6,7 @@
 # Prints "VA-E2E qga-start pid=N port=DEV".
 name=org.qemu.guest_agent.0
 qga=/usr/sbin/qemu-ga
-allow="guest-sync guest-sync-delimited guest-ping guest-info guest-file-open guest-file-read guest-file-seek guest-file-close guest-shutdown""
+allow="guest-sync guest-sync-delimited guest-ping guest-info guest-file-open guest-file-read guest-file-seek guest-file-close guest-shutdown"
 [ -x "$qga" ] || { echo "VA-E2E fatal: $qga missing (apt-get install qemu-guest-agent on the host)"; exit 1; }
 port=""
 i=0
