@@ -319,6 +319,8 @@ export type SessionOptions = Omit<SessionParts, 'agent' | 'connection'> &
 		/** Emit `wire` events (for `-v`). */
 		readonly wireTap?: boolean;
 		readonly clientQueueMax?: number;
+		/** A started frame from the guest that stalls this long is dropped (default 10 s). */
+		readonly stallTimeoutMs?: number;
 	};
 
 /** The session the CLI runs: a host agent, the connection for `target`, started. */
@@ -328,6 +330,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
 		registry: hostRegistry(),
 		callTimeoutMs: options.timeoutMs ?? 5000,
 		...(options.clientQueueMax === undefined ? {} : {clientQueueMax: options.clientQueueMax}),
+		...(options.stallTimeoutMs === undefined ? {} : {limits: {headerStallMs: options.stallTimeoutMs, bodyStallMs: options.stallTimeoutMs}}),
 	});
 	agent.wireTap = options.wireTap ?? false;
 	const connection = connectionFor(options.target, agent, options);
