@@ -107,6 +107,38 @@ describe('the reader: each refusal says what was wrong', () => {
 	});
 });
 
+describe('the reader: limits and what its reasons look like', () => {
+	const nestedEmptyArrays = (depth: number) =>
+		`${'<value><array><data>'.repeat(depth - 1)}<value><array><data/></array></value>${'</data></array></value>'.repeat(depth - 1)}`;
+
+	it('64 nested containers are read, 65 refused (-501), even when the innermost is empty', () => {
+		expect(valueOf(params(nestedEmptyArrays(64)))).toBeInstanceOf(Array);
+		expect(refusal(() => decodeResponse(params(nestedEmptyArrays(65))))).toEqual({
+			message: 'Malformed XML-RPC body: nesting deeper than 64 levels',
+			faultCode: FaultCode.typeError,
+		});
+	});
+
+	it('a body with no root element, or text or an element after it, is refused', () => {
+		expect(refusal(() => decodeResponse(Buffer.from('')))).toEqual(malformed('Invalid XML-RPC message'));
+		expect(refusal(() => decodeCall(Buffer.from(' \n')))).toEqual(malformed('Invalid XML-RPC message'));
+		const good = encodeResponse('x').toString();
+		expect(refusal(() => decodeResponse(Buffer.from(`${good}junk`)))).toEqual(malformed('Text data outside of root node.'));
+		expect(refusal(() => decodeResponse(Buffer.from(`${good}<params/>`)))).toEqual(malformed('<params> is not an XML-RPC root'));
+	});
+
+	it('a reason is one line: runs of white space made one space, the cause kept', () => {
+		expect(refusal(() => decodeResponse(params('<value><boolean>  a\r\n\tb</boolean></value>')))).toEqual(malformed("Illegal boolean value ' a b'"));
+		try {
+			decodeResponse(params('<value>&nbsp;</value>'));
+		} catch (error) {
+			expect(((error as Error).cause as Error).message).toMatch(/^Invalid character entity/u);
+		}
+
+		expect.assertions(3);
+	});
+});
+
 describe('scalars at their edges', () => {
 	it('integers: sign, spaces, -0, the i8 range, and a 25-character bound on what BigInt() is given', () => {
 		expect(parseInteger(' +42 ')).toBe(42);
@@ -119,6 +151,9 @@ describe('scalars at their edges', () => {
 		expect(() => parseInteger(`${'0'.repeat(25)}7`)).toThrow(`Integer '${'0'.repeat(25)}7' is outside the 64-bit range`);
 		expect(() => parseInteger('12abc')).toThrow("Expected an integer but got '12abc'");
 		expect(() => parseInteger('9'.repeat(100))).toThrow(`Integer '${'9'.repeat(40)}' is outside the 64-bit range`);
+		expect(() => parseInteger('9223372036854775808')).toThrow("Integer '9223372036854775808' is outside the 64-bit range");
+		expect(() => parseInteger('-9223372036854775809')).toThrow("Integer '-9223372036854775809' is outside the 64-bit range");
+		expect(parseInteger('00000000000000001')).toBe(1);
 	});
 
 	it('doubles: forms, spaces, and a finite result', () => {
@@ -194,6 +229,18 @@ describe('the encoder at the edges of its ranges', () => {
 		);
 		expect(() => encodeResponse(Symbol('s') as unknown as XmlRpcValue)).toThrow('XML-RPC cannot encode a symbol at value');
 		expect(() => encodeCall('', [])).toThrow('XML-RPC cannot encode a call without a method name');
+		const orphan = Object.create(Object.create(null) as object) as XmlRpcValue;
+		expect(() => encodeResponse(orphan)).toThrow('XML-RPC cannot encode an instance of a class (only plain objects are structs) at value');
+	});
+
+	it("passes on an exception of the value's own (a getter that throws) unchanged", () => {
+		const failure = new Error('getter failed');
+		const value = {
+			get a(): XmlRpcValue {
+				throw failure;
+			},
+		};
+		expect(() => encodeResponse([value])).toThrow(failure);
 	});
 
 	it('a plain object with a null prototype is a struct; empty containers and strings are written short', () => {
