@@ -9,6 +9,7 @@ import cancel from './cancel.js';
 import guests from './guests.js';
 import help from './help.js';
 import info from './info.js';
+import qga from './qga.js';
 import quit from './quit.js';
 import timeout from './timeout.js';
 import use from './use.js';
@@ -21,6 +22,7 @@ export const allCommands: readonly Command[] = [
 	agentShutdown,
 	agentPing,
 	agentCapabilities,
+	qga,
 	help,
 	info,
 	cancel,

@@ -1,5 +1,6 @@
 import {createInterface} from 'node:readline';
 import {parseArgs} from 'node:util';
+import {defaultFrameLimits} from '../protocol/limits.js';
 import {parseTcpAddress} from '../transport/endpoint.js';
 import {packageVersion} from '../version.js';
 import {usage, type Command} from './command.js';
@@ -39,6 +40,9 @@ export function monitorUsage(commands: readonly Command[]): string {
                          commands also wait up to this long for the guest's hello
   --wait SECONDS         scripted: wait up to this long for the guest to appear (at most 3600;
                          default 0: a socket that is missing or refuses fails at once)
+  --stall-timeout SECONDS
+                         drop a message from the guest whose header is not complete, or whose
+                         body gets no byte, within this: more than 0, at most 3600 (default 10)
   --history FILE         interactive: the history file (default ~/.virtagent_history)
   --plain                interactive: plain lines, no live screen (also when TERM=dumb or stdout is not a terminal)
   --color WHEN           auto (default: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces), always or never
@@ -63,6 +67,8 @@ export type MonitorOptions = {
 	readonly logFile: string | undefined;
 	readonly timeoutMs: number;
 	readonly waitMs: number;
+	/** A started frame from the guest must progress within this (docs/PROTOCOL.md §2). */
+	readonly stallTimeoutMs: number;
 	readonly historyFile: string | undefined;
 	readonly plain: boolean;
 	readonly color: ColorChoice;
@@ -98,6 +104,7 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 				log: {type: 'string', short: 'l'},
 				timeout: {type: 'string'},
 				wait: {type: 'string'},
+				'stall-timeout': {type: 'string'},
 				history: {type: 'string'},
 				plain: {type: 'boolean'},
 				color: {type: 'string'},
@@ -181,6 +188,7 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 		logFile: values.log,
 		timeoutMs: seconds('--timeout', values.timeout, 5, false),
 		waitMs: seconds('--wait', values.wait, 0, true),
+		stallTimeoutMs: Math.max(1, seconds('--stall-timeout', values['stall-timeout'], defaultFrameLimits.headerStallMs / 1000, false)),
 		historyFile: values.history,
 		plain: values.plain ?? false,
 		color,
@@ -240,6 +248,7 @@ export async function runMonitor(options: MonitorOptions, commands: readonly Com
 						waitForGuest: !interactive,
 						wireTap: options.verbose,
 						protocol: options.protocol,
+						stallTimeoutMs: options.stallTimeoutMs,
 					})
 				: await openFleet({
 						fleet: options.fleet,
@@ -249,6 +258,7 @@ export async function runMonitor(options: MonitorOptions, commands: readonly Com
 						scripted: interactive ? undefined : {waitMs: options.waitMs},
 						wireTap: options.verbose,
 						protocol: options.protocol,
+						stallTimeoutMs: options.stallTimeoutMs,
 						warn(message) {
 							console.error(`virtagent monitor: ${message}`);
 						},

@@ -34,8 +34,8 @@ export type CommandContext = {
 	protocol(): GuestProtocol | Promise<GuestProtocol>;
 	/** A qemu-ga file handle the command could not close: the session closes it on the next connection. */
 	leftoverHandle(handle: number): void;
-	/** Remember the guest's methods (opens the gate). */
-	storeMethods(methods: readonly string[]): void;
+	/** Remember the guest's methods (opens the gate); qemu-ga's disabled commands too, for the gate's message. */
+	storeMethods(methods: readonly string[], disabled?: readonly string[]): void;
 	readonly status: SessionStatus;
 	readonly model: QueueModel;
 	readonly commands: readonly Command[];
@@ -61,8 +61,8 @@ export type CommandResult = {
 	readonly text: string;
 };
 
-/** What Tab offers for an argument beyond its choices. */
-export type Completes = 'command' | 'command line';
+/** What Tab offers for an argument beyond its choices (`guest command`: qemu-ga's enabled commands). */
+export type Completes = 'command' | 'command line' | 'guest command';
 
 /** One declared argument; `T` is what `run` receives for it. */
 export type Arg<T> = ArgSpec & {
@@ -105,6 +105,11 @@ export function optionalOneOf<const C extends readonly string[]>(name: string, c
 /** The rest of the line as typed (a command line, for `timeout`); must come last. */
 export function restOfLine(name: string, options?: ArgOptions): Arg<string> {
 	return declare({name, rest: true}, options);
+}
+
+/** The rest of the line if there is any (qga's JSON arguments); must come last. */
+export function optionalRestOfLine(name: string, options?: ArgOptions): Arg<string | undefined> {
+	return declare({name, rest: true, optional: true}, options);
 }
 
 type Values<A extends readonly Arg<unknown>[]> = {readonly [I in keyof A]: A[I] extends Arg<infer T> ? T : never};

@@ -41,7 +41,8 @@ export type SessionStatus = {
 
 /** QMP-shaped error (PROTOCOL.md §6). */
 export type CommandError = {
-	readonly class: 'RPCFailed' | 'VirtagentFailed' | 'CommandNotFound' | 'InvalidParameter' | 'GenericError';
+	/** One of these, or (the `qga` command) the class qemu-ga gave. */
+	readonly class: 'RPCFailed' | 'VirtagentFailed' | 'CommandNotFound' | 'InvalidParameter' | 'GenericError' | (string & {});
 	readonly desc: string;
 	readonly data?: {readonly code: number | string; readonly message: string};
 };

@@ -158,7 +158,8 @@ export class Session implements MonitorSession {
 	}
 
 	complete(line: string): readonly string[] {
-		return this.#commands.complete(line);
+		const {protocol, guest} = this.#state.status;
+		return this.#commands.complete(line, protocol === 'qga' ? (guest.methods ?? []) : []);
 	}
 
 	/** Resolves once the guest's methods are known; rejects at the deadline with a clear error. */
@@ -252,8 +253,8 @@ export class Session implements MonitorSession {
 			leftoverHandle: handle => {
 				this.#leftoverHandles.add(handle);
 			},
-			storeMethods: methods => {
-				this.#update({}, {guest: {...this.#state.status.guest, methods: [...methods]}});
+			storeMethods: (methods, disabled) => {
+				this.#update({}, {guest: {...this.#state.status.guest, methods: [...methods], ...(disabled ? {disabled: [...disabled]} : {})}});
 			},
 			get status() {
 				return state().status;
@@ -388,6 +389,8 @@ export type SessionOptions = Omit<SessionParts, 'agent' | 'connection'> &
 		readonly clientQueueMax?: number;
 		/** What the guest speaks (docs/PROTOCOL.md §9); `auto` probes each stream. Default virtagent. */
 		readonly protocol?: ProtocolChoice;
+		/** A started frame from the guest that stalls this long is dropped (default 10 s). */
+		readonly stallTimeoutMs?: number;
 	};
 
 /** The session the CLI runs: a host agent, the connection for `target`, started. */
@@ -398,6 +401,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
 		callTimeoutMs: options.timeoutMs ?? 5000,
 		protocol: guestProtocolFactory(options.protocol ?? 'virtagent'),
 		...(options.clientQueueMax === undefined ? {} : {clientQueueMax: options.clientQueueMax}),
+		...(options.stallTimeoutMs === undefined ? {} : {limits: {headerStallMs: options.stallTimeoutMs, bodyStallMs: options.stallTimeoutMs}}),
 	});
 	agent.wireTap = options.wireTap ?? false;
 	const connection = connectionFor(options.target, agent, options);

@@ -21,6 +21,8 @@ export type OpenFleetOptions = {
 	readonly wireTap: boolean;
 	/** `--protocol`: for the guests that do not say (`protocol=`; discovery knows it from the channel's name). */
 	readonly protocol: ProtocolChoice;
+	/** `--stall-timeout`, for every guest. */
+	readonly stallTimeoutMs?: number;
 	/** Where a fleet warning goes (a duplicate name, a guest that could not be opened). */
 	readonly warn: (message: string) => void;
 	/** Another way to open a guest (tests, libvirt); default: a Session on its socket. */
@@ -37,6 +39,7 @@ export async function openFleet(options: OpenFleetOptions): Promise<FleetSession
 			waitForGuest: options.scripted !== undefined,
 			wireTap: options.wireTap,
 			protocol: options.protocol,
+			...(options.stallTimeoutMs === undefined ? {} : {stallTimeoutMs: options.stallTimeoutMs}),
 		});
 	const fleet = new Fleet(open);
 	fleet.subscribe(event => {

@@ -19,7 +19,7 @@ const dmesgTailBytes = 16 * 1024;
 
 export async function qgaCapabilities(context: CommandContext): Promise<CommandResult> {
 	const info = await qgaInfo(qgaCall(context, {gated: false}));
-	context.storeMethods(info.enabled);
+	context.storeMethods(info.enabled, info.disabled);
 	const version = info.version === undefined ? 'qemu-ga' : `qemu-ga ${escapeLine(info.version)}`;
 	const lines = [`${version}: the following commands are enabled:`, ...info.enabled.map(name => escapeLine(name))];
 	if (info.disabled.length > 0) {
@@ -67,9 +67,16 @@ export async function qgaShutdownCommand(context: CommandContext, mode: keyof ty
 
 /** agent_getfile's source on qemu-ga: guest-file-read on one handle, `depth` reads queued on the channel. */
 export async function qgaGetfileSource(context: CommandContext, guestPath: string, depth: number): ReturnType<typeof qgaSource> {
-	return qgaSource(qgaCall(context), guestPath, depth, handle => {
-		context.leftoverHandle(handle);
-	});
+	const canSeek = context.status.guest.methods?.includes('guest-file-seek') ?? false;
+	return qgaSource(
+		qgaCall(context),
+		guestPath,
+		depth,
+		handle => {
+			context.leftoverHandle(handle);
+		},
+		{canSeek},
+	);
 }
 
 /** The error for a qemu-ga-only command on a virtagent guest. */

@@ -11,6 +11,7 @@ export class HandOverChannel implements Channel {
 	readonly pause?: () => void;
 	readonly resume?: () => void;
 	readonly pendingWriteBytes?: () => number;
+	readonly writeEager?: (data: Buffer) => Promise<void> | 'flushed';
 	readonly #inner: Channel;
 	#tap: ((chunk: Buffer) => void) | undefined;
 	#handlers: ChannelHandlers | undefined;
@@ -31,6 +32,11 @@ export class HandOverChannel implements Channel {
 
 		if (inner.pendingWriteBytes) {
 			this.pendingWriteBytes = () => inner.pendingWriteBytes!();
+		}
+
+		// Whatever the inner channel offers, the engine gets too (a probed stream is no slower).
+		if (inner.writeEager) {
+			this.writeEager = data => inner.writeEager!(data);
 		}
 
 		inner.start({

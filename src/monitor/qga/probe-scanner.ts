@@ -35,6 +35,8 @@ export class ProbeScanner {
 	#frameFrom = 0;
 	/** Where the current unfinished line starts. */
 	#lineFrom = 0;
+	/** Where the newline search resumes (a long line is searched once, not once per chunk). */
+	#newlineFrom = 0;
 
 	constructor(windowMax = 16 * 1024) {
 		this.#windowMax = windowMax;
@@ -93,9 +95,10 @@ export class ProbeScanner {
 	}
 
 	#qga(buffer: Buffer): Detection | undefined {
-		for (let newline = buffer.indexOf(NEWLINE, this.#lineFrom); newline >= 0; newline = buffer.indexOf(NEWLINE, this.#lineFrom)) {
+		for (let newline = buffer.indexOf(NEWLINE, this.#newlineFrom); newline >= 0; newline = buffer.indexOf(NEWLINE, this.#lineFrom)) {
 			const line = buffer.subarray(this.#lineFrom, newline);
 			this.#lineFrom = newline + 1;
+			this.#newlineFrom = this.#lineFrom;
 			const text = line
 				.subarray(line.lastIndexOf(DELIMITER) + 1)
 				.toString('utf8')
@@ -108,6 +111,7 @@ export class ProbeScanner {
 			}
 		}
 
+		this.#newlineFrom = buffer.length;
 		return undefined;
 	}
 
@@ -118,6 +122,7 @@ export class ProbeScanner {
 		this.#length -= drop;
 		this.#frameFrom = Math.max(0, this.#frameFrom - drop);
 		this.#lineFrom = Math.max(0, this.#lineFrom - drop);
+		this.#newlineFrom = Math.max(0, this.#newlineFrom - drop);
 	}
 }
 

@@ -21,6 +21,7 @@ import {isBusy, type ScreenSnapshot} from './screen-store.js';
 import {headerSegments, plainText, statusParts, joined, summarySegments, width} from './screen-text.js';
 import TransitionLog from './TransitionLog.js';
 import {useAgeClock} from './use-age-clock.js';
+import {useProgress} from './use-progress.js';
 import {useBacklog} from './use-backlog.js';
 import {useFleetTable} from './use-fleet-table.js';
 import {useLineEditor} from './use-line-editor.js';
@@ -99,7 +100,14 @@ export function LiveRegion({
 			{plan.panels === 'none' ? null : (
 				<Box flexDirection={plan.panels === 'side' ? 'row' : 'column'}>
 					<QueuePanel side="client" state={model.clientState} queue={model.client} width={half} {...panel} />
-					<QueuePanel side="server" state={model.serverState} queue={model.server} width={plan.panels === 'side' ? columns - half : columns} {...panel} />
+					<QueuePanel
+						side="server"
+						state={model.serverState}
+						queue={model.server}
+						width={plan.panels === 'side' ? columns - half : columns}
+						{...panel}
+						{...(status.protocol === 'qga' ? {idleNote: 'qemu-ga never calls the host'} : {})}
+					/>
 				</Box>
 			)}
 			{plan.logLines > 0 ? <TransitionLog entries={log} /> : null}
@@ -124,6 +132,7 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs, te
 	const {exit: exitApp} = useApp();
 	const {snapshot, push, requestFrame, setHint, flush} = useScreenFrame(session, terminal, frameMs);
 	const backlog = useBacklog(session, requestFrame);
+	const progress = useProgress(session, requestFrame);
 	useAgeClock(isBusy(snapshot.model), requestFrame);
 
 	const exit = () => {
@@ -191,6 +200,6 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs, te
 
 	const tableScroll = useFleetTable(session, snapshot, requestFrame, push, echo);
 	const waiting = backlog.state.waiting;
-	const notice = waiting > 0 ? `backlog: ${waiting} waiting (at most ${backlog.state.capacity})` : undefined;
+	const notice = waiting > 0 ? `backlog: ${waiting} waiting (at most ${backlog.state.capacity})` : progress;
 	return <LiveRegion snapshot={snapshot} line={line} notice={notice} tableScroll={tableScroll} />;
 }
