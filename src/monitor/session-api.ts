@@ -3,18 +3,12 @@
  * shows it: the Ink screen or the scripted line mode. The screen only draws these events.
  */
 import type {EngineEvent} from '../engine/events.js';
-import type {FleetView} from './fleet/control.js';
+import type {FleetView} from './fleet-api.js';
 import type {GuestProtocol} from './qga/protocol-switch.js';
+import type {ConnectionState} from './connection-state.js';
 import type {QueueModel} from './queue-model.js';
 
-export type ConnectionState =
-	| {readonly state: 'connecting'}
-	| {readonly state: 'connected'; readonly since: number}
-	/** `--protocol auto`: a stream is up and probed, and the guest has not answered yet (docs/PROTOCOL.md §9). */
-	| {readonly state: 'detecting'; readonly since: number; readonly probes: number; readonly nextInMs: number}
-	| {readonly state: 'retrying'; readonly attempt: number; readonly inMs: number; readonly reason: string}
-	| {readonly state: 'listening'}
-	| {readonly state: 'disconnected'; readonly reason: string};
+export type {ConnectionState} from './connection-state.js';
 
 export type GuestInfo = {
 	/** When the guest last said va.hello (ms since epoch), if it has. */

@@ -13,7 +13,7 @@ import {parseArguments, splitCommand} from '../parse-args.js';
 import {initialQueueModel, isFailure, type QueueModel} from '../queue-model.js';
 import {awaitGuest, type GuestWait} from '../script-connect.js';
 import type {CommandOutcome, MonitorSession, SessionEvent, SessionStatus} from '../session-api.js';
-import type {FleetControl, FleetView} from './control.js';
+import type {FleetControl, FleetView} from '../fleet-api.js';
 import {fanOut} from './fan-out.js';
 import type {Fleet, FleetGuest, FleetTransition} from './fleet.js';
 import {fleetTransitions} from './fleet-transitions.js';

@@ -4,7 +4,7 @@
  * them, forwards their events with the guest's name, and keeps one transition log across all
  * of them (bounded) so the screen and `info transitions NAME` can name the guest on each line.
  */
-import type {TransitionEntry} from '../queue-model.js';
+import type {FleetTransition} from '../fleet-api.js';
 import {latestTransitions} from '../queue-model.js';
 import type {SessionEvent} from '../session-api.js';
 import type {Session} from '../session.js';
@@ -19,7 +19,7 @@ export type FleetGuest = {
 };
 
 /** One line of the fleet's transition log: which guest, and its own entry. */
-export type FleetTransition = {readonly guest: string; readonly entry: TransitionEntry; /** 1, 2, 3… across the fleet. */ readonly seq: number};
+export type {FleetTransition} from '../fleet-api.js';
 
 export type FleetEvent =
 	| {readonly type: 'added' | 'removed'; readonly name: string; readonly at: number}
