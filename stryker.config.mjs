@@ -5,6 +5,9 @@
 // The codec's date test moves process.env.TZ to a +05:30 zone and checks it took effect; in
 // Stryker's vitest worker that change does not reach the clock, so the runner starts there.
 process.env.TZ = 'Asia/Kolkata';
+// VA_MUTATE_GROUP names one folder's run (npm run mutate:engine …): its own incremental file and
+// reports, so that runs of different groups never invalidate each other's results.
+const group = process.env.VA_MUTATE_GROUP ? `-${process.env.VA_MUTATE_GROUP}` : '';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -25,11 +28,11 @@ export default {
 	// the mutants); they are reported as ignored.
 	ignoreStatic: true,
 	incremental: true,
-	incrementalFile: 'reports/stryker-incremental.json',
+	incrementalFile: `reports/stryker-incremental${group}.json`,
 	coverageAnalysis: 'perTest',
 	reporters: ['clear-text', 'progress', 'json', 'html'],
-	jsonReporter: {fileName: 'reports/mutation/mutation.json'},
-	htmlReporter: {fileName: 'reports/mutation/mutation.html'},
+	jsonReporter: {fileName: `reports/mutation/mutation${group}.json`},
+	htmlReporter: {fileName: `reports/mutation/mutation${group}.html`},
 	timeoutMS: 20_000,
 	ignorePatterns: ['dist', 'reports', 'bench/results', '.stryker-tmp'],
 	tempDirName: '.stryker-tmp',

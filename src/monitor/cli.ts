@@ -1,5 +1,6 @@
 import {createInterface} from 'node:readline';
 import {parseArgs} from 'node:util';
+import {defaultFrameLimits} from '../protocol/limits.js';
 import {parseTcpAddress} from '../transport/endpoint.js';
 import {packageVersion} from '../version.js';
 import {usage, type Command} from './command.js';
@@ -7,13 +8,23 @@ import type {SessionTarget} from './connection.js';
 import {isProtocolChoice, type ProtocolChoice} from './qga/protocol-switch.js';
 import {logOutcomes, runScript} from './script.js';
 import {applyColor, isColorChoice, type ColorChoice} from './ui/color.js';
+import {openFleet} from './fleet/open-fleet.js';
+import {fillOptionalLibvirt, fleetOptions, type FleetOptions} from './fleet/options.js';
 import {openSession} from './session.js';
 
 /** `--help`: the options, and the commands as the injected list declares them. */
 export function monitorUsage(commands: readonly Command[]): string {
 	return `usage: virtagent monitor (--connect PATH | --listen PATH | --tcp HOST:PORT | --tcp-listen HOST:PORT) [options]
+       virtagent monitor (--connect [NAME=]ENDPOINT[,protocol=P] ... | --discover DIR | --libvirt [URI]) [--guest NAME] [options]
 
   --connect PATH         connect to a UNIX socket (QEMU -chardev socket,...,server=on); reconnects with back-off
+  --connect [NAME=]ENDPOINT[,protocol=virtagent|qga|auto]
+                         repeatable: one guest each (ENDPOINT: a socket path, unix:PATH or tcp:HOST:PORT);
+                         unnamed, a guest is named after its socket (domain-3-web1/org.qemu.guest_agent.0: web1)
+  --discover DIR         every agent socket under DIR (DIR/*/org.qemu.guest_agent.0, DIR/*/org.qemu.virtagent),
+                         watched: VMs that start appear, VMs that stop go (repeatable)
+  --libvirt [URI]        every running libvirt domain, through virsh qemu-agent-command
+  --guest NAME           with several guests: the one commands run on (else use NAME, or @NAME/@all/@GLOB COMMAND)
   --listen PATH          listen on a UNIX socket (QEMU connects with server=off); one guest at a time
   --tcp HOST:PORT        connect over TCP; reconnects with back-off
   --tcp-listen HOST:PORT listen on TCP
@@ -29,6 +40,9 @@ export function monitorUsage(commands: readonly Command[]): string {
                          commands also wait up to this long for the guest's hello
   --wait SECONDS         scripted: wait up to this long for the guest to appear (at most 3600;
                          default 0: a socket that is missing or refuses fails at once)
+  --stall-timeout SECONDS
+                         drop a message from the guest whose header is not complete, or whose
+                         body gets no byte, within this: more than 0, at most 3600 (default 10)
   --history FILE         interactive: the history file (default ~/.virtagent_history)
   --plain                interactive: plain lines, no live screen (also when TERM=dumb or stdout is not a terminal)
   --color WHEN           auto (default: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces), always or never
@@ -43,6 +57,8 @@ Exit code 0 only if every scripted command succeeded; 2 for bad options.`;
 
 export type MonitorOptions = {
 	readonly target: SessionTarget;
+	/** Several guests (src/monitor/fleet/): then `target` is unused. */
+	readonly fleet?: FleetOptions | undefined;
 	readonly commands: string | undefined;
 	readonly json: boolean;
 	readonly stopOnError: boolean;
@@ -51,6 +67,8 @@ export type MonitorOptions = {
 	readonly logFile: string | undefined;
 	readonly timeoutMs: number;
 	readonly waitMs: number;
+	/** A started frame from the guest must progress within this (docs/PROTOCOL.md §2). */
+	readonly stallTimeoutMs: number;
 	readonly historyFile: string | undefined;
 	readonly plain: boolean;
 	readonly color: ColorChoice;
@@ -67,11 +85,14 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 	let parsed;
 	try {
 		parsed = parseArgs({
-			args: [...args],
+			args: fillOptionalLibvirt(args),
 			strict: true,
 			allowPositionals: false,
 			options: {
-				connect: {type: 'string'},
+				connect: {type: 'string', multiple: true},
+				discover: {type: 'string', multiple: true},
+				libvirt: {type: 'string'},
+				guest: {type: 'string'},
 				listen: {type: 'string'},
 				tcp: {type: 'string'},
 				'tcp-listen': {type: 'string'},
@@ -83,6 +104,7 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 				log: {type: 'string', short: 'l'},
 				timeout: {type: 'string'},
 				wait: {type: 'string'},
+				'stall-timeout': {type: 'string'},
 				history: {type: 'string'},
 				plain: {type: 'boolean'},
 				color: {type: 'string'},
@@ -104,9 +126,10 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 		return 'version';
 	}
 
+	let fleet = fleetOptions(values, message => new UsageError(message));
 	const targets: SessionTarget[] = [];
-	if (values.connect !== undefined) {
-		targets.push({mode: 'connect', endpoint: {kind: 'unix', path: values.connect}});
+	if (fleet === undefined && values.connect !== undefined) {
+		targets.push({mode: 'connect', endpoint: {kind: 'unix', path: values.connect[0]!}});
 	}
 
 	if (values.listen !== undefined) {
@@ -114,7 +137,16 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 	}
 
 	try {
-		if (values.tcp !== undefined) {
+		if (fleet !== undefined) {
+			// Shorthands for a fleet's guests: --tcp is one more guest; a listening monitor holds one guest.
+			if (values.listen !== undefined || values['tcp-listen'] !== undefined) {
+				throw new UsageError('--listen and --tcp-listen hold one guest: not with several guests, --discover or --libvirt');
+			}
+
+			if (values.tcp !== undefined) {
+				fleet = {...fleet, guests: [...fleet.guests, {name: undefined, target: {mode: 'connect', endpoint: parseTcpAddress(values.tcp)}}]};
+			}
+		} else if (values.tcp !== undefined) {
 			targets.push({mode: 'connect', endpoint: parseTcpAddress(values.tcp)});
 		}
 
@@ -125,7 +157,9 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 		throw new UsageError((error as Error).message);
 	}
 
-	if (targetGiven && targets.length === 0) {
+	if (fleet !== undefined) {
+		// The guests are the fleet's.
+	} else if (targetGiven && targets.length === 0) {
 		// demo: the target is its own.
 	} else if (targets.length !== 1) {
 		throw new UsageError(
@@ -145,6 +179,7 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 
 	return {
 		target: targets[0],
+		...(fleet === undefined ? {} : {fleet}),
 		commands: values.command,
 		json: values.json ?? false,
 		stopOnError: values['exit-on-error'] ?? false,
@@ -153,6 +188,7 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 		logFile: values.log,
 		timeoutMs: seconds('--timeout', values.timeout, 5, false),
 		waitMs: seconds('--wait', values.wait, 0, true),
+		stallTimeoutMs: Math.max(1, seconds('--stall-timeout', values['stall-timeout'], defaultFrameLimits.headerStallMs / 1000, false)),
 		historyFile: values.history,
 		plain: values.plain ?? false,
 		color,
@@ -171,7 +207,7 @@ function seconds(option: string, text: string | undefined, fallback: number, zer
 }
 
 /** `virtagent monitor …` with these commands (commands/index.ts): returns the exit code. */
-export async function monitorMain(args: readonly string[], commands: readonly Command[]): Promise<number> {
+export async function monitorMain(args: readonly string[], commands: readonly Command[], fleetCommands: readonly Command[] = []): Promise<number> {
 	let options: MonitorCommandLine | 'help' | 'version';
 	try {
 		options = parseOptions(args);
@@ -194,23 +230,39 @@ export async function monitorMain(args: readonly string[], commands: readonly Co
 		return 0;
 	}
 
-	return runMonitor({...options, target: options.target!}, commands);
+	return runMonitor({...options, target: options.target!}, commands, fleetCommands);
 }
 
 /** The monitor with checked options (`demo` comes here with its own target). */
-export async function runMonitor(options: MonitorOptions, commands: readonly Command[]): Promise<number> {
+export async function runMonitor(options: MonitorOptions, commands: readonly Command[], fleetCommands: readonly Command[] = []): Promise<number> {
 	applyColor(options.color);
 	const interactive = options.commands === undefined && process.stdin.isTTY === true;
 	let session;
 	try {
-		session = await openSession({
-			target: options.target,
-			commands,
-			timeoutMs: options.timeoutMs,
-			waitForGuest: !interactive,
-			wireTap: options.verbose,
-			protocol: options.protocol,
-		});
+		session =
+			options.fleet === undefined
+				? await openSession({
+						target: options.target,
+						commands,
+						timeoutMs: options.timeoutMs,
+						waitForGuest: !interactive,
+						wireTap: options.verbose,
+						protocol: options.protocol,
+						stallTimeoutMs: options.stallTimeoutMs,
+					})
+				: await openFleet({
+						fleet: options.fleet,
+						commands,
+						fleetCommands,
+						timeoutMs: options.timeoutMs,
+						scripted: interactive ? undefined : {waitMs: options.waitMs},
+						wireTap: options.verbose,
+						protocol: options.protocol,
+						stallTimeoutMs: options.stallTimeoutMs,
+						warn(message) {
+							console.error(`virtagent monitor: ${message}`);
+						},
+					});
 	} catch (error) {
 		console.error(`virtagent monitor: ${(error as Error).message}`);
 		return 1;

@@ -7,6 +7,7 @@
 import type {Peer, Rpc} from '../rpc/catalogue.js';
 import type {WireValue} from '../wire/types.js';
 import type {GuestProtocol} from './qga/protocol-switch.js';
+import type {FleetControl} from './fleet/control.js';
 import type {ArgSpec} from './parse-args.js';
 import type {QueueModel} from './queue-model.js';
 import type {SessionStatus} from './session-api.js';
@@ -49,6 +50,8 @@ export type CommandContext = {
 	progress?(text: string): void;
 	/** Run another command line with its own deadline instead of the session's (`timeout`). */
 	runWithTimeout(line: string, timeoutMs: number): Promise<CommandResult>;
+	/** The fleet, when the monitor holds several guests (`guests`, `use`); absent otherwise. */
+	readonly fleet?: FleetControl;
 };
 
 export type CommandResult = {

@@ -3,6 +3,7 @@
  * shows it: the Ink screen or the scripted line mode. The screen only draws these events.
  */
 import type {EngineEvent} from '../engine/events.js';
+import type {FleetView} from './fleet/control.js';
 import type {GuestProtocol} from './qga/protocol-switch.js';
 import type {QueueModel} from './queue-model.js';
 
@@ -46,10 +47,20 @@ export type CommandError = {
 	readonly data?: {readonly code: number | string; readonly message: string};
 };
 
+/** Where a line ran, when the monitor holds several guests (src/monitor/fleet/). */
+export type FleetFields = {
+	/** The guest's name, when the line ran on one guest of a fleet. */
+	readonly guest?: string;
+	/** A line run on several guests (`@all …`): each guest's outcome (its text labelled), then the summary line. */
+	readonly fanOut?: {readonly parts: readonly CommandOutcome[]; readonly summary: string};
+};
+
 /** What one command line produced. `text` is already safe for a terminal (guest data escaped). */
-export type CommandOutcome =
+export type CommandOutcome = (
 	| {readonly ok: true; readonly command: string; readonly value: unknown; readonly text: string; readonly ms: number}
-	| {readonly ok: false; readonly command: string; readonly error: CommandError; readonly text: string; readonly ms: number};
+	| {readonly ok: false; readonly command: string; readonly error: CommandError; readonly text: string; readonly ms: number}
+) &
+	FleetFields;
 
 export type SessionEvent =
 	| EngineEvent
@@ -58,7 +69,11 @@ export type SessionEvent =
 	/** A long command's progress (agent_getfile): one terminal-safe line; '' when it is over. */
 	| {readonly type: 'progress'; readonly text: string}
 	/** A command finished (interactive output goes to the scrollback from these). */
-	| {readonly type: 'outcome'; readonly line: string; readonly outcome: CommandOutcome};
+	| {readonly type: 'outcome'; readonly line: string; readonly outcome: CommandOutcome}
+	/** One guest's result of a line run on several, as it arrives (terminal-safe, labelled with the guest). */
+	| {readonly type: 'part'; readonly outcome: CommandOutcome}
+	/** Something in the fleet changed (a guest came, went, or moved): the fleet table redraws. */
+	| {readonly type: 'fleet'};
 
 export type MonitorSession = {
 	readonly status: SessionStatus;
@@ -76,5 +91,7 @@ export type MonitorSession = {
 	complete(line: string): readonly string[];
 	/** Names and one-line help of every command, for the help screen. */
 	readonly commandNames: readonly string[];
+	/** With several guests (src/monitor/fleet/): what the screen's fleet table draws. */
+	readonly fleetView?: FleetView;
 	close(): Promise<void>;
 };

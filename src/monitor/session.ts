@@ -372,6 +372,8 @@ export type SessionOptions = Omit<SessionParts, 'agent' | 'connection'> &
 		readonly clientQueueMax?: number;
 		/** What the guest speaks (docs/PROTOCOL.md §9); `auto` probes each stream. Default virtagent. */
 		readonly protocol?: ProtocolChoice;
+		/** A started frame from the guest that stalls this long is dropped (default 10 s). */
+		readonly stallTimeoutMs?: number;
 	};
 
 /** The session the CLI runs: a host agent, the connection for `target`, started. */
@@ -382,6 +384,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
 		callTimeoutMs: options.timeoutMs ?? 5000,
 		protocol: guestProtocolFactory(options.protocol ?? 'virtagent'),
 		...(options.clientQueueMax === undefined ? {} : {clientQueueMax: options.clientQueueMax}),
+		...(options.stallTimeoutMs === undefined ? {} : {limits: {headerStallMs: options.stallTimeoutMs, bodyStallMs: options.stallTimeoutMs}}),
 	});
 	agent.wireTap = options.wireTap ?? false;
 	const connection = connectionFor(options.target, agent, options);

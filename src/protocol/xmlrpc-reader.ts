@@ -229,7 +229,8 @@ class ValueBuilder implements XmlEvents {
 	};
 
 	finish(): Outcome {
-		if (this.#root === undefined || this.#marks.length > 0) {
+		// No open array/struct can be left here: sax (strict) and the scanner only finish balanced documents.
+		if (this.#root === undefined) {
 			throw new Error('Invalid XML-RPC message');
 		}
 

@@ -173,3 +173,49 @@ describe("the monitor's engine against a guest that stalls (real socket)", () =>
 		expect(await agent.call('va.ping', [], {timeoutMs: 5000})).toBe('dummy');
 	});
 });
+
+describe('virtagent monitor --stall-timeout (a real monitor process, a guest that stalls mid-frame)', () => {
+	/** A guest whose first va.ping answer stops 20 bytes short of its Content-Length and goes silent. */
+	async function stallingGuest(socketPath: string) {
+		await scriptedGuest(socketPath, [
+			request => request.socket.write(encodeFrame('response', request.tag, encodeResponse('dummy')).subarray(0, -20)),
+			request => request.reply(encodeResponse('dummy')),
+		]);
+	}
+
+	const runPings = async (socketPath: string, extra: readonly string[]) => {
+		const run = await runCli(['monitor', '--connect', socketPath, '--json', '--timeout', '4', ...extra, '-c', 'agent_ping; agent_ping']);
+		return run.stdout
+			.trim()
+			.split('\n')
+			.map(line => JSON.parse(line) as {return?: unknown; error?: {desc: string; data: {code: unknown}}});
+	};
+
+	it('drops the stalled response after SECONDS and reads the next one normally', async () => {
+		const socketPath = socketIn('va-mon-stall-cli-');
+		await stallingGuest(socketPath);
+		const [first, second] = await runPings(socketPath, ['--stall-timeout', '0.3']);
+		expect(first!.error).toMatchObject({data: {code: 'EPROTO'}, desc: expect.stringMatching(/STALLED_FRAME: no body bytes for 300 ms/u) as unknown});
+		expect(second).toEqual({id: 2, command: 'agent_ping', return: {}});
+	});
+
+	it('without it the default (10 s) outlasts the command: the first ping times out and its stalled body swallows the second answer', async () => {
+		const socketPath = socketIn('va-mon-stall-cli-');
+		await stallingGuest(socketPath);
+		const [first, second] = await runPings(socketPath, []);
+		expect(first!.error?.data.code).toBe('ETIMEDOUT');
+		expect(second!.return).toBeUndefined();
+	});
+
+	it('refuses a value that is not seconds in (0, 3600], and --help states it', async () => {
+		for (const bad of ['0', '1e3', 'x', '3601']) {
+			const run = await runCli(['monitor', '--connect', '/x', '--stall-timeout', bad]);
+			expect(run).toEqual({code: 2, stdout: '', stderr: `virtagent monitor: invalid --stall-timeout '${bad}' (seconds, more than 0 to 3600) (try --help)\n`});
+		}
+
+		const help = await runCli(['monitor', '--help']);
+		expect(help.stdout).toMatch(
+			/--stall-timeout SECONDS\n +drop a message from the guest whose header is not complete, or whose\n +body gets no byte, within this: more than 0, at most 3600 \(default 10\)/u,
+		);
+	});
+});

@@ -262,3 +262,102 @@ json.dump(docs, sys.stdout)
 		}
 	});
 });
+
+// From the mutation run (docs/mutation.md): a scanner that declines more than it should still
+// decodes correctly (sax reads it), so only these direct checks see it lose its fast path.
+describe('scanXml at the edges of what it takes', () => {
+	const wrapped = (inner: string) => `<a>${inner}</a>`;
+
+	it("takes every character reference at the edges of XML's Char ranges, in hex and decimal, as sax reads them", () => {
+		const edges = [0x9, 0xa, 0xd, 0x20, 0xd7ff, 0xe000, 0xfffd, 0x1_0000, 0x10_ffff];
+		for (const code of edges) {
+			for (const reference of [`&#x${code.toString(16)};`, `&#x${code.toString(16).toUpperCase()};`, `&#${code};`]) {
+				const xml = wrapped(`x${reference}y`);
+				expect(scanEvents(xml), reference).toEqual([
+					['open', 'a'],
+					['text', `x${String.fromCodePoint(code)}y`],
+					['close', 'a'],
+				]);
+				expect(scanEvents(xml)).toEqual(saxEvents(xml));
+			}
+		}
+	});
+
+	it('declines references outside those ranges, with leading zeros, or too long; and unknown names', () => {
+		for (const code of [0x0, 0x8, 0xb, 0x1f, 0xd800, 0xdfff, 0xfffe, 0xffff, 0x11_0000]) {
+			expect(scanEvents(wrapped(`&#x${code.toString(16)};`)), code.toString(16)).toBeUndefined();
+			expect(scanEvents(wrapped(`&#${code};`)), String(code)).toBeUndefined();
+		}
+
+		for (const reference of ['&#x09;', '&#09;', '&#x;', '&#;', '&#x1234567;', '&#12345678;', '&abcdefghi;', '&amp', '&;', '&#xg;']) {
+			expect(scanEvents(wrapped(reference)), reference).toBeUndefined();
+		}
+	});
+
+	it('decodes the five predefined entities, several in one text, and text around them', () => {
+		const xml = wrapped('1&amp;2&lt;3&gt;4&quot;5&apos;6 &amp;&amp; x>y');
+		expect(scanEvents(xml)).toEqual([
+			['open', 'a'],
+			['text', `1&2<3>4"5'6 && x>y`],
+			['close', 'a'],
+		]);
+		expect(scanEvents(xml)).toEqual(saxEvents(xml));
+	});
+
+	it('takes the declarations peers write, and whitespace after the root; declines anything else before it', () => {
+		for (const declaration of [
+			'<?xml version="1.0"?>',
+			"<?xml version='1.0'?>",
+			'<?xml version = "1.1" ?>',
+			'<?xml version="1.0" encoding="UTF-8"?>',
+			"<?xml version='1.0' encoding='iso-8859-1' standalone='yes'?>",
+			'<?xml version="1.0" standalone="no"?>',
+			'<?xml\tversion="1.0"\nencoding="utf_8"?>',
+		]) {
+			const xml = `${declaration}\n<a><b/>t</a>\r\n`;
+			expect(scanEvents(xml), declaration).toEqual([
+				['text', '\n'],
+				['open', 'a'],
+				['open', 'b'],
+				['close', 'b'],
+				['text', 't'],
+				['close', 'a'],
+				['text', '\r\n'],
+			]);
+			expect(scanEvents(xml)).toEqual(saxEvents(xml));
+		}
+
+		for (const xml of [
+			'<?xml version="1.0" foo="x"?><a/>',
+			'<?xml version="1.0\'?><a/>',
+			'<?xml encoding="UTF-8"?><a/>',
+			'<?xml version="1.0" encoding="8bit"?><a/>',
+			'<?xml version="1.0" standalone="maybe"?><a/>',
+			'<?xml-stylesheet href="x"?><a/>',
+			'<?xml version="1.0"?>x<a/>',
+			'<a/> x',
+			'<a/><!-- c -->',
+			'<a />',
+			'<a',
+			'<a></a',
+			'<1a/>',
+			'<a:b/>',
+		]) {
+			expect(scanEvents(xml), xml).toBeUndefined();
+		}
+	});
+
+	it('takes names with digits, dots, dashes and underscores, and an element closed right after its text', () => {
+		const xml = '<_a.b-c9><D_1>x</D_1><e/></_a.b-c9>';
+		expect(scanEvents(xml)).toEqual([
+			['open', '_a.b-c9'],
+			['open', 'D_1'],
+			['text', 'x'],
+			['close', 'D_1'],
+			['open', 'e'],
+			['close', 'e'],
+			['close', '_a.b-c9'],
+		]);
+		expect(scanEvents(xml)).toEqual(saxEvents(xml));
+	});
+});
