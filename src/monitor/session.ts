@@ -6,7 +6,7 @@
  * (session-api.ts) that the Ink screen and the scripted runner both drive.
  */
 import {Agent} from '../engine/agent.js';
-import {RpcFaultError, VirtagentError} from '../engine/errors.js';
+import {VirtagentError} from '../engine/errors.js';
 import type {EngineEvent} from '../engine/events.js';
 import type {Peer, Rpc} from '../rpc/catalogue.js';
 import type {WireValue} from '../wire/types.js';
@@ -17,6 +17,7 @@ import {connectionFor, type Connection, type DialOptions, type SessionTarget} fr
 import {age, describeConnection} from './format.js';
 import {hostRegistry} from './host-rpcs.js';
 import {Negotiation, describeFailure, type Negotiated} from './negotiation.js';
+import {LeftoverHandles} from './qga/leftover-handles.js';
 import {guestProtocolFactory, guestProtocolOf, type GuestProtocol, type ProtocolChoice} from './qga/protocol-switch.js';
 import {splitCommand} from './parse-args.js';
 import {waitForStatus} from './status-wait.js';
@@ -72,7 +73,7 @@ export class Session implements MonitorSession {
 	readonly #listeners = new Set<(event: SessionEvent) => void>();
 	readonly #unsubscribe: Array<() => void>;
 	/** qemu-ga handles to close on the next connection (src/monitor/getfile/chunk-source.ts). */
-	readonly #leftoverHandles = new Set<number>();
+	readonly #leftoverHandles = new LeftoverHandles();
 	#state: SessionState;
 
 	constructor(parts: SessionParts) {
@@ -99,7 +100,11 @@ export class Session implements MonitorSession {
 				const {guest} = this.#state.status;
 				const disabled = result.disabled ? {disabled: result.disabled} : {};
 				this.#update({limits: result.limits}, {guest: {...guest, methods: result.methods, version: result.version ?? guest.version, ...disabled}});
-				this.#closeLeftoverHandles();
+				if (this.#state.status.protocol === 'qga') {
+					this.#leftoverHandles.closeAll(agent, this.#timeoutMs, message => {
+						this.#log('info', message);
+					});
+				}
 			},
 			onRefused(reason) {
 				connection.refused(reason);
@@ -307,28 +312,6 @@ export class Session implements MonitorSession {
 
 		const waiting = this.#gate('', timeoutMs);
 		return (waiting ?? Promise.resolve()).then(() => this.#state.status.protocol ?? 'virtagent');
-	}
-
-	/** qemu-ga file handles a dropped connection left open (they outlive it): closed on the next one. */
-	#closeLeftoverHandles(): void {
-		if (this.#state.status.protocol !== 'qga') {
-			return;
-		}
-
-		for (const handle of this.#leftoverHandles) {
-			this.#leftoverHandles.delete(handle);
-			this.#agent.call('guest-file-close', [{handle}], {timeoutMs: this.#timeoutMs}).then(
-				() => {
-					this.#log('info', `closed qemu-ga file handle ${handle} left open by a dropped connection`);
-				},
-				(error: unknown) => {
-					// An error answer: it is closed already (or qemu-ga restarted). No answer: try again next time.
-					if (!(error instanceof RpcFaultError)) {
-						this.#leftoverHandles.add(handle);
-					}
-				},
-			);
-		}
 	}
 
 	/** The capability gate (docs/PROTOCOL.md §5): undefined when open, a wait in scripted mode. */
