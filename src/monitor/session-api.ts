@@ -56,6 +56,17 @@ export type CommandOutcome = (
 ) &
 	FleetFields;
 
+/** An outcome before its time is stamped on it. */
+export type UntimedOutcome = CommandOutcome extends infer T ? (T extends unknown ? Omit<T, 'ms'> : never) : never;
+
+/** Run one line, stamp how long it took, and hand the outcome to `emit` (a session's and a fleet's `execute`). */
+export async function timedExecute(line: string, run: (line: string) => Promise<UntimedOutcome>, emit: (event: SessionEvent) => void): Promise<CommandOutcome> {
+	const started = performance.now();
+	const outcome = {...(await run(line)), ms: performance.now() - started} as CommandOutcome;
+	emit({type: 'outcome', line, outcome});
+	return outcome;
+}
+
 export type SessionEvent =
 	| EngineEvent
 	| {readonly type: 'status'; readonly status: SessionStatus}

@@ -22,7 +22,15 @@ import {guestProtocolFactory, guestProtocolOf, type GuestProtocol, type Protocol
 import {splitCommand} from './parse-args.js';
 import {waitForStatus} from './status-wait.js';
 import {foldEvent, initialQueueModel, type QueueModel} from './queue-model.js';
-import type {CommandOutcome, GuestInfo, MonitorSession, SessionEvent, SessionStatus} from './session-api.js';
+import {
+	timedExecute,
+	type CommandOutcome,
+	type GuestInfo,
+	type MonitorSession,
+	type SessionEvent,
+	type SessionStatus,
+	type UntimedOutcome,
+} from './session-api.js';
 
 export type {SessionTarget} from './connection.js';
 
@@ -53,7 +61,7 @@ type SessionState = {
 };
 
 /** An outcome before it is timed. */
-type Untimed = CommandOutcome extends infer T ? (T extends unknown ? Omit<T, 'ms'> : never) : never;
+type Untimed = UntimedOutcome;
 
 const gateMessage = 'guest agent has not said hello; run agent_capabilities';
 const noGuest: GuestInfo = {helloAt: undefined, version: undefined, methods: undefined};
@@ -156,10 +164,13 @@ export class Session implements MonitorSession {
 	}
 
 	async execute(line: string): Promise<CommandOutcome> {
-		const started = performance.now();
-		const outcome = {...(await this.#run(line)), ms: performance.now() - started} as CommandOutcome;
-		this.#emit({type: 'outcome', line, outcome});
-		return outcome;
+		return timedExecute(
+			line,
+			async text => this.#run(text),
+			event => {
+				this.#emit(event);
+			},
+		);
 	}
 
 	complete(line: string): readonly string[] {

@@ -12,7 +12,7 @@ import {CommandSet} from '../command-set.js';
 import {parseArguments, splitCommand} from '../parse-args.js';
 import {initialQueueModel, isFailure, type QueueModel} from '../queue-model.js';
 import {awaitGuest, type GuestWait} from '../script-connect.js';
-import type {CommandOutcome, MonitorSession, SessionEvent, SessionStatus} from '../session-api.js';
+import {timedExecute, type CommandOutcome, type MonitorSession, type SessionEvent, type SessionStatus, type UntimedOutcome} from '../session-api.js';
 import type {FleetControl, FleetView} from '../fleet-api.js';
 import {fanOut} from './fan-out.js';
 import type {Fleet, FleetGuest, FleetTransition} from './fleet.js';
@@ -37,7 +37,7 @@ export type FleetSessionOptions = {
 };
 
 /** An outcome before it is timed. */
-type Untimed = CommandOutcome extends infer T ? (T extends unknown ? Omit<T, 'ms'> : never) : never;
+type Untimed = UntimedOutcome;
 
 /** Lines the fleet answers itself, whatever the target. */
 const fleetLevel: ReadonlySet<string> = new Set(['help', '?', 'quit', 'q', 'exit']);
@@ -140,10 +140,13 @@ export class FleetSession implements MonitorSession, FleetView {
 	}
 
 	async execute(line: string): Promise<CommandOutcome> {
-		const started = performance.now();
-		const outcome = {...(await this.#run(line)), ms: performance.now() - started} as CommandOutcome;
-		this.#emit({type: 'outcome', line, outcome});
-		return outcome;
+		return timedExecute(
+			line,
+			async text => this.#run(text),
+			event => {
+				this.#emit(event);
+			},
+		);
 	}
 
 	complete(line: string): readonly string[] {
