@@ -8,9 +8,8 @@
 import {Agent} from '../engine/agent.js';
 import {VirtagentError} from '../engine/errors.js';
 import type {EngineEvent} from '../engine/events.js';
-import type {Peer, Rpc} from '../rpc/catalogue.js';
 import type {WireValue} from '../wire/types.js';
-import type {Command, CommandContext, CommandResult} from './command.js';
+import type {Command} from './command.js';
 import {commandError} from './command-error.js';
 import {CommandSet} from './command-set.js';
 import {connectionFor, type Connection, type DialOptions, type SessionTarget} from './connection.js';
@@ -20,6 +19,7 @@ import {Negotiation, describeFailure, type Negotiated} from './negotiation.js';
 import {LeftoverHandles} from './qga/leftover-handles.js';
 import {guestProtocolFactory, guestProtocolOf, type GuestProtocol, type ProtocolChoice} from './qga/protocol-switch.js';
 import {splitCommand} from './parse-args.js';
+import {SessionContext, type SessionHooks} from './session-context.js';
 import {waitForStatus} from './status-wait.js';
 import {foldEvent, initialQueueModel, type QueueModel} from './queue-model.js';
 import {
@@ -83,12 +83,15 @@ export class Session implements MonitorSession {
 	/** qemu-ga handles to close on the next connection (src/monitor/getfile/chunk-source.ts). */
 	readonly #leftoverHandles = new LeftoverHandles();
 	#state: SessionState;
+	/** What each command's context reaches (session-context.ts): made once, not a dozen closures per command. */
+	readonly #hooks: SessionHooks;
 
 	constructor(parts: SessionParts) {
 		const {agent, connection} = parts;
 		this.#agent = agent;
 		this.#connection = connection;
 		this.#commands = new CommandSet(parts.commands);
+		this.#hooks = this.#makeHooks();
 		this.#timeoutMs = parts.timeoutMs ?? 5000;
 		this.#waitForGuest = parts.waitForGuest ?? false;
 		this.#state = {
@@ -253,7 +256,7 @@ export class Session implements MonitorSession {
 		}
 
 		try {
-			const result = await this.#commands.run(line, this.#context(this.#timeoutMs));
+			const result = await this.#commands.run(line, new SessionContext(this.#hooks, this.#timeoutMs));
 			return {ok: true, command: name, value: result.value, text: result.text};
 		} catch (error) {
 			const {error: shaped, text} = commandError(error);
@@ -261,28 +264,19 @@ export class Session implements MonitorSession {
 		}
 	}
 
-	#context(timeoutMs: number): CommandContext {
-		const state = () => this.#state;
+	#makeHooks(): SessionHooks {
 		return {
-			call: async (rpc, params) => this.#call(rpc, params, timeoutMs, true),
-			callUngated: async (rpc, params) => this.#call(rpc, params, timeoutMs, false),
-			callMethod: async (method, params, options) => this.#callMethod(method, params, timeoutMs, options?.gated ?? true),
-			protocol: () => this.#awaitProtocol(timeoutMs),
+			commands: this.#commands.commands,
+			status: () => this.#state.status,
+			model: () => this.#state.model,
+			callMethod: (method, params, timeoutMs, gated) => this.#callMethod(method, params, timeoutMs, gated),
+			protocol: timeoutMs => this.#awaitProtocol(timeoutMs),
 			leftoverHandle: handle => {
 				this.#leftoverHandles.add(handle);
 			},
 			storeMethods: (methods, disabled) => {
 				this.#update({}, {guest: {...this.#state.status.guest, methods: [...methods], ...(disabled ? {disabled: [...disabled]} : {})}});
 			},
-			get status() {
-				return state().status;
-			},
-			get model() {
-				return state().model;
-			},
-			commands: this.#commands.commands,
-			now: Date.now(),
-			timeoutMs,
 			quit: () => {
 				this.#state = {...this.#state, quitRequested: true};
 			},
@@ -290,19 +284,11 @@ export class Session implements MonitorSession {
 			progress: text => {
 				this.#emit({type: 'progress', text});
 			},
-			runWithTimeout: async (line: string, ms: number): Promise<CommandResult> => this.#commands.run(line, this.#context(ms)),
+			run: async (line, context) => this.#commands.run(line, context),
 		};
 	}
 
-	/**
-	 * Queue the call now when the gate is open: an `await` here, even on an open gate, would let
-	 * a later command's job overtake this one (pasted lines must run in the order typed).
-	 */
-	async #call<P extends readonly unknown[], R>(rpc: Rpc<P, R, readonly Peer[]>, params: P, timeoutMs: number, gated: boolean): Promise<R> {
-		return rpc.readResult(await this.#callMethod(rpc.name, rpc.encode(params), timeoutMs, gated));
-	}
-
-	/** Any method by name (qemu-ga's commands); the same gate and the same ordering as #call. */
+	/** Any method by name (catalogue RPCs and qemu-ga's commands), through the gate unless `gated` is false. */
 	async #callMethod(method: string, params: readonly WireValue[], timeoutMs: number, gated: boolean): Promise<WireValue> {
 		const waiting = gated ? this.#gate(method, timeoutMs) : this.#waitUngated(timeoutMs);
 		if (waiting) {
