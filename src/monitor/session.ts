@@ -83,6 +83,10 @@ export class Session implements MonitorSession {
 	/** qemu-ga handles to close on the next connection (src/monitor/getfile/chunk-source.ts). */
 	readonly #leftoverHandles = new LeftoverHandles();
 	#state: SessionState;
+	readonly #runLine = (line: string): Promise<Untimed> => this.#run(line);
+	readonly #emitEvent = (event: SessionEvent): void => {
+		this.#emit(event);
+	};
 	/** What each command's context reaches (session-context.ts): made once, not a dozen closures per command. */
 	readonly #hooks: SessionHooks;
 
@@ -166,14 +170,9 @@ export class Session implements MonitorSession {
 		return () => this.#listeners.delete(listener);
 	}
 
-	async execute(line: string): Promise<CommandOutcome> {
-		return timedExecute(
-			line,
-			async text => this.#run(text),
-			event => {
-				this.#emit(event);
-			},
-		);
+	// Not async, and the two hooks made once: each async layer or closure here is paid per command line.
+	execute(line: string): Promise<CommandOutcome> {
+		return timedExecute(line, this.#runLine, this.#emitEvent);
 	}
 
 	complete(line: string): readonly string[] {
@@ -289,13 +288,16 @@ export class Session implements MonitorSession {
 	}
 
 	/** Any method by name (catalogue RPCs and qemu-ga's commands), through the gate unless `gated` is false. */
-	async #callMethod(method: string, params: readonly WireValue[], timeoutMs: number, gated: boolean): Promise<WireValue> {
-		const waiting = gated ? this.#gate(method, timeoutMs) : this.#waitUngated(timeoutMs);
-		if (waiting) {
-			await waiting;
+	#callMethod(method: string, params: readonly WireValue[], timeoutMs: number, gated: boolean): Promise<WireValue> {
+		// Not async: with the gate open (every call after the handshake) the agent's promise is returned as is.
+		let waiting: Promise<void> | undefined;
+		try {
+			waiting = gated ? this.#gate(method, timeoutMs) : this.#waitUngated(timeoutMs);
+		} catch (error) {
+			return Promise.reject(error as Error);
 		}
 
-		return this.#agent.call(method, params, {timeoutMs});
+		return waiting ? waiting.then(async () => this.#agent.call(method, params, {timeoutMs})) : this.#agent.call(method, params, {timeoutMs});
 	}
 
 	/**
