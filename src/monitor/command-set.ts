@@ -24,17 +24,22 @@ export class CommandSet {
 	}
 
 	/**
-	 * Parse and run one line; throws what the command throws. Synchronous up to the command's
-	 * first await: a command queues its job in the order its line was given.
+	 * Parse and run one line; rejects with what the command throws. Synchronous up to the
+	 * command's first await: a command queues its job in the order its line was given.
 	 */
-	async run(line: string, context: CommandContext): Promise<CommandResult> {
-		const {name, rest} = splitCommand(line);
-		const command = findCommand(name, this.commands);
-		if (!command) {
-			throw unknownCommand(name, this.commands);
-		}
+	run(line: string, context: CommandContext): Promise<CommandResult> {
+		// Not async (one promise less per command line): a throw while parsing still comes out as a rejection.
+		try {
+			const {name, rest} = splitCommand(line);
+			const command = findCommand(name, this.commands);
+			if (!command) {
+				throw unknownCommand(name, this.commands);
+			}
 
-		return command.run(context, parseArguments(name, rest, command.args));
+			return command.run(context, parseArguments(name, rest, command.args));
+		} catch (error) {
+			return Promise.reject(error as Error);
+		}
 	}
 
 	/**

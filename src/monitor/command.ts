@@ -143,7 +143,8 @@ export function defineCommand<const A extends readonly Arg<unknown>[]>(spec: Com
 		params: spec.args.map(arg => arg.usage).join(' '),
 		help: spec.help,
 		// The parser has checked the line against `args`: required ones are there, choices valid.
-		run: async (context, args) => spec.run(context, args as unknown as Values<A>),
+		// Not async: CommandSet.run turns a synchronous throw into a rejection already.
+		run: (context, args) => spec.run(context, args as unknown as Values<A>),
 	};
 }
 

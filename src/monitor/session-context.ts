@@ -93,7 +93,15 @@ export class SessionContext implements CommandContext {
 	 * Queue the call now when the gate is open: an `await` before the session's call, even on an
 	 * open gate, would let a later command's job overtake this one (pasted lines run in order).
 	 */
-	async #callRpc<P extends readonly unknown[], R>(rpc: Rpc<P, R, readonly Peer[]>, params: P, gated: boolean): Promise<R> {
-		return rpc.readResult(await this.#hooks.callMethod(rpc.name, rpc.encode(params), this.timeoutMs, gated));
+	#callRpc<P extends readonly unknown[], R>(rpc: Rpc<P, R, readonly Peer[]>, params: P, gated: boolean): Promise<R> {
+		// A `then`, not an async function with an await: one promise per call instead of two.
+		let encoded: readonly WireValue[];
+		try {
+			encoded = rpc.encode(params);
+		} catch (error) {
+			return Promise.reject(error as Error);
+		}
+
+		return this.#hooks.callMethod(rpc.name, encoded, this.timeoutMs, gated).then(result => rpc.readResult(result));
 	}
 }
