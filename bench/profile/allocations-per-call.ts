@@ -1,0 +1,53 @@
+/**
+ * `node dist/bench/profile/allocations-per-call.js [CALLS]`: how many promises, timers and ticks
+ * one `agent_ping` through the monitor's Session creates (host Session and virtagent guest in
+ * this process, counted with async_hooks). Unlike a rate, the count does not depend on the load
+ * of the machine: a change to the command path shows as a different number at once.
+ */
+import {createHook} from 'node:async_hooks';
+import {allCommands} from '../../commands/index.js';
+import {openSession} from '../../src/monitor/session.js';
+import {listenEndpoint} from '../../src/transport/endpoint.js';
+import {scratch} from '../lib/context.js';
+import {attachFirst, benchAgent} from '../peers/agents.js';
+
+const calls = Number(process.argv[2] ?? 2000);
+const work = scratch('profile');
+const guest = benchAgent('guest', {getfile: false});
+const listener = await listenEndpoint({kind: 'unix', path: work.file('pair.sock')}, attachFirst(guest));
+const monitor = await openSession({
+	commands: allCommands,
+	target: {mode: 'connect', endpoint: {kind: 'unix', path: work.file('pair.sock')}},
+	protocol: 'virtagent',
+	timeoutMs: 60_000,
+	waitForGuest: true,
+});
+const ping = async () => {
+	const outcome = await monitor.execute('agent_ping');
+	if (!outcome.ok) {
+		throw new Error(outcome.text);
+	}
+};
+
+// Warm up (the handshake and the first calls create their own).
+for (let i = 0; i < 200; i++) {
+	await ping();
+}
+
+const counts = new Map<string, number>();
+const hook = createHook({
+	init(_id, type) {
+		counts.set(type, (counts.get(type) ?? 0) + 1);
+	},
+});
+hook.enable();
+for (let i = 0; i < calls; i++) {
+	await ping();
+}
+
+hook.disable();
+console.log(`per agent_ping (${calls} calls, host and guest): ${[...counts].map(([type, count]) => `${type} ${(count / calls).toFixed(2)}`).join(', ')}`);
+await monitor.close();
+guest.close();
+await listener.close();
+work.remove();
