@@ -193,6 +193,31 @@ describe('scalars at their edges', () => {
 	});
 });
 
+describe('a refused scalar is quoted, trimmed, to its first 40 characters', () => {
+	const long = (text: string) => `${text}${'7'.repeat(60)}`;
+
+	it('in every scalar parser', () => {
+		expect(() => parseInteger(long('x'))).toThrow(`Expected an integer but got '${long('x').slice(0, 40)}'`);
+		expect(() => parseDouble(long('x'))).toThrow(`Expected a finite double but got '${long('x').slice(0, 40)}'`);
+		expect(() => parseDateTime(long('x'))).toThrow(`Expected an ISO 8601 dateTime but got '${long('x').slice(0, 40)}'`);
+		const badDay = long('20230229T00:00:00.');
+		expect(() => parseDateTime(badDay)).toThrow(`Invalid dateTime '${badDay.slice(0, 40)}'`);
+		const early = `${long('00000101T00:00:00.')}+01:00`;
+		expect(() => parseDateTime(early)).toThrow(`dateTime '${early.slice(0, 40)}' is outside years 0000-9999 in UTC`);
+		expect(refusal(() => scalar('boolean', long('x')))).toEqual(malformed(`Illegal boolean value '${long('x').slice(0, 40)}'`));
+	});
+
+	it('and the error says it is a CodecError where it is printed whole', () => {
+		try {
+			decodeCall(Buffer.from(''));
+		} catch (error) {
+			expect(String(error)).toBe('CodecError: Malformed XML-RPC body: Invalid XML-RPC message');
+		}
+
+		expect.assertions(1);
+	});
+});
+
 describe('the encoder at the edges of its ranges', () => {
 	it('i4 is <int>, one past it is <i8>; past 2^53 a number is a <double>', () => {
 		expect(encodeResponse(I4_MIN).toString()).toContain(`<value><int>${I4_MIN}</int></value>`);
