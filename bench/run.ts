@@ -7,6 +7,7 @@ import {mkdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {parseArgs} from 'node:util';
 import {duplexCase} from './cases/duplex.js';
+import {fleetCase} from './cases/fleet.js';
 import {getfileCase} from './cases/getfile.js';
 import {memoryCase} from './cases/memory.js';
 import {pingCase} from './cases/ping.js';
@@ -32,6 +33,7 @@ const cases: readonly BenchCase[] = [
 	{id: 'startup', run: startupCase},
 	{id: 'memory', run: memoryCase},
 	{id: 'qga', run: qgaCase},
+	{id: 'fleet', run: fleetCase},
 ];
 
 const usage = `usage: node dist/bench/run.js [--quick] [--only ${cases.map(c => c.id).join(',')}] [--rounds N] [--calls N] [--out FILE]`;

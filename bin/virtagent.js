@@ -8,8 +8,9 @@ process.env.NODE_ENV ??= 'production';
 
 // The monitor's commands are handed in here: src/ never imports commands/ (commands/ imports src/).
 const monitorCommands = async () => (await import('../dist/commands/index.js')).allCommands;
+const fleetCommands = async () => (await import('../dist/commands/index.js')).fleetCommands;
 
-main(process.argv.slice(2), {monitorCommands}).then(
+main(process.argv.slice(2), {monitorCommands, fleetCommands}).then(
 	code => {
 		process.exitCode = code;
 	},

@@ -1,13 +1,17 @@
 import {defineCommand} from '../src/monitor/command.js';
+import {byProtocol} from '../src/monitor/qga/dispatch.js';
 import {rpcs} from '../src/rpc/catalogue.js';
 
 /** `agent_ping`: `ok`; a failure prints as every error does, `error: <class> (<code>): …`. */
 const agentPing = defineCommand({
 	name: 'agent_ping',
 	args: [],
-	help: 'check that the guest agent answers (va.ping)',
+	help: 'check that the guest agent answers (va.ping; guest-ping on qemu-ga)',
 	async run(context) {
-		await context.call(rpcs.ping, []);
+		await byProtocol(context, {
+			virtagent: async () => context.call(rpcs.ping, []),
+			qga: async () => context.callMethod('guest-ping', []),
+		});
 		return {value: {}, text: 'ok'};
 	},
 });

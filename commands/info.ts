@@ -1,4 +1,5 @@
 import {defineCommand, optionalOneOf, optionalText, type CommandContext, type CommandResult} from '../src/monitor/command.js';
+import {protocolLabel} from '../src/monitor/qga/protocol-switch.js';
 import {escapeLine} from '../src/monitor/escape.js';
 import {CommandLineError} from '../src/monitor/parse-args.js';
 import {latestTransitions, type JobRow, type SideQueue, type TransitionEntry} from '../src/monitor/queue-model.js';
@@ -72,6 +73,10 @@ function connectionJson(connection: ConnectionState) {
 			return {state: connection.state, reason: connection.reason};
 		}
 
+		case 'detecting': {
+			return {state: connection.state, since: iso(connection.since), probes: connection.probes};
+		}
+
 		default: {
 			return {state: connection.state};
 		}
@@ -79,21 +84,25 @@ function connectionJson(connection: ConnectionState) {
 }
 
 function infoAgent(context: CommandContext): CommandResult {
-	const {channel, connection, guest} = context.status;
+	const {channel, connection, guest, protocol} = context.status;
 	const methods = guest.methods?.map(name => escapeLine(name));
 	const lines = [
 		`channel: ${channel}`,
 		`connection: ${describeConnection(connection, context.now)}`,
+		`protocol: ${protocol === undefined ? 'not known yet (--protocol auto probes each new stream)' : protocolLabel(protocol)}`,
 		`hello: ${guest.helloAt === undefined ? 'not yet' : `${clock(guest.helloAt)} (${age(context.now - guest.helloAt)} ago)`}`,
 		`version: ${guest.version === undefined ? 'unknown' : escapeLine(guest.version)}`,
 		`methods: ${methods === undefined ? 'not negotiated' : `${methods.length}: ${methods.join(' ')}`}`,
+		...(guest.disabled === undefined ? [] : [`disabled: ${guest.disabled.length}: ${guest.disabled.map(name => escapeLine(name)).join(' ')}`]),
 	];
 	const value = {
 		channel,
 		connection: connectionJson(connection),
+		protocol: protocol ?? null,
 		hello: guest.helloAt === undefined ? null : iso(guest.helloAt),
 		version: guest.version ?? null,
 		methods: guest.methods ?? null,
+		...(guest.disabled === undefined ? {} : {disabled: guest.disabled}),
 	};
 	return {value, text: lines.join('\n')};
 }

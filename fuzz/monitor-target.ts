@@ -64,8 +64,11 @@ export async function listenAsGuest(dir: string): Promise<FakeGuest> {
 	};
 }
 
+/** The fuzzer speaks virtagent's protocol: auto-detection is not what it tests. */
 export function startMonitor(socketPath: string, extraArgs: readonly string[] = []): Program {
-	return startProgram(['monitor', '--connect', socketPath, '--json', '--timeout', String(commandTimeoutSeconds), ...extraArgs], {stdin: true});
+	return startProgram(['monitor', '--connect', socketPath, '--protocol', 'virtagent', '--json', '--timeout', String(commandTimeoutSeconds), ...extraArgs], {
+		stdin: true,
+	});
 }
 
 export async function fuzzMonitor(options: TargetOptions): Promise<TargetStats> {

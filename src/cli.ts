@@ -14,6 +14,8 @@ Run 'virtagent <command> --help' for a command's options.`;
 export type Wiring = {
 	/** The monitor's commands (commands/index.ts), loaded only when a monitor runs. */
 	readonly monitorCommands?: () => Promise<readonly Command[]>;
+	/** The commands of a monitor that holds several guests (`guests`, `use`). */
+	readonly fleetCommands?: () => Promise<readonly Command[]>;
 };
 
 /** Entry point: returns the process exit code. */
@@ -28,7 +30,7 @@ export async function main(argv: readonly string[], wiring: Wiring = {}): Promis
 
 		case 'monitor': {
 			const {monitorMain} = await import('./monitor/cli.js');
-			return monitorMain(rest, await monitorCommands(wiring));
+			return monitorMain(rest, await monitorCommands(wiring), (await wiring.fleetCommands?.()) ?? []);
 		}
 
 		case 'demo': {

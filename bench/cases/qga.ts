@@ -1,12 +1,9 @@
 import {randomBytes} from 'node:crypto';
 import {writeFileSync} from 'node:fs';
-import {Agent} from '../../src/engine/agent.js';
-import {MethodRegistry} from '../../src/engine/registry.js';
-import {qgaSource, virtagentSource, type ChunkSource, type GuestCall} from '../../src/monitor/getfile/chunk-source.js';
+import {allCommands} from '../../commands/index.js';
+import {virtagentSource, type ChunkSource} from '../../src/monitor/getfile/chunk-source.js';
 import {copyGuestFile} from '../../src/monitor/getfile/copy-file.js';
-import {connectEndpoint} from '../../src/transport/endpoint.js';
-import {qgaProtocol} from '../../src/wire/qga/index.js';
-import type {WireValue} from '../../src/wire/types.js';
+import {openSession} from '../../src/monitor/session.js';
 import {elapsedMs, sequentialRate} from '../lib/clock.js';
 import {type BenchOptions, scratch, withCleanup} from '../lib/context.js';
 import {type CaseResult, type Check, type Comparison, check, compare, present} from '../lib/result.js';
@@ -19,11 +16,12 @@ const mebibyte = 1024 * 1024;
 const chunkSize = mebibyte;
 
 /**
- * Case 7 (issue #12): the engine's qemu-ga path against a bare qemu-ga client, and
+ * Case 7 (issue #12): the monitor's qemu-ga path (a session running agent_ping and agent_getfile,
+ * --protocol qga) against a bare qemu-ga client, and
  * agent_getfile's copier (the monitor's code, in this process) over both protocols against
  * qemu-ga's own best chunked read of the same file, all in the same rounds. Two qemu-ga
  * processes, because one serves only one client at a time: the bare client holds one, the
- * engine the other. RSS is this process's (the copier's) during a copy: it must stay flat.
+ * monitor the other. RSS is this process's (the copier's) during a copy: it must stay flat.
  */
 export async function qgaCase(options: BenchOptions): Promise<CaseResult> {
 	const notes: string[] = [];
@@ -45,20 +43,30 @@ export async function qgaCase(options: BenchOptions): Promise<CaseResult> {
 		defer(secondDir.remove);
 		const forEngine = await startQemuGa(binary, secondDir.dir);
 		defer(forEngine.stop);
-		// The bare client stays connected to the other instance; the engine connects to its own.
+		// The bare client stays connected to the other instance; the monitor connects to its own.
 		forEngine.client.close();
-		const engine = new Agent({name: 'host', registry: new MethodRegistry(), protocol: qgaProtocol, callTimeoutMs: 60_000, limits: {bodyMax: 4 * mebibyte}});
-		engine.attach(await connectEndpoint({kind: 'unix', path: `${secondDir.dir}/qga.sock`}));
-		// qemu-ga reads requests in order from its channel: one read may wait there behind another.
-		engine.setPeerCapacity(2);
-		defer(() => engine.close());
+		// The monitor itself (the session, its commands, the qga wire protocol), as the operator runs it.
+		const monitor = await openSession({
+			commands: allCommands,
+			target: {mode: 'connect', endpoint: {kind: 'unix', path: `${secondDir.dir}/qga.sock`}},
+			protocol: 'qga',
+			timeoutMs: 60_000,
+			waitForGuest: true,
+		});
+		defer(async () => monitor.close());
+		await monitor.waitForGuest(10_000);
 		const daemon = await startGuestDaemon(work.file('guest.sock'));
 		defer(daemon.stop);
 		notes.push(`qemu-ga ${bare.version} (two instances, same block list); file ${label} of random bytes; chunks of ${chunkSize / mebibyte} MiB`);
 
 		const file = work.file('big.bin');
 		writeFileSync(file, randomBytes(fileBytes));
-		const engineCall: GuestCall = async (method, params) => engine.call(method, params as WireValue[]);
+		const monitorRun = async (line: string) => {
+			const outcome = await monitor.execute(line);
+			if (!outcome.ok) {
+				throw new Error(`${line}: ${outcome.text}`);
+			}
+		};
 		const readfile = async (offset: number, count: number) => daemon.host.call('va.readfile', [file, offset, count], {timeoutMs: 60_000});
 		const copy = async (source: ChunkSource, onProgress?: (bytes: number) => void) =>
 			copyGuestFile({
@@ -73,9 +81,14 @@ export async function qgaCase(options: BenchOptions): Promise<CaseResult> {
 
 		checks.push(
 			await copyRss('RSS growth from 1st to 2nd half of the virtagent copy', async onProgress => copy(virtagentSource(readfile, 2), onProgress), fileBytes),
+			await sampledRss(
+				"RSS growth from 1st to 2nd half of the monitor's agent_getfile via qemu-ga",
+				async () => monitorRun(`agent_getfile ${file} ${work.file('copy-qga.bin')} -f`),
+				fileBytes,
+			),
 		);
 		const contenders: Contender[] = [
-			{name: 'qga ping: engine (qga wire protocol)', unit: 'calls/s', run: async () => sequentialRate(options.calls, async () => engine.call('guest-ping'))},
+			{name: 'qga ping: monitor (agent_ping)', unit: 'calls/s', run: async () => sequentialRate(options.calls, async () => monitorRun('agent_ping'))},
 			{name: 'qga ping: bare qemu-ga client', unit: 'calls/s', run: async () => sequentialRate(options.calls, async () => bare.client.execute('guest-ping'))},
 			{
 				name: `${label}: agent_getfile via virtagent (va.readfile)`,
@@ -85,7 +98,7 @@ export async function qgaCase(options: BenchOptions): Promise<CaseResult> {
 			{
 				name: `${label}: agent_getfile via qemu-ga`,
 				unit: 'MiB/s',
-				run: async () => mibPerSecond(async () => copy(await qgaSource(engineCall, file, 2, () => undefined))),
+				run: async () => mibPerSecond(async () => monitorRun(`agent_getfile ${file} ${work.file('copy-qga.bin')} -f`)),
 			},
 			{
 				name: `${label}: qemu-ga chunked read, count = 1 MiB`,
@@ -104,7 +117,7 @@ export async function qgaCase(options: BenchOptions): Promise<CaseResult> {
 
 	const best = bestOf(figures, [`${label}: qemu-ga chunked read, count = 1 MiB`, `${label}: qemu-ga chunked read, largest count`]);
 	const comparisons: Array<Comparison | undefined> = [
-		compare(figures, 'qga ping: engine / bare client', 'qga ping: engine (qga wire protocol)', 'qga ping: bare qemu-ga client', {op: '>=', value: 0.9}),
+		compare(figures, 'qga ping: monitor / bare client', 'qga ping: monitor (agent_ping)', 'qga ping: bare qemu-ga client', {op: '>=', value: 0.9}),
 		best
 			? compare(figures, `${label}: virtagent getfile / qemu-ga best`, `${label}: agent_getfile via virtagent (va.readfile)`, best, {op: '>=', value: 1.5})
 			: undefined,
@@ -115,12 +128,29 @@ export async function qgaCase(options: BenchOptions): Promise<CaseResult> {
 	];
 	return {
 		id: 'qga',
-		title: "7. qemu-ga: the engine's qga path and agent_getfile against qemu-ga's own best",
+		title: "7. qemu-ga: the monitor's qga path and agent_getfile against qemu-ga's own best",
 		figures,
 		comparisons: present(comparisons),
 		checks,
 		notes,
 	};
+}
+
+/** The same flat-RSS check for a copy that reports no bytes: RSS sampled every 20 ms, halves by time. */
+async function sampledRss(name: string, work: () => Promise<unknown>, fileBytes: number): Promise<Check> {
+	const samples: Array<{at: number; rss: number}> = [];
+	const timer = setInterval(() => samples.push({at: performance.now(), rss: process.memoryUsage().rss}), 20);
+	const started = performance.now();
+	try {
+		await work();
+	} finally {
+		clearInterval(timer);
+	}
+
+	const middle = (started + performance.now()) / 2;
+	const peak = (half: typeof samples) => Math.max(0, ...half.map(sample => sample.rss));
+	const growth = peak(samples.filter(sample => sample.at >= middle)) - peak(samples.filter(sample => sample.at < middle));
+	return check(name, growth / mebibyte, 'MiB', {op: '<=', value: fileBytes / mebibyte / 8});
 }
 
 function bestOf(figures: ReadonlyArray<{name: string; median: number}>, names: readonly string[]): string | undefined {

@@ -19,9 +19,13 @@ phase=""
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in va_phase=*) phase="${arg#va_phase=}" ;; esac
 done
+# With qemu-ga beside it, qemu-ga's guest-shutdown is the real power-off (the last step of the
+# host's check) and the daemon's command only marks the console, to show it ran after its delay.
 daemon_cmd() {
+	shutdown_cmd='poweroff -f'
+	[ -x /usr/sbin/qemu-ga ] && shutdown_cmd="sh -c 'echo \"VA-E2E daemon-shutdown mode=\$0\" >/dev/console' {mode}"
 	VA_RUN_NAME="$1" sh "$here/guest-run.sh" /bin/virtagent-guest \
-		--shutdown-command 'poweroff -f' --shutdown-delay "${VA_SHUTDOWN_DELAY:-1}"
+		--shutdown-command "$shutdown_cmd" --shutdown-delay "${VA_SHUTDOWN_DELAY:-1}"
 }
 # The idle run starts the daemon the way contrib/ documents for guests without udev: the port
 # found by name in sysfs, /dev/vportNpM passed with --path.

@@ -1,11 +1,12 @@
 #!/bin/sh
 # (guest) Starts qemu-ga (the host's, from /usr over 9p) on the port org.qemu.guest_agent.0, in
-# the background, for the speed comparison in the same guest. It runs with a block list that
-# leaves only harmless commands (docs/QGA.md: the same rule as on a development machine, though
-# here it could only touch this throwaway guest). Prints "VA-E2E qga-start pid=N port=DEV".
+# the background, for the speed comparison and the monitor's qemu-ga steps in the same guest. It
+# runs with a block list (docs/QGA.md) that leaves the read-only file commands and, in this
+# throwaway guest only, guest-shutdown: the host's check ends by powering the guest off with it.
+# Prints "VA-E2E qga-start pid=N port=DEV".
 name=org.qemu.guest_agent.0
 qga=/usr/sbin/qemu-ga
-allow="guest-sync guest-sync-delimited guest-ping guest-info"
+allow="guest-sync guest-sync-delimited guest-ping guest-info guest-file-open guest-file-read guest-file-seek guest-file-close guest-shutdown"
 [ -x "$qga" ] || { echo "VA-E2E fatal: $qga missing (apt-get install qemu-guest-agent on the host)"; exit 1; }
 port=""
 i=0
@@ -17,6 +18,13 @@ while [ -z "$port" ]; do
 	[ -n "$port" ] || [ "$i" -lt 100 ] || { echo "VA-E2E fatal: no port named $name"; exit 1; }
 	[ -n "$port" ] || sleep 0.1
 done
+# qemu-ga's guest-shutdown runs /sbin/shutdown -h -P +0 and waits for it to succeed; busybox has
+# no shutdown(8) (/sbin is the initramfs' own /bin, in RAM), so a stand-in answers at once and
+# powers off a moment later, as a real shutdown(8) would schedule it.
+if [ ! -e /sbin/shutdown ]; then
+	printf '#!/bin/sh\n(sleep 0.3; echo "VA-E2E qga-shutdown $*" >/dev/console; poweroff -f) </dev/null >/dev/null 2>&1 &\nexit 0\n' >/sbin/shutdown
+	chmod +x /sbin/shutdown
+fi
 block="$("$qga" -b help | grep -vxF "$(echo "$allow" | tr ' ' '\n')" | paste -sd, -)"
 mkdir -p /run/qga
 "$qga" -m virtio-serial -p "$port" -t /run/qga -f /run/qga/qga.pid -b "$block" </dev/null &

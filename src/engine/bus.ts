@@ -21,12 +21,21 @@ export class EventBus {
 		this.#name = name;
 	}
 
+	/** Whether anyone listens: with nobody, events are not even built (two per message and side). */
+	get listening(): boolean {
+		return this.#listeners.size > 0;
+	}
+
 	subscribe(listener: Listener): () => void {
 		this.#listeners.add(listener);
 		return () => this.#listeners.delete(listener);
 	}
 
 	state(side: Side, from: EngineState, to: EngineState, job: JobView | undefined, reason?: string): void {
+		if (this.#listeners.size === 0) {
+			return;
+		}
+
 		this.emit({type: 'state', side, from, to, jobId: job?.id, method: job?.method, tag: job?.tag, at: Date.now(), ...(reason ? {reason} : {})});
 	}
 

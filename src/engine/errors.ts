@@ -19,10 +19,13 @@ export class RpcFaultError extends Error {
 	override readonly name = 'RPCFailed';
 	readonly code: number;
 	readonly faultString: string;
-	constructor(fault: Fault) {
+	/** A named error's class (qemu-ga's `CommandNotFound`, `GenericError`), when the protocol has one. */
+	readonly errorClass: string | undefined;
+	constructor(fault: Fault & {readonly errorClass?: string}) {
 		super(`fault ${fault.code}: ${fault.message}`);
 		this.code = fault.code;
 		this.faultString = fault.message;
+		this.errorClass = fault.errorClass;
 	}
 }
 

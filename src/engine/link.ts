@@ -111,7 +111,15 @@ export class Link {
 
 		this.#writing = true;
 		this.#writeSeq++;
-		channel.write(bytes).then(
+		const pending = channel.writeEager ? channel.writeEager(bytes) : channel.write(bytes);
+		if (pending === 'flushed') {
+			this.#endWrite();
+			written();
+			this.#handlers.writable();
+			return;
+		}
+
+		pending.then(
 			() => {
 				if (this.#channel !== channel) {
 					return; // Lost meanwhile: that loss already ended the write.

@@ -66,6 +66,10 @@ export class JobMover<S extends JobStatus, T extends string, J extends JobView &
 
 	/** A new job: its first event (`from` null). */
 	created(job: J): void {
+		if (!this.#bus.listening) {
+			return;
+		}
+
 		this.#bus.job(this.#side, job, null, job.status, this.#options.queued(), this.#options.limit);
 	}
 
@@ -83,7 +87,10 @@ export class JobMover<S extends JobStatus, T extends string, J extends JobView &
 			this.#options.finished?.(job);
 		}
 
-		this.#bus.job(this.#side, job, from, to, this.#options.queued(), this.#options.limit, error);
+		if (this.#bus.listening) {
+			this.#bus.job(this.#side, job, from, to, this.#options.queued(), this.#options.limit, error);
+		}
+
 		return true;
 	}
 }

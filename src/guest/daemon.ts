@@ -36,10 +36,13 @@ export class GuestDaemon {
 		const registry = new ServedRegistry(log);
 		this.#registry = registry;
 		this.#shutdown = new ShutdownScheduler({command: config.shutdownCommand, delayMs: config.shutdownDelayMs, log});
+		// The engine's own default (one request served at a time), said out loud for the host's §4 limit.
+		const serverQueueMax = 1;
 		registerGuestRpcs(registry, {
 			getfileLimit: getfileLimit(config.bodyMax, config.getfileMax),
 			dmesg: {command: config.dmesgCommand},
 			shutdown: this.#shutdown,
+			limits: {serverQueue: serverQueueMax, body: config.bodyMax},
 		});
 		for (const name of registry.allMethods()) {
 			const allowed = config.allowRpcs === undefined || config.allowRpcs.includes(name);
@@ -51,6 +54,7 @@ export class GuestDaemon {
 		this.agent = new Agent({
 			name: 'guest',
 			registry,
+			serverQueueMax,
 			limits: {bodyMax: config.bodyMax, headerStallMs: config.stallTimeoutMs, bodyStallMs: config.stallTimeoutMs},
 		});
 		this.agent.subscribe(event => {

@@ -5,18 +5,31 @@ import {parseTcpAddress} from '../transport/endpoint.js';
 import {packageVersion} from '../version.js';
 import {usage, type Command} from './command.js';
 import type {SessionTarget} from './connection.js';
+import {isProtocolChoice, type ProtocolChoice} from './qga/protocol-switch.js';
 import {logOutcomes, runScript} from './script.js';
 import {applyColor, isColorChoice, type ColorChoice} from './ui/color.js';
+import {openFleet} from './fleet/open-fleet.js';
+import {fillOptionalLibvirt, fleetOptions, type FleetOptions} from './fleet/options.js';
 import {openSession} from './session.js';
 
 /** `--help`: the options, and the commands as the injected list declares them. */
 export function monitorUsage(commands: readonly Command[]): string {
 	return `usage: virtagent monitor (--connect PATH | --listen PATH | --tcp HOST:PORT | --tcp-listen HOST:PORT) [options]
+       virtagent monitor (--connect [NAME=]ENDPOINT[,protocol=P] ... | --discover DIR | --libvirt [URI]) [--guest NAME] [options]
 
   --connect PATH         connect to a UNIX socket (QEMU -chardev socket,...,server=on); reconnects with back-off
+  --connect [NAME=]ENDPOINT[,protocol=virtagent|qga|auto]
+                         repeatable: one guest each (ENDPOINT: a socket path, unix:PATH or tcp:HOST:PORT);
+                         unnamed, a guest is named after its socket (domain-3-web1/org.qemu.guest_agent.0: web1)
+  --discover DIR         every agent socket under DIR (DIR/*/org.qemu.guest_agent.0, DIR/*/org.qemu.virtagent),
+                         watched: VMs that start appear, VMs that stop go (repeatable)
+  --libvirt [URI]        every running libvirt domain, through virsh qemu-agent-command
+  --guest NAME           with several guests: the one commands run on (else use NAME, or @NAME/@all/@GLOB COMMAND)
   --listen PATH          listen on a UNIX socket (QEMU connects with server=off); one guest at a time
   --tcp HOST:PORT        connect over TCP; reconnects with back-off
   --tcp-listen HOST:PORT listen on TCP
+  --protocol WHICH       what the guest speaks: virtagent, qga (QEMU's guest agent, qemu-ga) or
+                         auto (default: probe each new stream and use what answers, docs/PROTOCOL.md §9)
   -c "CMD; CMD"          run these commands and exit (scripted mode; also when stdin is not a terminal)
   --json                 scripted: one line per command, {"id", "command", "return"|"error"} (docs/JSON.md)
   -e                     scripted: exit at the first command that fails
@@ -44,6 +57,8 @@ Exit code 0 only if every scripted command succeeded; 2 for bad options.`;
 
 export type MonitorOptions = {
 	readonly target: SessionTarget;
+	/** Several guests (src/monitor/fleet/): then `target` is unused. */
+	readonly fleet?: FleetOptions | undefined;
 	readonly commands: string | undefined;
 	readonly json: boolean;
 	readonly stopOnError: boolean;
@@ -57,6 +72,7 @@ export type MonitorOptions = {
 	readonly historyFile: string | undefined;
 	readonly plain: boolean;
 	readonly color: ColorChoice;
+	readonly protocol: ProtocolChoice;
 };
 
 /** A bad command line: one line on stderr, exit code 2. */
@@ -69,11 +85,14 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 	let parsed;
 	try {
 		parsed = parseArgs({
-			args: [...args],
+			args: fillOptionalLibvirt(args),
 			strict: true,
 			allowPositionals: false,
 			options: {
-				connect: {type: 'string'},
+				connect: {type: 'string', multiple: true},
+				discover: {type: 'string', multiple: true},
+				libvirt: {type: 'string'},
+				guest: {type: 'string'},
 				listen: {type: 'string'},
 				tcp: {type: 'string'},
 				'tcp-listen': {type: 'string'},
@@ -89,6 +108,7 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 				history: {type: 'string'},
 				plain: {type: 'boolean'},
 				color: {type: 'string'},
+				protocol: {type: 'string'},
 				version: {type: 'boolean', short: 'V'},
 				help: {type: 'boolean', short: 'h'},
 			},
@@ -106,9 +126,10 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 		return 'version';
 	}
 
+	let fleet = fleetOptions(values, message => new UsageError(message));
 	const targets: SessionTarget[] = [];
-	if (values.connect !== undefined) {
-		targets.push({mode: 'connect', endpoint: {kind: 'unix', path: values.connect}});
+	if (fleet === undefined && values.connect !== undefined) {
+		targets.push({mode: 'connect', endpoint: {kind: 'unix', path: values.connect[0]!}});
 	}
 
 	if (values.listen !== undefined) {
@@ -116,7 +137,16 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 	}
 
 	try {
-		if (values.tcp !== undefined) {
+		if (fleet !== undefined) {
+			// Shorthands for a fleet's guests: --tcp is one more guest; a listening monitor holds one guest.
+			if (values.listen !== undefined || values['tcp-listen'] !== undefined) {
+				throw new UsageError('--listen and --tcp-listen hold one guest: not with several guests, --discover or --libvirt');
+			}
+
+			if (values.tcp !== undefined) {
+				fleet = {...fleet, guests: [...fleet.guests, {name: undefined, target: {mode: 'connect', endpoint: parseTcpAddress(values.tcp)}}]};
+			}
+		} else if (values.tcp !== undefined) {
 			targets.push({mode: 'connect', endpoint: parseTcpAddress(values.tcp)});
 		}
 
@@ -127,7 +157,9 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 		throw new UsageError((error as Error).message);
 	}
 
-	if (targetGiven && targets.length === 0) {
+	if (fleet !== undefined) {
+		// The guests are the fleet's.
+	} else if (targetGiven && targets.length === 0) {
 		// demo: the target is its own.
 	} else if (targets.length !== 1) {
 		throw new UsageError(
@@ -140,8 +172,14 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 		throw new UsageError(`invalid --color '${color}' (auto, always or never)`);
 	}
 
+	const protocol = values.protocol ?? 'auto';
+	if (!isProtocolChoice(protocol)) {
+		throw new UsageError(`invalid --protocol '${protocol}' (virtagent, qga or auto)`);
+	}
+
 	return {
 		target: targets[0],
+		...(fleet === undefined ? {} : {fleet}),
 		commands: values.command,
 		json: values.json ?? false,
 		stopOnError: values['exit-on-error'] ?? false,
@@ -154,6 +192,7 @@ export function parseOptions(args: readonly string[], {targetGiven = false} = {}
 		historyFile: values.history,
 		plain: values.plain ?? false,
 		color,
+		protocol,
 	};
 }
 
@@ -168,7 +207,7 @@ function seconds(option: string, text: string | undefined, fallback: number, zer
 }
 
 /** `virtagent monitor …` with these commands (commands/index.ts): returns the exit code. */
-export async function monitorMain(args: readonly string[], commands: readonly Command[]): Promise<number> {
+export async function monitorMain(args: readonly string[], commands: readonly Command[], fleetCommands: readonly Command[] = []): Promise<number> {
 	let options: MonitorCommandLine | 'help' | 'version';
 	try {
 		options = parseOptions(args);
@@ -191,23 +230,39 @@ export async function monitorMain(args: readonly string[], commands: readonly Co
 		return 0;
 	}
 
-	return runMonitor({...options, target: options.target!}, commands);
+	return runMonitor({...options, target: options.target!}, commands, fleetCommands);
 }
 
 /** The monitor with checked options (`demo` comes here with its own target). */
-export async function runMonitor(options: MonitorOptions, commands: readonly Command[]): Promise<number> {
+export async function runMonitor(options: MonitorOptions, commands: readonly Command[], fleetCommands: readonly Command[] = []): Promise<number> {
 	applyColor(options.color);
 	const interactive = options.commands === undefined && process.stdin.isTTY === true;
 	let session;
 	try {
-		session = await openSession({
-			target: options.target,
-			commands,
-			timeoutMs: options.timeoutMs,
-			stallTimeoutMs: options.stallTimeoutMs,
-			waitForGuest: !interactive,
-			wireTap: options.verbose,
-		});
+		session =
+			options.fleet === undefined
+				? await openSession({
+						target: options.target,
+						commands,
+						timeoutMs: options.timeoutMs,
+						waitForGuest: !interactive,
+						wireTap: options.verbose,
+						protocol: options.protocol,
+						stallTimeoutMs: options.stallTimeoutMs,
+					})
+				: await openFleet({
+						fleet: options.fleet,
+						commands,
+						fleetCommands,
+						timeoutMs: options.timeoutMs,
+						scripted: interactive ? undefined : {waitMs: options.waitMs},
+						wireTap: options.verbose,
+						protocol: options.protocol,
+						stallTimeoutMs: options.stallTimeoutMs,
+						warn(message) {
+							console.error(`virtagent monitor: ${message}`);
+						},
+					});
 	} catch (error) {
 		console.error(`virtagent monitor: ${(error as Error).message}`);
 		return 1;

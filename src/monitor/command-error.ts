@@ -25,6 +25,20 @@ export class SubjectError extends Error {
 	}
 }
 
+/**
+ * An error answer passed on as the agent gave it, QMP-shaped (the `qga` command: qemu-ga's own
+ * class and desc, docs/JSON.md).
+ */
+export class QmpError extends Error {
+	override readonly name = 'QmpError';
+	constructor(
+		readonly errorClass: string,
+		readonly desc: string,
+	) {
+		super(desc);
+	}
+}
+
 /** Run `work`; whatever it throws is about `subject`. */
 export async function about<T>(subject: string, work: () => Promise<T>): Promise<T> {
 	try {
@@ -54,6 +68,10 @@ export function commandError(error: unknown): ShapedError {
 			error: {class: 'VirtagentFailed', desc: cause.message, data: {code: cause.code, message: cause.message}},
 			text: `error: VirtagentFailed (${cause.code}): ${subject}${escapeLine(cause.message)}`,
 		};
+	}
+
+	if (cause instanceof QmpError) {
+		return {error: {class: cause.errorClass, desc: cause.desc}, text: `error: ${escapeLine(cause.errorClass)}: ${subject}${escapeLine(cause.desc)}`};
 	}
 
 	if (cause instanceof CommandLineError) {

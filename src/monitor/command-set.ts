@@ -37,8 +37,11 @@ export class CommandSet {
 		return command.run(context, parseArguments(name, rest, command.args));
 	}
 
-	/** Tab completion: command names for the first word, then what each argument declares. */
-	complete(line: string): readonly string[] {
+	/**
+	 * Tab completion: command names for the first word, then what each argument declares;
+	 * `guestCommands` are what a `guest command` argument offers (qemu-ga's enabled commands).
+	 */
+	complete(line: string, guestCommands: readonly string[] = []): readonly string[] {
 		const words = line.trimStart().split(/\s+/u);
 		const current = words.at(-1) ?? '';
 		const matching = (candidates: readonly string[]) => candidates.filter(candidate => candidate.startsWith(current));
@@ -54,10 +57,10 @@ export class CommandSet {
 		const last = command.args.at(-1);
 		if (last?.completes === 'command line' && words.length > command.args.length) {
 			// `timeout 30 agent_sh…`: complete the command line that follows.
-			return this.complete(words.slice(command.args.length).join(' '));
+			return this.complete(words.slice(command.args.length).join(' '), guestCommands);
 		}
 
 		const arg = command.args[words.length - 2];
-		return matching(arg?.completes === 'command' ? this.names : (arg?.choices ?? []));
+		return matching(arg?.completes === 'command' ? this.names : arg?.completes === 'guest command' ? guestCommands : (arg?.choices ?? []));
 	}
 }

@@ -5,6 +5,9 @@
  * parses a line against them and turns whatever the command throws into a QMP-shaped error.
  */
 import type {Peer, Rpc} from '../rpc/catalogue.js';
+import type {WireValue} from '../wire/types.js';
+import type {GuestProtocol} from './qga/protocol-switch.js';
+import type {FleetControl} from './fleet/control.js';
 import type {ArgSpec} from './parse-args.js';
 import type {QueueModel} from './queue-model.js';
 import type {SessionStatus} from './session-api.js';
@@ -18,12 +21,27 @@ export type CommandContext = {
 	call<P extends readonly unknown[], R>(rpc: Rpc<P, R, readonly Peer[]>, params: P): Promise<R>;
 	/** Call without the gate (agent_capabilities is how an operator opens it). */
 	callUngated<P extends readonly unknown[], R>(rpc: Rpc<P, R, readonly Peer[]>, params: P): Promise<R>;
-	/** Remember the guest's methods (opens the gate). */
-	storeMethods(methods: readonly string[]): void;
+	/**
+	 * Call any guest method by name with JSON-like params (qemu-ga's commands take one object),
+	 * through the gate unless `gated: false`. Throws like `call`; a qemu-ga command that sends no
+	 * reply on success resolves with a NoReplyResult.
+	 */
+	callMethod(method: string, params: readonly WireValue[], options?: {readonly gated?: boolean}): Promise<WireValue>;
+	/**
+	 * What the guest speaks: returned at once when known (so the command's call is queued in line
+	 * order); with `--protocol auto` before the probe has answered, a wait (scripted) or the gate's error.
+	 */
+	protocol(): GuestProtocol | Promise<GuestProtocol>;
+	/** A qemu-ga file handle the command could not close: the session closes it on the next connection. */
+	leftoverHandle(handle: number): void;
+	/** Remember the guest's methods (opens the gate); qemu-ga's disabled commands too, for the gate's message. */
+	storeMethods(methods: readonly string[], disabled?: readonly string[]): void;
 	readonly status: SessionStatus;
 	readonly model: QueueModel;
 	readonly commands: readonly Command[];
 	readonly now: number;
+	/** This command's deadline (each call's; also what a no-reply request waits in silence). */
+	readonly timeoutMs: number;
 	/** Ask the runner to stop after this command. */
 	quit(): void;
 	/** Cancel a queued or in-flight client job; false when there is none with that id. */
@@ -32,6 +50,8 @@ export type CommandContext = {
 	progress?(text: string): void;
 	/** Run another command line with its own deadline instead of the session's (`timeout`). */
 	runWithTimeout(line: string, timeoutMs: number): Promise<CommandResult>;
+	/** The fleet, when the monitor holds several guests (`guests`, `use`); absent otherwise. */
+	readonly fleet?: FleetControl;
 };
 
 export type CommandResult = {
@@ -41,8 +61,8 @@ export type CommandResult = {
 	readonly text: string;
 };
 
-/** What Tab offers for an argument beyond its choices. */
-export type Completes = 'command' | 'command line';
+/** What Tab offers for an argument beyond its choices (`guest command`: qemu-ga's enabled commands). */
+export type Completes = 'command' | 'command line' | 'guest command';
 
 /** One declared argument; `T` is what `run` receives for it. */
 export type Arg<T> = ArgSpec & {
@@ -85,6 +105,11 @@ export function optionalOneOf<const C extends readonly string[]>(name: string, c
 /** The rest of the line as typed (a command line, for `timeout`); must come last. */
 export function restOfLine(name: string, options?: ArgOptions): Arg<string> {
 	return declare({name, rest: true}, options);
+}
+
+/** The rest of the line if there is any (qga's JSON arguments); must come last. */
+export function optionalRestOfLine(name: string, options?: ArgOptions): Arg<string | undefined> {
+	return declare({name, rest: true, optional: true}, options);
 }
 
 type Values<A extends readonly Arg<unknown>[]> = {readonly [I in keyof A]: A[I] extends Arg<infer T> ? T : never};

@@ -7,6 +7,8 @@ import type {Agent} from '../engine/agent.js';
 import type {ChannelEvent} from '../engine/events.js';
 import type {Channel} from '../transport/channel.js';
 import {connectEndpoint, describeEndpoint, listenEndpoint, type Listener, type SocketEndpoint} from '../transport/endpoint.js';
+import {detectGuestProtocol} from './qga/detect.js';
+import {guestProtocolOf, protocolLabel, protocolSwitchOf, type GuestProtocol} from './qga/protocol-switch.js';
 import type {ConnectionState} from './session-api.js';
 
 /** `connect`: we dial (QEMU `server=on`, or TCP); `listen`: the guest side dials us (QEMU `server=off`). */
@@ -22,6 +24,8 @@ export type Connection = {
 	/** e.g. `unix:/tmp/va.sock` */
 	readonly label: string;
 	readonly state: ConnectionState;
+	/** What the guest speaks (see ProtocolSwitch); undefined while `auto` has not found out. */
+	readonly protocol: GuestProtocol | undefined;
 	subscribe(listener: (event: ConnectionEvent) => void): () => void;
 	/** Start dialling, listening or running; a listen that fails (EADDRINUSE…) rejects. */
 	start(): Promise<void>;
@@ -39,6 +43,9 @@ export type DialOptions = {
 	readonly retryMaxMs?: number;
 	/** A stream that ends sooner than this was a failed attempt: the back-off keeps growing (1 s). */
 	readonly stableMs?: number;
+	/** `--protocol auto`: the pauses between probes of a silent guest (0.25 s → 5 s). */
+	readonly probeMinMs?: number;
+	readonly probeMaxMs?: number;
 };
 
 export function retryDelay(attempt: number, minMs: number, maxMs: number): number {
@@ -54,15 +61,23 @@ abstract class AgentConnection implements Connection {
 	#state: ConnectionState;
 	readonly #listeners = new Set<(event: ConnectionEvent) => void>();
 	readonly #unsubscribe: () => void;
+	readonly #probe: {readonly retryMinMs?: number; readonly retryMaxMs?: number};
 
-	constructor(agent: Agent, label: string, initial: ConnectionState) {
+	constructor(agent: Agent, label: string, initial: ConnectionState, options: DialOptions = {}) {
 		this.agent = agent;
+		this.#probe = {
+			...(options.probeMinMs === undefined ? {} : {retryMinMs: options.probeMinMs}),
+			...(options.probeMaxMs === undefined ? {} : {retryMaxMs: options.probeMaxMs}),
+		};
 		this.#label = label;
 		this.#state = initial;
 		this.#unsubscribe = agent.subscribe(event => {
 			if (event.type === 'channel' && !this.lifetime.signal.aborted) {
 				if (event.status === 'up') {
 					this.setState({state: 'connected', since: event.at});
+				} else {
+					// `auto`: the next stream may be another guest; it is probed afresh.
+					protocolSwitchOf(agent)?.use(undefined);
 				}
 
 				this.onChannel(event);
@@ -76,6 +91,10 @@ abstract class AgentConnection implements Connection {
 
 	get state(): ConnectionState {
 		return this.#state;
+	}
+
+	get protocol(): GuestProtocol | undefined {
+		return guestProtocolOf(this.agent);
 	}
 
 	subscribe(listener: (event: ConnectionEvent) => void): () => void {
@@ -101,6 +120,44 @@ abstract class AgentConnection implements Connection {
 	}
 
 	protected abstract onChannel(event: ChannelEvent): void;
+
+	/**
+	 * Give a new stream to the agent; with `--protocol auto`, first probe it (docs/PROTOCOL.md §9)
+	 * and pick the protocol it answered in. A stream that ends while probed ends like any other.
+	 */
+	protected attachStream(channel: Channel): void {
+		const wire = protocolSwitchOf(this.agent);
+		if (wire?.choice !== 'auto') {
+			this.agent.attach(channel);
+			return;
+		}
+
+		wire.use(undefined);
+		const since = Date.now();
+		detectGuestProtocol(channel, {
+			...this.#probe,
+			signal: this.lifetime.signal,
+			onProbe: (probes, nextInMs) => {
+				this.setState({state: 'detecting', since, probes, nextInMs});
+			},
+		}).then(
+			found => {
+				wire.use(found.protocol);
+				this.emit({
+					type: 'log',
+					level: 'info',
+					message: `${this.label}: the guest speaks ${protocolLabel(found.protocol)} (${found.evidence}, ${Math.round(found.ms)}ms)`,
+				});
+				this.agent.attach(found.channel);
+			},
+			(error: unknown) => {
+				if (!this.lifetime.signal.aborted) {
+					// As if the agent had had it: the same back-off or the same wait for the next guest.
+					this.onChannel({type: 'channel', status: 'down', label: channel.label, reason: (error as Error).message, at: Date.now()});
+				}
+			},
+		);
+	}
 
 	protected async stop(): Promise<void> {
 		// Nothing to release by default.
@@ -135,7 +192,7 @@ class DialConnection extends AgentConnection {
 	#timer: NodeJS.Timeout | undefined;
 
 	constructor(agent: Agent, endpoint: SocketEndpoint, options: DialOptions) {
-		super(agent, describeEndpoint(endpoint), {state: 'connecting'});
+		super(agent, describeEndpoint(endpoint), {state: 'connecting'}, options);
 		this.#endpoint = endpoint;
 		this.#minMs = options.retryMinMs ?? 250;
 		this.#maxMs = options.retryMaxMs ?? 5000;
@@ -191,7 +248,7 @@ class DialConnection extends AgentConnection {
 			return;
 		}
 
-		this.agent.attach(channel);
+		this.attachStream(channel);
 	}
 
 	#retry(reason: string): void {
@@ -209,20 +266,20 @@ class ListenConnection extends AgentConnection {
 	readonly #endpoint: SocketEndpoint;
 	#listener: Listener | undefined;
 
-	constructor(agent: Agent, endpoint: SocketEndpoint) {
-		super(agent, describeEndpoint(endpoint), {state: 'listening'});
+	constructor(agent: Agent, endpoint: SocketEndpoint, options: DialOptions = {}) {
+		super(agent, describeEndpoint(endpoint), {state: 'listening'}, options);
 		this.#endpoint = endpoint;
 	}
 
 	async start(): Promise<void> {
 		this.#listener = await listenEndpoint(this.#endpoint, channel => {
-			if (this.lifetime.signal.aborted || this.state.state === 'connected') {
+			if (this.lifetime.signal.aborted || this.state.state !== 'listening') {
 				this.emit({type: 'log', level: 'warn', message: `refused a second connection on ${channel.label}: a guest is already connected`});
 				channel.destroy();
 				return;
 			}
 
-			this.agent.attach(channel);
+			this.attachStream(channel);
 		});
 		this.setLabel(this.#listener.label);
 		this.setState({state: 'listening'});
@@ -243,13 +300,13 @@ class ListenConnection extends AgentConnection {
 class HeldConnection extends AgentConnection {
 	readonly #channel: Channel;
 
-	constructor(agent: Agent, channel: Channel) {
-		super(agent, channel.label, {state: 'connecting'});
+	constructor(agent: Agent, channel: Channel, options: DialOptions = {}) {
+		super(agent, channel.label, {state: 'connecting'}, options);
 		this.#channel = channel;
 	}
 
 	async start(): Promise<void> {
-		this.agent.attach(this.#channel);
+		this.attachStream(this.#channel);
 	}
 
 	protected onChannel(event: ChannelEvent): void {
@@ -265,10 +322,10 @@ class HeldConnection extends AgentConnection {
 
 /** The connection for a `--connect`/`--listen`/`--tcp` target. */
 export function connectionFor(target: SessionTarget, agent: Agent, options: DialOptions = {}): Connection {
-	return target.mode === 'connect' ? new DialConnection(agent, target.endpoint, options) : new ListenConnection(agent, target.endpoint);
+	return target.mode === 'connect' ? new DialConnection(agent, target.endpoint, options) : new ListenConnection(agent, target.endpoint, options);
 }
 
 /** A connection over a channel the caller already holds. */
-export function heldConnection(agent: Agent, channel: Channel): Connection {
-	return new HeldConnection(agent, channel);
+export function heldConnection(agent: Agent, channel: Channel, options: DialOptions = {}): Connection {
+	return new HeldConnection(agent, channel, options);
 }

@@ -32,6 +32,15 @@ export function describeRetry(connection: {readonly attempt: number; readonly in
 	return `retrying in ${age(connection.inMs)} (attempt ${connection.attempt}): ${escapeLine(connection.reason)}`;
 }
 
+/**
+ * `--protocol auto` on a stream whose guest has not answered the probe yet: a booting VM, or a
+ * qemu-ga that serves another client (libvirtd holds every managed domain's agent socket).
+ */
+export function describeDetecting(connection: {readonly since: number; readonly probes: number}, now: number): string {
+	const silent = now - connection.since;
+	return `detecting the guest agent: no answer to ${connection.probes} probe${connection.probes === 1 ? '' : 's'} in ${age(silent)} (a guest still booting, or qemu-ga held by another client)`;
+}
+
 /** `connected since 14:03:07.123 (2s)`, `retrying in 1s (attempt 3): connect ENOENT …`, `listening`. */
 export function describeConnection(connection: ConnectionState, now: number): string {
 	switch (connection.state) {
@@ -45,6 +54,10 @@ export function describeConnection(connection: ConnectionState, now: number): st
 
 		case 'disconnected': {
 			return `disconnected (${escapeLine(connection.reason)})`;
+		}
+
+		case 'detecting': {
+			return describeDetecting(connection, now);
 		}
 
 		default: {

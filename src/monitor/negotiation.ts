@@ -1,13 +1,19 @@
 /**
  * The host's half of the handshake (docs/PROTOCOL.md §5): learn the guest's methods once per
  * stream, as soon as it is up, and again after every hello. One RPC a round: va.capabilities
- * (methods, version, limits), or system.listMethods for a guest that lacks it.
+ * (methods, version, limits), or system.listMethods for a guest that lacks it; on qemu-ga
+ * (§9), guest-info: its version and the commands it has ENABLED (the gate), plus the disabled
+ * ones (named in the gate's message).
  */
 import {setTimeout as sleep} from 'node:timers/promises';
 import type {Agent} from '../engine/agent.js';
 import {RpcFaultError} from '../engine/errors.js';
 import {rpcs, type Capabilities} from '../rpc/catalogue.js';
 import {escapeLine} from './escape.js';
+import {qgaInfo} from './qga/commands.js';
+import {qgaProtocolOf, type GuestProtocol} from './qga/protocol-switch.js';
+import {describeSyncTimeout} from '../wire/qga/index.js';
+import {VirtagentError} from '../engine/errors.js';
 
 /** What a guest that already has a host says before it closes the stream (docs/PROTOCOL.md §1). */
 export const anotherHostMessage = 'another host is connected';
@@ -16,11 +22,21 @@ export type Negotiated = {
 	readonly methods: readonly string[];
 	readonly version: string | undefined;
 	readonly limits: Capabilities['limits'];
+	/** qemu-ga: the commands guest-info lists as disabled. */
+	readonly disabled?: readonly string[];
 };
+
+/**
+ * qemu-ga reads its channel one request at a time and queues the rest there (docs/QGA.md: two
+ * requests in one write get two replies, in order): a few in flight hide the round trip.
+ */
+export const qgaPipelineDepth = 4;
 
 export type NegotiationOptions = {
 	readonly agent: Agent;
 	readonly timeoutMs: number;
+	/** What the current stream speaks (undefined counts as virtagent). */
+	readonly protocol?: () => GuestProtocol | undefined;
 	readonly onNegotiated: (result: Negotiated) => void;
 	/** The guest turned this host away (another host is connected). */
 	readonly onRefused: (reason: string) => void;
@@ -31,6 +47,11 @@ export type NegotiationOptions = {
 async function negotiateOnce(options: NegotiationOptions): Promise<Negotiated | undefined> {
 	const {agent, timeoutMs} = options;
 	const call = {timeoutMs};
+	if (options.protocol?.() === 'qga') {
+		const info = await qgaInfo(async (method, params) => agent.call(method, params as never, call));
+		return {methods: info.enabled, version: info.version, disabled: info.disabled, limits: {serverQueue: qgaPipelineDepth, body: undefined}};
+	}
+
 	try {
 		const capabilities = rpcs.capabilities.readResult(await agent.call(rpcs.capabilities.name, [], call));
 		const methods = capabilities.methods ?? rpcs.listMethods.readResult(await agent.call(rpcs.listMethods.name, [], call));
@@ -153,6 +174,16 @@ export class Negotiation {
 			return;
 		}
 
-		this.#options.onLog('warn', `negotiation failed: ${escapeLine(error.message)}`);
+		this.#options.onLog('warn', `negotiation failed: ${escapeLine(describeFailure(this.#options, error))}`);
 	}
+}
+
+/** A qemu-ga that never answered the sync is most likely held by another client: say so (§9). */
+export function describeFailure(options: Pick<NegotiationOptions, 'agent' | 'timeoutMs' | 'protocol'>, error: Error): string {
+	const qga = options.protocol?.() === 'qga' ? qgaProtocolOf(options.agent) : undefined;
+	if (qga && error instanceof VirtagentError && error.code === 'ETIMEDOUT' && !qga.inStep) {
+		return describeSyncTimeout(qga, options.timeoutMs);
+	}
+
+	return error.message;
 }

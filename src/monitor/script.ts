@@ -4,7 +4,8 @@
  */
 import {appendFileSync} from 'node:fs';
 import type {CommandOutcome, SessionEvent} from './session-api.js';
-import type {Session} from './session.js';
+import type {FleetSession} from './fleet/fleet-session.js';
+import {Session} from './session.js';
 import {escapeLine, safeJson} from './escape.js';
 import {describeConnection} from './format.js';
 import {Backlog} from './backlog.js';
@@ -34,7 +35,7 @@ export type ScriptOptions = {
 };
 
 /** Run every command of `source` (lines, each possibly `cmd; cmd # comment`); resolves with the exit code. */
-export async function runScript(session: Session, source: Iterable<string> | AsyncIterable<string>, options: ScriptOptions): Promise<number> {
+export async function runScript(session: Session | FleetSession, source: Iterable<string> | AsyncIterable<string>, options: ScriptOptions): Promise<number> {
 	const unsubscribe = options.verbose
 		? session.subscribe(event => {
 				const line = verboseLine(event);
@@ -60,7 +61,8 @@ export async function runScript(session: Session, source: Iterable<string> | Asy
 	const backlog = new Backlog({
 		concurrency: 1,
 		async execute(line) {
-			if (guest === 'unknown' && !localCommands.has(splitCommand(line).name)) {
+			// A fleet waits for each guest before its first line, and one unreachable guest stops nothing.
+			if (guest === 'unknown' && session instanceof Session && !localCommands.has(splitCommand(line).name)) {
 				const unreachable = await guestError(session, line, {waitMs: options.waitMs ?? 0, timeoutMs: options.timeoutMs ?? 5000});
 				guest = unreachable ? 'unreachable' : 'ready';
 				if (unreachable) {
@@ -75,10 +77,17 @@ export async function runScript(session: Session, source: Iterable<string> | Asy
 		for await (const sourceLine of source) {
 			for (const line of splitScript(sourceLine)) {
 				const {id, outcome} = await backlog.submit(line);
-				if (options.json) {
-					options.stdout(safeJson(jsonLine(id, line, outcome, options.timing ?? false)));
-				} else if (outcome.text !== '') {
-					(outcome.ok ? options.stdout : options.stderr)(outcome.text);
+				// A line run on several guests: a line (or a JSON line) per guest, its own stream each, then the summary.
+				for (const part of outcome.fanOut?.parts ?? [outcome]) {
+					if (options.json) {
+						options.stdout(safeJson(jsonLine(id, line, part, options.timing ?? false)));
+					} else if (part.text !== '') {
+						(part.ok ? options.stdout : options.stderr)(part.text);
+					}
+				}
+
+				if (outcome.fanOut && !options.json) {
+					(outcome.ok ? options.stdout : options.stderr)(outcome.fanOut.summary);
 				}
 
 				if (options.timing && !options.json && guest !== 'unreachable') {
@@ -121,6 +130,7 @@ export function jsonLine(id: number, line: string, outcome: CommandOutcome, timi
 	return {
 		id,
 		command: line,
+		...(outcome.guest === undefined ? {} : {guest: outcome.guest}),
 		...(outcome.ok ? {return: outcome.value ?? {}} : {error: outcome.error}),
 		...(timing ? {ms: Math.round(outcome.ms * 10) / 10} : {}),
 	};

@@ -3,11 +3,15 @@
  * shows it: the Ink screen or the scripted line mode. The screen only draws these events.
  */
 import type {EngineEvent} from '../engine/events.js';
+import type {FleetView} from './fleet/control.js';
+import type {GuestProtocol} from './qga/protocol-switch.js';
 import type {QueueModel} from './queue-model.js';
 
 export type ConnectionState =
 	| {readonly state: 'connecting'}
 	| {readonly state: 'connected'; readonly since: number}
+	/** `--protocol auto`: a stream is up and probed, and the guest has not answered yet (docs/PROTOCOL.md §9). */
+	| {readonly state: 'detecting'; readonly since: number; readonly probes: number; readonly nextInMs: number}
 	| {readonly state: 'retrying'; readonly attempt: number; readonly inMs: number; readonly reason: string}
 	| {readonly state: 'listening'}
 	| {readonly state: 'disconnected'; readonly reason: string};
@@ -19,26 +23,44 @@ export type GuestInfo = {
 	readonly version: string | undefined;
 	/** The guest's methods once negotiated; undefined until then (the capability gate). */
 	readonly methods: readonly string[] | undefined;
+	/** qemu-ga: the commands guest-info lists as disabled (for the gate's message). */
+	readonly disabled?: readonly string[];
 };
 
 export type SessionStatus = {
 	/** e.g. `unix:/tmp/va.sock` */
 	readonly channel: string;
+	/**
+	 * What the guest speaks: fixed by `--protocol virtagent|qga`, found by the probe with `auto`
+	 * (undefined until then, and again once that stream is gone).
+	 */
+	readonly protocol?: GuestProtocol;
 	readonly connection: ConnectionState;
 	readonly guest: GuestInfo;
 };
 
 /** QMP-shaped error (PROTOCOL.md §6). */
 export type CommandError = {
-	readonly class: 'RPCFailed' | 'VirtagentFailed' | 'CommandNotFound' | 'InvalidParameter' | 'GenericError';
+	/** One of these, or (the `qga` command) the class qemu-ga gave. */
+	readonly class: 'RPCFailed' | 'VirtagentFailed' | 'CommandNotFound' | 'InvalidParameter' | 'GenericError' | (string & {});
 	readonly desc: string;
 	readonly data?: {readonly code: number | string; readonly message: string};
 };
 
+/** Where a line ran, when the monitor holds several guests (src/monitor/fleet/). */
+export type FleetFields = {
+	/** The guest's name, when the line ran on one guest of a fleet. */
+	readonly guest?: string;
+	/** A line run on several guests (`@all …`): each guest's outcome (its text labelled), then the summary line. */
+	readonly fanOut?: {readonly parts: readonly CommandOutcome[]; readonly summary: string};
+};
+
 /** What one command line produced. `text` is already safe for a terminal (guest data escaped). */
-export type CommandOutcome =
+export type CommandOutcome = (
 	| {readonly ok: true; readonly command: string; readonly value: unknown; readonly text: string; readonly ms: number}
-	| {readonly ok: false; readonly command: string; readonly error: CommandError; readonly text: string; readonly ms: number};
+	| {readonly ok: false; readonly command: string; readonly error: CommandError; readonly text: string; readonly ms: number}
+) &
+	FleetFields;
 
 export type SessionEvent =
 	| EngineEvent
@@ -47,7 +69,11 @@ export type SessionEvent =
 	/** A long command's progress (agent_getfile): one terminal-safe line; '' when it is over. */
 	| {readonly type: 'progress'; readonly text: string}
 	/** A command finished (interactive output goes to the scrollback from these). */
-	| {readonly type: 'outcome'; readonly line: string; readonly outcome: CommandOutcome};
+	| {readonly type: 'outcome'; readonly line: string; readonly outcome: CommandOutcome}
+	/** One guest's result of a line run on several, as it arrives (terminal-safe, labelled with the guest). */
+	| {readonly type: 'part'; readonly outcome: CommandOutcome}
+	/** Something in the fleet changed (a guest came, went, or moved): the fleet table redraws. */
+	| {readonly type: 'fleet'};
 
 export type MonitorSession = {
 	readonly status: SessionStatus;
@@ -65,5 +91,7 @@ export type MonitorSession = {
 	complete(line: string): readonly string[];
 	/** Names and one-line help of every command, for the help screen. */
 	readonly commandNames: readonly string[];
+	/** With several guests (src/monitor/fleet/): what the screen's fleet table draws. */
+	readonly fleetView?: FleetView;
 	close(): Promise<void>;
 };

@@ -6,16 +6,18 @@
  * (session-api.ts) that the Ink screen and the scripted runner both drive.
  */
 import {Agent} from '../engine/agent.js';
-import {VirtagentError} from '../engine/errors.js';
+import {RpcFaultError, VirtagentError} from '../engine/errors.js';
 import type {EngineEvent} from '../engine/events.js';
 import type {Peer, Rpc} from '../rpc/catalogue.js';
+import type {WireValue} from '../wire/types.js';
 import type {Command, CommandContext, CommandResult} from './command.js';
 import {commandError} from './command-error.js';
 import {CommandSet} from './command-set.js';
 import {connectionFor, type Connection, type DialOptions, type SessionTarget} from './connection.js';
 import {age, describeConnection} from './format.js';
 import {hostRegistry} from './host-rpcs.js';
-import {Negotiation, type Negotiated} from './negotiation.js';
+import {Negotiation, describeFailure, type Negotiated} from './negotiation.js';
+import {guestProtocolFactory, guestProtocolOf, type GuestProtocol, type ProtocolChoice} from './qga/protocol-switch.js';
 import {splitCommand} from './parse-args.js';
 import {waitForStatus} from './status-wait.js';
 import {foldEvent, initialQueueModel, type QueueModel} from './queue-model.js';
@@ -55,6 +57,11 @@ type Untimed = CommandOutcome extends infer T ? (T extends unknown ? Omit<T, 'ms
 const gateMessage = 'guest agent has not said hello; run agent_capabilities';
 const noGuest: GuestInfo = {helloAt: undefined, version: undefined, methods: undefined};
 
+/** The status's `protocol` field for a connection (absent while unknown). */
+function protocolOf(connection: Connection): {protocol?: GuestProtocol} {
+	return connection.protocol === undefined ? {} : {protocol: connection.protocol};
+}
+
 export class Session implements MonitorSession {
 	readonly #agent: Agent;
 	readonly #connection: Connection;
@@ -64,6 +71,8 @@ export class Session implements MonitorSession {
 	readonly #negotiation: Negotiation;
 	readonly #listeners = new Set<(event: SessionEvent) => void>();
 	readonly #unsubscribe: Array<() => void>;
+	/** qemu-ga handles to close on the next connection (src/monitor/getfile/chunk-source.ts). */
+	readonly #leftoverHandles = new Set<number>();
 	#state: SessionState;
 
 	constructor(parts: SessionParts) {
@@ -74,7 +83,7 @@ export class Session implements MonitorSession {
 		this.#timeoutMs = parts.timeoutMs ?? 5000;
 		this.#waitForGuest = parts.waitForGuest ?? false;
 		this.#state = {
-			status: {channel: connection.label, connection: connection.state, guest: noGuest},
+			status: {channel: connection.label, connection: connection.state, guest: noGuest, ...protocolOf(connection)},
 			model: initialQueueModel({clientLimit: agent.clientQueueMax, serverLimit: agent.serverQueueMax}),
 			limits: undefined,
 			quitRequested: false,
@@ -83,11 +92,14 @@ export class Session implements MonitorSession {
 		this.#negotiation = new Negotiation({
 			agent,
 			timeoutMs: this.#timeoutMs,
+			protocol: () => guestProtocolOf(agent),
 			onNegotiated: result => {
 				// docs/PROTOCOL.md §4: never more outstanding than the guest holds (a guest's number: bounded).
 				agent.setPeerCapacity(Math.min(Math.max(1, result.limits?.serverQueue ?? 1), agent.clientQueueMax));
 				const {guest} = this.#state.status;
-				this.#update({limits: result.limits}, {guest: {...guest, methods: result.methods, version: result.version ?? guest.version}});
+				const disabled = result.disabled ? {disabled: result.disabled} : {};
+				this.#update({limits: result.limits}, {guest: {...guest, methods: result.methods, version: result.version ?? guest.version, ...disabled}});
+				this.#closeLeftoverHandles();
 			},
 			onRefused(reason) {
 				connection.refused(reason);
@@ -99,7 +111,7 @@ export class Session implements MonitorSession {
 		this.#unsubscribe = [
 			connection.subscribe(event => {
 				if (event.type === 'state') {
-					this.#update({}, {channel: connection.label, connection: event.state});
+					this.#update({}, {channel: connection.label, connection: event.state, protocol: connection.protocol});
 				} else {
 					this.#log(event.level, event.message);
 				}
@@ -146,7 +158,8 @@ export class Session implements MonitorSession {
 	}
 
 	complete(line: string): readonly string[] {
-		return this.#commands.complete(line);
+		const {protocol, guest} = this.#state.status;
+		return this.#commands.complete(line, protocol === 'qga' ? (guest.methods ?? []) : []);
 	}
 
 	/** Resolves once the guest's methods are known; rejects at the deadline with a clear error. */
@@ -167,7 +180,13 @@ export class Session implements MonitorSession {
 			waitMs,
 			() =>
 				this.#state.status.connection.state === 'connected'
-					? new VirtagentError('ETIMEDOUT', `the guest agent did not complete the handshake within ${age(waitMs)}`)
+					? new VirtagentError(
+							'ETIMEDOUT',
+							describeFailure(
+								{agent: this.#agent, timeoutMs: waitMs, protocol: () => this.#state.status.protocol},
+								new VirtagentError('ETIMEDOUT', `the guest agent did not complete the handshake within ${age(waitMs)}`),
+							),
+						)
 					: this.#notConnected(),
 		);
 	}
@@ -191,11 +210,12 @@ export class Session implements MonitorSession {
 		this.#state = {...this.#state, model: foldEvent(this.#state.model, event)};
 		if (event.type === 'channel') {
 			if (event.status === 'up') {
+				this.#update({}, {protocol: this.#connection.protocol});
 				this.#negotiation.streamUp();
 			} else {
 				this.#negotiation.streamDown();
 				// The next guest may serve other methods, and has said nothing yet: the gate closes.
-				this.#update({limits: undefined}, {guest: noGuest});
+				this.#update({limits: undefined}, {guest: noGuest, protocol: this.#connection.protocol});
 			}
 		} else if (event.type === 'job' && event.side === 'server' && event.from === null && event.method === 'va.hello') {
 			// The guest is up (again): docs/PROTOCOL.md §5, negotiate after every hello.
@@ -228,8 +248,13 @@ export class Session implements MonitorSession {
 		return {
 			call: async (rpc, params) => this.#call(rpc, params, timeoutMs, true),
 			callUngated: async (rpc, params) => this.#call(rpc, params, timeoutMs, false),
-			storeMethods: methods => {
-				this.#update({}, {guest: {...this.#state.status.guest, methods: [...methods]}});
+			callMethod: async (method, params, options) => this.#callMethod(method, params, timeoutMs, options?.gated ?? true),
+			protocol: () => this.#awaitProtocol(timeoutMs),
+			leftoverHandle: handle => {
+				this.#leftoverHandles.add(handle);
+			},
+			storeMethods: (methods, disabled) => {
+				this.#update({}, {guest: {...this.#state.status.guest, methods: [...methods], ...(disabled ? {disabled: [...disabled]} : {})}});
 			},
 			get status() {
 				return state().status;
@@ -239,6 +264,7 @@ export class Session implements MonitorSession {
 			},
 			commands: this.#commands.commands,
 			now: Date.now(),
+			timeoutMs,
 			quit: () => {
 				this.#state = {...this.#state, quitRequested: true};
 			},
@@ -255,13 +281,54 @@ export class Session implements MonitorSession {
 	 * a later command's job overtake this one (pasted lines must run in the order typed).
 	 */
 	async #call<P extends readonly unknown[], R>(rpc: Rpc<P, R, readonly Peer[]>, params: P, timeoutMs: number, gated: boolean): Promise<R> {
-		const waiting = gated ? this.#gate(rpc.name, timeoutMs) : this.#waitUngated(timeoutMs);
+		return rpc.readResult(await this.#callMethod(rpc.name, rpc.encode(params), timeoutMs, gated));
+	}
+
+	/** Any method by name (qemu-ga's commands); the same gate and the same ordering as #call. */
+	async #callMethod(method: string, params: readonly WireValue[], timeoutMs: number, gated: boolean): Promise<WireValue> {
+		const waiting = gated ? this.#gate(method, timeoutMs) : this.#waitUngated(timeoutMs);
 		if (waiting) {
 			await waiting;
 		}
 
-		const value = await this.#agent.call(rpc.name, rpc.encode(params), {timeoutMs});
-		return rpc.readResult(value);
+		return this.#agent.call(method, params, {timeoutMs});
+	}
+
+	/**
+	 * What the guest speaks, for commands that differ by protocol. Known: at once (no await in
+	 * the caller's way, see #call). Not yet (`auto` before the probe): scripted mode waits for
+	 * the handshake as the gate does; interactive mode fails as the gate does.
+	 */
+	#awaitProtocol(timeoutMs: number): GuestProtocol | Promise<GuestProtocol> {
+		const known = this.#state.status.protocol;
+		if (known) {
+			return known;
+		}
+
+		const waiting = this.#gate('', timeoutMs);
+		return (waiting ?? Promise.resolve()).then(() => this.#state.status.protocol ?? 'virtagent');
+	}
+
+	/** qemu-ga file handles a dropped connection left open (they outlive it): closed on the next one. */
+	#closeLeftoverHandles(): void {
+		if (this.#state.status.protocol !== 'qga') {
+			return;
+		}
+
+		for (const handle of this.#leftoverHandles) {
+			this.#leftoverHandles.delete(handle);
+			this.#agent.call('guest-file-close', [{handle}], {timeoutMs: this.#timeoutMs}).then(
+				() => {
+					this.#log('info', `closed qemu-ga file handle ${handle} left open by a dropped connection`);
+				},
+				(error: unknown) => {
+					// An error answer: it is closed already (or qemu-ga restarted). No answer: try again next time.
+					if (!(error instanceof RpcFaultError)) {
+						this.#leftoverHandles.add(handle);
+					}
+				},
+			);
+		}
 	}
 
 	/** The capability gate (docs/PROTOCOL.md §5): undefined when open, a wait in scripted mode. */
@@ -277,8 +344,9 @@ export class Session implements MonitorSession {
 			throw connection.state === 'connected' ? new VirtagentError('ENOTCONN', gateMessage) : this.#notConnected();
 		}
 
-		if (!guest.methods.includes(method)) {
-			throw new VirtagentError('ENOSYS', `${method} is not supported by the guest agent (see agent_capabilities)`);
+		if (method !== '' && !guest.methods.includes(method)) {
+			const why = guest.disabled?.includes(method) ? 'is disabled in this qemu-ga (guest-info lists it as disabled)' : 'is not supported by the guest agent';
+			throw new VirtagentError('ENOSYS', `${method} ${why} (see agent_capabilities)`);
 		}
 
 		return undefined;
@@ -319,6 +387,8 @@ export type SessionOptions = Omit<SessionParts, 'agent' | 'connection'> &
 		/** Emit `wire` events (for `-v`). */
 		readonly wireTap?: boolean;
 		readonly clientQueueMax?: number;
+		/** What the guest speaks (docs/PROTOCOL.md §9); `auto` probes each stream. Default virtagent. */
+		readonly protocol?: ProtocolChoice;
 		/** A started frame from the guest that stalls this long is dropped (default 10 s). */
 		readonly stallTimeoutMs?: number;
 	};
@@ -329,6 +399,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
 		name: 'host',
 		registry: hostRegistry(),
 		callTimeoutMs: options.timeoutMs ?? 5000,
+		protocol: guestProtocolFactory(options.protocol ?? 'virtagent'),
 		...(options.clientQueueMax === undefined ? {} : {clientQueueMax: options.clientQueueMax}),
 		...(options.stallTimeoutMs === undefined ? {} : {limits: {headerStallMs: options.stallTimeoutMs, bodyStallMs: options.stallTimeoutMs}}),
 	});

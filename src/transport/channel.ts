@@ -17,6 +17,12 @@ export type Channel = {
 	 * handed to the OS, rejects if the channel fails first.
 	 */
 	write(data: Buffer): Promise<void>;
+	/**
+	 * Like `write`, but says `flushed` when the OS took every byte at once (the usual case on
+	 * an idle socket): the caller may go on in the same tick instead of waiting for a callback,
+	 * which saves a wake-up per message when both directions are busy. Optional.
+	 */
+	writeEager?(data: Buffer): Promise<void> | 'flushed';
 	/** Close the stream; `close` is reported to the handlers. Idempotent. */
 	destroy(): void;
 	/**

@@ -30,6 +30,22 @@ export function socketChannel(socket: net.Socket, label: string): Channel {
 		finish();
 	});
 
+	const write = async (data: Buffer) => {
+		if (closed || socket.destroyed) {
+			throw closeError ?? new Error('channel closed');
+		}
+
+		return new Promise<void>((resolve, reject) => {
+			socket.write(data, error => {
+				if (error) {
+					reject(error);
+				} else {
+					resolve();
+				}
+			});
+		});
+	};
+
 	return {
 		label,
 		start(h) {
@@ -42,18 +58,40 @@ export function socketChannel(socket: net.Socket, label: string): Channel {
 			}
 		},
 		async write(data) {
+			return write(data);
+		},
+		writeEager(data) {
 			if (closed || socket.destroyed) {
-				throw closeError ?? new Error('channel closed');
+				return Promise.reject(closeError ?? new Error('channel closed'));
+			}
+
+			// No promise unless the write has to wait: this is on every message's path.
+			let done: {error: Error | null | undefined} | undefined;
+			let settle: ((error: Error | null | undefined) => void) | undefined;
+			socket.write(data, error => {
+				if (settle) {
+					settle(error);
+				} else {
+					done = {error};
+				}
+			});
+			if (socket.writableLength === 0 && !done?.error) {
+				// The kernel took it all; a later failure of the socket arrives as 'error'/'close'.
+				return 'flushed';
+			}
+
+			if (done) {
+				return done.error ? Promise.reject(done.error) : Promise.resolve();
 			}
 
 			return new Promise<void>((resolve, reject) => {
-				socket.write(data, error => {
+				settle = error => {
 					if (error) {
 						reject(error);
 					} else {
 						resolve();
 					}
-				});
+				};
 			});
 		},
 		destroy() {

@@ -21,8 +21,14 @@
 //      the delay plus a margin (and not before the delay).
 // With VA_E2E_QGA_SOCKET (qemu-ga on port org.qemu.guest_agent.0 in the same guest): a guest-ping
 // sent at boot (boot-to-qemu-ga-answering, beside boot-to-hello), and after step 2 qemu-ga's
-// guest-ping round trips, one at a time (qga-bench.mjs). Before step 4, the daemon's CPU while a
-// host stays connected and idle (VA_E2E_IDLE_SECONDS, default 5), read from /proc in the guest.
+// guest-ping round trips, one at a time (qga-bench.mjs), then the monitor with its default
+// --protocol auto on that port: it finds qemu-ga, pings it, copies the guest-only secret out with
+// agent_getfile (exact bytes) and says protocol qga in `info agent`. Step 4 then changes: the
+// daemon's shutdown command only writes "VA-E2E daemon-shutdown mode=…" on the console
+// (guest-e2e.sh), which must appear not before the delay, and the real power-off is the last
+// step: `agent_shutdown powerdown` through qemu-ga (no reply on success), after which QEMU exits.
+// Before step 4, the daemon's CPU while a host stays connected and idle (VA_E2E_IDLE_SECONDS,
+// default 5), read from /proc in the guest.
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -313,6 +319,36 @@ async function main() {
 		log(
 			`qemu-ga guest-ping: ${result.qga.roundTripsPerSec} round trips/s (p50 ${result.qga.latencyUs.p50} µs), answered ${result.qga.bootToAnswerMs} ms after QEMU started; va.ping/qemu-ga ${result.pingVsQga.ratio}`,
 		);
+
+		// The monitor finds qemu-ga by itself (--protocol auto) and copies a guest-only file out.
+		step = 'qemu-ga through the monitor';
+		const copyPath = path.join(os.tmpdir(), `va-e2e-qga-secret-${process.pid}`);
+		fs.rmSync(copyPath, {force: true});
+		const q = startMonitor(qgaSocket, ['agent_ping', 'agent_capabilities', `agent_getfile ${SECRET_PATH} ${copyPath}`, 'info agent'].join('; '), {
+			timeoutS: 30,
+			limitMs: 90_000,
+		});
+		await q.done;
+		try {
+			if (q.code !== 0) throw new CheckError(step, `the monitor exited with ${q.signal ?? q.code}`, q);
+			returned(step, q, 0);
+			const qgaMethods = returned(step, q, 1).methods;
+			if (!qgaMethods?.includes('guest-file-read')) throw new CheckError(step, `guest-file-read is not enabled: ${JSON.stringify(qgaMethods)}`, q);
+			const copied = returned(step, q, 2);
+			const bytes = fs.readFileSync(copyPath);
+			if (!bytes.equals(expected) || copied.sha256 !== sha256(expected) || copied.bytes !== expected.length)
+				throw new CheckError(step, `agent_getfile via qemu-ga: ${bytes.length} bytes sha256 ${sha256(bytes)}, expected ${expected.length} bytes`, q);
+			const qgaInfo = returned(step, q, 3);
+			if (qgaInfo.protocol !== 'qga') throw new CheckError(step, `info agent: protocol ${JSON.stringify(qgaInfo.protocol)}, expected qga`, q);
+			result.qgaMonitor = {
+				protocol: qgaInfo.protocol,
+				version: qgaInfo.version,
+				getfile: {bytes: copied.bytes, sha256: copied.sha256, exact: true, seconds: copied.seconds},
+			};
+			log(`the monitor (auto) found qemu-ga ${qgaInfo.version}, pinged it and copied ${copied.bytes} bytes out exactly`);
+		} finally {
+			fs.rmSync(copyPath, {force: true});
+		}
 	}
 
 	// 3. A monitor killed with requests in flight, then a new one.
@@ -365,6 +401,11 @@ async function main() {
 	if (d.code !== 0) throw new CheckError(step, `the monitor exited with ${d.signal ?? d.code}`, d);
 	const replyAt = d.lineTimes[0];
 	returned(step, d, 0);
+	if (qga) {
+		await shutdownThroughQemuGa(qgaSocket, {qemuPid, delayMs, replyAt, result, log});
+		return withBaseline(result);
+	}
+
 	if (!(await poll(() => ended(qemuPid), delayMs + shutdownMarginMs)))
 		throw new CheckError(step, `QEMU (pid ${qemuPid}) still runs ${delayMs + shutdownMarginMs} ms after the reply`);
 	const replyToExitMs = Date.now() - replyAt;
@@ -373,7 +414,40 @@ async function main() {
 	const scheduled = /shutdown \(powerdown\) in [\d.]+s: \[.*\]/.exec(consoleText());
 	result.shutdown = {reply: 'ok', delayMs, replyToQemuExitMs: replyToExitMs, guestLog: scheduled?.[0] ?? null};
 	log(`agent_shutdown powerdown answered; QEMU exited ${replyToExitMs} ms later (delay ${delayMs} ms)`);
+	return withBaseline(result);
+}
 
+/**
+ * With qemu-ga beside the daemon: the daemon's shutdown command only marks the console (it must
+ * run, not before its delay), and qemu-ga's guest-shutdown powers the guest off for real. It
+ * sends no reply on success: the monitor says it saw the channel close or silence.
+ */
+async function shutdownThroughQemuGa(qgaSocket, {qemuPid, delayMs, replyAt, result, log}) {
+	let step = 'shutdown: the daemon ran its command';
+	const marker = /^VA-E2E daemon-shutdown mode=powerdown/m;
+	if (!(await poll(() => marker.test(consoleText()), delayMs + shutdownMarginMs, 50)))
+		throw new CheckError(step, `no "VA-E2E daemon-shutdown mode=powerdown" on the console ${delayMs + shutdownMarginMs} ms after the reply`);
+	const commandAfterMs = Date.now() - replyAt;
+	if (commandAfterMs < delayMs - 500) throw new CheckError(step, `the command ran ${commandAfterMs} ms after the reply, before the ${delayMs} ms delay`);
+	if (ended(qemuPid)) throw new CheckError(step, 'QEMU ended before qemu-ga was asked');
+	step = 'shutdown through qemu-ga';
+	const e = startMonitor(qgaSocket, 'agent_shutdown powerdown', {timeoutS: 10, limitMs: 60_000});
+	await e.done;
+	if (e.code !== 0) throw new CheckError(step, `the monitor exited with ${e.signal ?? e.code}`, e);
+	const answer = returned(step, e, 0);
+	if (answer.mode !== 'powerdown' || !['channel-closed', 'silence'].includes(answer.noReply))
+		throw new CheckError(step, `unexpected return ${JSON.stringify(answer)}`, e);
+	const answeredAt = e.lineTimes[0];
+	if (!(await poll(() => ended(qemuPid), shutdownMarginMs)))
+		throw new CheckError(step, `QEMU (pid ${qemuPid}) still runs ${shutdownMarginMs} ms after qemu-ga took it`);
+	const exitAfterMs = Date.now() - answeredAt;
+	result.shutdown = {reply: 'ok', delayMs, daemonCommandAfterMs: commandAfterMs, via: 'qemu-ga', qgaNoReply: answer.noReply, replyToQemuExitMs: exitAfterMs};
+	log(
+		`the daemon ran its shutdown command ${commandAfterMs} ms after its reply; qemu-ga's guest-shutdown (${answer.noReply}) powered the guest off, QEMU exited ${exitAfterMs} ms later`,
+	);
+}
+
+function withBaseline(result) {
 	const baselineAt = process.argv.indexOf('--baseline');
 	if (baselineAt >= 0) {
 		const echo = JSON.parse(fs.readFileSync(process.argv[baselineAt + 1], 'utf8'));

@@ -29,7 +29,8 @@ describe('a side refuses an illegal trigger (docs/PROTOCOL.md §4: reported, nev
 			{message: ignore, protocolError: ignore, lost: ignore, writable: ignore},
 			{sendStallMs: 5000, pausedInputMax: 1 << 20},
 		);
-		link.attach(socketChannel(pair.a, 'side-test'));
+		// Without the eager write, a send stays on the wire until its callback: the window this test needs.
+		link.attach({...socketChannel(pair.a, 'side-test'), writeEager: undefined});
 		const illegal: string[] = [];
 		let nextId = 1;
 		const server = new ServerSide(

@@ -148,7 +148,7 @@ describe('allow and block lists, getfile cap, dmesg source', () => {
 
 	it('--block-rpcs: those answer fault -508 and are absent from va.capabilities and system.listMethods', async () => {
 		const methods = ['system.listMethods', 'va.capabilities', 'va.getdmesg', 'va.ping', 'va.readfile'];
-		expect(await blocked.agent.call('va.capabilities')).toEqual({version: '1.0', methods});
+		expect(await blocked.agent.call('va.capabilities')).toEqual({version: '1.0', methods, limits: {serverQueue: 1, body: 2 * 1024 * 1024}});
 		expect(await blocked.agent.call('system.listMethods')).toEqual(methods);
 		const error = await faultOf(blocked.agent.call('va.getfile', ['/etc/hostname']));
 		expect(error.code).toBe(-508);

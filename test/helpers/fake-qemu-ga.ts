@@ -53,6 +53,7 @@ const known = [
 	'guest-file-open',
 	'guest-file-read',
 	'guest-file-close',
+	'guest-file-seek',
 	'guest-exec',
 	'guest-exec-status',
 	'guest-shutdown',
@@ -142,6 +143,19 @@ export async function startFakeQemuGa(socketPath: string): Promise<FakeQemuGa> {
 				const bytes = open.data.subarray(open.offset, open.offset + count);
 				open.offset += bytes.length;
 				connection.reply(request, {count: bytes.length, 'buf-b64': bytes.toString('base64'), eof: open.offset >= open.data.length});
+				return;
+			}
+
+			case 'guest-file-seek': {
+				const open = handles.get(Number(args['handle']));
+				if (!open) {
+					connection.error(request, 'GenericError', `handle '${String(args['handle'])}' has not been found`);
+					return;
+				}
+
+				const base = args['whence'] === 'end' ? open.data.length : args['whence'] === 'cur' ? open.offset : 0;
+				open.offset = Math.max(0, base + Number(args['offset'] ?? 0));
+				connection.reply(request, {position: open.offset, eof: open.offset >= open.data.length});
 				return;
 			}
 

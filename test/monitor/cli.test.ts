@@ -122,7 +122,7 @@ describe('virtagent monitor against a real guest daemon', () => {
 		const {socketPath} = await realGuest(dir);
 		const run = await runCli(['monitor', '--connect', socketPath, '-c', 'info agent']);
 		expect(run.code).toBe(0);
-		expect(run.stdout).toMatch(/^channel: unix:\S+\nconnection: connected since .*\nhello: .*\nversion: 1\.0\nmethods: \d+: /u);
+		expect(run.stdout).toMatch(/^channel: unix:\S+\nconnection: connected since .*\nprotocol: virtagent\nhello: .*\nversion: 1\.0\nmethods: \d+: /u);
 	});
 
 	it('ends quietly with 0 when its reader goes away (monitor -c … | head)', async () => {

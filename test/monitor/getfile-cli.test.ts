@@ -80,7 +80,7 @@ describe('agent_getfile GUESTPATH LOCALPATH [-f]', () => {
 		}
 
 		expect(progress.at(-1)).toBe('');
-		expect(progress.at(-2)).toMatch(/^100% 3\.0 MiB of 3\.0 MiB, [\d.]+ (?:MiB|KiB)\/s, 0 s left$/);
+		expect(progress.at(-2)).toMatch(/^agent_getfile \[#{20}\] 100% 3\.0 MiB of 3\.0 MiB, [\d.]+ (?:MiB|KiB)\/s, 0 s left$/);
 		expect(stdout.join('\n')).toMatch(/^copied 3145733 bytes to /);
 	});
 });

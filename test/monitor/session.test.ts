@@ -59,7 +59,7 @@ describe('connecting and the handshake', () => {
 		const info = await session.execute('info agent');
 		expect(info.ok).toBe(true);
 		expect(info.text).toMatch(
-			/^channel: unix:.*\nconnection: connected since \d\d:\d\d:\d\d\.\d{3} \(.*\)\nhello: \d\d:\d\d:\d\d\.\d{3} \(.* ago\)\nversion: 1\.0\nmethods: 6: system\.listMethods va\.capabilities/u,
+			/^channel: unix:.*\nconnection: connected since \d\d:\d\d:\d\d\.\d{3} \(.*\)\nprotocol: virtagent\nhello: \d\d:\d\d:\d\d\.\d{3} \(.* ago\)\nversion: 1\.0\nmethods: 6: system\.listMethods va\.capabilities/u,
 		);
 	});
 
@@ -386,6 +386,7 @@ describe('commands over a real engine', () => {
 			'agent_shutdown halt|powerdown|reboot',
 			'agent_ping',
 			'agent_capabilities',
+			'qga command [JSON-ARGUMENTS]',
 			'help [command] [topic]',
 			'info [agent|queues|transitions] [N]',
 			'cancel jobid',
@@ -394,8 +395,8 @@ describe('commands over a real engine', () => {
 		]);
 		await expect(session.execute('help agent_ping')).resolves.toMatchObject({
 			ok: true,
-			text: 'agent_ping -- check that the guest agent answers (va.ping)',
-			value: {commands: [{name: 'agent_ping', params: '', help: 'check that the guest agent answers (va.ping)'}]},
+			text: 'agent_ping -- check that the guest agent answers (va.ping; guest-ping on qemu-ga)',
+			value: {commands: [{name: 'agent_ping', params: '', help: 'check that the guest agent answers (va.ping; guest-ping on qemu-ga)'}]},
 		});
 		await expect(session.execute('help agent_pnig')).resolves.toMatchObject({ok: false, error: {class: 'CommandNotFound'}});
 	});
@@ -563,7 +564,7 @@ describe('completion', () => {
 		expect(session.complete('agent_v')).toEqual(['agent_viewfile', 'agent_viewdmesg']);
 		expect(session.complete('agent_shutdown p')).toEqual(['powerdown']);
 		expect(session.complete('info ')).toEqual(['agent', 'queues', 'transitions']);
-		expect(session.complete('help q')).toEqual(['quit']);
+		expect(session.complete('help q')).toEqual(['qga', 'quit']);
 		expect(session.commandNames).toContain('agent_capabilities');
 	});
 });

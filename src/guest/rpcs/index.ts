@@ -15,6 +15,8 @@ export type GuestRpcOptions = {
 	readonly getfileLimit: number;
 	readonly dmesg: DmesgSource;
 	readonly shutdown: ShutdownScheduler;
+	/** Advertised in va.capabilities (docs/PROTOCOL.md §4): requests this end holds at once, and its body limit. */
+	readonly limits?: {readonly serverQueue: number; readonly body: number};
 };
 
 /** One handler per catalogue entry the guest serves (system.listMethods comes with the registry). */
@@ -24,7 +26,7 @@ type GuestHandlers = {readonly [K in Exclude<ServedBy<'guest'>, 'listMethods'>]:
 export function registerGuestRpcs(registry: MethodRegistry, options: GuestRpcOptions): void {
 	const handlers: GuestHandlers = {
 		ping: () => 'dummy',
-		capabilities: () => ({version: protocolVersion, methods: registry.listMethods()}),
+		capabilities: () => ({version: protocolVersion, methods: registry.listMethods(), ...(options.limits ? {limits: options.limits} : {})}),
 		getfile: async ([path]) => readFileForHost(path, options.getfileLimit),
 		readfile: async ([path, offset, count]) => readFileChunk(path, checkRange(offset, 2, 'offset'), checkRange(count, 3, 'count', readfileCountMax)),
 		getdmesg: async () => readKernelLog(options.dmesg),

@@ -75,10 +75,25 @@ export function virtagentSource(readfile: (offset: number, count: number) => Pro
  * handle, guest-file-close. `leftover` gets the handle when the close cannot be delivered (the
  * connection dropped): qemu-ga keeps it open until someone closes it on a later connection.
  */
-export async function qgaSource(call: GuestCall, guestPath: string, depth: number, leftover: (handle: number) => void): Promise<ChunkSource> {
+export async function qgaSource(
+	call: GuestCall,
+	guestPath: string,
+	depth: number,
+	leftover: (handle: number) => void,
+	options: {readonly canSeek?: boolean} = {},
+): Promise<ChunkSource> {
 	const handle = integer(await call('guest-file-open', [{path: guestPath, mode: 'r'}]));
 	if (handle === undefined) {
 		throw new ChunkError('guest-file-open returned something other than a handle');
+	}
+
+	// The size, for the progress bar's ETA only (qemu-ga has no stat): where a seek to the end lands.
+	let size: number | undefined;
+	try {
+		size = options.canSeek ? await sizeBySeeking(call, handle) : undefined;
+	} catch (error) {
+		await closeHandle(call, handle, leftover);
+		throw error;
 	}
 
 	return {
@@ -98,17 +113,41 @@ export async function qgaSource(call: GuestCall, guestPath: string, depth: numbe
 				throw new ChunkError(`guest-file-read said ${read} bytes and sent ${data.length} (count ${count})`);
 			}
 
-			return {data, eof: result['eof']};
+			return {data, eof: result['eof'], ...(size === undefined ? {} : {size})};
 		},
 		async close() {
-			try {
-				await call('guest-file-close', [{handle}]);
-			} catch (error) {
-				// An error reply means it is closed (or never was); anything else: try again later.
-				if ((error as Error).name !== 'RPCFailed') {
-					leftover(handle);
-				}
-			}
+			await closeHandle(call, handle, leftover);
 		},
 	};
+}
+
+async function closeHandle(call: GuestCall, handle: number, leftover: (handle: number) => void): Promise<void> {
+	try {
+		await call('guest-file-close', [{handle}]);
+	} catch (error) {
+		// An error reply means it is closed (or never was); anything else: try again later.
+		if ((error as Error).name !== 'RPCFailed') {
+			leftover(handle);
+		}
+	}
+}
+
+/**
+ * guest-file-seek to the end and back: the file's size then. A failed first seek only means no
+ * size; a failed seek back throws (the reads would start at the end: an empty copy).
+ */
+async function sizeBySeeking(call: GuestCall, handle: number): Promise<number | undefined> {
+	let end: unknown;
+	try {
+		end = await call('guest-file-seek', [{handle, offset: 0, whence: 'end'}]);
+	} catch {
+		return undefined;
+	}
+
+	const back = await call('guest-file-seek', [{handle, offset: 0, whence: 'set'}]);
+	if (!isObject(back) || integer(back['position']) !== 0) {
+		throw new ChunkError('guest-file-seek did not go back to the start of the file');
+	}
+
+	return isObject(end) ? integer(end['position']) : undefined;
 }

@@ -12,17 +12,25 @@ export function formatRate(bytesPerSecond: number): string {
 			: `${Math.round(bytesPerSecond)} B/s`;
 }
 
-/** One progress line: `37% 12.0 MiB of 32.0 MiB, 10.1 MiB/s, 2 s left`. */
+/** The bar's width in characters (the line stays under 80 columns). */
+const barWidth = 20;
+
+/**
+ * One progress line: `agent_getfile [#######.............] 37% 12.0 MiB of 32.0 MiB, 10.1 MiB/s,
+ * 2 s left`; without a known size (qemu-ga has no stat) the bytes so far and the rate.
+ */
 export function describeProgress(progress: CopyProgress): string {
 	const done = `${(progress.bytes / mib).toFixed(1)} MiB`;
 	const rate = formatRate(progress.rate);
 	if (progress.total === undefined || progress.total === 0) {
-		return `${done}, ${rate}`;
+		return `agent_getfile ${done} so far, ${rate}`;
 	}
 
-	const percent = Math.min(100, Math.floor((100 * progress.bytes) / progress.total));
+	const fraction = Math.min(1, progress.bytes / progress.total);
+	const filled = Math.floor(fraction * barWidth);
+	const bar = `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]`;
 	const eta = progress.etaSeconds === undefined ? '' : `, ${Math.ceil(progress.etaSeconds)} s left`;
-	return `${percent}% ${done} of ${(progress.total / mib).toFixed(1)} MiB, ${rate}${eta}`;
+	return `agent_getfile ${bar} ${Math.floor(fraction * 100)}% ${done} of ${(progress.total / mib).toFixed(1)} MiB, ${rate}${eta}`;
 }
 
 /**

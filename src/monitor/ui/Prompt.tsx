@@ -12,6 +12,8 @@ export type PromptProps = {
 	/** A one-shot line under the prompt: completion candidates, the Ctrl-C hint. */
 	readonly hint: string | undefined;
 	readonly columns: number;
+	/** Instead of `(virtagent) `: `(virtagent web1) ` when commands go to one guest of several. */
+	readonly prompt?: string;
 };
 
 /**
@@ -28,8 +30,8 @@ export function visiblePart(text: string, cursor: number, room: number): {before
 }
 
 /** `(virtagent) ` (or Ctrl-R's search) and the line being edited, the cursor drawn as an inverse cell. */
-export default function Prompt({line, hint, columns}: PromptProps) {
-	const {prefix, text, cursor} = promptView(line, promptText);
+export default function Prompt({line, hint, columns, prompt = promptText}: PromptProps) {
+	const {prefix, text, cursor} = promptView(line, prompt);
 	const {before, under, after} = visiblePart(text, cursor, columns - prefix.length);
 	return (
 		<Box flexDirection="column">

@@ -19,6 +19,8 @@ export type QueuePanelProps = {
 	/** Job rows; the other jobs are counted on one line. */
 	readonly jobRows: number;
 	readonly showLast: boolean;
+	/** What an empty boxed panel says instead of `no jobs` (the server side on qemu-ga). */
+	readonly idleNote?: string;
 };
 
 /**
@@ -26,7 +28,7 @@ export type QueuePanelProps = {
  * status and age, the queue against its limit, and the last finished job (red if it failed).
  * Every line is cut to the panel's width: nothing wraps, so the layout's heights hold.
  */
-function QueuePanel({side, state, queue, now, width, boxed, padding, jobRows, showLast}: QueuePanelProps) {
+function QueuePanel({side, state, queue, now, width, boxed, padding, jobRows, showLast, idleNote}: QueuePanelProps) {
 	const room = boxed ? innerWidth(width, padding) : width;
 	const shown = queue.jobs.length <= jobRows ? queue.jobs.length : jobRows;
 	const last = showLast ? lastJob(queue) : undefined;
@@ -37,7 +39,7 @@ function QueuePanel({side, state, queue, now, width, boxed, padding, jobRows, sh
 				<Line key={job.id} segments={jobSegments(job, now, room)} />
 			))}
 			{shown < queue.jobs.length ? <Line segments={[moreJobs(queue.jobs, shown)]} /> : null}
-			{queue.jobs.length === 0 && boxed ? <Line segments={[{text: 'no jobs', dim: true}]} /> : null}
+			{queue.jobs.length === 0 && boxed ? <Line segments={[{text: idleNote ?? 'no jobs', dim: true}]} /> : null}
 			{last ? <Line segments={[last]} /> : null}
 		</Box>
 	);

@@ -3,21 +3,10 @@
  * the emacs keys of bash's readline (Ctrl-A/E/U/W/K, Alt-B/F/D, Ctrl-R search), history
  * browsing, and submission.
  */
-import {acceptSearch, cancelSearch, searchBack, searchErase, searchPrompt, searchType, type SearchState} from './line-search.js';
+import {acceptSearch, cancelSearch, searchBack, searchErase, searchPrompt, searchType} from './line-search.js';
+import type {LineState} from './line-state.js';
 
-export type LineState = {
-	readonly text: string;
-	/** Index into `text`, 0…text.length. */
-	readonly cursor: number;
-	/** Submitted lines, oldest first. */
-	readonly history: readonly string[];
-	/** The history entry shown while browsing with Up/Down; undefined when editing a new line. */
-	readonly historyIndex: number | undefined;
-	/** The new line being typed before browsing started, given back by Down past the end. */
-	readonly draft: string;
-	/** Ctrl-R: a reverse search through the history is under way. */
-	readonly search?: SearchState;
-};
+export type {LineState} from './line-state.js';
 
 export type EditAction =
 	| {readonly type: 'insert'; readonly text: string}

@@ -3,15 +3,7 @@
  * Ctrl-R again finds the next older match, Enter runs the match, Ctrl-G or Escape gives the
  * original line back, and any other editing key takes the match and acts on it.
  */
-import type {LineState} from './line-editor.js';
-
-export type SearchState = {
-	readonly query: string;
-	/** The history entry shown, undefined before anything matched. */
-	readonly match: number | undefined;
-	/** The query matches nothing (older than the last match). */
-	readonly failed: boolean;
-};
+import type {LineState, SearchState} from './line-state.js';
 
 /** The newest entry at or before `from` that contains `query`. */
 function findBack(history: readonly string[], query: string, from: number): number | undefined {

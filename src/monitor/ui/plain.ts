@@ -63,12 +63,16 @@ export async function startPlain(session: MonitorSession, options: PlainOptions 
 	};
 
 	showStatus();
+	const echo = new CommandEcho();
 	const unsubscribe = session.subscribe(event => {
 		if (event.type === 'status' || event.type === 'hello') {
 			showStatus();
+		} else if (event.type === 'part') {
+			// One guest's result of a fan-out, as it arrives (the summary comes as the outcome).
+			echo.interrupted();
+			write(formatScrollItem({kind: event.outcome.ok ? 'output' : 'error', text: event.outcome.text}));
 		}
 	});
-	const echo = new CommandEcho();
 	const backlog = sessionBacklog(session);
 	const running = new Set<Promise<void>>();
 	const lines = createInterface({input: options.input ?? process.stdin, terminal: false, crlfDelay: Number.POSITIVE_INFINITY});

@@ -4,8 +4,18 @@
  * one-shot hint. A new snapshot is published only when the frame clock ticks (or the window
  * is resized), so a burst of engine events costs frames, not a render per event.
  */
+import type {FleetTransition} from '../fleet/fleet.js';
+import type {GuestRow} from '../fleet/guest-rows.js';
 import type {QueueModel} from '../queue-model.js';
 import type {MonitorSession, SessionStatus} from '../session-api.js';
+
+/** With several guests: the table's rows, whose panels are shown, the target, the log across guests. */
+export type FleetSnapshot = {
+	readonly rows: readonly GuestRow[];
+	readonly focus: string | undefined;
+	readonly target: string | undefined;
+	readonly log: readonly FleetTransition[];
+};
 
 export type ScreenSnapshot = {
 	readonly status: SessionStatus;
@@ -15,6 +25,7 @@ export type ScreenSnapshot = {
 	readonly hint: string | undefined;
 	/** The frame's clock for job ages; 0 while no job runs (idle panels then stay the same). */
 	readonly now: number;
+	readonly fleet?: FleetSnapshot;
 };
 
 export type WindowSize = {readonly columns: number; readonly rows: number};
@@ -61,6 +72,8 @@ export class ScreenStore {
 	#take(): ScreenSnapshot {
 		const model = this.#session.model;
 		const {columns, rows} = this.#size();
-		return {status: this.#session.status, model, columns, rows, hint: this.#hint, now: isBusy(model) ? Date.now() : 0};
+		const view = this.#session.fleetView;
+		const fleet = view && {rows: view.rows(), focus: view.focusName, target: view.targetName, log: view.liveTransitions(Math.max(8, Math.floor(rows / 3)))};
+		return {status: this.#session.status, model, columns, rows, hint: this.#hint, now: isBusy(model) ? Date.now() : 0, ...(fleet ? {fleet} : {})};
 	}
 }

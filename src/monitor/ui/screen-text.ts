@@ -7,6 +7,7 @@ import type {EngineState, Side} from '../../engine/states.js';
 import {escapeLine} from '../escape.js';
 import type {JobRow, SideQueue} from '../queue-model.js';
 import type {ConnectionState, GuestInfo, SessionStatus} from '../session-api.js';
+import type {GuestProtocol} from '../qga/protocol-switch.js';
 import {age, clockTime} from './format.js';
 
 export type Colour = 'green' | 'yellow' | 'cyan' | 'red' | 'gray' | 'blue' | 'magenta' | undefined;
@@ -59,13 +60,27 @@ export function connectionText(connection: ConnectionState): Segment {
 		case 'disconnected': {
 			return {text: `✕ disconnected: ${escapeLine(connection.reason)}`, color: 'red'};
 		}
+
+		case 'detecting': {
+			return {text: `○ detecting… ${connection.probes} probe${connection.probes === 1 ? '' : 's'} unanswered`, color: 'yellow'};
+		}
 	}
 }
 
-/** What the guest said about itself; only while connected (an old hello says nothing now). */
-export function guestText(guest: GuestInfo, connection: ConnectionState): Segment | undefined {
+/**
+ * What the guest said about itself; only while connected (an old hello says nothing now). A
+ * virtagent guest says hello; qemu-ga never does, so its segment names it instead.
+ */
+export function guestText(guest: GuestInfo, connection: ConnectionState, protocol?: GuestProtocol): Segment | undefined {
 	if (connection.state !== 'connected') {
 		return undefined;
+	}
+
+	if (protocol === 'qga') {
+		const version = guest.version === undefined ? '' : ` ${escapeLine(guest.version)}`;
+		const commands =
+			guest.methods === undefined ? ', commands not negotiated' : `, ${guest.methods.length} command${guest.methods.length === 1 ? '' : 's'} enabled`;
+		return {text: `qemu-ga${version}${commands}`, color: guest.methods === undefined ? 'yellow' : undefined};
 	}
 
 	const hello = guest.helloAt === undefined ? 'no hello yet' : `said hello at ${clockTime(guest.helloAt, false)}`;
@@ -76,7 +91,7 @@ export function guestText(guest: GuestInfo, connection: ConnectionState): Segmen
 
 /** The status line's parts: channel, connection, and the guest while connected. */
 export function statusParts(status: SessionStatus): Segment[] {
-	const guest = guestText(status.guest, status.connection);
+	const guest = guestText(status.guest, status.connection, status.protocol);
 	return [{text: escapeLine(status.channel), bold: true}, connectionText(status.connection), ...(guest ? [guest] : [])];
 }
 

@@ -8,16 +8,18 @@ export const promptText = '(virtagent) ';
 export type ScrollItem = {
 	readonly kind: 'echo' | 'output' | 'error' | 'note';
 	readonly text: string;
+	/** An echo's prompt, when not `(virtagent) ` (the target of a fleet: `(virtagent web1) `). */
+	readonly prompt?: string;
 };
 
 /**
  * The item as terminal text, ending with a newline. Outcome text comes escaped from the
  * session; the echo is the operator's line, escaped here; notes are ours.
  */
-export function formatScrollItem({kind, text}: ScrollItem): string {
+export function formatScrollItem({kind, text, prompt = promptText}: ScrollItem): string {
 	switch (kind) {
 		case 'echo': {
-			return `${chalk.bold(promptText)}${escapeLine(text)}\n`;
+			return `${chalk.bold(prompt)}${escapeLine(text)}\n`;
 		}
 
 		case 'error': {

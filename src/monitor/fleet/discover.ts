@@ -1,0 +1,203 @@
+/**
+ * `--discover DIR`: every agent socket under DIR in libvirt's layout, one directory per running
+ * domain (`DIR/domain-3-web1/org.qemu.guest_agent.0`, `…/org.qemu.virtagent`), kept in step with
+ * the disk: a VM that starts appears, a VM that stops goes. fs.watch on DIR and on each domain
+ * directory says when to look again; a slow rescan catches what a watch may miss (a watch that
+ * could not be set, an event dropped under load).
+ */
+import {watch, type FSWatcher} from 'node:fs';
+import {readdir, stat} from 'node:fs/promises';
+import path from 'node:path';
+import {escapeLine} from '../escape.js';
+import type {Fleet} from './fleet.js';
+import type {GuestProtocol} from '../qga/protocol-switch.js';
+import type {GuestSpec} from './guest-spec.js';
+
+/** The channel files looked for in each domain directory, with the protocol each one speaks. */
+export const channelFiles: ReadonlyArray<readonly [string, GuestProtocol]> = [
+	['org.qemu.guest_agent.0', 'qga'],
+	['org.qemu.virtagent', 'virtagent'],
+];
+
+export type DiscoveryOptions = {
+	/** The safety-net rescan (default 5 s). */
+	readonly rescanMs?: number;
+	/** Events coming in a burst are one scan (default 50 ms). */
+	readonly settleMs?: number;
+	/** Domain directories looked at, at most (a bound on a hostile or broken tree). */
+	readonly maxDomains?: number;
+};
+
+/** The agent sockets under `directory` now, with their protocol; a missing directory has none. */
+export async function findAgentSockets(directory: string, maxDomains = 4096): Promise<Map<string, GuestProtocol>> {
+	const found = new Map<string, GuestProtocol>();
+	let entries;
+	try {
+		entries = await readdir(directory, {withFileTypes: true});
+	} catch {
+		return found;
+	}
+
+	const domains = entries.filter(entry => entry.isDirectory()).slice(0, maxDomains);
+	await Promise.all(
+		domains.map(async domain => {
+			for (const [file, protocol] of channelFiles) {
+				const socketPath = path.join(directory, domain.name, file);
+				try {
+					if ((await stat(socketPath)).isSocket()) {
+						found.set(socketPath, protocol);
+					}
+				} catch {
+					// Not there (yet): the next scan looks again. (stat, not lstat: a symlink to a socket counts.)
+				}
+			}
+		}),
+	);
+	return found;
+}
+
+export class DiscoveryWatcher {
+	readonly #fleet: Fleet;
+	readonly #directory: string;
+	readonly #warn: (message: string) => void;
+	readonly #options: Required<DiscoveryOptions>;
+	/** Socket path → the fleet's name for it (a promise while it is being added). */
+	readonly #known = new Map<string, Promise<string | undefined>>();
+	readonly #watchers = new Map<string, FSWatcher>();
+	#rescan: NodeJS.Timeout | undefined;
+	#settle: NodeJS.Timeout | undefined;
+	#scanning: Promise<void> | undefined;
+	#again = false;
+	#watchFailed = false;
+	#closed = false;
+
+	constructor(fleet: Fleet, directory: string, warn: (message: string) => void, options: DiscoveryOptions = {}) {
+		this.#fleet = fleet;
+		this.#directory = path.resolve(directory);
+		this.#warn = warn;
+		this.#options = {rescanMs: options.rescanMs ?? 5000, settleMs: options.settleMs ?? 50, maxDomains: options.maxDomains ?? 4096};
+	}
+
+	/** The first scan (its guests added), then the watches and the rescan timer. */
+	async start(): Promise<void> {
+		this.#watch(this.#directory);
+		await this.scan();
+		this.#rescan = setInterval(() => {
+			void this.scan();
+		}, this.#options.rescanMs);
+		this.#rescan.unref();
+	}
+
+	/** Look at the disk now; a scan asked for while one runs runs once more after it. */
+	async scan(): Promise<void> {
+		if (this.#scanning) {
+			this.#again = true;
+			return this.#scanning;
+		}
+
+		this.#scanning = this.#scanOnce().finally(() => {
+			this.#scanning = undefined;
+			if (this.#again && !this.#closed) {
+				this.#again = false;
+				void this.scan();
+			}
+		});
+		return this.#scanning;
+	}
+
+	close(): void {
+		this.#closed = true;
+		clearInterval(this.#rescan);
+		clearTimeout(this.#settle);
+		for (const watcher of this.#watchers.values()) {
+			watcher.close();
+		}
+
+		this.#watchers.clear();
+	}
+
+	async #scanOnce(): Promise<void> {
+		const found = await findAgentSockets(this.#directory, this.#options.maxDomains);
+		if (this.#closed) {
+			return;
+		}
+
+		this.#watchDomains();
+		const gone = [...this.#known.keys()].filter(socketPath => !found.has(socketPath));
+		const added = [...found].filter(([socketPath]) => !this.#known.has(socketPath));
+		for (const socketPath of gone) {
+			const name = this.#known.get(socketPath)!;
+			this.#known.delete(socketPath);
+			void name.then(async known => (known === undefined ? undefined : this.#fleet.remove(known)));
+		}
+
+		await Promise.all(
+			added.map(async ([socketPath, protocol]) => {
+				const spec: GuestSpec = {name: undefined, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}, protocol};
+				const adding = this.#fleet.add(spec).then(guest => guest?.name);
+				this.#known.set(socketPath, adding);
+				await adding;
+			}),
+		);
+	}
+
+	/** A watch on DIR and on each domain directory in it (sockets appear inside those). */
+	#watchDomains(): void {
+		const domains = new Set([this.#directory, ...[...this.#known.keys()].map(socketPath => path.dirname(socketPath))]);
+		void readdir(this.#directory, {withFileTypes: true})
+			.then(entries => {
+				for (const entry of entries.filter(item => item.isDirectory()).slice(0, this.#options.maxDomains)) {
+					domains.add(path.join(this.#directory, entry.name));
+				}
+
+				for (const [watched, watcher] of this.#watchers) {
+					if (!domains.has(watched)) {
+						watcher.close();
+						this.#watchers.delete(watched);
+					}
+				}
+
+				for (const domain of domains) {
+					this.#watch(domain);
+				}
+			})
+			.catch(() => undefined);
+	}
+
+	#watch(directory: string): void {
+		if (this.#closed || this.#watchers.has(directory)) {
+			return;
+		}
+
+		try {
+			const watcher = watch(directory, {persistent: false}, () => {
+				this.#soon();
+			});
+			watcher.on('error', () => {
+				watcher.close();
+				this.#watchers.delete(directory);
+				this.#soon();
+			});
+			this.#watchers.set(directory, watcher);
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && !this.#watchFailed) {
+				// Out of inotify watches, say: the rescan still finds every change, only later.
+				this.#watchFailed = true;
+				this.#warn(
+					`--discover ${escapeLine(this.#directory)}: cannot watch ${escapeLine(directory)} (${escapeLine((error as Error).message)}): rescanning every ${this.#options.rescanMs / 1000}s`,
+				);
+			}
+		}
+	}
+
+	#soon(): void {
+		if (this.#closed) {
+			return;
+		}
+
+		clearTimeout(this.#settle);
+		this.#settle = setTimeout(() => {
+			void this.scan();
+		}, this.#options.settleMs);
+	}
+}
