@@ -102,8 +102,9 @@ describe('the reader: each refusal says what was wrong', () => {
 		expect(valueOf(params('<value><struct><member><name>a</name><value><int>1</int></value></member></struct></value>'))).toEqual({a: 1});
 	});
 
-	it("sax's reason for what the scanner declines (an unknown entity: no entity expansion)", () => {
+	it("sax's reason for what the scanner declines (an unknown entity: no entity expansion), the first problem only", () => {
 		expect(refusal(() => decodeResponse(params('<value>&nbsp;</value>')))).toEqual(malformed('Invalid character entity'));
+		expect(refusal(() => decodeResponse(params('<value>&nbsp;</value><bogus/>')))).toEqual(malformed('Invalid character entity'));
 	});
 });
 
