@@ -1,5 +1,5 @@
 import {fork} from 'node:child_process';
-import {mkdirSync} from 'node:fs';
+import {mkdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {type BenchOptions, scratch, withCleanup} from '../lib/context.js';
 import {benchModule} from '../lib/paths.js';
@@ -115,6 +115,11 @@ export async function fleetCase(options: BenchOptions): Promise<CaseResult> {
 		`each fleet: ${realDaemons} real guest daemon processes, the rest GuestDaemons in one process; ${rounds} rounds after a warm-up round; "N pings' CPU" is user+system time of the monitor and every guest process over N sequential pings (one per guest)`,
 		`RSS growth per guest: the monitor's RSS with every guest ready, minus its RSS with the screen mounted and no guest, over N`,
 	];
+	// What would break first at 1,000: the monitor holds one socket per guest (plus its own few).
+	const openFiles = /^Max open files\s+(\d+|unlimited)/mu.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 'unknown';
+	notes.push(
+		`open files allowed (ulimit -n): ${openFiles}; the monitor needs one per guest, so at the common 1024 a fleet of ~1,000 guests is the limit (past it, connects fail EMFILE and are retried)`,
+	);
 	for (const count of sizes) {
 		try {
 			const result = await measureFleet(count, rounds);

@@ -7,7 +7,7 @@
 import type {Peer, Rpc} from '../rpc/catalogue.js';
 import type {WireValue} from '../wire/types.js';
 import type {GuestProtocol} from './qga/protocol-switch.js';
-import type {FleetControl} from './fleet/control.js';
+import type {FleetControl} from './fleet-api.js';
 import type {ArgSpec} from './parse-args.js';
 import type {QueueModel} from './queue-model.js';
 import type {SessionStatus} from './session-api.js';

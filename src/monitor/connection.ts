@@ -115,6 +115,8 @@ abstract class AgentConnection implements Connection {
 
 		this.lifetime.abort();
 		this.#unsubscribe();
+		// The stream first: a listening server's close waits for its connections to end.
+		this.agent.detach('monitor closed');
 		await this.stop();
 		this.setState({state: 'disconnected', reason: 'monitor closed'});
 	}

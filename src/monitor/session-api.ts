@@ -3,18 +3,12 @@
  * shows it: the Ink screen or the scripted line mode. The screen only draws these events.
  */
 import type {EngineEvent} from '../engine/events.js';
-import type {FleetView} from './fleet/control.js';
+import type {FleetView} from './fleet-api.js';
 import type {GuestProtocol} from './qga/protocol-switch.js';
+import type {ConnectionState} from './connection-state.js';
 import type {QueueModel} from './queue-model.js';
 
-export type ConnectionState =
-	| {readonly state: 'connecting'}
-	| {readonly state: 'connected'; readonly since: number}
-	/** `--protocol auto`: a stream is up and probed, and the guest has not answered yet (docs/PROTOCOL.md §9). */
-	| {readonly state: 'detecting'; readonly since: number; readonly probes: number; readonly nextInMs: number}
-	| {readonly state: 'retrying'; readonly attempt: number; readonly inMs: number; readonly reason: string}
-	| {readonly state: 'listening'}
-	| {readonly state: 'disconnected'; readonly reason: string};
+export type {ConnectionState} from './connection-state.js';
 
 export type GuestInfo = {
 	/** When the guest last said va.hello (ms since epoch), if it has. */
@@ -61,6 +55,17 @@ export type CommandOutcome = (
 	| {readonly ok: false; readonly command: string; readonly error: CommandError; readonly text: string; readonly ms: number}
 ) &
 	FleetFields;
+
+/** An outcome before its time is stamped on it. */
+export type UntimedOutcome = CommandOutcome extends infer T ? (T extends unknown ? Omit<T, 'ms'> : never) : never;
+
+/** Run one line, stamp how long it took, and hand the outcome to `emit` (a session's and a fleet's `execute`). */
+export async function timedExecute(line: string, run: (line: string) => Promise<UntimedOutcome>, emit: (event: SessionEvent) => void): Promise<CommandOutcome> {
+	const started = performance.now();
+	const outcome = {...(await run(line)), ms: performance.now() - started} as CommandOutcome;
+	emit({type: 'outcome', line, outcome});
+	return outcome;
+}
 
 export type SessionEvent =
 	| EngineEvent

@@ -6,7 +6,7 @@
  * (session-api.ts) that the Ink screen and the scripted runner both drive.
  */
 import {Agent} from '../engine/agent.js';
-import {RpcFaultError, VirtagentError} from '../engine/errors.js';
+import {VirtagentError} from '../engine/errors.js';
 import type {EngineEvent} from '../engine/events.js';
 import type {Peer, Rpc} from '../rpc/catalogue.js';
 import type {WireValue} from '../wire/types.js';
@@ -17,11 +17,20 @@ import {connectionFor, type Connection, type DialOptions, type SessionTarget} fr
 import {age, describeConnection} from './format.js';
 import {hostRegistry} from './host-rpcs.js';
 import {Negotiation, describeFailure, type Negotiated} from './negotiation.js';
+import {LeftoverHandles} from './qga/leftover-handles.js';
 import {guestProtocolFactory, guestProtocolOf, type GuestProtocol, type ProtocolChoice} from './qga/protocol-switch.js';
 import {splitCommand} from './parse-args.js';
 import {waitForStatus} from './status-wait.js';
 import {foldEvent, initialQueueModel, type QueueModel} from './queue-model.js';
-import type {CommandOutcome, GuestInfo, MonitorSession, SessionEvent, SessionStatus} from './session-api.js';
+import {
+	timedExecute,
+	type CommandOutcome,
+	type GuestInfo,
+	type MonitorSession,
+	type SessionEvent,
+	type SessionStatus,
+	type UntimedOutcome,
+} from './session-api.js';
 
 export type {SessionTarget} from './connection.js';
 
@@ -52,7 +61,7 @@ type SessionState = {
 };
 
 /** An outcome before it is timed. */
-type Untimed = CommandOutcome extends infer T ? (T extends unknown ? Omit<T, 'ms'> : never) : never;
+type Untimed = UntimedOutcome;
 
 const gateMessage = 'guest agent has not said hello; run agent_capabilities';
 const noGuest: GuestInfo = {helloAt: undefined, version: undefined, methods: undefined};
@@ -72,7 +81,7 @@ export class Session implements MonitorSession {
 	readonly #listeners = new Set<(event: SessionEvent) => void>();
 	readonly #unsubscribe: Array<() => void>;
 	/** qemu-ga handles to close on the next connection (src/monitor/getfile/chunk-source.ts). */
-	readonly #leftoverHandles = new Set<number>();
+	readonly #leftoverHandles = new LeftoverHandles();
 	#state: SessionState;
 
 	constructor(parts: SessionParts) {
@@ -99,7 +108,11 @@ export class Session implements MonitorSession {
 				const {guest} = this.#state.status;
 				const disabled = result.disabled ? {disabled: result.disabled} : {};
 				this.#update({limits: result.limits}, {guest: {...guest, methods: result.methods, version: result.version ?? guest.version, ...disabled}});
-				this.#closeLeftoverHandles();
+				if (this.#state.status.protocol === 'qga') {
+					this.#leftoverHandles.closeAll(agent, this.#timeoutMs, message => {
+						this.#log('info', message);
+					});
+				}
 			},
 			onRefused(reason) {
 				connection.refused(reason);
@@ -151,10 +164,13 @@ export class Session implements MonitorSession {
 	}
 
 	async execute(line: string): Promise<CommandOutcome> {
-		const started = performance.now();
-		const outcome = {...(await this.#run(line)), ms: performance.now() - started} as CommandOutcome;
-		this.#emit({type: 'outcome', line, outcome});
-		return outcome;
+		return timedExecute(
+			line,
+			async text => this.#run(text),
+			event => {
+				this.#emit(event);
+			},
+		);
 	}
 
 	complete(line: string): readonly string[] {
@@ -207,7 +223,9 @@ export class Session implements MonitorSession {
 	}
 
 	#onEngineEvent(event: EngineEvent): void {
-		this.#state = {...this.#state, model: foldEvent(this.#state.model, event)};
+		const state = this.#state;
+		// Written out, not spread: this runs for every engine event (~13 per round trip).
+		this.#state = {status: state.status, model: foldEvent(state.model, event), limits: state.limits, quitRequested: state.quitRequested, closed: state.closed};
 		if (event.type === 'channel') {
 			if (event.status === 'up') {
 				this.#update({}, {protocol: this.#connection.protocol});
@@ -307,28 +325,6 @@ export class Session implements MonitorSession {
 
 		const waiting = this.#gate('', timeoutMs);
 		return (waiting ?? Promise.resolve()).then(() => this.#state.status.protocol ?? 'virtagent');
-	}
-
-	/** qemu-ga file handles a dropped connection left open (they outlive it): closed on the next one. */
-	#closeLeftoverHandles(): void {
-		if (this.#state.status.protocol !== 'qga') {
-			return;
-		}
-
-		for (const handle of this.#leftoverHandles) {
-			this.#leftoverHandles.delete(handle);
-			this.#agent.call('guest-file-close', [{handle}], {timeoutMs: this.#timeoutMs}).then(
-				() => {
-					this.#log('info', `closed qemu-ga file handle ${handle} left open by a dropped connection`);
-				},
-				(error: unknown) => {
-					// An error answer: it is closed already (or qemu-ga restarted). No answer: try again next time.
-					if (!(error instanceof RpcFaultError)) {
-						this.#leftoverHandles.add(handle);
-					}
-				},
-			);
-		}
 	}
 
 	/** The capability gate (docs/PROTOCOL.md §5): undefined when open, a wait in scripted mode. */

@@ -8,7 +8,7 @@ import {execFileSync, spawn} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import path from 'node:path';
 import {connectEndpoint} from '../../src/transport/endpoint.js';
-import {QgaClient} from '../../src/wire/qga/client.js';
+import {QgaClient} from './qga-client.js';
 import {waitFor} from './socket-pair.js';
 
 export const allowedQgaCommands: ReadonlySet<string> = new Set([

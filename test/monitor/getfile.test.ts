@@ -7,7 +7,7 @@ import {appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync} fr
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {connectEndpoint} from '../../src/transport/endpoint.js';
-import {QgaClient} from '../../src/wire/qga/client.js';
+import {QgaClient} from '../helpers/qga-client.js';
 import {qgaSource, virtagentSource, type ChunkSource, type GuestCall} from '../../src/monitor/getfile/chunk-source.js';
 import {copyGuestFile, type CopyProgress} from '../../src/monitor/getfile/copy-file.js';
 import {connectHost, makeHost, startGuest, type GuestProcess, type Host} from '../guest/helpers.js';

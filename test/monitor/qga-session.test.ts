@@ -93,7 +93,7 @@ describe('the monitor on the real qemu-ga', () => {
 			const source = path.join(temp.dir, `big-${protocol}.bin`);
 			writeFileSync(source, big);
 			const target = path.join(temp.dir, `copy-${protocol}.bin`);
-			const copy = await monitor.execute(`agent_getfile ${source} ${target}`);
+			const copy = await monitor.execute(`timeout 60 agent_getfile ${source} ${target}`);
 			expect(copy.ok, copy.text).toBe(true);
 			expect(readFileSync(target).equals(big)).toBe(true);
 			expect(copy.ok && copy.value).toEqual({
@@ -272,6 +272,53 @@ describe('the monitor on the real qemu-ga', () => {
 		expect(monitor.status.protocol).toBe('qga');
 		expect(await monitor.execute('agent_ping')).toMatchObject({ok: true});
 	}, 40_000);
+
+	it("auto over every endpoint kind: --listen, --tcp, --tcp-listen (a relay plays QEMU's chardev)", async () => {
+		const freePort = async () =>
+			new Promise<number>(resolve => {
+				const probe = net.createServer().listen(0, '127.0.0.1', () => {
+					const {port} = probe.address() as net.AddressInfo;
+					probe.close(() => resolve(port));
+				});
+			});
+		const relay = (socket: net.Socket) => {
+			const agent = net.connect(real.path);
+			for (const end of [socket, agent]) {
+				end.on('error', () => undefined);
+			}
+
+			socket.on('close', () => agent.destroy());
+			agent.on('close', () => socket.destroy());
+			socket.pipe(agent).pipe(socket);
+			return socket;
+		};
+
+		const kinds: Array<{name: string; target: SessionOptions['target']; dial?: () => net.Socket; serve?: net.Server}> = [];
+		const listenPath = path.join(temp.dir, 'monitor-listen.sock');
+		kinds.push({name: '--listen', target: {mode: 'listen', endpoint: {kind: 'unix', path: listenPath}}, dial: () => relay(net.connect(listenPath))});
+		const tcpPort = await freePort();
+		const server = net.createServer(socket => relay(socket));
+		await new Promise<void>(resolve => server.listen(tcpPort, '127.0.0.1', resolve));
+		kinds.push({name: '--tcp', target: {mode: 'connect', endpoint: {kind: 'tcp', host: '127.0.0.1', port: tcpPort}}, serve: server});
+		const listenPort = await freePort();
+		kinds.push({
+			name: '--tcp-listen',
+			target: {mode: 'listen', endpoint: {kind: 'tcp', host: '127.0.0.1', port: listenPort}},
+			dial: () => relay(net.connect(listenPort, '127.0.0.1')),
+		});
+
+		for (const kind of kinds) {
+			const {monitor} = await session(real.path, 'auto', {target: kind.target});
+			const dialled = kind.dial?.();
+			const ping = await monitor.execute('agent_ping');
+			expect(ping, `${kind.name}: ${ping.text}`).toMatchObject({ok: true});
+			expect(monitor.status.protocol, kind.name).toBe('qga');
+			// qemu-ga serves one client at a time: this one leaves before the next kind.
+			await monitor.close();
+			dialled?.destroy();
+			kind.serve?.close();
+		}
+	}, 30_000);
 
 	it('held by another client: --protocol qga says so within the timeout; auto keeps detecting', async () => {
 		const dir = tempDir('va-qga-held-');

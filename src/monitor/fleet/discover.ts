@@ -20,7 +20,7 @@ export const channelFiles: ReadonlyArray<readonly [string, GuestProtocol]> = [
 ];
 
 export type DiscoveryOptions = {
-	/** The safety-net rescan (default 5 s). */
+	/** The safety-net rescan (default 15 s: the watches see changes at once; this only catches what they miss). */
 	readonly rescanMs?: number;
 	/** Events coming in a burst are one scan (default 50 ms). */
 	readonly settleMs?: number;
@@ -28,14 +28,21 @@ export type DiscoveryOptions = {
 	readonly maxDomains?: number;
 };
 
-/** The agent sockets under `directory` now, with their protocol; a missing directory has none. */
-export async function findAgentSockets(directory: string, maxDomains = 4096): Promise<Map<string, GuestProtocol>> {
+export type FoundSockets = {
+	readonly found: Map<string, GuestProtocol>;
+	/** Paths the disk could not tell about (EMFILE, EACCES, ELOOP…): a failed look is not a VM that stopped. */
+	readonly unsure: Set<string>;
+};
+
+/** The agent sockets under `directory` now, with their protocol; a missing directory has none; undefined when DIR itself could not be read. */
+export async function findAgentSockets(directory: string, maxDomains = 4096): Promise<FoundSockets | undefined> {
 	const found = new Map<string, GuestProtocol>();
+	const unsure = new Set<string>();
 	let entries;
 	try {
 		entries = await readdir(directory, {withFileTypes: true});
-	} catch {
-		return found;
+	} catch (error) {
+		return isGone(error) ? {found, unsure} : undefined;
 	}
 
 	const domains = entries.filter(entry => entry.isDirectory()).slice(0, maxDomains);
@@ -44,16 +51,25 @@ export async function findAgentSockets(directory: string, maxDomains = 4096): Pr
 			for (const [file, protocol] of channelFiles) {
 				const socketPath = path.join(directory, domain.name, file);
 				try {
+					// stat, not lstat: a symlink to a socket counts.
 					if ((await stat(socketPath)).isSocket()) {
 						found.set(socketPath, protocol);
 					}
-				} catch {
-					// Not there (yet): the next scan looks again. (stat, not lstat: a symlink to a socket counts.)
+				} catch (error) {
+					// Not there (yet): the next scan looks again. Anything else proves nothing either way.
+					if (!isGone(error)) {
+						unsure.add(socketPath);
+					}
 				}
 			}
 		}),
 	);
-	return found;
+	return {found, unsure};
+}
+
+function isGone(error: unknown): boolean {
+	const code = (error as NodeJS.ErrnoException).code;
+	return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 export class DiscoveryWatcher {
@@ -75,7 +91,7 @@ export class DiscoveryWatcher {
 		this.#fleet = fleet;
 		this.#directory = path.resolve(directory);
 		this.#warn = warn;
-		this.#options = {rescanMs: options.rescanMs ?? 5000, settleMs: options.settleMs ?? 50, maxDomains: options.maxDomains ?? 4096};
+		this.#options = {rescanMs: options.rescanMs ?? 15_000, settleMs: options.settleMs ?? 50, maxDomains: options.maxDomains ?? 4096};
 	}
 
 	/** The first scan (its guests added), then the watches and the rescan timer. */
@@ -117,13 +133,15 @@ export class DiscoveryWatcher {
 	}
 
 	async #scanOnce(): Promise<void> {
-		const found = await findAgentSockets(this.#directory, this.#options.maxDomains);
-		if (this.#closed) {
+		const sockets = await findAgentSockets(this.#directory, this.#options.maxDomains);
+		if (this.#closed || sockets === undefined) {
 			return;
 		}
 
+		const {found, unsure} = sockets;
+
 		this.#watchDomains();
-		const gone = [...this.#known.keys()].filter(socketPath => !found.has(socketPath));
+		const gone = [...this.#known.keys()].filter(socketPath => !found.has(socketPath) && !unsure.has(socketPath));
 		const added = [...found].filter(([socketPath]) => !this.#known.has(socketPath));
 		for (const socketPath of gone) {
 			const name = this.#known.get(socketPath)!;

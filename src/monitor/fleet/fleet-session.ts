@@ -12,12 +12,13 @@ import {CommandSet} from '../command-set.js';
 import {parseArguments, splitCommand} from '../parse-args.js';
 import {initialQueueModel, isFailure, type QueueModel} from '../queue-model.js';
 import {awaitGuest, type GuestWait} from '../script-connect.js';
-import type {CommandOutcome, MonitorSession, SessionEvent, SessionStatus} from '../session-api.js';
-import type {FleetControl, FleetView} from './control.js';
+import {timedExecute, type CommandOutcome, type MonitorSession, type SessionEvent, type SessionStatus, type UntimedOutcome} from '../session-api.js';
+import type {FleetControl, FleetView} from '../fleet-api.js';
 import {fanOut} from './fan-out.js';
 import type {Fleet, FleetGuest, FleetTransition} from './fleet.js';
 import {fleetTransitions} from './fleet-transitions.js';
 import {guestRow, type GuestRow} from './guest-rows.js';
+import {Listeners} from './listeners.js';
 import {isPattern, matchGuests, noMatch, splitTarget} from './targets.js';
 
 export type FleetSessionOptions = {
@@ -36,7 +37,7 @@ export type FleetSessionOptions = {
 };
 
 /** An outcome before it is timed. */
-type Untimed = CommandOutcome extends infer T ? (T extends unknown ? Omit<T, 'ms'> : never) : never;
+type Untimed = UntimedOutcome;
 
 /** Lines the fleet answers itself, whatever the target. */
 const fleetLevel: ReadonlySet<string> = new Set(['help', '?', 'quit', 'q', 'exit']);
@@ -52,7 +53,7 @@ export class FleetSession implements MonitorSession, FleetView {
 	readonly #options: FleetSessionOptions;
 	readonly #commands: CommandSet;
 	readonly #fleetNames: ReadonlySet<string>;
-	readonly #listeners = new Set<(event: SessionEvent) => void>();
+	readonly #listeners = new Listeners<SessionEvent>();
 	readonly #ready = new WeakMap<FleetGuest['session'], Promise<Error | undefined>>();
 	readonly #emptyModel = initialQueueModel();
 	readonly #unsubscribe: () => void;
@@ -135,15 +136,17 @@ export class FleetSession implements MonitorSession, FleetView {
 	}
 
 	subscribe(listener: (event: SessionEvent) => void): () => void {
-		this.#listeners.add(listener);
-		return () => this.#listeners.delete(listener);
+		return this.#listeners.add(listener);
 	}
 
 	async execute(line: string): Promise<CommandOutcome> {
-		const started = performance.now();
-		const outcome = {...(await this.#run(line)), ms: performance.now() - started} as CommandOutcome;
-		this.#emit({type: 'outcome', line, outcome});
-		return outcome;
+		return timedExecute(
+			line,
+			async text => this.#run(text),
+			event => {
+				this.#emit(event);
+			},
+		);
 	}
 
 	complete(line: string): readonly string[] {
@@ -332,13 +335,7 @@ export class FleetSession implements MonitorSession, FleetView {
 	}
 
 	#emit(event: SessionEvent): void {
-		for (const listener of this.#listeners) {
-			try {
-				listener(event);
-			} catch {
-				// A broken view must not break the fleet.
-			}
-		}
+		this.#listeners.emit(event);
 	}
 }
 

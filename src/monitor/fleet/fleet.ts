@@ -4,10 +4,11 @@
  * them, forwards their events with the guest's name, and keeps one transition log across all
  * of them (bounded) so the screen and `info transitions NAME` can name the guest on each line.
  */
-import type {TransitionEntry} from '../queue-model.js';
+import type {FleetTransition} from '../fleet-api.js';
 import {latestTransitions} from '../queue-model.js';
 import type {SessionEvent} from '../session-api.js';
 import type {Session} from '../session.js';
+import {Listeners} from './listeners.js';
 import {GuestNames, guestNameFor, safeName, type GuestSpec} from './guest-spec.js';
 
 export type FleetGuest = {
@@ -18,7 +19,7 @@ export type FleetGuest = {
 };
 
 /** One line of the fleet's transition log: which guest, and its own entry. */
-export type FleetTransition = {readonly guest: string; readonly entry: TransitionEntry; /** 1, 2, 3… across the fleet. */ readonly seq: number};
+export type {FleetTransition} from '../fleet-api.js';
 
 export type FleetEvent =
 	| {readonly type: 'added' | 'removed'; readonly name: string; readonly at: number}
@@ -39,7 +40,7 @@ export class Fleet {
 	readonly #open: GuestOpener;
 	readonly #names = new GuestNames();
 	readonly #members = new Map<string, Member>();
-	readonly #listeners = new Set<(event: FleetEvent) => void>();
+	readonly #listeners = new Listeners<FleetEvent>();
 	/** Oldest first; trimmed to `fleetLogMax` in batches (amortised O(1) per entry). */
 	#log: FleetTransition[] = [];
 	#logged = 0;
@@ -65,10 +66,7 @@ export class Fleet {
 	}
 
 	subscribe(listener: (event: FleetEvent) => void): () => void {
-		this.#listeners.add(listener);
-		return () => {
-			this.#listeners.delete(listener);
-		};
+		return this.#listeners.add(listener);
 	}
 
 	/**
@@ -172,12 +170,6 @@ export class Fleet {
 	}
 
 	#emit(event: FleetEvent): void {
-		for (const listener of this.#listeners) {
-			try {
-				listener(event);
-			} catch {
-				// A broken view must not break the fleet.
-			}
-		}
+		this.#listeners.emit(event);
 	}
 }

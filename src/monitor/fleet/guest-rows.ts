@@ -3,22 +3,10 @@
  * connection, when it became ready (negotiated), its client queue, the last round trip (the
  * newest finished job's time from creation to its answer) and the jobs that failed.
  */
-import type {ConnectionState} from '../session-api.js';
+import type {GuestRow} from '../fleet-api.js';
 import type {FleetGuest} from './fleet.js';
 
-export type GuestRow = {
-	readonly name: string;
-	/** What the stream speaks once known (`qga`, `virtagent`), else what was asked for (`auto`…). */
-	readonly protocol: string;
-	readonly channel: string;
-	readonly connection: ConnectionState;
-	/** When the guest became usable: connected and negotiated (ms since epoch). */
-	readonly readySince: number | undefined;
-	readonly queue: number;
-	readonly queueLimit: number;
-	readonly lastRoundTripMs: number | undefined;
-	readonly failures: number;
-};
+export type {GuestRow} from '../fleet-api.js';
 
 /** Short connection words for a table cell: `ready`, `connected`, `detecting` (auto: which protocol?), `retrying 3`, `down`. */
 export type GuestState = 'ready' | 'connected' | 'connecting' | 'detecting' | 'retrying' | 'listening' | 'down';

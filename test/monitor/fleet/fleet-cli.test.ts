@@ -1,18 +1,9 @@
 /** `virtagent monitor` scripted over several real guest daemons: lines per guest, JSON, exit codes. */
-import {afterEach, beforeAll, describe, expect, it} from 'vitest';
-import {ensureBuilt, runCli} from '../helpers/cli.js';
-import {channelTree, type ChannelTree} from './helpers.js';
+import {describe, expect, it} from 'vitest';
+import {runCli} from '../helpers/cli.js';
+import {channelTree, type ChannelTree, fleetSuite} from './helpers.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-	for (const cleanup of cleanups.splice(0).reverse()) {
-		await cleanup();
-	}
-});
-
-beforeAll(() => {
-	ensureBuilt();
-}, 60_000);
+const cleanups = fleetSuite({built: true});
 
 async function threeGuests(): Promise<ChannelTree> {
 	const channels = channelTree();

@@ -2,9 +2,9 @@
  * A fleet of real guest daemons in a libvirt-like channel tree: discovery, VMs that start and
  * stop, `@all` with a guest killed mid-command, `use`, `guests` and the fleet's transition log.
  */
-import {mkdirSync, symlinkSync} from 'node:fs';
+import {mkdirSync, renameSync, symlinkSync, unlinkSync} from 'node:fs';
 import path from 'node:path';
-import {afterEach, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {DiscoveryWatcher, findAgentSockets} from '../../../src/monitor/fleet/discover.js';
 import {Fleet} from '../../../src/monitor/fleet/fleet.js';
 import type {FleetSession} from '../../../src/monitor/fleet/fleet-session.js';
@@ -12,14 +12,9 @@ import type {CommandOutcome} from '../../../src/monitor/session-api.js';
 import {parseGuestSpec} from '../../../src/monitor/fleet/guest-spec.js';
 import {startRealQemuGa} from '../../helpers/real-qemu-ga.js';
 import {waitFor} from '../../helpers/socket-pair.js';
-import {channelTree, fleetSession, sessionOpener, type ChannelTree} from './helpers.js';
+import {channelTree, type ChannelTree, fleetSession, fleetSuite, sessionOpener} from './helpers.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-	for (const cleanup of cleanups.splice(0).reverse()) {
-		await cleanup();
-	}
-});
+const cleanups = fleetSuite();
 
 function tree(): ChannelTree {
 	const made = channelTree();
@@ -50,7 +45,7 @@ describe('fleet over real guest daemons', () => {
 		// Not agent sockets: a plain file, a socket with another name, a directory with nothing.
 		mkdirSync(path.join(channels.dir, 'domain-9-empty'));
 		const found = await findAgentSockets(channels.dir);
-		expect([...found.values()].sort()).toEqual(['qga', 'virtagent', 'virtagent']);
+		expect([...found!.found.values()].sort()).toEqual(['qga', 'virtagent', 'virtagent']);
 		const {session, fleet} = await discovered(channels.dir);
 		expect(names(fleet)).toEqual(['db1', 'web1', 'web2']);
 		const result = await session.execute('@web* agent_ping');
@@ -78,6 +73,26 @@ describe('fleet over real guest daemons', () => {
 		await waitFor(() => fleet.get('alpha') !== undefined, 10_000, 'alpha to come back');
 		expect((await session.execute('@all agent_ping')).text.split('\n').at(-1)).toBe('2 ok');
 		void beta;
+	}, 60_000);
+
+	it('a path the disk cannot tell about (here a symlink loop: ELOOP) is not a VM that stopped', async () => {
+		const channels = tree();
+		const guest = await channels.start('steady');
+		const {fleet} = await discovered(channels.dir, {rescanMs: 100});
+		expect(names(fleet)).toEqual(['steady']);
+		// The same path, now unreadable: a failed look, not a stop.
+		const socketPath = guest.socketPath;
+		const moved = `${socketPath}.moved`;
+		renameSync(socketPath, moved);
+		symlinkSync(socketPath, socketPath);
+		const found = await findAgentSockets(channels.dir);
+		expect([...found!.unsure]).toEqual([socketPath]);
+		await new Promise(resolve => setTimeout(resolve, 500));
+		expect(names(fleet)).toEqual(['steady']);
+		// Really gone: it goes.
+		unlinkSync(socketPath);
+		await waitFor(() => fleet.size === 0, 10_000, 'steady to go');
+		void moved;
 	}, 60_000);
 
 	it('finds what the watches missed on the slow rescan (a socket symlinked in)', async () => {

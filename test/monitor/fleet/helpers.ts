@@ -4,6 +4,7 @@
  */
 import {spawn} from 'node:child_process';
 import {existsSync, mkdirSync, rmSync} from 'node:fs';
+import {afterEach, beforeAll} from 'vitest';
 import path from 'node:path';
 import {allCommands, fleetCommands} from '../../../commands/index.js';
 import {Fleet, type GuestOpener} from '../../../src/monitor/fleet/fleet.js';
@@ -11,6 +12,7 @@ import {FleetSession, type FleetSessionOptions} from '../../../src/monitor/fleet
 import {guestOpener} from '../../../src/monitor/fleet/open-guest.js';
 import {repoRoot, startGuest, type GuestProcess} from '../../guest/helpers.js';
 import {tempDir, waitFor} from '../../helpers/socket-pair.js';
+import {ensureBuilt} from '../helpers/cli.js';
 
 export type TreeGuest = {readonly name: string; readonly directory: string; readonly socketPath: string; readonly daemon: GuestProcess};
 
@@ -86,4 +88,21 @@ export async function guestFarm(dir: string, count: number, prefix = 'vm'): Prom
 			}
 		},
 	};
+}
+
+/** A suite's cleanups, run newest first after each test; `built` also builds the CLI first (its tests run dist/). */
+export function fleetSuite({built = false} = {}): Array<() => Promise<void> | void> {
+	const cleanups: Array<() => Promise<void> | void> = [];
+	afterEach(async () => {
+		for (const cleanup of cleanups.splice(0).reverse()) {
+			await cleanup();
+		}
+	});
+	if (built) {
+		beforeAll(() => {
+			ensureBuilt();
+		}, 60_000);
+	}
+
+	return cleanups;
 }

@@ -5,27 +5,18 @@
  */
 import {mkdirSync} from 'node:fs';
 import path from 'node:path';
-import {afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {Fleet} from '../../../src/monitor/fleet/fleet.js';
 import {LibvirtWatcher, listDomains} from '../../../src/monitor/fleet/libvirt.js';
 import {guestOpener} from '../../../src/monitor/fleet/open-guest.js';
 import {allCommands} from '../../../commands/index.js';
 import {startRealQemuGa, type RealQemuGa} from '../../helpers/real-qemu-ga.js';
 import {tempDir, waitFor} from '../../helpers/socket-pair.js';
-import {ensureBuilt, runCli} from '../helpers/cli.js';
+import {runCli} from '../helpers/cli.js';
 import {fakeVirsh, type FakeVirsh} from './fake-virsh.js';
-import {fleetSession} from './helpers.js';
+import {fleetSession, fleetSuite} from './helpers.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-	for (const cleanup of cleanups.splice(0).reverse()) {
-		await cleanup();
-	}
-});
-
-beforeAll(() => {
-	ensureBuilt();
-}, 60_000);
+const cleanups = fleetSuite({built: true});
 
 async function host(domains: readonly string[]): Promise<{virsh: FakeVirsh; agents: Map<string, RealQemuGa>}> {
 	const {dir, remove} = tempDir('va-libvirt-');

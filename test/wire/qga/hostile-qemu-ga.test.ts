@@ -6,7 +6,7 @@ import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {VirtagentError} from '../../../src/engine/errors.js';
 import {connectEndpoint} from '../../../src/transport/endpoint.js';
-import {QgaClient, type QgaClientOptions} from '../../../src/wire/qga/client.js';
+import {QgaClient, type QgaClientOptions} from '../../helpers/qga-client.js';
 import {QgaCommandError} from '../../../src/wire/qga/errors.js';
 import {startFakeQemuGa, type FakeQemuGa} from '../../helpers/fake-qemu-ga.js';
 import {tempDir} from '../../helpers/socket-pair.js';

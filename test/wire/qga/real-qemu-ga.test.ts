@@ -8,7 +8,7 @@ import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {VirtagentError} from '../../../src/engine/errors.js';
 import {connectEndpoint} from '../../../src/transport/endpoint.js';
-import {QgaClient} from '../../../src/wire/qga/client.js';
+import {QgaClient} from '../../helpers/qga-client.js';
 import {QgaCommandError} from '../../../src/wire/qga/errors.js';
 import {startRealQemuGa, type RealQemuGa} from '../../helpers/real-qemu-ga.js';
 import {tempDir} from '../../helpers/socket-pair.js';

@@ -1,18 +1,18 @@
 /**
- * A small driver of the qemu-ga wire protocol over one Channel, for what runs without the
- * engine: the test harness's guest-info check, the bench's peers, a plain script. It does what
+ * A small driver of the qemu-ga wire protocol over one Channel, for the tests that run without the
+ * engine (the real qemu-ga harness's guest-info check, the bare-client baselines). It does what
  * the engine does with any wire protocol (src/wire/types.ts): a key per request, the resync
  * before the next request whenever the protocol asks for one (sent only once nothing else is
  * owed, or it would discard those replies), several requests in flight, no-reply requests,
  * deadlines. Every failure is a rejected call, never an exception that leaves the client.
  */
-import {VirtagentError} from '../../engine/errors.js';
-import type {Channel} from '../../transport/channel.js';
-import type {CorrelationKey, ReaderEvent, WireValue} from '../types.js';
-import {QgaCommandError} from './errors.js';
-import {QgaProtocol, describeSyncTimeout, type QgaCounters} from './index.js';
-import type {QgaArguments} from './messages.js';
-import {snippet} from './sync.js';
+import {VirtagentError} from '../../src/engine/errors.js';
+import type {Channel} from '../../src/transport/channel.js';
+import type {CorrelationKey, ReaderEvent, WireValue} from '../../src/wire/types.js';
+import {QgaCommandError} from '../../src/wire/qga/errors.js';
+import {QgaProtocol, describeSyncTimeout, type QgaCounters} from '../../src/wire/qga/index.js';
+import type {QgaArguments} from '../../src/wire/qga/messages.js';
+import {snippet} from '../../src/wire/qga/sync.js';
 
 export type QgaClientOptions = {
 	/** Per-request deadline unless the call gives one (ms). */
