@@ -36,14 +36,7 @@ export type ScriptOptions = {
 
 /** Run every command of `source` (lines, each possibly `cmd; cmd # comment`); resolves with the exit code. */
 export async function runScript(session: Session | FleetSession, source: Iterable<string> | AsyncIterable<string>, options: ScriptOptions): Promise<number> {
-	const unsubscribe = options.verbose
-		? session.subscribe(event => {
-				const line = verboseLine(event);
-				if (line !== undefined) {
-					options.stderr(line);
-				}
-			})
-		: undefined;
+	const unsubscribe = options.verbose ? subscribeVerbose(session, options.stderr) : undefined;
 	const {progress} = options;
 	const stopProgress =
 		progress === undefined
@@ -134,6 +127,30 @@ export function jsonLine(id: number, line: string, outcome: CommandOutcome, timi
 		...(outcome.ok ? {return: outcome.value ?? {}} : {error: outcome.error}),
 		...(timing ? {ms: Math.round(outcome.ms * 10) / 10} : {}),
 	};
+}
+
+/** `-v`: one guest's events as they are; a fleet's from every guest (not only the focused one), each line named. */
+function subscribeVerbose(session: Session | FleetSession, write: (line: string) => void): () => void {
+	if (session instanceof Session) {
+		return session.subscribe(event => {
+			const line = verboseLine(event);
+			if (line !== undefined) {
+				write(line);
+			}
+		});
+	}
+
+	// The fleet's own warnings already go to stderr (cli.ts).
+	return session.fleet.subscribe(event => {
+		if (event.type !== 'guest') {
+			return;
+		}
+
+		const line = verboseLine(event.event);
+		if (line !== undefined) {
+			write(`${escapeLine(event.name)}: ${line}`);
+		}
+	});
 }
 
 function verboseLine(event: SessionEvent): string | undefined {
