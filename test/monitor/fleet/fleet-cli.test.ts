@@ -23,7 +23,7 @@ describe('virtagent monitor with several guests, scripted', () => {
 		expect(run.code).toBe(0);
 	}, 60_000);
 
-	it('-v shows every guest\'s frames, not only the focused one\'s, each line naming its guest', async () => {
+	it("-v shows every guest's frames, not only the focused one's, each line naming its guest", async () => {
 		const {dir} = await threeGuests();
 		const run = await runCli(['monitor', '--discover', dir, '-v', '-c', '@all agent_ping']);
 		expect(run.code).toBe(0);
