@@ -78,4 +78,20 @@ describe('one guest speaks the fleet words', () => {
 		pane.type('@all agent_ping', true);
 		await pane.until(text => /^\(virtagent solo\) @all agent_ping\nsolo: ok\n1 ok\n\(virtagent solo\)$/mu.test(text.trimEnd()), 'the fan-out of one');
 	}, 60_000);
+
+	it('the live screen: the prompt shows the target after use NAME, and no fleet table is drawn', async () => {
+		const guest = await oneGuest();
+		const pane = startPane(`node ${binPath} monitor --connect ${guest.socketPath}; sleep 30`, {HOME: guest.directory, NO_COLOR: '1'}, repoRoot, {
+			columns: 80,
+			rows: 24,
+		});
+		paneCleanups.push(() => {
+			pane.kill();
+		});
+		await pane.until(text => /7 methods/u.test(text) && text.trimEnd().split('\n').at(-1) === '(virtagent)', 'the screen with a ready guest', 20_000);
+		pane.type('use solo', true);
+		const screen = await pane.until(text => text.trimEnd().split('\n').at(-1) === '(virtagent solo)', 'the prompt names the target');
+		expect(screen).toMatch(/^commands now run on solo$/mu);
+		expect(screen).not.toMatch(/^guests 1/mu);
+	}, 60_000);
 });
