@@ -67,6 +67,12 @@ class Reader:
                 self.buf = b''
                 return out
             end = self.buf.find(b'\r\n\r\n', start)
+            # A sentinel inside a header starts a new message (section 2): what came before it
+            # was not a frame (the monitor's protocol detection sends qemu-ga sync lines first).
+            restart = self.buf.find(b'\xff', start + 1)
+            if restart >= 0 and (end < 0 or restart < end):
+                self.buf = self.buf[restart:]
+                continue
             if end < 0:
                 self.buf = self.buf[start:]
                 return out

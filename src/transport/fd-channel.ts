@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type net from 'node:net';
 import type {Channel, ChannelHandlers} from './channel.js';
 import {pollDescriptor} from './polled-device.js';
+import {writeEagerly} from './eager-write.js';
 
 /**
  * Non-blocking descriptors of a port, a tty or a FIFO pair: the same one twice for a port or a
@@ -92,20 +93,18 @@ export function openPortLink(options: PortLinkOptions): PortLink {
 	const newSession = (output: net.Socket) => {
 		// Done once the kernel has the frame, as on a socket. Bounded: a host that stops reading
 		// must not make the daemon queue without end.
-		const send = async (frame: Buffer) =>
-			new Promise<void>((resolve, reject) => {
-				if (output.writableLength + frame.length > maxQueued) {
-					const error = new Error(`more than ${maxQueued} bytes queued for the port: the host does not read`);
-					reject(error);
-					if (output === writer) {
-						dropSession(error, false);
-					}
-
-					return;
+		const send = (frame: Buffer): Promise<void> | 'flushed' => {
+			if (output.writableLength + frame.length > maxQueued) {
+				const error = new Error(`more than ${maxQueued} bytes queued for the port: the host does not read`);
+				if (output === writer) {
+					dropSession(error, false);
 				}
 
-				output.write(frame, error => (error ? reject(error) : resolve()));
-			});
+				return Promise.reject(error);
+			}
+
+			return writeEagerly(output, frame);
+		};
 		live = new PortSession(options.label, send, session => {
 			if (live === session) {
 				live = undefined;
@@ -258,7 +257,7 @@ class PortSession {
 	#ended = false;
 	#endError: Error | undefined;
 
-	constructor(label: string, send: (frame: Buffer) => Promise<void>, onEnd: (session: PortSession) => void) {
+	constructor(label: string, send: (frame: Buffer) => Promise<void> | 'flushed', onEnd: (session: PortSession) => void) {
 		this.channel = {
 			label,
 			start: handlers => {
@@ -276,7 +275,17 @@ class PortSession {
 					throw this.#endError ?? new Error('channel closed');
 				}
 
-				// The pump writes it whole while this session's host is there, or drops it whole.
+				// Written whole while this session's host is there, or dropped whole.
+				const written = send(data);
+				if (written !== 'flushed') {
+					await written;
+				}
+			},
+			writeEager: data => {
+				if (this.#ended) {
+					return Promise.reject(this.#endError ?? new Error('channel closed'));
+				}
+
 				return send(data);
 			},
 			destroy: () => {

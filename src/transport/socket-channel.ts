@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import type {Channel, ChannelHandlers} from './channel.js';
+import {writeEagerly} from './eager-write.js';
 
 /** A connected net.Socket (UNIX or TCP) as a Channel. */
 export function socketChannel(socket: net.Socket, label: string): Channel {
@@ -35,15 +36,10 @@ export function socketChannel(socket: net.Socket, label: string): Channel {
 			throw closeError ?? new Error('channel closed');
 		}
 
-		return new Promise<void>((resolve, reject) => {
-			socket.write(data, error => {
-				if (error) {
-					reject(error);
-				} else {
-					resolve();
-				}
-			});
-		});
+		const written = writeEagerly(socket, data);
+		if (written !== 'flushed') {
+			await written;
+		}
 	};
 
 	return {
@@ -65,34 +61,7 @@ export function socketChannel(socket: net.Socket, label: string): Channel {
 				return Promise.reject(closeError ?? new Error('channel closed'));
 			}
 
-			// No promise unless the write has to wait: this is on every message's path.
-			let done: {error: Error | null | undefined} | undefined;
-			let settle: ((error: Error | null | undefined) => void) | undefined;
-			socket.write(data, error => {
-				if (settle) {
-					settle(error);
-				} else {
-					done = {error};
-				}
-			});
-			if (socket.writableLength === 0 && !done?.error) {
-				// The kernel took it all; a later failure of the socket arrives as 'error'/'close'.
-				return 'flushed';
-			}
-
-			if (done) {
-				return done.error ? Promise.reject(done.error) : Promise.resolve();
-			}
-
-			return new Promise<void>((resolve, reject) => {
-				settle = error => {
-					if (error) {
-						reject(error);
-					} else {
-						resolve();
-					}
-				};
-			});
+			return writeEagerly(socket, data);
 		},
 		destroy() {
 			// Also frees whatever is still queued for writing (a stuck send leaves nothing behind).

@@ -102,8 +102,9 @@ describe('the reader: each refusal says what was wrong', () => {
 		expect(valueOf(params('<value><struct><member><name>a</name><value><int>1</int></value></member></struct></value>'))).toEqual({a: 1});
 	});
 
-	it("sax's reason for what the scanner declines (an unknown entity: no entity expansion)", () => {
+	it("sax's reason for what the scanner declines (an unknown entity: no entity expansion), the first problem only", () => {
 		expect(refusal(() => decodeResponse(params('<value>&nbsp;</value>')))).toEqual(malformed('Invalid character entity'));
+		expect(refusal(() => decodeResponse(params('<value>&nbsp;</value><bogus/>')))).toEqual(malformed('Invalid character entity'));
 	});
 });
 
@@ -190,6 +191,31 @@ describe('scalars at their edges', () => {
 		expect(valueOf(params('<value></value>'))).toBe('');
 		expect(valueOf(params('<value><array><data><value>a</value><value><string>b</string></value></data></array></value>'))).toEqual(['a', 'b']);
 		expect(refusal(() => scalar('double', 'x'))).toEqual(malformed("Expected a finite double but got 'x'"));
+	});
+});
+
+describe('a refused scalar is quoted, trimmed, to its first 40 characters', () => {
+	const long = (text: string) => `${text}${'7'.repeat(60)}`;
+
+	it('in every scalar parser', () => {
+		expect(() => parseInteger(long('x'))).toThrow(`Expected an integer but got '${long('x').slice(0, 40)}'`);
+		expect(() => parseDouble(long('x'))).toThrow(`Expected a finite double but got '${long('x').slice(0, 40)}'`);
+		expect(() => parseDateTime(long('x'))).toThrow(`Expected an ISO 8601 dateTime but got '${long('x').slice(0, 40)}'`);
+		const badDay = long('20230229T00:00:00.');
+		expect(() => parseDateTime(badDay)).toThrow(`Invalid dateTime '${badDay.slice(0, 40)}'`);
+		const early = `${long('00000101T00:00:00.')}+01:00`;
+		expect(() => parseDateTime(early)).toThrow(`dateTime '${early.slice(0, 40)}' is outside years 0000-9999 in UTC`);
+		expect(refusal(() => scalar('boolean', long('x')))).toEqual(malformed(`Illegal boolean value '${long('x').slice(0, 40)}'`));
+	});
+
+	it('and the error says it is a CodecError where it is printed whole', () => {
+		try {
+			decodeCall(Buffer.from(''));
+		} catch (error) {
+			expect(String(error)).toBe('CodecError: Malformed XML-RPC body: Invalid XML-RPC message');
+		}
+
+		expect.assertions(1);
 	});
 });
 

@@ -289,7 +289,22 @@ describe('scanXml at the edges of what it takes', () => {
 			expect(scanEvents(wrapped(`&#${code};`)), String(code)).toBeUndefined();
 		}
 
-		for (const reference of ['&#x09;', '&#09;', '&#x;', '&#;', '&#x1234567;', '&#12345678;', '&abcdefghi;', '&amp', '&;', '&#xg;']) {
+		for (const reference of [
+			'&#x09;',
+			'&#09;',
+			'&#x;',
+			'&#;',
+			'&#x1234567;',
+			'&#12345678;',
+			'&abcdefghi;',
+			'&amp',
+			'&;',
+			'&#xg;',
+			'&#x41zz;',
+			'&#65zz;',
+			'&#x41#x41;',
+			'&#65#65;',
+		]) {
 			expect(scanEvents(wrapped(reference)), reference).toBeUndefined();
 		}
 	});

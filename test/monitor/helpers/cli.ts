@@ -1,6 +1,6 @@
 /** The built CLI as child processes: `node bin/virtagent.js …`. */
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process';
-import {existsSync, readdirSync, statSync} from 'node:fs';
+import {existsSync, readdirSync, statSync, utimesSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {waitFor} from '../../helpers/socket-pair.js';
@@ -8,27 +8,28 @@ import {waitFor} from '../../helpers/socket-pair.js';
 export const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 export const binPath = path.join(repoRoot, 'bin', 'virtagent.js');
 
-function staleSources(dir: string): boolean {
+/** The compiled files older than their source (or missing), under `dir`. */
+function staleOutputs(dir: string): string[] {
+	const stale: string[] = [];
 	for (const entry of readdirSync(path.join(repoRoot, dir), {withFileTypes: true})) {
 		const relative = path.join(dir, entry.name);
 		if (entry.isDirectory()) {
-			if (staleSources(relative)) {
-				return true;
-			}
+			stale.push(...staleOutputs(relative));
 		} else if (/\.tsx?$/u.test(entry.name) && !entry.name.endsWith('.d.ts')) {
 			const built = path.join(repoRoot, 'dist', relative.replace(/\.tsx?$/u, '.js'));
 			if (!existsSync(built) || statSync(built).mtimeMs < statSync(path.join(repoRoot, relative)).mtimeMs) {
-				return true;
+				stale.push(built);
 			}
 		}
 	}
 
-	return false;
+	return stale;
 }
 
 /** `tsc -p tsconfig.build.json` unless dist/ is already newer than every source (`npm test` builds first). */
 export function ensureBuilt(): void {
-	if (!staleSources('src') && !staleSources('commands')) {
+	const stale = [...staleOutputs('src'), ...staleOutputs('commands')];
+	if (stale.length === 0) {
 		return;
 	}
 
@@ -38,6 +39,16 @@ export function ensureBuilt(): void {
 		// A failed build must not let the tests run an old dist/ and pass.
 		const {stdout, stderr} = error as {stdout?: Buffer; stderr?: Buffer};
 		throw new Error(`tsc -p tsconfig.build.json failed:\n${String(stdout ?? '')}${String(stderr ?? '')}`);
+	}
+
+	// The build is incremental: a source touched without a change in its output (a checkout, a
+	// merge) keeps its old output file, which would look stale to every later test file and
+	// rebuild each time. The build succeeded, so those outputs are current.
+	const now = new Date();
+	for (const built of stale) {
+		if (existsSync(built)) {
+			utimesSync(built, now, now);
+		}
 	}
 }
 
