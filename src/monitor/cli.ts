@@ -10,7 +10,7 @@ import {logOutcomes, runScript} from './script.js';
 import {applyColor, isColorChoice, type ColorChoice} from './ui/color.js';
 import {openFleet} from './fleet/open-fleet.js';
 import {fillOptionalLibvirt, fleetOptions, type FleetOptions} from './fleet/options.js';
-import {openSession} from './session.js';
+import {openOneGuest} from './fleet/one-guest.js';
 
 /** `--help`: the options, and the commands as the injected list declares them. */
 export function monitorUsage(commands: readonly Command[]): string {
@@ -241,15 +241,18 @@ export async function runMonitor(options: MonitorOptions, commands: readonly Com
 	try {
 		session =
 			options.fleet === undefined
-				? await openSession({
-						target: options.target,
-						commands,
-						timeoutMs: options.timeoutMs,
-						waitForGuest: !interactive,
-						wireTap: options.verbose,
-						protocol: options.protocol,
-						stallTimeoutMs: options.stallTimeoutMs,
-					})
+				? await openOneGuest(
+						{
+							target: options.target,
+							commands,
+							timeoutMs: options.timeoutMs,
+							waitForGuest: !interactive,
+							wireTap: options.verbose,
+							protocol: options.protocol,
+							stallTimeoutMs: options.stallTimeoutMs,
+						},
+						fleetCommands,
+					)
 				: await openFleet({
 						fleet: options.fleet,
 						commands,

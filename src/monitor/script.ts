@@ -5,6 +5,7 @@
 import {appendFileSync} from 'node:fs';
 import type {CommandOutcome, SessionEvent} from './session-api.js';
 import type {FleetSession} from './fleet/fleet-session.js';
+import {OneGuestSession} from './fleet/one-guest.js';
 import {Session} from './session.js';
 import {escapeLine, safeJson} from './escape.js';
 import {describeConnection} from './format.js';
@@ -35,15 +36,14 @@ export type ScriptOptions = {
 };
 
 /** Run every command of `source` (lines, each possibly `cmd; cmd # comment`); resolves with the exit code. */
-export async function runScript(session: Session | FleetSession, source: Iterable<string> | AsyncIterable<string>, options: ScriptOptions): Promise<number> {
-	const unsubscribe = options.verbose
-		? session.subscribe(event => {
-				const line = verboseLine(event);
-				if (line !== undefined) {
-					options.stderr(line);
-				}
-			})
-		: undefined;
+export async function runScript(
+	session: Session | OneGuestSession | FleetSession,
+	source: Iterable<string> | AsyncIterable<string>,
+	options: ScriptOptions,
+): Promise<number> {
+	// One guest is waited for before the first line; a fleet waits for each guest itself.
+	const single = session instanceof OneGuestSession ? session.session : session instanceof Session ? session : undefined;
+	const unsubscribe = options.verbose ? subscribeVerbose(session, options.stderr) : undefined;
 	const {progress} = options;
 	const stopProgress =
 		progress === undefined
@@ -62,8 +62,8 @@ export async function runScript(session: Session | FleetSession, source: Iterabl
 		concurrency: 1,
 		async execute(line) {
 			// A fleet waits for each guest before its first line, and one unreachable guest stops nothing.
-			if (guest === 'unknown' && session instanceof Session && !localCommands.has(splitCommand(line).name)) {
-				const unreachable = await guestError(session, line, {waitMs: options.waitMs ?? 0, timeoutMs: options.timeoutMs ?? 5000});
+			if (guest === 'unknown' && single && !localCommands.has(splitCommand(line).name)) {
+				const unreachable = await guestError(single, line, {waitMs: options.waitMs ?? 0, timeoutMs: options.timeoutMs ?? 5000});
 				guest = unreachable ? 'unreachable' : 'ready';
 				if (unreachable) {
 					return unreachable;
@@ -134,6 +134,30 @@ export function jsonLine(id: number, line: string, outcome: CommandOutcome, timi
 		...(outcome.ok ? {return: outcome.value ?? {}} : {error: outcome.error}),
 		...(timing ? {ms: Math.round(outcome.ms * 10) / 10} : {}),
 	};
+}
+
+/** `-v`: one guest's events as they are; a fleet's from every guest (not only the focused one), each line named. */
+function subscribeVerbose(session: Session | OneGuestSession | FleetSession, write: (line: string) => void): () => void {
+	if (!('fleet' in session)) {
+		return session.subscribe(event => {
+			const line = verboseLine(event);
+			if (line !== undefined) {
+				write(line);
+			}
+		});
+	}
+
+	// The fleet's own warnings already go to stderr (cli.ts).
+	return session.fleet.subscribe(event => {
+		if (event.type !== 'guest') {
+			return;
+		}
+
+		const line = verboseLine(event.event);
+		if (line !== undefined) {
+			write(`${escapeLine(event.name)}: ${line}`);
+		}
+	});
 }
 
 function verboseLine(event: SessionEvent): string | undefined {

@@ -97,6 +97,8 @@ export type MonitorSession = {
 	complete(line: string): readonly string[];
 	/** Names and one-line help of every command, for the help screen. */
 	readonly commandNames: readonly string[];
+	/** `use NAME`: the guest bare lines run on, shown in the prompt (one guest or several). */
+	readonly targetName?: string | undefined;
 	/** With several guests (src/monitor/fleet/): what the screen's fleet table draws. */
 	readonly fleetView?: FleetView;
 	close(): Promise<void>;

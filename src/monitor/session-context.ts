@@ -6,6 +6,7 @@
 import type {Peer, Rpc} from '../rpc/catalogue.js';
 import type {WireValue} from '../wire/types.js';
 import type {Command, CommandContext, CommandResult} from './command.js';
+import type {FleetControl} from './fleet-api.js';
 import type {GuestProtocol} from './qga/protocol-switch.js';
 import type {QueueModel} from './queue-model.js';
 import type {SessionStatus} from './session-api.js';
@@ -23,6 +24,8 @@ export type SessionHooks = {
 	cancel(jobId: number): boolean;
 	progress(text: string): void;
 	run(line: string, context: CommandContext): Promise<CommandResult>;
+	/** The fleet's control (`guests`, `use`), also for a single guest. */
+	readonly fleet?: FleetControl;
 };
 
 export class SessionContext implements CommandContext {
@@ -46,6 +49,10 @@ export class SessionContext implements CommandContext {
 
 	get model(): QueueModel {
 		return this.#hooks.model();
+	}
+
+	get fleet(): FleetControl | undefined {
+		return this.#hooks.fleet;
 	}
 
 	// call, callUngated, callMethod: not async functions, which would wrap each call's promise in one more.

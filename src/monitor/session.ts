@@ -12,6 +12,7 @@ import type {WireValue} from '../wire/types.js';
 import type {Command} from './command.js';
 import {commandError} from './command-error.js';
 import {CommandSet} from './command-set.js';
+import type {FleetControl} from './fleet-api.js';
 import {connectionFor, type Connection, type DialOptions, type SessionTarget} from './connection.js';
 import {age, describeConnection} from './format.js';
 import {hostRegistry} from './host-rpcs.js';
@@ -48,6 +49,8 @@ export type SessionParts = {
 	 * mode (false): until the guest's methods are known, agent_* commands fail at once.
 	 */
 	readonly waitForGuest?: boolean;
+	/** The fleet words for this one guest (`guests`, `use`: src/monitor/fleet/one-guest.ts), in every command's context. */
+	readonly fleet?: FleetControl;
 };
 
 /** Everything the session knows, replaced as a whole on every change. */
@@ -77,6 +80,7 @@ export class Session implements MonitorSession {
 	readonly #commands: CommandSet;
 	readonly #timeoutMs: number;
 	readonly #waitForGuest: boolean;
+	readonly #fleet: FleetControl | undefined;
 	readonly #negotiation: Negotiation;
 	readonly #listeners = new Set<(event: SessionEvent) => void>();
 	readonly #unsubscribe: Array<() => void>;
@@ -95,6 +99,7 @@ export class Session implements MonitorSession {
 		this.#agent = agent;
 		this.#connection = connection;
 		this.#commands = new CommandSet(parts.commands);
+		this.#fleet = parts.fleet;
 		this.#hooks = this.#makeHooks();
 		this.#timeoutMs = parts.timeoutMs ?? 5000;
 		this.#waitForGuest = parts.waitForGuest ?? false;
@@ -284,6 +289,7 @@ export class Session implements MonitorSession {
 				this.#emit({type: 'progress', text});
 			},
 			run: async (line, context) => this.#commands.run(line, context),
+			...(this.#fleet ? {fleet: this.#fleet} : {}),
 		};
 	}
 

@@ -19,8 +19,14 @@ export const channelFiles: ReadonlyArray<readonly [string, GuestProtocol]> = [
 	['org.qemu.virtagent', 'virtagent'],
 ];
 
+/** With every watch in place, one rescan tick in this many looks at the disk (15 s → 60 s). */
+const quietRescanEvery = 4;
+
 export type DiscoveryOptions = {
-	/** The safety-net rescan (default 15 s: the watches see changes at once; this only catches what they miss). */
+	/**
+	 * The safety-net rescan (default 15 s while a watch could not be set, 4× that while every one is
+	 * in place: the watches see changes at once; this only catches what they miss).
+	 */
 	readonly rescanMs?: number;
 	/** Events coming in a burst are one scan (default 50 ms). */
 	readonly settleMs?: number;
@@ -46,25 +52,52 @@ export async function findAgentSockets(directory: string, maxDomains = 4096): Pr
 	}
 
 	const domains = entries.filter(entry => entry.isDirectory()).slice(0, maxDomains);
+	// One readdir per domain, not a stat per channel name: at 1,000 domains a scan cost 37-57 ms
+	// of CPU that way (half of it the ENOENT errors of the name not there), 16-24 ms this way.
 	await Promise.all(
 		domains.map(async domain => {
-			for (const [file, protocol] of channelFiles) {
-				const socketPath = path.join(directory, domain.name, file);
-				try {
-					// stat, not lstat: a symlink to a socket counts.
-					if ((await stat(socketPath)).isSocket()) {
-						found.set(socketPath, protocol);
-					}
-				} catch (error) {
-					// Not there (yet): the next scan looks again. Anything else proves nothing either way.
-					if (!isGone(error)) {
-						unsure.add(socketPath);
+			const domainPath = path.join(directory, domain.name);
+			let files;
+			try {
+				files = await readdir(domainPath, {withFileTypes: true});
+			} catch (error) {
+				// Gone (the VM stopped): nothing here. Anything else proves nothing either way.
+				if (!isGone(error)) {
+					for (const [file] of channelFiles) {
+						unsure.add(path.join(domainPath, file));
 					}
 				}
+
+				return;
 			}
+
+			await Promise.all(
+				files.map(async entry => {
+					const protocol = channelProtocols.get(entry.name);
+					if (protocol !== undefined && (entry.isSocket() || entry.isSymbolicLink())) {
+						await lookAt(path.join(domainPath, entry.name), protocol, entry.isSocket(), {found, unsure});
+					}
+				}),
+			);
 		}),
 	);
 	return {found, unsure};
+}
+
+const channelProtocols: ReadonlyMap<string, GuestProtocol> = new Map(channelFiles);
+
+/** A socket counts; so does a symlink to one (stat, not lstat: it follows the link). */
+async function lookAt(socketPath: string, protocol: GuestProtocol, isSocket: boolean, {found, unsure}: FoundSockets): Promise<void> {
+	try {
+		if (isSocket || (await stat(socketPath)).isSocket()) {
+			found.set(socketPath, protocol);
+		}
+	} catch (error) {
+		// A dangling link: not there (yet), the next scan looks again. ELOOP, EACCES…: unsure.
+		if (!isGone(error)) {
+			unsure.add(socketPath);
+		}
+	}
 }
 
 function isGone(error: unknown): boolean {
@@ -85,6 +118,7 @@ export class DiscoveryWatcher {
 	#scanning: Promise<void> | undefined;
 	#again = false;
 	#watchFailed = false;
+	#quietTicks = 0;
 	#closed = false;
 
 	constructor(fleet: Fleet, directory: string, warn: (message: string) => void, options: DiscoveryOptions = {}) {
@@ -99,7 +133,10 @@ export class DiscoveryWatcher {
 		this.#watch(this.#directory);
 		await this.scan();
 		this.#rescan = setInterval(() => {
-			void this.scan();
+			// While every watch is in place they see changes at once: the safety net then runs a quarter as often.
+			if (this.#watchFailed || !this.#watchers.has(this.#directory) || ++this.#quietTicks % quietRescanEvery === 0) {
+				void this.scan();
+			}
 		}, this.#options.rescanMs);
 		this.#rescan.unref();
 	}

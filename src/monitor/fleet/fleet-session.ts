@@ -19,7 +19,7 @@ import type {Fleet, FleetGuest, FleetTransition} from './fleet.js';
 import {fleetTransitions} from './fleet-transitions.js';
 import {guestRow, type GuestRow} from './guest-rows.js';
 import {Listeners} from './listeners.js';
-import {isPattern, matchGuests, noMatch, splitTarget} from './targets.js';
+import {addressFailure, failure, isPattern, matchGuests, noMatch, splitTarget} from './targets.js';
 
 export type FleetSessionOptions = {
 	/** The guests' commands (commands/index.ts) and the fleet's own (`guests`, `use`). */
@@ -210,20 +210,12 @@ export class FleetSession implements MonitorSession, FleetView {
 	}
 
 	async #runAddressed(target: string, line: string): Promise<Untimed> {
-		const command = splitCommand(line).name;
-		if (target === '') {
-			return failure(command, '@: a guest name, all or a pattern must follow @ (e.g. @all agent_ping)');
+		const refused = addressFailure(target, splitCommand(line).name, this.fleet.guests);
+		if (refused) {
+			return refused;
 		}
 
 		const guests = matchGuests(this.fleet.guests, target);
-		if (guests.length === 0) {
-			return failure(command, noMatch(target, this.fleet.guests));
-		}
-
-		if (command === '') {
-			return failure('', `@${target}: a command must follow (e.g. @${target} agent_ping)`);
-		}
-
 		if (!isPattern(target)) {
 			return {...(await this.#runOn(guests[0]!, line)), guest: guests[0]!.name};
 		}
@@ -342,8 +334,4 @@ export class FleetSession implements MonitorSession, FleetView {
 /** Lines that need no guest connected (they are answered by the guest's session locally). */
 function localLine(line: string): boolean {
 	return ['help', '?', 'info', 'cancel', 'quit', 'q', 'exit'].includes(splitCommand(line).name);
-}
-
-function failure(command: string, message: string): Untimed {
-	return {ok: false, command, error: {class: 'GenericError', desc: message}, text: `error: ${message}`};
 }

@@ -8,7 +8,7 @@ import {heldConnection} from '../connection.js';
 import {escapeLine} from '../escape.js';
 import {hostRegistry} from '../host-rpcs.js';
 import {guestProtocolFactory} from '../qga/protocol-switch.js';
-import {Session, type SessionParts} from '../session.js';
+import {Session, type SessionOptions} from '../session.js';
 import type {Fleet} from './fleet.js';
 import type {LibvirtTarget} from './guest-spec.js';
 import {runVirsh, virshConnection, VirshChannel, type VirshOptions} from './virsh-channel.js';
@@ -33,10 +33,18 @@ export async function listDomains(uri: string, options: VirshOptions = {}): Prom
 /** A Session for one libvirt domain: the qemu-ga protocol over virsh. */
 export async function openLibvirtSession(
 	target: LibvirtTarget,
-	parts: Omit<SessionParts, 'agent' | 'connection'>,
+	parts: Omit<SessionOptions, 'target' | 'protocol'>,
 	options: VirshOptions = {},
 ): Promise<Session> {
-	const agent = new Agent({name: 'host', registry: hostRegistry(), callTimeoutMs: parts.timeoutMs ?? 5000, protocol: guestProtocolFactory('qga')});
+	// As openSession's agent (--stall-timeout, -v), speaking qemu-ga's protocol over virsh.
+	const agent = new Agent({
+		name: 'host',
+		registry: hostRegistry(),
+		callTimeoutMs: parts.timeoutMs ?? 5000,
+		protocol: guestProtocolFactory('qga'),
+		...(parts.stallTimeoutMs === undefined ? {} : {limits: {headerStallMs: parts.stallTimeoutMs, bodyStallMs: parts.stallTimeoutMs}}),
+	});
+	agent.wireTap = parts.wireTap ?? false;
 	const connection = heldConnection(agent, new VirshChannel(target.uri, target.domain, options));
 	return new Session({...parts, agent, connection}).start();
 }

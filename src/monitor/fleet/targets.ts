@@ -4,6 +4,7 @@
  * the operator typed.
  */
 import {escapeLine} from '../escape.js';
+import type {UntimedOutcome} from '../session-api.js';
 import type {FleetGuest} from './fleet.js';
 
 /** `@web* agent_ping` → {target: 'web*', line: 'agent_ping'}; undefined when the line has no `@`. */
@@ -124,4 +125,21 @@ export function noMatch(target: string, guests: readonly FleetGuest[]): string {
 	return guests.length === 0
 		? `no guest matches '${escapeLine(target)}' (no guests yet)`
 		: `no guest matches '${escapeLine(target)}' (guests: ${names.join(', ')}${more})`;
+}
+
+/** Why `@target line` cannot run (no target, no guest matched, no command), as its outcome; undefined when it can. */
+export function addressFailure(target: string, command: string, guests: readonly FleetGuest[]): UntimedOutcome | undefined {
+	if (target === '') {
+		return failure(command, '@: a guest name, all or a pattern must follow @ (e.g. @all agent_ping)');
+	}
+
+	if (matchGuests(guests, target).length === 0) {
+		return failure(command, noMatch(target, guests));
+	}
+
+	return command === '' ? failure('', `@${target}: a command must follow (e.g. @${target} agent_ping)`) : undefined;
+}
+
+export function failure(command: string, message: string): UntimedOutcome {
+	return {ok: false, command, error: {class: 'GenericError', desc: message}, text: `error: ${message}`};
 }

@@ -117,7 +117,7 @@ export function LiveRegion({
 				line={line}
 				hint={plan.hint ? hint : undefined}
 				columns={columns}
-				{...(fleet?.target === undefined ? {} : {prompt: targetPrompt(fleet.target)})}
+				{...(snapshot.target === undefined ? {} : {prompt: targetPrompt(snapshot.target)})}
 			/>
 		</Box>
 	);
@@ -144,7 +144,7 @@ export function App({session, history, historyFile, frameMs = defaultFrameMs, te
 
 	const line = useLineEditor(history, {
 		onSubmit(text, newHistory, added) {
-			const target = session.fleetView?.targetName;
+			const target = session.targetName;
 			push({kind: 'echo', text, ...(target === undefined ? {} : {prompt: targetPrompt(target)})});
 			if (text.trim() === '') {
 				echo.interrupted();

@@ -14,6 +14,7 @@ import {CommandEcho} from './command-echo.js';
 import {clockTime} from './format.js';
 import {formatScrollItem, promptText} from './scrollback.js';
 import {connectionText, guestText, type Segment} from './screen-text.js';
+import {targetPrompt} from './fleet-screen.js';
 
 export type PlainOptions = {
 	readonly input?: NodeJS.ReadableStream;
@@ -49,7 +50,8 @@ export async function startPlain(session: MonitorSession, options: PlainOptions 
 	const write = (text: string) => output.write(text);
 	const prompt = () => {
 		if (options.prompt) {
-			write(promptText);
+			// `use NAME` shows in the prompt, as on the screen.
+			write(session.targetName === undefined ? promptText : targetPrompt(session.targetName));
 		}
 	};
 

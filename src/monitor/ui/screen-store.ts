@@ -26,6 +26,8 @@ export type ScreenSnapshot = {
 	/** The frame's clock for job ages; 0 while no job runs (idle panels then stay the same). */
 	readonly now: number;
 	readonly fleet?: FleetSnapshot;
+	/** `use NAME`, for the prompt. */
+	readonly target?: string;
 };
 
 export type WindowSize = {readonly columns: number; readonly rows: number};
@@ -73,7 +75,17 @@ export class ScreenStore {
 		const model = this.#session.model;
 		const {columns, rows} = this.#size();
 		const view = this.#session.fleetView;
+		const target = this.#session.targetName;
 		const fleet = view && {rows: view.rows(), focus: view.focusName, target: view.targetName, log: view.liveTransitions(Math.max(8, Math.floor(rows / 3)))};
-		return {status: this.#session.status, model, columns, rows, hint: this.#hint, now: isBusy(model) ? Date.now() : 0, ...(fleet ? {fleet} : {})};
+		return {
+			status: this.#session.status,
+			model,
+			columns,
+			rows,
+			hint: this.#hint,
+			now: isBusy(model) ? Date.now() : 0,
+			...(fleet ? {fleet} : {}),
+			...(target === undefined ? {} : {target}),
+		};
 	}
 }

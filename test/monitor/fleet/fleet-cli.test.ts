@@ -23,6 +23,19 @@ describe('virtagent monitor with several guests, scripted', () => {
 		expect(run.code).toBe(0);
 	}, 60_000);
 
+	it("-v shows every guest's frames, not only the focused one's, each line naming its guest", async () => {
+		const {dir} = await threeGuests();
+		const run = await runCli(['monitor', '--discover', dir, '-v', '-c', '@all agent_ping']);
+		expect(run.code).toBe(0);
+		const lines = run.stderr.trim().split('\n');
+		for (const name of ['web1', 'web2', 'db1']) {
+			expect(lines.filter(line => line.startsWith(`${name}: >> request `) && line.includes('va.ping'))).toHaveLength(1);
+			expect(lines.some(line => line.startsWith(`${name}: << response `))).toBe(true);
+		}
+
+		expect(lines.every(line => /^(web1|web2|db1): /u.test(line))).toBe(true);
+	}, 60_000);
+
 	it('--json lines carry the guest; a guest that cannot be reached fails, named, exit 1; the others answer', async () => {
 		const {dir} = await threeGuests();
 		const run = await runCli(['monitor', '--discover', dir, '--connect', `ghost=${dir}/nothing.sock`, '--json', '-c', '@all agent_ping']);

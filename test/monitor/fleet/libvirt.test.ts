@@ -52,6 +52,14 @@ describe('--libvirt', () => {
 		expect(calls.some(call => call[4]?.includes('guest-sync'))).toBe(false);
 	}, 60_000);
 
+	it('-v shows the frames of libvirt guests too, named (their agent was built without the wire tap)', async () => {
+		const {virsh} = await host(['web1']);
+		const run = await runCliWithPath(virsh.binDir, ['monitor', '--libvirt', '--stall-timeout', '2', '-v', '-c', '@all agent_ping']);
+		expect(run.code).toBe(0);
+		expect(run.stderr).toMatch(/^web1: >> .*guest-ping/mu);
+		expect(run.stderr).toMatch(/^web1: << /mu);
+	}, 60_000);
+
 	it('follows domains that start and stop; a domain gone under a command fails, named', async () => {
 		const {virsh, agents} = await host(['a1', 'a2']);
 		expect(await listDomains('', {virsh: virsh.path})).toEqual(['a1', 'a2']);
