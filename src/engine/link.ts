@@ -77,7 +77,6 @@ export class Link {
 
 		this.#channel = channel;
 		this.#protocol.reset();
-		this.#watch(channel);
 		channel.start({
 			data: chunk => {
 				if (this.#channel === channel) {
@@ -119,6 +118,7 @@ export class Link {
 			return;
 		}
 
+		this.#watch(channel);
 		pending.then(
 			() => {
 				if (this.#channel !== channel) {
@@ -298,16 +298,23 @@ export class Link {
 	}
 
 	/**
-	 * One timer per channel (not one per message: this is on every call's path) looks at the
-	 * write on the wire four times per `sendStallMs`: a write that neither finished nor moved
-	 * (its pending bytes did not shrink) for that long means the peer stopped reading.
+	 * A write the kernel did not take at once is watched four times per `sendStallMs`: one that
+	 * neither finished nor moved (its pending bytes did not shrink) for that long means the peer
+	 * stopped reading. One timer per channel while writes wait (not one per message: this is on
+	 * every call's path), none while idle: a thousand idle links must not wake the process.
 	 */
 	#watch(channel: Channel): void {
+		if (this.#stallTimer) {
+			return;
+		}
+
 		let seen = -1;
 		let pending: number | undefined;
 		let stillTicks = 0;
 		this.#stallTimer = setInterval(() => {
 			if (!this.#writing) {
+				clearInterval(this.#stallTimer);
+				this.#stallTimer = undefined;
 				return;
 			}
 
