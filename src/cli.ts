@@ -35,7 +35,7 @@ export async function main(argv: readonly string[], wiring: Wiring = {}): Promis
 
 		case 'demo': {
 			const {demoMain} = await import('./monitor/demo.js');
-			return demoMain(rest, await monitorCommands(wiring));
+			return demoMain(rest, await monitorCommands(wiring), (await wiring.fleetCommands?.()) ?? []);
 		}
 
 		case '--version':

@@ -62,7 +62,7 @@ async function stop(guest: ChildProcess): Promise<void> {
 	clearTimeout(timer);
 }
 
-export async function demoMain(args: readonly string[], commands: readonly Command[]): Promise<number> {
+export async function demoMain(args: readonly string[], commands: readonly Command[], fleetCommands: readonly Command[] = []): Promise<number> {
 	if (args.includes('--help') || args.includes('-h')) {
 		console.log(demoUsage);
 		return 0;
@@ -140,7 +140,7 @@ export async function demoMain(args: readonly string[], commands: readonly Comma
 				'Try: help, agent_capabilities, agent_viewfile /etc/hostname',
 			].join('\n'),
 		);
-		return await runMonitor({...options, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}}, commands);
+		return await runMonitor({...options, target: {mode: 'connect', endpoint: {kind: 'unix', path: socketPath}}}, commands, fleetCommands);
 	} catch (error) {
 		console.error(`virtagent demo: ${(error as Error).message}`);
 		const tail = readFileSync(guestLog, 'utf8').trim().split('\n').slice(-10).join('\n');

@@ -287,4 +287,11 @@ describe('virtagent demo', () => {
 		expect(existsSync(path.dirname(banner![2]!))).toBe(false);
 		expect(() => process.kill(Number(banner![1]), 0)).toThrow();
 	});
+
+	it('offers the fleet words for its one guest too (guests, @all)', async () => {
+		const run = await runCli(['demo', '-c', 'guests; @all agent_ping']);
+		expect(run.code).toBe(0);
+		expect(run.stdout).toMatch(/^ {2}name +protocol +connection .*\n {2}va\.sock +virtagent +ready /mu);
+		expect(run.stdout).toMatch(/^va\.sock: ok\n1 ok$/mu);
+	});
 });
