@@ -36,7 +36,11 @@ export class ProtocolSwitch implements WireProtocol {
 		this.choice = choice;
 		this.#protocols = {
 			virtagent: new XmlRpcProtocol(limits),
-			qga: new QgaProtocol({lineMax: Math.max(defaultLineMax, limits.bodyMax), ...(options.qgaLog ? {log: options.qgaLog} : {})}),
+			qga: new QgaProtocol({
+				lineMax: Math.max(defaultLineMax, limits.bodyMax),
+				...(limits.bodyStallMs === undefined ? {} : {stallMs: limits.bodyStallMs}),
+				...(options.qgaLog ? {log: options.qgaLog} : {}),
+			}),
 		};
 		this.#current = choice === 'auto' ? undefined : choice;
 	}

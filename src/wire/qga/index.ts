@@ -19,6 +19,8 @@ export type QgaCounters = {
 
 export type QgaProtocolOptions = {
 	readonly lineMax?: number;
+	/** A reply line that gets no byte for this long is dropped (default 10 s, as `--stall-timeout`). */
+	readonly stallMs?: number;
 	/** One line per thing dropped; guest text in it is already escaped to one ASCII line. */
 	readonly log?: (message: string) => void;
 };
@@ -52,6 +54,7 @@ export class QgaProtocol implements WireProtocol {
 				this.#inStep = true;
 				this.#answeredOnce = true;
 			},
+			options.stallMs,
 		);
 		this.writer = new QgaWriter(lineMax, (key, method, args) => {
 			this.#requestWritten(key, method, args);
@@ -132,4 +135,5 @@ export function describeSyncTimeout(protocol: QgaProtocol, timeoutMs: number): s
 		: `no answer to guest-sync-delimited within ${seconds}: the agent is held by another client (qemu-ga serves one at a time) or is not running`;
 }
 
-export const qgaProtocol: WireProtocolFactory = limits => new QgaProtocol({lineMax: Math.max(defaultLineMax, limits.bodyMax)});
+export const qgaProtocol: WireProtocolFactory = limits =>
+	new QgaProtocol({lineMax: Math.max(defaultLineMax, limits.bodyMax), ...(limits.bodyStallMs === undefined ? {} : {stallMs: limits.bodyStallMs})});

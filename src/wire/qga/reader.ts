@@ -23,12 +23,36 @@ export class QgaReader implements MessageReader {
 	readonly #lines: LineReader;
 	readonly #onDrop: (report: DropReport) => void;
 	readonly #onSynced: () => void;
+	readonly #stallMs: number;
 	#sync: SyncState | undefined;
+	/** When the last byte of an unfinished line came (a started reply must keep moving, §2). */
+	#lastProgress: number | undefined;
 
-	constructor(lineMax: number, onDrop: (report: DropReport) => void, onSynced: () => void) {
+	constructor(lineMax: number, onDrop: (report: DropReport) => void, onSynced: () => void, stallMs = 10_000) {
 		this.#lines = new LineReader(lineMax);
 		this.#onDrop = onDrop;
 		this.#onSynced = onSynced;
+		this.#stallMs = stallMs;
+	}
+
+	/** An unfinished line that gets no byte for `stallMs` is dropped (the engine asks at this time). */
+	get stallDeadline(): number | undefined {
+		return this.#lastProgress === undefined ? undefined : this.#lastProgress + this.#stallMs;
+	}
+
+	checkStall(): readonly ReaderEvent[] {
+		const bytes = this.#lines.buffered;
+		if (this.#lastProgress === undefined || bytes === 0 || Date.now() < this.#lastProgress + this.#stallMs) {
+			return [];
+		}
+
+		// Whatever follows cannot be told from the rest of this line: drop it, and the protocol
+		// resyncs before the next request (the pending ones fail now, not at their deadlines).
+		this.#lines.reset();
+		this.#lastProgress = undefined;
+		const message = `a reply stalled: no byte for ${this.#stallMs} ms after ${bytes} bytes`;
+		this.#onDrop({kind: 'cut', detail: message});
+		return [{type: 'error', code: 'STALLED_FRAME', message}];
 	}
 
 	/** A sync was written with `key` as its JSON id and `syncId` as the id it echoes. */
@@ -50,6 +74,7 @@ export class QgaReader implements MessageReader {
 			}
 		}
 
+		this.#lastProgress = this.#lines.buffered > 0 ? Date.now() : undefined;
 		return out;
 	}
 
@@ -62,6 +87,7 @@ export class QgaReader implements MessageReader {
 	reset(): void {
 		this.#lines.reset();
 		this.#sync = undefined;
+		this.#lastProgress = undefined;
 	}
 
 	#syncStep(sync: SyncState, event: LineEvent, out: ReaderEvent[]): void {
