@@ -335,6 +335,19 @@ describe('the resets keep their bookkeeping', () => {
 		expect(logs(host.events).filter(line => line.includes('unknown tag'))).toEqual([]);
 	});
 
+	it('a framing error on the same channel keeps the slots of given-up requests: the next job is held until the late answer', async () => {
+		const {host, peer} = await setup();
+		await expect(host.agent.call('slow', [], {timeoutMs: 1000})).rejects.toMatchObject({code: 'ETIMEDOUT'});
+		const tag = peer.last('slow').id;
+		peer.line('not json');
+		await waitFor(() => logs(host.events).some(line => line.startsWith('framing error')), 5000, 'the framing error');
+		const next = host.agent.call('ping');
+		await waitFor(() => moves(host.events, 'ping').includes('queued→held'), 5000, 'the held job');
+		peer.line({return: 'late', id: tag});
+		await expect(next).resolves.toBe('pong');
+		expect(host.agent.connected).toBe(true);
+	});
+
 	it('a new channel frees the slots of the old one, stops their grace timers, and still knows their tags', async () => {
 		const {host, peer} = await setup();
 		await expect(host.agent.call('slow', [], {timeoutMs: 100})).rejects.toMatchObject({code: 'ETIMEDOUT'});
