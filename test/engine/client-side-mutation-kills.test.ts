@@ -267,6 +267,18 @@ describe('giving up on held, queued and outstanding jobs', () => {
 		expect(peer.executed()).toEqual(['sync', 'slow', 'sync', 'ping']);
 	});
 
+	it('a no-reply request cancelled while it waits holds no slot on the peer: the next job goes out at once', async () => {
+		const {host, peer} = await setup({noReply: ['shutdown']});
+		const shutdown = host.agent.call('shutdown', [{mode: 'halt'}]);
+		await waitFor(() => moves(host.events, 'shutdown').includes('sending→waiting'), 5000, 'the request written');
+		const shutdownId = Number(/^client #(\d+) shutdown/u.exec(jobs(host.events).find(line => line.includes(' shutdown new→'))!)![1]);
+		expect(host.agent.cancel(shutdownId)).toBe(true);
+		await expect(shutdown).rejects.toMatchObject({code: 'ECANCELED', message: 'shutdown cancelled'});
+		await expect(host.agent.call('ping')).resolves.toBe('pong');
+		expect(moves(host.events, 'ping')).toEqual(['new→queued', 'queued→sending', 'sending→waiting', 'waiting→done']);
+		expect(peer.executed()).toEqual(['sync', 'shutdown', 'sync', 'ping']);
+	});
+
 	it('cancelling a queued job behind a live one: it never goes out; the live one is not held up', async () => {
 		const {host, peer} = await setup();
 		const first = host.agent.call('slow');
