@@ -1,13 +1,11 @@
 import type net from 'node:net';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {WireEvent} from '../../src/engine/events.js';
-import type {Channel} from '../../src/transport/channel.js';
 import {socketChannel} from '../../src/transport/socket-channel.js';
 import type {WireProtocol} from '../../src/wire/types.js';
-import {gate, type Gate} from '../helpers/gate.js';
 import {NdjsonProtocol} from '../helpers/ndjson-protocol.js';
 import {socketPair, waitFor} from '../helpers/socket-pair.js';
-import {jobs, logs as allLogs, makeEnd, onCleanup, runCleanups, transitions} from './helpers.js';
+import {heldChannel, jobs, logs as allLogs, makeEnd, onCleanup, runCleanups, transitions} from './helpers.js';
 
 /*
  * The client half's paths an XML-RPC pair never takes (issue #10, docs/mutation.md): the
@@ -51,43 +49,15 @@ function scriptedPeer(socket: net.Socket, autoSync = true) {
 	};
 }
 
-/** A channel whose write completes (its callback runs) only when the test opens a gate; the bytes go out at once. */
-function laggingChannel(inner: Channel): {channel: Channel; lag: () => Gate} {
-	let current: Gate | undefined;
-	return {
-		channel: {
-			label: inner.label,
-			start: handlers => {
-				inner.start(handlers);
-			},
-			async write(data) {
-				const held = current;
-				current = undefined;
-				await inner.write(data);
-				if (held) {
-					await held.promise;
-				}
-			},
-			destroy: () => {
-				inner.destroy();
-			},
-		},
-		lag() {
-			current = gate();
-			return current;
-		},
-	};
-}
-
 async function setup(options: {autoSync?: boolean; noReply?: string[]; protocol?: () => WireProtocol; lagging?: boolean; callTimeoutMs?: number} = {}) {
 	const pair = await socketPair();
 	onCleanup(() => {
 		pair.close();
 	});
 	const host = makeEnd('host', {protocol: options.protocol ?? (() => new NdjsonProtocol(options.noReply ?? [])), callTimeoutMs: options.callTimeoutMs});
-	const lagging = laggingChannel(socketChannel(pair.a, 'ndjson'));
+	const lagging = heldChannel(socketChannel(pair.a, 'ndjson'), true);
 	host.agent.attach(options.lagging ? lagging.channel : socketChannel(pair.a, 'ndjson'));
-	return {pair, host, peer: scriptedPeer(pair.b, options.autoSync ?? true), lag: lagging.lag};
+	return {pair, host, peer: scriptedPeer(pair.b, options.autoSync ?? true), lag: lagging.hold};
 }
 
 /** The host's log lines without their `host: ` prefix. */
