@@ -33,8 +33,11 @@ export function makeEnd(name: string, options: Partial<AgentOptions> = {}): End 
 	return {agent, events, registry};
 }
 
-/** A channel whose writes wait for the test to open a gate (a slow or jammed send side). */
-export function heldChannel(inner: Channel): {channel: Channel; hold: () => Gate} {
+/**
+ * A channel whose writes wait for the test to open a gate (a slow or jammed send side). With
+ * `afterWrite`, the bytes go out at once and only the write's completion waits (a late callback).
+ */
+export function heldChannel(inner: Channel, afterWrite = false): {channel: Channel; hold: () => Gate} {
 	let current: Gate | undefined;
 	return {
 		channel: {
@@ -45,6 +48,12 @@ export function heldChannel(inner: Channel): {channel: Channel; hold: () => Gate
 			async write(data) {
 				const held = current;
 				current = undefined;
+				if (afterWrite) {
+					await inner.write(data);
+					await held?.promise;
+					return;
+				}
+
 				if (held) {
 					await held.promise;
 				}
