@@ -145,8 +145,8 @@ describe("the protocol's resync request (a job of its own)", () => {
 			nextKey: () => inner.nextKey(),
 			expectsReply: method => inner.expectsReply(method),
 			resyncRequest: () => inner.resyncRequest(),
-			abandoned: key => {
-				inner.abandoned(key);
+			abandoned() {
+				inner.abandoned();
 			},
 			reset() {
 				inner.reset();

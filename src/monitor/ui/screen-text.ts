@@ -62,7 +62,8 @@ export function connectionText(connection: ConnectionState): Segment {
 		}
 
 		case 'detecting': {
-			return {text: `○ detecting… ${connection.probes} probe${connection.probes === 1 ? '' : 's'} unanswered`, color: 'yellow'};
+			// Counted as each probe goes out: the newest may still be answered, so "no answer yet".
+			return {text: `○ detecting… ${connection.probes} probe${connection.probes === 1 ? '' : 's'}, no answer yet`, color: 'yellow'};
 		}
 	}
 }
