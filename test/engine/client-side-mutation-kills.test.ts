@@ -3,7 +3,7 @@ import {afterEach, describe, expect, it} from 'vitest';
 import type {WireEvent} from '../../src/engine/events.js';
 import {socketChannel} from '../../src/transport/socket-channel.js';
 import type {WireProtocol} from '../../src/wire/types.js';
-import {NdjsonProtocol} from '../helpers/ndjson-protocol.js';
+import {NdjsonProtocol, onJsonLines} from '../helpers/ndjson-protocol.js';
 import {socketPair, waitFor} from '../helpers/socket-pair.js';
 import {heldChannel, jobs, logs as allLogs, makeEnd, onCleanup, runCleanups, transitions} from './helpers.js';
 
@@ -22,22 +22,15 @@ type Request = {execute: string; arguments: Record<string, unknown>; id: string}
 /** The far end: it answers `sync` (unless told not to) and `ping` at once; the test answers the rest. */
 function scriptedPeer(socket: net.Socket, autoSync = true) {
 	const requests: Request[] = [];
-	let pending = '';
 	const line = (value: unknown) => socket.write(`${JSON.stringify(value)}\n`);
 	const answerSync = (request: Request) =>
 		socket.write(Buffer.concat([Buffer.from([0xff]), Buffer.from(`${JSON.stringify({return: request.arguments.id})}\n`)]));
-	socket.on('data', chunk => {
-		pending += chunk.toString('utf8');
-		let newline: number;
-		while ((newline = pending.indexOf('\n')) >= 0) {
-			const request = JSON.parse(pending.slice(0, newline)) as Request;
-			pending = pending.slice(newline + 1);
-			requests.push(request);
-			if (request.execute === 'sync' && autoSync) {
-				answerSync(request);
-			} else if (request.execute === 'ping') {
-				line({return: 'pong', id: request.id});
-			}
+	onJsonLines<Request>(socket, request => {
+		requests.push(request);
+		if (request.execute === 'sync' && autoSync) {
+			answerSync(request);
+		} else if (request.execute === 'ping') {
+			line({return: 'pong', id: request.id});
 		}
 	});
 	return {

@@ -1,3 +1,4 @@
+import type net from 'node:net';
 /**
  * A second wire protocol, for tests of the message layer: newline-delimited JSON shaped like
  * qemu-ga's (docs/PROTOCOL.md §9). Requests are `{"execute", "arguments", "id"}` lines; answers
@@ -147,4 +148,18 @@ export class NdjsonProtocol implements WireProtocol {
 function encodeAnswer(key: CorrelationKey | undefined, outcome: Outcome): Encoded & {ok: boolean} {
 	const body = Buffer.from(JSON.stringify(outcome.ok ? {return: null, id: key} : {error: {class: 'GenericError', desc: outcome.fault.message}, id: key}));
 	return {bytes: Buffer.concat([body, Buffer.from('\n')]), body, ok: outcome.ok};
+}
+
+/** Each newline-ended JSON value the test peer reads from `socket`, in order. */
+export function onJsonLines<T>(socket: net.Socket, handle: (value: T) => void): void {
+	let pending = '';
+	socket.on('data', (chunk: Buffer) => {
+		pending += chunk.toString('utf8');
+		let newline: number;
+		while ((newline = pending.indexOf('\n')) >= 0) {
+			const value = JSON.parse(pending.slice(0, newline)) as T;
+			pending = pending.slice(newline + 1);
+			handle(value);
+		}
+	});
 }

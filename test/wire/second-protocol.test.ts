@@ -1,7 +1,7 @@
 import type net from 'node:net';
 import {afterEach, describe, expect, it} from 'vitest';
 import {socketChannel} from '../../src/transport/socket-channel.js';
-import {NdjsonProtocol} from '../helpers/ndjson-protocol.js';
+import {NdjsonProtocol, onJsonLines} from '../helpers/ndjson-protocol.js';
 import {socketPair, waitFor} from '../helpers/socket-pair.js';
 import {jobs, logs, makeEnd, onCleanup, runCleanups, transitions} from '../engine/helpers.js';
 
@@ -17,25 +17,18 @@ type Request = {execute: string; arguments: Record<string, unknown>; id: string}
 function ndjsonPeer(socket: net.Socket) {
 	const seen: Request[] = [];
 	const slow: Request[] = [];
-	let pending = '';
 	const send = (value: unknown) => socket.write(`${JSON.stringify(value)}\n`);
-	socket.on('data', chunk => {
-		pending += chunk.toString('utf8');
-		let newline: number;
-		while ((newline = pending.indexOf('\n')) >= 0) {
-			const request = JSON.parse(pending.slice(0, newline)) as Request;
-			pending = pending.slice(newline + 1);
-			seen.push(request);
-			if (request.execute === 'sync') {
-				send({return: 'stale answer from before', id: 'k0'});
-				socket.write(Buffer.concat([Buffer.from([0xff]), Buffer.from(`${JSON.stringify({return: request.arguments.id})}\n`)]));
-			} else if (request.execute === 'ping') {
-				send({return: {pong: request.arguments}, id: request.id});
-			} else if (request.execute === 'fail') {
-				send({error: {class: 'GenericError', desc: 'it failed'}, id: request.id});
-			} else if (request.execute === 'slow') {
-				slow.push(request);
-			}
+	onJsonLines<Request>(socket, request => {
+		seen.push(request);
+		if (request.execute === 'sync') {
+			send({return: 'stale answer from before', id: 'k0'});
+			socket.write(Buffer.concat([Buffer.from([0xff]), Buffer.from(`${JSON.stringify({return: request.arguments.id})}\n`)]));
+		} else if (request.execute === 'ping') {
+			send({return: {pong: request.arguments}, id: request.id});
+		} else if (request.execute === 'fail') {
+			send({error: {class: 'GenericError', desc: 'it failed'}, id: request.id});
+		} else if (request.execute === 'slow') {
+			slow.push(request);
 		}
 	});
 	return {
