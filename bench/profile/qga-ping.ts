@@ -78,6 +78,24 @@ for (let round = -1; round < rounds; round++) {
 	}
 }
 
+// What one call of each creates (promises, timers, ticks), counted with async_hooks: a count the load does not move.
+const {createHook} = await import('node:async_hooks');
+for (const contender of contenders) {
+	const counts = new Map<string, number>();
+	const hook = createHook({
+		init(_id, type) {
+			counts.set(type, (counts.get(type) ?? 0) + 1);
+		},
+	});
+	hook.enable();
+	for (let n = 0; n < 1000; n++) {
+		await contender.call();
+	}
+
+	hook.disable();
+	console.log(`${contender.name.padEnd(28)} per call: ${[...counts].map(([type, count]) => `${type} ${(count / 1000).toFixed(2)}`).join(', ')}`);
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 const baseline = median(contenders[0]!.rates);
 for (const contender of contenders) {
