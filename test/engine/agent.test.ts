@@ -408,6 +408,7 @@ describe('robustness', () => {
 		const {pair, host} = await connectedPair();
 		host.agent.attach(socketChannel(pair.a, 'host-end'));
 		await expect(host.agent.call('va.ping', [undefined as never])).rejects.toBeInstanceOf(VirtagentError);
+		await expect(host.agent.call('va.ping', [undefined as never])).rejects.toMatchObject({code: 'EINVAL'});
 		expect(host.agent.clientJobCount).toBe(0);
 	});
 

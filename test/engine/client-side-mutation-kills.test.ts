@@ -219,6 +219,7 @@ describe('giving up on held, queued and outstanding jobs', () => {
 		const held = host.agent.call('held');
 		await waitFor(() => moves(host.events, 'held').includes('queued→held'), 5000, 'the held job');
 		const heldId = Number(/^client #(\d+) held/u.exec(jobs(host.events).find(line => line.includes(' held new→'))!)![1]);
+		expect(host.agent.cancel(9999)).toBe(false); // An unknown id cancels nothing, even with a job queued.
 		expect(host.agent.cancel(heldId)).toBe(true);
 		await expect(held).rejects.toMatchObject({code: 'ECANCELED', message: 'held cancelled'});
 		expect(host.agent.cancel(heldId)).toBe(false);
@@ -251,6 +252,7 @@ describe('giving up on held, queued and outstanding jobs', () => {
 		const secondId = Number(/^client #(\d+) second/u.exec(jobs(host.events).find(line => line.includes(' second new→'))!)![1]);
 		expect(host.agent.cancel(secondId)).toBe(true);
 		await expect(second).rejects.toMatchObject({code: 'ECANCELED'});
+		expect(host.agent.cancel(9999)).toBe(false); // Nor with one outstanding.
 		peer.line({return: 'first', id: peer.last('slow').id});
 		await expect(first).resolves.toBe('first');
 		expect(peer.executed()).toEqual(['sync', 'slow']);
@@ -295,6 +297,7 @@ describe('the resets keep their bookkeeping', () => {
 		const tag = peer.last('slow').id;
 		await waitFor(() => !host.agent.connected, 5000, 'the reset');
 		expect(logs(host.events)).toContain(`no late answer to slow (tag ${tag}) within 200ms: resetting the channel`);
+		expect(host.events.find(event => event.type === 'log' && event.message.endsWith('resetting the channel'))).toMatchObject({level: 'error'});
 	});
 
 	it('a framing error fails the awaited job, and its answer, when it still comes, is recognised as late', async () => {
@@ -352,5 +355,104 @@ describe('the resets keep their bookkeeping', () => {
 		expect(out.map(event => [event.kind, event.tag, event.body.toString('utf8')])).toEqual(
 			peer.requests.map(request => ['request', request.id, JSON.stringify(request)]),
 		);
+	});
+});
+
+/** The ndjson protocol with `abandoned` replaced (it runs inside a job's deadline). */
+function abandonedBy(inner: NdjsonProtocol, abandoned: () => void): WireProtocol {
+	return {
+		name: inner.name,
+		hasServerSide: inner.hasServerSide,
+		reader: inner.reader,
+		writer: inner.writer,
+		nextKey: () => inner.nextKey(),
+		expectsReply: method => inner.expectsReply(method),
+		resyncRequest: () => inner.resyncRequest(),
+		abandoned,
+		reset() {
+			inner.reset();
+		},
+	};
+}
+
+describe('the second round of survivors (docs/mutation.md, client half)', () => {
+	it('a call before any channel is refused with ENOTCONN and its message', async () => {
+		const {agent} = makeEnd('host');
+		await expect(agent.call('ping')).rejects.toMatchObject({code: 'ENOTCONN', message: 'not connected to the peer agent'});
+	});
+
+	it('with room on the peer, a second request still waits until the first is written', async () => {
+		const {host, peer, lag} = await setup({lagging: true});
+		host.agent.setPeerCapacity(2);
+		await expect(host.agent.call('ping')).resolves.toBe('pong');
+		const opened = lag();
+		const first = host.agent.call('first');
+		const second = host.agent.call('second');
+		await waitFor(() => peer.executed().includes('first'), 5000, 'the first request');
+		await new Promise(resolve => setTimeout(resolve, 50));
+		expect(moves(host.events, 'second')).toEqual(['new→queued']);
+		opened.open();
+		await waitFor(() => peer.executed().includes('second'), 5000, 'the second request');
+		peer.line({return: 1, id: peer.last('first').id});
+		peer.line({return: 2, id: peer.last('second').id});
+		await expect(Promise.all([first, second])).resolves.toEqual([1, 2]);
+		expect(logs(host.events).filter(line => /illegal|bug/u.test(line))).toEqual([]);
+	});
+
+	it('an untagged answer with two given-up requests held is dropped: neither slot is freed', async () => {
+		const {host, peer} = await setup();
+		host.agent.setPeerCapacity(3);
+		const calls = [host.agent.call('slow', [], {timeoutMs: 300}), host.agent.call('slow', [], {timeoutMs: 300})];
+		await expect(Promise.allSettled(calls)).resolves.toMatchObject([{status: 'rejected'}, {status: 'rejected'}]);
+		peer.line({return: 'whose?'});
+		await waitFor(() => logs(host.events).includes('untagged response with no request in flight: dropped'), 5000, 'the warning');
+		expect(logs(host.events).filter(line => line.startsWith('late response'))).toEqual([]);
+	});
+
+	it('an untagged answer with two requests outstanding does not free the one given-up slot', async () => {
+		const {host, peer} = await setup();
+		host.agent.setPeerCapacity(3);
+		await expect(host.agent.call('slow', [], {timeoutMs: 300})).rejects.toMatchObject({code: 'ETIMEDOUT'});
+		const live = [host.agent.call('a'), host.agent.call('b')];
+		await waitFor(() => peer.executed().includes('b'), 5000, 'both live requests');
+		peer.line({return: 'whose?'});
+		await waitFor(() => logs(host.events).includes('untagged response with no request in flight: dropped'), 5000, 'the warning');
+		expect(logs(host.events).filter(line => line.startsWith('late response'))).toEqual([]);
+		peer.line({return: 'A', id: peer.last('a').id});
+		peer.line({return: 'B', id: peer.last('b').id});
+		await expect(Promise.all(live)).resolves.toEqual(['A', 'B']);
+	});
+
+	it('a resync request that times out stops blocking: after its late answer the queued call goes out', async () => {
+		const {host, peer} = await setup({autoSync: false, callTimeoutMs: 200});
+		const ping = host.agent.call('ping', [], {timeoutMs: 5000});
+		await waitFor(() => moves(host.events, 'sync').some(move => move.startsWith('waiting→expired')), 5000, 'the sync given up');
+		peer.answerSync(peer.requests[0]!); // Late, but it resyncs the stream all the same.
+		await waitFor(() => peer.executed().length === 2, 2000, 'the next request');
+		await expect(ping).resolves.toBe('pong');
+		expect(peer.executed()).toEqual(['sync', 'ping']);
+	});
+
+	it('an exception at a deadline is reported as a bug with its message, and the engine resets', async () => {
+		const inner = new NdjsonProtocol();
+		const thrown: unknown[] = [new Error('boom'), 'plain'];
+		const {host} = await setup({
+			protocol: () =>
+				abandonedBy(inner, () => {
+					throw thrown.shift();
+				}),
+		});
+		await expect(host.agent.call('slow', [], {timeoutMs: 100})).rejects.toMatchObject({code: 'EPROTO'});
+		expect(logs(host.events)).toContain("bug: exception at slow's deadline: boom; resetting the engine");
+		await expect(host.agent.call('slow', [], {timeoutMs: 100})).rejects.toMatchObject({code: 'EPROTO'});
+		expect(logs(host.events)).toContain("bug: exception at slow's deadline: plain; resetting the engine");
+	});
+
+	it('a channel dropped while idle, after finished jobs, is no bug: nothing is left to fail', async () => {
+		const {host} = await setup();
+		await expect(host.agent.call('ping')).resolves.toBe('pong');
+		host.agent.detach('test');
+		expect(host.agent.clientState).toBe('IDLE');
+		expect(logs(host.events).filter(line => /illegal|bug/u.test(line))).toEqual([]);
 	});
 });
