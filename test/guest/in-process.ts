@@ -106,14 +106,20 @@ export type InProcessGuest = {
 	readonly host: Host;
 	readonly lines: string[];
 	readonly dir: string;
+	readonly socketPath: string;
 	close(): Promise<void>;
 };
 
 /**
  * A GuestDaemon started from `args` (after `--channel unix-listen --path … --verbose`) in this
- * process, and a host engine connected to it. `wrap` may replace the channel the daemon gets.
+ * process, and a host engine connected to it (unless `connect` is false: the test connects its own).
+ * `wrap` may replace the channel the daemon gets.
  */
-export async function inProcessGuest(args: readonly string[], wrap?: (channel: Channel) => Channel): Promise<InProcessGuest> {
+export async function inProcessGuest(
+	args: readonly string[],
+	wrap?: (channel: Channel) => Channel,
+	options: {readonly connect?: boolean} = {},
+): Promise<InProcessGuest> {
 	const temp = tempDir('va-rpcs-');
 	const socketPath = path.join(temp.dir, 'guest.sock');
 	const parsed = parseGuestArgs(['--channel', 'unix-listen', '--path', socketPath, '--verbose', ...args]);
@@ -136,12 +142,16 @@ export async function inProcessGuest(args: readonly string[], wrap?: (channel: C
 	const daemon = new GuestDaemon({config: parsed.config, log, source, hello: {retryDelaysMs: []}});
 	await daemon.start();
 	const host = makeHost();
-	await connectHost(host, socketPath);
+	if (options.connect ?? true) {
+		await connectHost(host, socketPath);
+	}
+
 	return {
 		daemon,
 		host,
 		lines: log.lines,
 		dir: temp.dir,
+		socketPath,
 		async close() {
 			host.close();
 			await daemon.close();
