@@ -7,7 +7,7 @@ import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {dmesgTailBytes, formatKmsgRecord, readKmsg, tailBytes} from '../../src/guest/rpcs/getdmesg.js';
+import {dmesgTailBytes, formatKmsgRecord, LineWindow, OutputTail, readKmsg, tailBytes} from '../../src/guest/rpcs/getdmesg.js';
 import {tempDir} from '../helpers/socket-pair.js';
 import {faultOf, guestHandlers, valueOf} from './in-process.js';
 
@@ -87,6 +87,10 @@ describe('va.getdmesg from a command (--dmesg-command)', () => {
 		]);
 	});
 
+	it('gives the command no input (a command that reads stdin ends at once)', async () => {
+		expect(valueOf(await dmesgWith({command: ['cat']}))).toBe('');
+	});
+
 	it('kills a command that hangs (after 4 s)', async () => {
 		expect(faultOf(await dmesgWith({command: ['sleep', '30']}))).toEqual([-500, 'cannot read the kernel log: sleep: killed by SIGTERM']);
 	}, 15_000);
@@ -102,13 +106,18 @@ describe('va.getdmesg from /dev/kmsg', () => {
 	});
 
 	it('reads the real kernel log: the same last 16 KiB as util-linux dmesg prints', async () => {
-		const ours = async () => valueOf(await guestHandlers().call('va.getdmesg')) as string;
+		const theirsNow = () => execFileSync('dmesg', {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024});
+		// The answer must come from /dev/kmsg itself: a `dmesg` found on PATH by the fallback fails.
+		const ours = async () =>
+			withFakeDmesg('exit 1', async () => {
+				return valueOf(await guestHandlers().call('va.getdmesg')) as string;
+			});
 		// A kernel message between the two reads would differ: take a pair that agrees.
 		let result = '';
 		let theirs = '';
 		for (let attempt = 0; attempt < 3; attempt++) {
 			result = await ours();
-			theirs = execFileSync('dmesg', {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024});
+			theirs = theirsNow();
 			if (result === (await ours())) {
 				break;
 			}
@@ -141,6 +150,18 @@ describe('va.getdmesg from /dev/kmsg', () => {
 		});
 	});
 
+	it('closes /dev/kmsg (or what stands for it) after every read, whatever happened', async () => {
+		const kmsg = file('kmsg', '6,1,1,-;x\n');
+		readKmsg(kmsg);
+		const before = fs.readdirSync('/proc/self/fd').length;
+		for (let i = 0; i < 20; i++) {
+			expect(readKmsg(kmsg)).toBe('[    0.000001] x\n');
+			expect(() => readKmsg(temp.dir)).toThrow(expect.objectContaining({code: 'EISDIR'}) as Error);
+		}
+
+		expect(fs.readdirSync('/proc/self/fd').length).toBe(before);
+	});
+
 	it('stops at the end of what a FIFO holds without blocking (EAGAIN), and at no writer at all', async () => {
 		const fifoPath = path.join(temp.dir, 'fifo');
 		execFileSync('mkfifo', [fifoPath]);
@@ -163,6 +184,8 @@ describe('kmsg records and the 16 KiB tail', () => {
 		expect(formatKmsgRecord('6,1,99999999999999999999,-;x')).toBeUndefined();
 		expect(formatKmsgRecord('6,1,,-;x')).toBe('[    0.000000] x'); // Number('') is 0, as the kernel never writes
 		expect(formatKmsgRecord(';x')).toBeUndefined();
+		expect(formatKmsgRecord('6,1,5,-')).toBeUndefined(); // no ';': no message
+		expect(formatKmsgRecord('6;1,2,3')).toBeUndefined(); // the fields end at the first ';'
 		expect(formatKmsgRecord('6,1,1000000,-;')).toBe('[    1.000000] ');
 		expect(formatKmsgRecord('6,1,999999,-;edge')).toBe('[    0.999999] edge');
 	});
@@ -177,5 +200,58 @@ describe('kmsg records and the 16 KiB tail', () => {
 		expect(tailBytes('€€€', 4)).toBe('€'); // 9 bytes: the cut at byte 5 moves to 6
 		expect(tailBytes('€€€', 6)).toBe('€€');
 		expect(tailBytes('x'.repeat(dmesgTailBytes + 1))).toBe('x'.repeat(dmesgTailBytes));
+	});
+});
+
+describe('the bounds on what a kernel log read holds', () => {
+	it('keeps a window of whole lines: 16 KiB, plus at most the line that crosses it', () => {
+		const window = new LineWindow();
+		const line = 'y'.repeat(127); // 128 bytes with its newline
+		for (let i = 0; i < 128; i++) {
+			window.add(line);
+		}
+
+		expect(window.heldBytes).toBe(128 * 128); // exactly 16 KiB: nothing dropped yet
+		window.add(line);
+		expect(window.heldBytes).toBe(128 * 128); // the first line dropped: the rest is still 16 KiB
+		for (let i = 0; i < 1000; i++) {
+			window.add(`${i} ${'z'.repeat(i % 300)}`);
+			expect(window.heldBytes).toBeLessThan(dmesgTailBytes + 300 + 10);
+		}
+
+		const text = window.text();
+		expect(text.endsWith(`999 ${'z'.repeat(999 % 300)}\n`)).toBe(true);
+		expect(Buffer.byteLength(text)).toBeLessThanOrEqual(dmesgTailBytes);
+	});
+
+	it('keeps a single line longer than the window (cut only when the text is made), and drops it for the next', () => {
+		const window = new LineWindow();
+		window.add('w'.repeat(20_000));
+		expect(window.heldBytes).toBe(20_001);
+		expect(window.text()).toBe(`${'w'.repeat(dmesgTailBytes - 1)}\n`);
+		window.add('next');
+		expect(window.heldBytes).toBe(20_006); // what follows the long line is under 16 KiB: it stays
+		window.add('n'.repeat(dmesgTailBytes));
+		expect(window.heldBytes).toBe(dmesgTailBytes + 1); // the last line alone fills the window: the two before it go
+	});
+
+	it('holds at most 64 KiB of a command’s output, cut back to its last 32 KiB, and tails it the same', () => {
+		const tail = new OutputTail();
+		const all: Buffer[] = [];
+		const push = (chunk: Buffer) => {
+			tail.push(chunk);
+			all.push(chunk);
+		};
+
+		push(Buffer.alloc(4 * dmesgTailBytes, 'a'));
+		expect(tail.heldBytes).toBe(4 * dmesgTailBytes); // exactly at the bound: kept whole
+		push(Buffer.from('b'));
+		expect(tail.heldBytes).toBe(2 * dmesgTailBytes);
+		for (let i = 0; i < 3000; i++) {
+			push(Buffer.from(`line ${i}\n`));
+			expect(tail.heldBytes).toBeLessThanOrEqual(4 * dmesgTailBytes);
+		}
+
+		expect(tail.text()).toBe(tailBytes(Buffer.concat(all).toString('utf8')));
 	});
 });
