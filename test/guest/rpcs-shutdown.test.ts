@@ -210,6 +210,39 @@ describe('ShutdownScheduler with the answers settled by hand (orders the engine 
 		expect(record.runs()).toEqual([]);
 	});
 
+	it('runs the command once even when the same mode is asked again while it runs', async () => {
+		const temp = tempDir('va-rpcs-sched-');
+		cleanups.push(temp.remove);
+		const record = recorder(temp.dir);
+		// Records, then stays a while: the requests below arrive while it runs.
+		const {handlers, log} = scheduler(0, ['sh', '-c', '"$0" "$1" "$2" && sleep 0.5', ...record.argv('{mode}')]);
+		expect(valueOf(await handlers.call('va.shutdown', ['halt']))).toBe('dummy');
+		handlers.replies[0]!(true);
+		await waitFor(() => record.runs().length === 1, 5000, 'the command to start');
+		expect(valueOf(await handlers.call('va.shutdown', ['halt']))).toBe('dummy');
+		handlers.replies[1]!(true);
+		expect(log.lines.at(-1)).toBe('notice: shutdown (halt) requested again: one is already under way');
+		expect(faultOf(await handlers.call('va.shutdown', ['reboot']))).toEqual([-500, 'shutdown already under way (halt)']);
+		await waitFor(() => log.lines.includes('notice: shutdown command exited with code 0'), 5000, 'the command to end');
+		expect(record.runs()).toEqual([['halt']]);
+	});
+
+	it('gives the command no input and drops its output (one that reads stdin and writes 200 KB ends)', async () => {
+		const {handlers, log} = scheduler(0, ['sh', '-c', 'cat && head -c 200000 /dev/zero']);
+		expect(valueOf(await handlers.call('va.shutdown', ['halt']))).toBe('dummy');
+		handlers.replies[0]!(true);
+		await waitFor(() => log.lines.includes('notice: shutdown command exited with code 0'), 5000, `the command to end; got ${JSON.stringify(log.lines)}`);
+	});
+
+	it('keeps the last 300 characters of a failing command’s stderr', async () => {
+		const long = `${'a'.repeat(997)}END`;
+		const {handlers, log} = scheduler(0, ['sh', '-c', `printf '%s' '${long}' >&2; exit 1`]);
+		expect(valueOf(await handlers.call('va.shutdown', ['halt']))).toBe('dummy');
+		handlers.replies[0]!(true);
+		const line = `err: shutdown command exited with code 1: ${long.slice(-300)}`;
+		await waitFor(() => log.lines.includes(line), 5000, `the line; got ${JSON.stringify(log.lines)}`);
+	});
+
 	it.each([
 		[['sh', '-c', "echo first >&2; echo 'last words  ' >&2; exit 3", '{mode}'], 'err: shutdown command exited with code 3: last words'],
 		[['sh', '-c', 'exit 4'], 'err: shutdown command exited with code 4: '],
