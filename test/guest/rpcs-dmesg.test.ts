@@ -224,6 +224,14 @@ describe('the bounds on what a kernel log read holds', () => {
 		expect(Buffer.byteLength(text)).toBeLessThanOrEqual(dmesgTailBytes);
 	});
 
+	it('keeps the first line while the rest is under 16 KiB, even by one byte (so the text is the whole window)', () => {
+		const window = new LineWindow();
+		window.add('a');
+		window.add('b'.repeat(dmesgTailBytes - 3)); // 2 + 16,382 bytes: exactly 16 KiB held
+		expect(window.heldBytes).toBe(dmesgTailBytes);
+		expect(window.text()).toBe(`a\n${'b'.repeat(dmesgTailBytes - 3)}\n`);
+	});
+
 	it('keeps a single line longer than the window (cut only when the text is made), and drops it for the next', () => {
 		const window = new LineWindow();
 		window.add('w'.repeat(20_000));
