@@ -107,7 +107,7 @@ describe('the dialling connection', () => {
 		const upAt = recorder.channel.at(-1)!.at;
 		await waitFor(() => Date.now() - upAt >= 1100, 5000, '1.1 s of connection');
 		const before = recorder.states().length;
-		steady.sockets[0]!.destroy();
+		steady.sockets[0]!.end();
 		await waitFor(() => retries(recorder.states().slice(before)).length >= 1, 10_000, 'the retry after the good connection');
 		expect(retries(recorder.states().slice(before))[0]).toEqual([1, 20, 'stream closed']);
 	});
