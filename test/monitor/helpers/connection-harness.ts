@@ -43,6 +43,8 @@ export type Recorder = {
 	/** The agent's channel events, in order. */
 	readonly channel: ChannelEvent[];
 	states(): ConnectionState[];
+	/** The states' names, a run of the same one (probe after probe, retry after retry) once. */
+	phases(): Array<ConnectionState['state']>;
 	logs(): Array<{readonly level: string; readonly message: string}>;
 	/** Resolves when the latest state is `state` (and `also` holds); rejects after 10 s. */
 	waitForState(state: ConnectionState['state'], also?: () => boolean): Promise<ConnectionState>;
@@ -62,6 +64,7 @@ export function record(connection: Connection, agent: Agent): Recorder {
 		events,
 		channel,
 		states,
+		phases: () => states().flatMap((state, index, all) => (state.state === all[index - 1]?.state ? [] : [state.state])),
 		logs: () => events.flatMap(event => (event.type === 'log' ? [{level: event.level, message: event.message}] : [])),
 		async waitForState(state, also = () => true) {
 			await waitFor(() => connection.state.state === state && also(), 10_000, `the connection ${state}`);
