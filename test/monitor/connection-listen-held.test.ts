@@ -204,3 +204,16 @@ describe('the held connection', () => {
 		expect(recorder.channel).toEqual([]);
 	});
 });
+
+describe('the listening connection closed while it starts', () => {
+	it('does not listen after close(), and stays "disconnected"', async () => {
+		const socketPath = socketPathIn(cleanups, 'va-listen-close-starting-');
+		const {connection, recorder} = listen({kind: 'unix', path: socketPath});
+		const starting = connection.start();
+		await connection.close();
+		await starting.catch(() => undefined);
+		expect(connection.state).toEqual({state: 'disconnected', reason: 'monitor closed'});
+		expect(recorder.states()).toEqual([{state: 'disconnected', reason: 'monitor closed'}]);
+		await expect(dialIn({path: socketPath})).rejects.toThrow(/ENOENT|ECONNREFUSED/u);
+	});
+});
