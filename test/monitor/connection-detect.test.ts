@@ -152,4 +152,36 @@ describe('the connection with --protocol auto', () => {
 		expect(peer.received[0]!.length).toBe(probed);
 		expect(recorder.channel).toEqual([]);
 	});
+
+	it('a stream reset mid-probe is retried with the reset as the reason', async () => {
+		const socketPath = socketPathIn(cleanups, 'va-detect-reset-');
+		const peer = await startQuietPeer(socketPath, () => undefined, {unread: true});
+		cleanups.push(async () => peer.close());
+		const {connection, recorder} = dialAuto(socketPath, {probeMinMs: 60_000, retryMinMs: 60_000, retryMaxMs: 60_000});
+		await connection.start();
+		// The first probe is written before the state says so: it sits unread in the peer's socket.
+		await recorder.waitForState('detecting', () => peer.sockets.length === 1);
+		peer.sockets[0]!.destroy();
+		await recorder.waitForState('retrying');
+		expect(recorder.states().at(-1)).toEqual({state: 'retrying', attempt: 1, inMs: 60_000, reason: 'read ECONNRESET'});
+	});
+
+	it('with stableMs 0 no stream is too short, so streams that end mid-probe never grow the back-off', async () => {
+		const socketPath = socketPathIn(cleanups, 'va-detect-stable-zero-');
+		const hangUp = await startQuietPeer(socketPath, socket => setImmediate(() => socket.end()));
+		cleanups.push(async () => hangUp.close());
+		const {connection, recorder} = dialAuto(socketPath, {probeMinMs: 60_000, retryMinMs: 10, stableMs: 0});
+		await connection.start();
+		const attempts = () =>
+			recorder
+				.states()
+				.filter((state): state is Extract<ConnectionState, {state: 'retrying'}> => state.state === 'retrying')
+				.map(retry => [retry.attempt, retry.inMs]);
+		await waitFor(() => attempts().length >= 3, 10_000, 'three streams ended mid-probe');
+		expect(attempts().slice(0, 3)).toEqual([
+			[1, 10],
+			[1, 10],
+			[1, 10],
+		]);
+	});
 });

@@ -6,6 +6,8 @@
 import net from 'node:net';
 import {afterEach, describe, expect, it} from 'vitest';
 import {connectionFor, heldConnection, type Connection, type DialOptions} from '../../src/monitor/connection.js';
+import {Agent} from '../../src/engine/agent.js';
+import {MethodRegistry} from '../../src/engine/registry.js';
 import type {SocketEndpoint} from '../../src/transport/endpoint.js';
 import {socketChannel} from '../../src/transport/socket-channel.js';
 import {startFakeQemuGa} from '../helpers/fake-qemu-ga.js';
@@ -162,6 +164,36 @@ describe('the held connection', () => {
 		pair.b.end();
 		await recorder.waitForState('disconnected');
 		expect(recorder.states().slice(1)).toEqual([{state: 'disconnected', reason: 'stream closed'}]);
+	});
+
+	it('an end the agent gives a reason for is disconnected with that reason', async () => {
+		const {agent, connection, recorder} = await held();
+		await connection.start();
+		await recorder.waitForState('connected');
+		agent.detach('the operator detached');
+		expect(recorder.states().at(-1)).toEqual({state: 'disconnected', reason: 'the operator detached'});
+	});
+
+	it('works over an agent whose protocol is fixed (no protocol switch)', async () => {
+		const pair = await socketPair();
+		cleanups.push(() => {
+			pair.close();
+		});
+		const agent = new Agent({name: 'host', registry: new MethodRegistry()});
+		cleanups.push(() => {
+			agent.close();
+		});
+		const connection = heldConnection(agent, socketChannel(pair.a, 'held:fixed'));
+		cleanups.push(async () => connection.close());
+		const recorder = record(connection, agent);
+		await connection.start();
+		expect(recorder.states()).toEqual([{state: 'connected', since: recorder.channel[0]!.at}]);
+		// Built without a switch, it speaks its one protocol, whatever happens to the stream.
+		expect(connection.protocol).toBe('virtagent');
+		pair.b.end();
+		await recorder.waitForState('disconnected');
+		expect(recorder.states().at(-1)).toEqual({state: 'disconnected', reason: 'stream closed'});
+		expect(connection.protocol).toBe('virtagent');
 	});
 
 	it('close() hangs up the stream even if it was never started', async () => {

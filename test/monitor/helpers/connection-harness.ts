@@ -84,18 +84,29 @@ export type QuietPeer = {
 	close(): Promise<void>;
 };
 
-/** A peer that listens on `socketPath`, reads and says nothing; `onAccept` may drop a socket. */
-export async function startQuietPeer(socketPath: string, onAccept: (socket: net.Socket) => void = () => undefined): Promise<QuietPeer> {
+/**
+ * A peer that listens on `socketPath`, reads and says nothing; `onAccept` may drop a socket. With
+ * `unread`, it never reads at all: what the monitor wrote stays unread, so destroying the socket
+ * resets the stream (ECONNRESET on the monitor's side) instead of ending it.
+ */
+export async function startQuietPeer(
+	socketPath: string,
+	onAccept: (socket: net.Socket) => void = () => undefined,
+	options: {readonly unread?: boolean} = {},
+): Promise<QuietPeer> {
 	const sockets: net.Socket[] = [];
 	const received: Buffer[] = [];
 	let closed = 0;
 	rmSync(socketPath, {force: true});
-	const server = net.createServer(socket => {
+	const server = net.createServer({pauseOnConnect: options.unread ?? false}, socket => {
 		const index = sockets.push(socket) - 1;
 		received[index] = Buffer.alloc(0);
-		socket.on('data', chunk => {
-			received[index] = Buffer.concat([received[index]!, chunk]);
-		});
+		if (!options.unread) {
+			socket.on('data', chunk => {
+				received[index] = Buffer.concat([received[index]!, chunk]);
+			});
+		}
+
 		socket.on('error', () => undefined);
 		socket.on('close', () => {
 			closed++;
