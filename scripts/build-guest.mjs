@@ -39,6 +39,38 @@ if (!fs.existsSync(entry)) {
 fs.rmSync(work, {recursive: true, force: true});
 fs.mkdirSync(work, {recursive: true});
 
+/**
+ * Modules the daemon needs only on rare paths, loaded at their first use instead of before the
+ * hello: each import of one becomes a stand-in whose functions require the real module when
+ * called. Under emulation every instruction of start-up counts (boot-to-hello); counted with
+ * callgrind from exec to the hello, sax's evaluation was ~4% of it and node:child_process ~1%.
+ * Functions only, named here: esbuild refuses to build an import of any other name.
+ */
+const lazyModules = {
+	// The XML parser of last resort (xmlrpc-reader.ts): the scanner reads what peers send.
+	sax: ['parser'],
+	// The shutdown command, the dmesg fallback, stty for isa-serial.
+	'node:child_process': ['spawn', 'spawnSync'],
+};
+
+function lazyModulesPlugin() {
+	const namespace = 'lazy-module';
+	return {
+		name: namespace,
+		setup(build) {
+			const filter = new RegExp(`^(${Object.keys(lazyModules).join('|')})$`);
+			// The stand-in's own require() of the module resolves normally.
+			build.onResolve({filter}, args => (args.namespace === namespace ? undefined : {path: args.path, namespace}));
+			build.onLoad({filter: /.*/, namespace}, args => {
+				const name = JSON.stringify(args.path);
+				const exports = lazyModules[args.path].map(fn => `export function ${fn}(...args) {\n\treturn load().${fn}(...args);\n}`).join('\n');
+				const contents = `let real;\nconst load = () => (real ??= require(${name}));\n${exports}\nexport default {${lazyModules[args.path].join(', ')}};\n`;
+				return {contents, resolveDir: repo, loader: 'js'};
+			});
+		},
+	};
+}
+
 const result = await esbuild.build({
 	entryPoints: [entry],
 	outfile: bundle,
@@ -50,6 +82,7 @@ const result = await esbuild.build({
 	legalComments: 'none',
 	logLevel: 'silent',
 	metafile: true,
+	plugins: [lazyModulesPlugin()],
 });
 const importMeta = result.warnings.filter(warning => /import\.meta/.test(warning.text));
 if (importMeta.length > 0) {
