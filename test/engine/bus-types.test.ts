@@ -22,7 +22,7 @@ describe('event types per listener', () => {
 		expect(bus.listening).toBe(false);
 		const stopAll = bus.subscribe(event => seen.push(`all ${event.type}`));
 		expect(bus.listening).toBe(true);
-		bus.state('server', 'idle', 'running', undefined);
+		bus.state('server', 'IDLE', 'SEND', undefined);
 		bus.log('info', 'hello');
 		expect(seen).toEqual(['all state', 'quiet log', 'all log']);
 		stopAll();
