@@ -281,16 +281,19 @@ describe('the qemu-ga reader', () => {
 		]);
 	});
 
-	it('has no deadline after a whole line, nor while it skips an overlong one; 10 s by default', () => {
+	it('has no deadline after a whole line; 10 s by default, kept while an overlong line is skipped', () => {
 		const {qga} = reader(8);
 		qga.push(Buffer.from('{"return": 1, "id": "q1"}\n'));
 		expect(qga.stallDeadline).toBeUndefined();
-		qga.push(Buffer.from('{"ret'));
-		expect(qga.stallDeadline).toBe(1_000_000 + 10_000);
-		qga.push(Buffer.from('urn": 1'));
-		expect(qga.stallDeadline).toBeUndefined();
 		vi.setSystemTime(2_000_000);
 		expect(qga.checkStall()).toEqual([]);
+		qga.push(Buffer.from('{"ret'));
+		expect(qga.stallDeadline).toBe(2_000_000 + 10_000);
+		vi.setSystemTime(2_000_001);
+		qga.push(Buffer.from('urn": 1'));
+		expect(qga.stallDeadline).toBe(2_000_001 + 10_000);
+		qga.push(Buffer.from('\n'));
+		expect(qga.stallDeadline).toBeUndefined();
 	});
 
 	it('end() counts what an unfinished line held, once; reset() forgets a sync', () => {
@@ -495,3 +498,24 @@ function summarize(events: readonly ReaderEvent[]): string[] {
 
 	return out;
 }
+
+describe('a stalled overlong line (PROTOCOL.md §2: every started message keeps moving)', () => {
+	beforeEach(() => {
+		vi.useFakeTimers({toFake: ['Date'], now: 1_000_000});
+	});
+
+	afterEach(() => {
+		vi.useRealTimers();
+	});
+
+	it('is dropped at the stall time like any other started line, and the next reply is read normally', () => {
+		const {qga, drops} = reader(30, 300);
+		expect(qga.push(Buffer.alloc(40, 0x61))).toEqual([]);
+		expect(qga.stallDeadline).toBe(1_000_300);
+		vi.setSystemTime(1_000_300);
+		expect(qga.checkStall()).toEqual([{type: 'error', code: 'STALLED_FRAME', message: 'a reply stalled: no byte for 300 ms after 40 bytes'}]);
+		expect(drops).toEqual([{kind: 'cut', detail: 'a reply stalled: no byte for 300 ms after 40 bytes'}]);
+		expect(qga.stallDeadline).toBeUndefined();
+		expect(qga.push(Buffer.from('{"return": 1, "id": "q1"}\n'))).toMatchObject([{type: 'message', message: {key: 'q1', outcome: {ok: true, value: 1}}}]);
+	});
+});
