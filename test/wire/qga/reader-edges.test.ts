@@ -119,6 +119,7 @@ describe('the JSON depth bound at 64/65', () => {
 	it('closing brackets bring the depth down: siblings do not add up', () => {
 		expect(jsonDepth(`[${nest(40)},${nest(40)}]`)).toBe(41);
 		expect(jsonDepth('{}{}{}')).toBe(1);
+		expect(jsonDepth('[[[1]], []]')).toBe(3);
 	});
 
 	it('a string that opens with backslashes, or never ends', () => {

@@ -149,7 +149,9 @@ describe('the qemu-ga protocol', () => {
 		protocol.writer.request(protocol.nextKey(), 'guest-ping', []);
 		expect(protocol.inStep).toBe(true);
 		expect(protocol.reader.syncing).toBe(false);
+		protocol.writer.request(protocol.nextKey(), 'guest-sync-delimited', [{id: 10}]);
 		protocol.reset();
+		expect(protocol.reader.syncing).toBe(false);
 		expect(protocol.inStep).toBe(false);
 		expect(protocol.answeredOnce).toBe(false);
 	});
@@ -230,6 +232,7 @@ describe('the qemu-ga protocol', () => {
 		expect(() => big.writer.request('q1', 'x', [{pad: `${pad}${'x'.repeat(100)}`}])).toThrow(`(limit ${defaultLineMax + 100})`);
 		const small = qgaProtocol({bodyMax: 10}) as QgaProtocol;
 		expect(() => small.writer.request('q1', 'x', [{pad}])).toThrow(`(limit ${defaultLineMax})`);
+		expect(() => new QgaProtocol().writer.request('q1', 'x', [{pad}])).toThrow(`(limit ${defaultLineMax})`);
 
 		vi.useFakeTimers({toFake: ['Date'], now: 5000});
 		small.reader.push(Buffer.from('{'));

@@ -223,6 +223,7 @@ describe('the XML-RPC protocol', () => {
 			{type: 'error', code: 'STALLED_FRAME'},
 			{type: 'error', code: 'BODY_TOO_LONG'},
 		]);
+		own.reader.push(Buffer.from('\xffPOST', 'latin1'));
 		own.reset();
 		expect(own.reader.end()).toEqual([]);
 	});
