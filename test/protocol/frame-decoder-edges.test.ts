@@ -253,3 +253,71 @@ describe('FrameDecoder: the stall clock', () => {
 		expect(decoder.stallDeadline).toBeUndefined();
 	});
 });
+
+describe('FrameDecoder: survivors of the first run, killed', () => {
+	it('a v5 prefix that turns out to be garbage leaves no deadline behind', () => {
+		const {clock, decoder} = clocked({headerStallMs: 100});
+		decoder.push(latin1('POS'));
+		expect(decoder.stallDeadline).toBe(1100);
+		expect(show(decoder.push(latin1('X')))).toEqual(['skipped:4']);
+		expect(decoder.stallDeadline).toBeUndefined();
+		clock.now = 5000;
+		expect(decoder.checkStall()).toEqual([]);
+	});
+
+	it('a 0xFF just before the blank line, in one chunk, cuts the header there (the fast path does not take it)', () => {
+		const decoder = new FrameDecoder();
+		expect(show(decoder.push(latin1('\xffPOST / HTTP/1.1\r\nContent-Length: 5\xff\r\n\r\nhello')))).toEqual([
+			'error:TRUNCATED_HEADER: 0xFF after 34 header bytes',
+			'error:BAD_START_LINE: not a request or response: ""',
+			'skipped:5',
+		]);
+	});
+
+	it('copies small body pieces into its own block (a trickling peer pins none of its chunks) and keeps pieces of 16 KiB or more by reference', () => {
+		const sizes = [100, 16_383, 16_384, 20_000, 7];
+		const total = sizes.reduce((sum, size) => sum + size, 0);
+		const whole = encodeFrame('response', 'p', Buffer.alloc(total, 0x61));
+		const headerEnd = whole.indexOf('\r\n\r\n') + 4;
+		const decoder = new FrameDecoder();
+		decoder.push(whole.subarray(0, headerEnd));
+		const pieces: Buffer[] = [];
+		let at = headerEnd;
+		const events: DecoderEvent[] = [];
+		for (const size of sizes) {
+			const piece = Buffer.from(whole.subarray(at, at + size));
+			pieces.push(piece);
+			events.push(...decoder.push(piece));
+			piece.fill(0x7a); // the caller breaks the rule: only pieces held by reference change
+			at += size;
+		}
+
+		const body = events[0]?.type === 'frame' ? events[0].frame.body : Buffer.alloc(0);
+		expect(body).toHaveLength(total);
+		let from = 0;
+		const seen = sizes.map(size => {
+			const part = body.subarray(from, from + size);
+			from += size;
+			return part.every(byte => byte === 0x7a) ? 'reference' : part.every(byte => byte === 0x61) ? 'copy' : 'mixed';
+		});
+		expect(seen).toEqual(['copy', 'copy', 'reference', 'reference', 'copy']);
+	});
+
+	it('a body trickled a byte at a time fills 16 KiB blocks, not one block per byte', () => {
+		const length = 100_000;
+		const whole = encodeFrame('response', 't', Buffer.alloc(length, 0x62));
+		const headerEnd = whole.indexOf('\r\n\r\n') + 4;
+		const decoder = new FrameDecoder();
+		decoder.push(whole.subarray(0, headerEnd));
+		const before = process.memoryUsage().arrayBuffers;
+		for (let index = headerEnd; index < whole.length - 1; index++) {
+			decoder.push(whole.subarray(index, index + 1));
+		}
+
+		// 100,000 bytes held in 16 KiB blocks; a block per byte would be 1.6 GB.
+		expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
+		expect(decoder.bufferedBytes).toBe(length - 1);
+		const [event] = decoder.push(whole.subarray(-1));
+		expect(event?.type === 'frame' && event.frame.body.equals(Buffer.alloc(length, 0x62))).toBe(true);
+	});
+});
