@@ -520,3 +520,39 @@ describe('a stalled overlong line (PROTOCOL.md §2: every started message keeps 
 		expect(qga.push(Buffer.from('{"return": 1, "id": "q1"}\n'))).toMatchObject([{type: 'message', message: {key: 'q1', outcome: {ok: true, value: 1}}}]);
 	});
 });
+
+describe('the line reader stays one pass over a chunk', () => {
+	/** `count` pieces of `size` bytes, each ending in `end`, then `last` (if any). */
+	const chunk = (count: number, size: number, end: number, last?: number) => {
+		const piece = Buffer.alloc(size, 0x78);
+		piece[size - 1] = end;
+		const pieces = Array.from({length: count}, () => piece);
+		return Buffer.concat(last === undefined ? pieces : [...pieces, Buffer.of(last)]);
+	};
+
+	// 20 MB in 150,000 pieces: one pass is ~20 MB of searching; a search that restarts at every
+	// line (or every 0xFF) scans ~1.5 TB, which no test timeout survives.
+	const count = 150_000;
+	const size = 133;
+
+	it('many lines with no 0xFF, or with one 0xFF at the very end', () => {
+		expect(new LineReader(1024).push(chunk(count, size, 0x0a))).toHaveLength(count);
+		const events = new LineReader(1024).push(chunk(count, size, 0x0a, 0xff));
+		expect(events).toHaveLength(count + 1);
+		expect(events.at(-1)).toEqual({type: 'delimiter'});
+	});
+
+	it('many 0xFF-cut pieces with no newline, or with one newline at the very end', () => {
+		expect(new LineReader(1024).push(chunk(count, size, 0xff))).toHaveLength(2 * count);
+		const events = new LineReader(1024).push(chunk(count, size, 0xff, 0x0a));
+		expect(events).toHaveLength(2 * count + 1);
+		expect(events.at(-1)).toEqual({type: 'line', text: '', bytes: Buffer.alloc(0)});
+	});
+
+	it('a line inside one chunk is a view of it: no copy', () => {
+		const bytes = Buffer.from('{"return": 1}\n');
+		const [event] = new LineReader().push(bytes);
+		bytes[11] = 0x32;
+		expect(event?.type === 'line' && event.bytes.toString()).toBe('{"return": 2}');
+	});
+});
