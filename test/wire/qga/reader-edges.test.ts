@@ -131,6 +131,7 @@ describe('the JSON depth bound at 64/65', () => {
 
 	it('says "invalid JSON", never the input', () => {
 		expect(() => parseBoundedJson('{"a": \u001b[31m}')).toThrow(/^invalid JSON$/u);
+		expect(() => parseBoundedJson('[')).toThrow(expect.objectContaining({name: 'JsonInputError'}) as Error);
 	});
 });
 
