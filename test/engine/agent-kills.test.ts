@@ -1,0 +1,289 @@
+import {afterEach, describe, expect, it} from 'vitest';
+import {Agent} from '../../src/engine/agent.js';
+import {EventBus} from '../../src/engine/bus.js';
+import {RpcFault} from '../../src/engine/errors.js';
+import type {EngineEvent} from '../../src/engine/events.js';
+import {MethodRegistry, noParams, stringParam} from '../../src/engine/registry.js';
+import {encodeCall} from '../../src/protocol/codec.js';
+import {encodeFrame} from '../../src/protocol/frame-encoder.js';
+import {socketChannel} from '../../src/transport/socket-channel.js';
+import {NdjsonProtocol} from '../helpers/ndjson-protocol.js';
+import {socketPair, waitFor} from '../helpers/socket-pair.js';
+import {attachBoth, connectedPair, jobs, logs, makeEnd, onCleanup, runCleanups, transitions} from './helpers.js';
+
+/*
+ * The agent's wiring, its bus and its registry at their edges, over real socket pairs (issue
+ * #10, docs/mutation.md round 3): the illegal-transition reset, listeners that throw, the wire
+ * tap, requests to a protocol without a server side, the registry's faults and parameter checks.
+ */
+
+afterEach(runCleanups);
+
+describe('a bug never leaves the engine (docs/PROTOCOL.md §4)', () => {
+	it('an illegal transition is reported and resets the engine (EPROTO); the engine goes on', async () => {
+		// A listener that re-attaches the guest to a new channel while an answer starts out: the
+		// answer's job is dropped by that reset under the server's feet, so its next move is
+		// illegal. The engine reports the bug, resets (failing what was queued meanwhile), and lives.
+		const {pair, host, guest} = await connectedPair();
+		const second = await socketPair();
+		onCleanup(() => {
+			second.close();
+		});
+		let queued: Promise<unknown> | undefined;
+		guest.agent.subscribe(event => {
+			if (event.type === 'state' && event.side === 'server' && event.to === 'SEND' && !queued) {
+				guest.agent.attach(socketChannel(second.b, 'second'));
+				queued = guest.agent.call('va.ping', ['queued meanwhile']);
+				queued.catch(() => undefined);
+			}
+		});
+		guest.agent.attach(socketChannel(pair.b, 'first'));
+		host.agent.attach(socketChannel(pair.a, 'host-first'));
+		const first = host.agent.call('va.ping', ['x'], {timeoutMs: 60_000});
+		first.catch(() => undefined);
+		await waitFor(() => queued !== undefined, 5000, 'the listener');
+		await expect(queued).rejects.toMatchObject({code: 'EPROTO', message: 'internal error: illegal server job transition: #1 send in failed'});
+		expect(logs(guest.events)).toEqual(['guest: bug: illegal server job transition: #1 send in failed; resetting the engine']);
+		expect(transitions(guest.events)).toEqual(['server IDLE→SEND #1 va.ping', 'server SEND→IDLE (reset)']);
+		expect(guest.agent.serverState).toBe('IDLE');
+		expect(guest.agent.clientState).toBe('IDLE');
+		// The new channel works both ways.
+		const host2 = makeEnd('host2');
+		host2.agent.attach(socketChannel(second.a, 'host-second'));
+		await expect(host2.agent.call('va.ping', ['again'])).resolves.toBe('again');
+		await expect(guest.agent.call('va.ping', ['back'])).resolves.toBe('back');
+	});
+
+	it('a listener that throws on a log line is not reported again (no loop); one that throws a non-Error is reported by its text', async () => {
+		const {pair, host, guest} = await connectedPair();
+		const seen: string[] = [];
+		host.agent.subscribe(event => {
+			if (event.type === 'log') {
+				seen.push(event.message);
+				throw new Error('log listener on fire');
+			}
+
+			if (event.type === 'job' && event.to === 'done') {
+				throw 'a bare string';
+			}
+		});
+		attachBoth(pair, host, guest);
+		await expect(host.agent.call('va.ping', ['ok'])).resolves.toBe('ok');
+		expect(seen).toEqual(['host: event listener failed on a job event: a bare string']);
+		expect(logs(host.events)).toEqual(['host: event listener failed on a job event: a bare string']);
+	});
+
+	it('an unsubscribed listener hears nothing more; with no listener at all the engine still runs', async () => {
+		const {pair, host, guest} = await connectedPair();
+		const heard: EngineEvent[] = [];
+		const unsubscribe = host.agent.subscribe(event => heard.push(event));
+		attachBoth(pair, host, guest);
+		await expect(host.agent.call('va.ping', ['one'])).resolves.toBe('one');
+		const count = heard.length;
+		expect(count).toBeGreaterThan(0);
+		unsubscribe();
+		await expect(host.agent.call('va.ping', ['two'])).resolves.toBe('two');
+		expect(heard).toHaveLength(count);
+	});
+});
+
+describe('the bus', () => {
+	it('builds no state or job event when nobody listens, and says whether anyone does', () => {
+		const bus = new EventBus('solo');
+		expect(bus.listening).toBe(false);
+		bus.state('client', 'IDLE', 'SEND', {id: 1, method: 'm', tag: 't'});
+		const events: EngineEvent[] = [];
+		const off = bus.subscribe(event => events.push(event));
+		expect(bus.listening).toBe(true);
+		bus.state('server', 'IDLE', 'WAIT', undefined);
+		bus.state('client', 'SEND', 'IDLE', {id: 2, method: 'va.x', tag: 'k'}, 'reset');
+		bus.job('server', {id: 3, method: 'va.y', tag: undefined}, null, 'running', 1, 4);
+		bus.job('client', {id: 4, method: 'va.z', tag: 'q'}, 'waiting', 'failed', 0, 5, {code: 'EPROTO', message: 'why'});
+		bus.tap('in', 'request', 't', Buffer.from('x'));
+		bus.wireTap = true;
+		bus.tap('out', 'response', 'u', Buffer.from('body'));
+		bus.log('debug', 'a line');
+		off();
+		expect(bus.listening).toBe(false);
+		bus.log('info', 'unheard');
+		expect(events.map(({at, ...rest}) => (typeof at === 'number' ? rest : at))).toEqual([
+			{type: 'state', side: 'server', from: 'IDLE', to: 'WAIT', jobId: undefined, method: undefined, tag: undefined},
+			{type: 'state', side: 'client', from: 'SEND', to: 'IDLE', jobId: 2, method: 'va.x', tag: 'k', reason: 'reset'},
+			{type: 'job', side: 'server', from: null, to: 'running', jobId: 3, method: 'va.y', tag: undefined, queued: 1, limit: 4},
+			{
+				type: 'job',
+				side: 'client',
+				from: 'waiting',
+				to: 'failed',
+				jobId: 4,
+				method: 'va.z',
+				tag: 'q',
+				queued: 0,
+				limit: 5,
+				error: {code: 'EPROTO', message: 'why'},
+			},
+			{type: 'wire', direction: 'out', kind: 'response', tag: 'u', body: Buffer.from('body')},
+			{type: 'log', level: 'debug', message: 'solo: a line'},
+		]);
+		expect(Object.keys(events[0]!)).not.toContain('reason');
+		expect(Object.keys(events[2]!)).not.toContain('error');
+	});
+
+	it('the wire tap shows every frame both ways with its tag, only while it is on', async () => {
+		const {pair, host, guest} = await connectedPair();
+		attachBoth(pair, host, guest);
+		guest.agent.wireTap = true;
+		await expect(host.agent.call('va.ping', ['tapped'])).resolves.toBe('tapped');
+		await expect(guest.agent.call('va.ping', ['back'])).resolves.toBe('back');
+		const wire = guest.events.flatMap(event =>
+			event.type === 'wire'
+				? [`${event.direction} ${event.kind} ${event.tag?.replace(/^[\da-f]{6}\./u, '')} ${event.body.includes('<methodCall>') ? 'call' : 'answer'}`]
+				: [],
+		);
+		expect(wire).toEqual(['in request 1 call', 'out response 1 answer', 'out request 1 call', 'in response 1 answer']);
+		guest.agent.wireTap = false;
+		await expect(host.agent.call('va.ping', ['untapped'])).resolves.toBe('untapped');
+		expect(guest.events.filter(event => event.type === 'wire')).toHaveLength(4);
+		expect(host.events.filter(event => event.type === 'wire')).toHaveLength(0);
+	});
+});
+
+describe('the agent', () => {
+	it('a request to a protocol without a server side is dropped with a warning, and the reading goes on', async () => {
+		const pair = await socketPair();
+		onCleanup(() => {
+			pair.close();
+		});
+		// The ndjson test protocol has no server side; an XML-RPC request frame is garbage to it,
+		// so the request comes from a reader wrapped to turn one line into a request.
+		const host = makeEnd('host', {
+			protocol() {
+				const protocol = new NdjsonProtocol();
+				const push = protocol.reader.push.bind(protocol.reader);
+				protocol.reader.push = chunk =>
+					chunk.toString() === 'REQUEST\n' ? [{type: 'message', message: {kind: 'request', key: 'r9', method: 'va.x', params: [], raw: chunk}}] : push(chunk);
+				return protocol;
+			},
+		});
+		host.agent.attach(socketChannel(pair.a, 'ndjson'));
+		pair.b.write('REQUEST\n');
+		await waitFor(() => logs(host.events).length > 0, 5000, 'the warning');
+		expect(logs(host.events)).toEqual(['host: request r9 dropped: ndjson peers send none']);
+		expect(jobs(host.events)).toEqual([]);
+		expect(host.agent.serverJobCount).toBe(0);
+		expect(host.agent.connected).toBe(true);
+	});
+
+	it('starts with the documented defaults, and takes each option', () => {
+		const registry = new MethodRegistry();
+		const plain = new Agent({name: 'plain', registry});
+		expect([plain.clientQueueMax, plain.serverQueueMax, plain.limits.bodyMax, plain.limits.headerMax, plain.peerCapacity]).toEqual([
+			5,
+			1,
+			2 * 1024 * 1024,
+			4096,
+			1,
+		]);
+		expect([plain.connected, plain.clientState, plain.serverState, plain.clientJobCount, plain.serverJobCount, plain.protocol.name]).toEqual([
+			false,
+			'IDLE',
+			'IDLE',
+			0,
+			0,
+			'xmlrpc',
+		]);
+		const tuned = new Agent({name: 'tuned', registry, clientQueueMax: 3, serverQueueMax: 2, limits: {bodyMax: 1000}});
+		expect([tuned.clientQueueMax, tuned.serverQueueMax, tuned.limits.bodyMax, tuned.limits.headerMax]).toEqual([3, 2, 1000, 4096]);
+		expect(tuned.registry).toBe(registry);
+	});
+
+	it('a new channel sets the peer capacity back to 1', async () => {
+		const {pair, host} = await connectedPair();
+		host.agent.setPeerCapacity(4);
+		expect(host.agent.peerCapacity).toBe(4);
+		host.agent.attach(socketChannel(pair.a, 'host-end'));
+		expect(host.agent.peerCapacity).toBe(1);
+	});
+
+	it('the deprecated serverSendTimeoutMs still sets the stall time; sendStallMs wins over it', async () => {
+		for (const [options, shown] of [
+			[{serverSendTimeoutMs: 300}, '300ms'],
+			[{serverSendTimeoutMs: 9000, sendStallMs: 200}, '200ms'],
+		] as const) {
+			const {pair, host} = await connectedPair(options);
+			host.agent.attach(socketChannel(pair.a, 'host-end'));
+			pair.b.pause();
+			await expect(host.agent.call('va.ping', ['y'.repeat(1_900_000)], {timeoutMs: 30_000})).rejects.toMatchObject({code: 'ECONNRESET'});
+			expect(logs(host.events)).toContain(`host: send made no progress for ${shown}: the peer stopped reading; closing the channel`);
+		}
+	});
+
+	it('a request arriving while a client request is being written is answered once that write ends', async () => {
+		const {pair, host, guest} = await connectedPair();
+		attachBoth(pair, host, guest);
+		// Both ends call at once, many times: each end's answers wait for its own request's write.
+		for (let n = 0; n < 20; n++) {
+			await expect(Promise.all([host.agent.call('va.ping', [`h${n}`]), guest.agent.call('va.ping', [`g${n}`])])).resolves.toEqual([`h${n}`, `g${n}`]);
+		}
+
+		expect(logs(host.events)).toEqual([]);
+		expect(logs(guest.events)).toEqual([]);
+	});
+});
+
+describe('the registry', () => {
+	it('answers unknown and disabled methods with their faults; lists only enabled ones', async () => {
+		const {pair, host, guest} = await connectedPair();
+		guest.registry.register('va.off', 'disabled', () => 'never').disable('va.off');
+		guest.registry.register('va.coded', 'its own fault', () => {
+			throw new RpcFault(-507, 'a coded fault');
+		});
+		attachBoth(pair, host, guest);
+		await expect(host.agent.call('va.nope')).rejects.toMatchObject({code: -506, faultString: "Method 'va.nope' not defined"});
+		await expect(host.agent.call('va.off')).rejects.toMatchObject({code: -508, faultString: "Method 'va.off' is disabled by the guest's configuration"});
+		await expect(host.agent.call('va.coded')).rejects.toMatchObject({code: -507, faultString: 'a coded fault'});
+		await expect(host.agent.call('system.listMethods')).resolves.toEqual(['system.listMethods', 'va.coded', 'va.ping']);
+		expect(guest.registry.allMethods()).toEqual(['system.listMethods', 'va.coded', 'va.off', 'va.ping']);
+		expect([
+			guest.registry.has('va.off'),
+			guest.registry.isEnabled('va.off'),
+			guest.registry.isEnabled('va.ping'),
+			guest.registry.isEnabled('va.nope'),
+		]).toEqual([true, false, true, false]);
+	});
+
+	it("an async handler's RpcFault keeps its code; the parameter checks say which parameter is wrong", async () => {
+		const {pair, host, guest} = await connectedPair();
+		guest.registry.register('va.async', 'rejects with a code', async () => Promise.reject(new RpcFault(-509, 'async coded')));
+		guest.registry.register('va.named', 'takes a string', params => stringParam(params, 1, 'name'));
+		guest.registry.register('va.none', 'takes nothing', params => {
+			noParams(params);
+			return 'nothing';
+		});
+		attachBoth(pair, host, guest);
+		await expect(host.agent.call('va.async')).rejects.toMatchObject({code: -509, faultString: 'async coded'});
+		await expect(host.agent.call('va.named', ['first', 'second'])).resolves.toBe('second');
+		await expect(host.agent.call('va.named', ['first'])).rejects.toMatchObject({code: -501, faultString: 'missing parameter 2 (name): string expected'});
+		await expect(host.agent.call('va.named', ['first', 7])).rejects.toMatchObject({code: -501, faultString: 'parameter 2 (name): string expected'});
+		await expect(host.agent.call('va.none')).resolves.toBe('nothing');
+		await expect(host.agent.call('va.none', [1, 2])).rejects.toMatchObject({code: -501, faultString: 'expected no parameters, got 2'});
+	});
+});
+
+describe('a request frame on the wire is a request (a raw far end)', () => {
+	it('the tap labels a raw request frame as a request', async () => {
+		const pair = await socketPair();
+		onCleanup(() => {
+			pair.close();
+		});
+		const guest = makeEnd('guest');
+		guest.agent.wireTap = true;
+		guest.agent.attach(socketChannel(pair.b, 'guest-end'));
+		pair.a.write(encodeFrame('request', 'raw1', encodeCall('va.ping', ['raw'])));
+		await waitFor(() => guest.events.filter(event => event.type === 'wire').length === 2, 5000, 'both taps');
+		expect(guest.events.flatMap(event => (event.type === 'wire' ? [`${event.direction} ${event.kind} ${event.tag}`] : []))).toEqual([
+			'in request raw1',
+			'out response raw1',
+		]);
+	});
+});
