@@ -4,7 +4,8 @@ import {EventBus} from '../../src/engine/bus.js';
 import {RpcFault} from '../../src/engine/errors.js';
 import type {EngineEvent} from '../../src/engine/events.js';
 import {MethodRegistry, noParams, stringParam} from '../../src/engine/registry.js';
-import {encodeCall} from '../../src/protocol/codec.js';
+import {encodeCall, encodeResponse} from '../../src/protocol/codec.js';
+import {FrameDecoder} from '../../src/protocol/frame-decoder.js';
 import {encodeFrame} from '../../src/protocol/frame-encoder.js';
 import {socketChannel} from '../../src/transport/socket-channel.js';
 import {NdjsonProtocol} from '../helpers/ndjson-protocol.js';
@@ -284,6 +285,42 @@ describe('a request frame on the wire is a request (a raw far end)', () => {
 		expect(guest.events.flatMap(event => (event.type === 'wire' ? [`${event.direction} ${event.kind} ${event.tag}`] : []))).toEqual([
 			'in request raw1',
 			'out response raw1',
+		]);
+	});
+});
+
+describe('late tags over a real socket (docs/PROTOCOL.md §4)', () => {
+	it('the keys of the last 256 requests a framing error failed are kept: an answer to an older one is unknown, to a newer one late', async () => {
+		const pair = await socketPair();
+		onCleanup(() => {
+			pair.close();
+		});
+		const host = makeEnd('host');
+		host.agent.attach(socketChannel(pair.a, 'host-end'));
+		// The far end answers every request with a broken frame: the request fails with EPROTO.
+		const tags: string[] = [];
+		const decoder = new FrameDecoder();
+		pair.b.on('data', chunk => {
+			for (const event of decoder.push(chunk)) {
+				if (event.type === 'frame') {
+					tags.push(event.frame.tag!);
+					pair.b.write(Buffer.from('\u00FFHTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n', 'latin1'));
+				}
+			}
+		});
+		for (let n = 0; n < 257; n++) {
+			await expect(host.agent.call('va.ping', [])).rejects.toMatchObject({code: 'EPROTO'});
+		}
+
+		const answer = (tag: string) => encodeFrame('response', tag, encodeResponse('late'));
+		const before = logs(host.events).length;
+		pair.b.write(Buffer.concat([answer(tags[0]!), answer(tags[1]!), answer(tags[256]!), answer(tags[256]!)]));
+		await waitFor(() => logs(host.events).length === before + 4, 5000, 'four log lines');
+		expect(logs(host.events).slice(before)).toEqual([
+			`host: response with unknown tag ${JSON.stringify(tags[0])} dropped`,
+			`host: late response for tag ${tags[1]} dropped (its job already failed)`,
+			`host: late response for tag ${tags[256]} dropped (its job already failed)`,
+			`host: response with unknown tag ${JSON.stringify(tags[256])} dropped`,
 		]);
 	});
 });
