@@ -324,3 +324,58 @@ describe('late tags over a real socket (docs/PROTOCOL.md §4)', () => {
 		]);
 	});
 });
+
+describe('the agent recovers from its own bugs without looping', () => {
+	/** A real socket's channel whose write throws at once (a broken Channel: the contract says it rejects). */
+	function throwingWrites(inner: ReturnType<typeof socketChannel>) {
+		return {
+			...inner,
+			writeEager: undefined,
+			write: () => {
+				throw new Error('write on fire');
+			},
+		};
+	}
+
+	it('an exception in the kick is a bug: reported, and the engine resets (EPROTO)', async () => {
+		const {pair, host} = await connectedPair();
+		host.agent.attach(throwingWrites(socketChannel(pair.a, 'host-end')));
+		await expect(host.agent.call('va.ping', ['first'])).rejects.toMatchObject({
+			code: 'EPROTO',
+			message: 'internal error: exception in the kick: write on fire',
+		});
+		expect(logs(host.events)).toEqual(['host: bug: exception in the kick: write on fire; resetting the engine']);
+		expect(host.agent.clientState).toBe('IDLE');
+	});
+
+	it("a reset started while one runs is skipped: the jobs fail with the first reset's code", async () => {
+		const pair = await socketPair();
+		onCleanup(() => {
+			pair.close();
+		});
+		const host = makeEnd('host', {clientQueueMax: 5});
+		host.agent.attach(socketChannel(pair.a, 'host-end'));
+		const decoder = new FrameDecoder();
+		let requests = 0;
+		pair.b.on('data', chunk => {
+			for (const event of decoder.push(chunk)) {
+				if (event.type === 'frame' && ++requests === 1) {
+					pair.b.write(Buffer.from('\u00FFHTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n', 'latin1'));
+				}
+			}
+		});
+		host.agent.subscribe(event => {
+			if (event.type === 'job' && event.to === 'failed' && host.agent.connected) {
+				host.agent.detach('dropped by a listener');
+			}
+		});
+		const calls = [host.agent.call('va.ping', ['a']), host.agent.call('va.ping', ['b']), host.agent.call('va.ping', ['c'])];
+		const outcomes = await Promise.allSettled(calls);
+		expect(outcomes.map(outcome => (outcome.status === 'rejected' ? (outcome.reason as {code: string}).code : 'resolved'))).toEqual([
+			'EPROTO',
+			'EPROTO',
+			'EPROTO',
+		]);
+		expect(host.agent.connected).toBe(false);
+	});
+});
