@@ -203,6 +203,30 @@ describe('back-pressure instead of drops (docs/PROTOCOL.md §4)', () => {
 		await waitFor(() => pair.b.destroyed, 5000, 'the socket destroyed');
 	});
 
+	it('a channel lost while reading is paused: the next channel pauses again under the same flood', async () => {
+		const {pair, guest, hold, pauses} = await guestEnd({serverQueueMax: 1, refusalMax: 1});
+		hold();
+		pair.a.write(Buffer.concat([request('a1'), request('a2'), request('a3')]));
+		await waitFor(() => logs(guest.events).length > 0, 5000, 'the refusal');
+		expect(pauses()).toBe(1);
+		pair.a.destroy();
+		await waitFor(() => !guest.agent.connected, 5000, 'the channel lost');
+		const next = await socketPair();
+		onCleanup(() => {
+			next.close();
+		});
+		const second = testChannel(socketChannel(next.b, 'second'), true);
+		guest.agent.attach(second.channel);
+		const host = farEnd(next.a);
+		const write = second.hold();
+		next.a.write(Buffer.concat([request('b1'), request('b2'), request('b3'), request('b4')]));
+		await waitFor(() => logs(guest.events).length > 1, 5000, 'the second refusal');
+		expect(second.pauses()).toBe(1);
+		write.open();
+		await expect(host.answer('b4')).resolves.toBe('b4');
+		expect(host.order).toEqual(['b1', 'b2', 'b3', 'b4']);
+	});
+
 	it('an untagged request over the limit is refused as "(untagged)", answered without a tag', async () => {
 		const {pair, guest, host, hold} = await guestEnd({serverQueueMax: 1});
 		const write = hold();
@@ -266,11 +290,39 @@ describe("the server machine's resets", () => {
 		await waitFor(() => guest.agent.serverJobCount === 0, 5000, 'the job dropped');
 		expect(serverJobs(guest.events).at(-1)).toMatch(/^server #1 va\.slow running→failed: EPROTO dropped: framing error: /u);
 		expect(told).toEqual([false]);
+		// The server was IDLE: no reset transition, and no other line than the framing error's.
 		expect(transitions(guest.events)).toEqual([]);
+		expect(logs(guest.events)).toEqual(['guest: framing error: BAD_CONTENT_LENGTH: not a decimal length: "x"']);
 		release.open();
 		pair.a.write(request('after'));
 		await expect(host.answer('after')).resolves.toBe('after');
 		expect(host.answers.has('s1')).toBe(false);
+	});
+	it('a framing error while an answer is being written: the write still ends, and nothing more happens to the dropped job', async () => {
+		const {pair, guest, host, hold} = await guestEnd();
+		const write = hold();
+		pair.a.write(request('w1'));
+		await waitFor(() => guest.agent.serverState === 'SEND', 5000, 'the answer on the wire');
+		pair.a.write(Buffer.from('\u00FFPOST /RPC2 HTTP/1.1\r\nContent-Length: x\r\n\r\n', 'latin1'));
+		await waitFor(() => guest.agent.serverState === 'IDLE', 5000, 'the reset');
+		write.open();
+		// The answer had started, so its bytes go out whole; the job stays dropped.
+		await expect(host.answer('w1')).resolves.toBe('w1');
+		pair.a.write(request('w2'));
+		await expect(host.answer('w2')).resolves.toBe('w2');
+		expect(logs(guest.events)).toEqual(['guest: framing error: BAD_CONTENT_LENGTH: not a decimal length: "x"']);
+		expect(transitions(guest.events)).toEqual([
+			'server IDLE→SEND #1 va.ping',
+			'server SEND→IDLE #1 va.ping (reset)',
+			'server IDLE→SEND #2 va.ping',
+			'server SEND→IDLE #2 va.ping',
+		]);
+		expect(serverJobs(guest.events).filter(line => line.startsWith('server #1 '))).toEqual([
+			'server #1 va.ping new→running',
+			'server #1 va.ping running→ready',
+			'server #1 va.ping ready→sending',
+			'server #1 va.ping sending→failed: EPROTO dropped: framing error: BAD_CONTENT_LENGTH: not a decimal length: "x"',
+		]);
 	});
 });
 
