@@ -8,6 +8,7 @@ import {encodeCall, encodeResponse} from '../../src/protocol/codec.js';
 import {FrameDecoder} from '../../src/protocol/frame-decoder.js';
 import {encodeFrame} from '../../src/protocol/frame-encoder.js';
 import {socketChannel} from '../../src/transport/socket-channel.js';
+import {xmlRpcProtocol} from '../../src/wire/xmlrpc/index.js';
 import {NdjsonProtocol} from '../helpers/ndjson-protocol.js';
 import {socketPair, waitFor} from '../helpers/socket-pair.js';
 import {attachBoth, connectedPair, jobs, logs, makeEnd, onCleanup, runCleanups, transitions} from './helpers.js';
@@ -377,5 +378,97 @@ describe('the agent recovers from its own bugs without looping', () => {
 			'EPROTO',
 		]);
 		expect(host.agent.connected).toBe(false);
+	});
+});
+
+describe('the kick: server work first, and nothing left behind (docs/PROTOCOL.md §4)', () => {
+	it('when a long write ends, the ready answers go out before the queued request, every one of them', async () => {
+		const pair = await socketPair();
+		onCleanup(() => {
+			pair.close();
+		});
+		const guest = makeEnd('guest', {serverQueueMax: 3});
+		guest.registry.register('va.big', 'a big answer', () => 'x'.repeat(1024 * 1024));
+		guest.agent.attach(socketChannel(pair.b, 'guest-end'));
+		// The far end reads everything and notes each frame's kind and tag, in order.
+		const seen: string[] = [];
+		const decoder = new FrameDecoder();
+		pair.a.on('data', chunk => {
+			for (const event of decoder.push(chunk)) {
+				if (event.type === 'frame') {
+					seen.push(`${event.frame.kind} ${event.frame.kind === 'response' ? event.frame.tag! : 'from the guest'}`);
+				}
+			}
+		});
+		pair.a.write(Buffer.concat([encodeFrame('request', 'big', encodeCall('va.big', [])), encodeFrame('request', 'p2', encodeCall('va.ping', ['p2']))]));
+		await waitFor(() => guest.agent.serverState === 'SEND', 5000, 'the big answer on the wire');
+		const call = guest.agent.call('va.ping', ['from the guest'], {timeoutMs: 10_000});
+		call.catch(() => undefined);
+		pair.a.write(encodeFrame('request', 'p3', encodeCall('va.ping', ['p3'])));
+		await waitFor(() => seen.length === 4, 10_000, `four frames (saw ${seen.join(', ')})`);
+		expect(seen).toEqual(['response big', 'response p2', 'response p3', 'request from the guest']);
+	});
+});
+
+/** A wire protocol with a bug: a response carrying BOOM comes without an outcome. */
+function boomProtocol(limits: Parameters<typeof xmlRpcProtocol>[0]) {
+	const protocol = xmlRpcProtocol(limits);
+	const push = protocol.reader.push.bind(protocol.reader);
+	protocol.reader.push = chunk =>
+		push(chunk).map(event =>
+			event.type === 'message' && event.message.kind === 'response' && event.message.raw.includes('BOOM')
+				? {...event, message: {...event.message, outcome: undefined as never}}
+				: event,
+		);
+	return protocol;
+}
+
+describe('a bug while recovering from another', () => {
+	it('once the recovery is over, the next bug resets the engine again', async () => {
+		const {pair, guest} = await connectedPair();
+		const host = makeEnd('host', {protocol: boomProtocol});
+		attachBoth(pair, host, guest);
+		for (const text of ['BOOM', 'BOOM again']) {
+			await expect(host.agent.call('va.ping', [text], {timeoutMs: 5000})).rejects.toMatchObject({
+				code: 'EPROTO',
+				message: expect.stringMatching(/^internal error: exception on a response: /u) as unknown,
+			});
+		}
+
+		expect(logs(host.events)).toHaveLength(2);
+		expect(logs(host.events).every(line => line.endsWith('; resetting the engine'))).toBe(true);
+	});
+
+	it('is reported, without a second reset (no loop)', async () => {
+		const {pair, guest} = await connectedPair();
+		// A wire protocol with a bug: a response carrying BOOM comes without an outcome.
+		const host = makeEnd('host', {protocol: boomProtocol});
+		// A channel with a bug too: a write of THROW throws at once.
+		const inner = socketChannel(pair.a, 'host-end');
+		host.agent.attach({
+			...inner,
+			writeEager: undefined,
+			// Not async: the throw must happen inside the kick, not as a rejection.
+			write(data) {
+				if (data.includes('THROW')) {
+					throw new Error('write on fire');
+				}
+
+				return inner.write(data);
+			},
+		});
+		guest.agent.attach(socketChannel(pair.b, 'guest-end'));
+		let again: Promise<unknown> | undefined;
+		host.agent.subscribe(event => {
+			if (event.type === 'job' && event.to === 'failed' && !again) {
+				again = host.agent.call('va.ping', ['THROW'], {timeoutMs: 300});
+				again.catch(() => undefined);
+			}
+		});
+		await expect(host.agent.call('va.ping', ['BOOM'])).rejects.toMatchObject({code: 'EPROTO'});
+		expect(logs(host.events)).toEqual([
+			expect.stringMatching(/^host: bug: exception on a response: .*; resetting the engine$/u),
+			'host: bug: exception in the kick: write on fire (while resetting after another)',
+		]);
 	});
 });
