@@ -345,3 +345,41 @@ describe('the stuck-send watchdog, tick by tick (docs/PROTOCOL.md §4: a stuck s
 		await expect(call).rejects.toMatchObject({code: 'ECANCELED'});
 	});
 });
+
+describe('what the link reads', () => {
+	it('garbage before a frame is logged with its size (one byte, several); garbage at the end of the stream is not an error', async () => {
+		const {pair, guest, host} = await guestWithRawHost();
+		guest.agent.attach(socketChannel(pair.b, 'guest-end'));
+		pair.a.write(Buffer.concat([Buffer.from('z'), encodeFrame('request', 'g1', encodeCall('va.ping', ['g1']))]));
+		await expect(host.answer('g1')).resolves.toBe('g1');
+		pair.a.write(Buffer.concat([Buffer.from('xyz'), encodeFrame('request', 'g2', encodeCall('va.ping', ['g2']))]));
+		await expect(host.answer('g2')).resolves.toBe('g2');
+		pair.a.end('PO');
+		await waitFor(() => !guest.agent.connected, 5000, 'the end');
+		expect(logs(guest.events)).toEqual(['guest: skipped 1 byte of garbage before a frame', 'guest: skipped 3 bytes of garbage before a frame']);
+	});
+
+	it('a channel that fails with an error is down with that error as its reason', async () => {
+		const {pair, guest} = await guestWithRawHost();
+		guest.agent.attach(socketChannel(pair.b, 'guest-end'));
+		pair.b.destroy(new Error('the device went away'));
+		await waitFor(() => !guest.agent.connected, 5000, 'the failure');
+		expect(channelEvents(guest.events)).toEqual(['guest-end up', 'guest-end down (the device went away)']);
+	});
+
+	it('a listener that drops the channel on one request: the rest of that chunk is not handed on', async () => {
+		const {pair, guest} = await guestWithRawHost();
+		guest.agent.subscribe(event => {
+			if (event.type === 'job' && event.from === null && event.jobId === 1) {
+				guest.agent.detach('dropped by a listener');
+			}
+		});
+		guest.agent.attach(socketChannel(pair.b, 'guest-end'));
+		pair.a.write(Buffer.concat(['d1', 'd2', 'd3'].map(tag => encodeFrame('request', tag, encodeCall('va.ping', [tag])))));
+		await waitFor(() => !guest.agent.connected, 5000, 'the detach');
+		expect(jobs(guest.events)).toEqual([
+			'server #1 va.ping new→running',
+			'server #1 va.ping running→failed: ECONNRESET dropped: channel lost: dropped by a listener',
+		]);
+	});
+});

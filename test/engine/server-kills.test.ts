@@ -203,12 +203,15 @@ describe('back-pressure instead of drops (docs/PROTOCOL.md §4)', () => {
 		await waitFor(() => pair.b.destroyed, 5000, 'the socket destroyed');
 	});
 
-	it('a channel lost while reading is paused: the next channel pauses again under the same flood', async () => {
-		const {pair, guest, hold, pauses} = await guestEnd({serverQueueMax: 1, refusalMax: 1});
+	it('a channel lost while reading is paused: nothing it held reaches the next channel, which pauses again under the same flood', async () => {
+		const {pair, guest, hold, delivered} = await guestEnd({serverQueueMax: 1, refusalMax: 1}, false);
 		hold();
-		pair.a.write(Buffer.concat([request('a1'), request('a2'), request('a3')]));
+		// a4 waits in the chunk being handed on, a5 in a chunk read while paused.
+		const first = Buffer.concat([request('a1'), request('a2'), request('a3'), request('a4')]);
+		pair.a.write(first);
 		await waitFor(() => logs(guest.events).length > 0, 5000, 'the refusal');
-		expect(pauses()).toBe(1);
+		pair.a.write(request('a5'));
+		await waitFor(() => delivered() === first.length + request('a5').length, 5000, 'a5 read while paused');
 		pair.a.destroy();
 		await waitFor(() => !guest.agent.connected, 5000, 'the channel lost');
 		const next = await socketPair();
@@ -219,12 +222,105 @@ describe('back-pressure instead of drops (docs/PROTOCOL.md §4)', () => {
 		guest.agent.attach(second.channel);
 		const host = farEnd(next.a);
 		const write = second.hold();
-		next.a.write(Buffer.concat([request('b1'), request('b2'), request('b3'), request('b4')]));
+		// The refusal ends the chunk: nothing of this channel waits to be handed on.
+		next.a.write(Buffer.concat([request('b1'), request('b2'), request('b3')]));
 		await waitFor(() => logs(guest.events).length > 1, 5000, 'the second refusal');
 		expect(second.pauses()).toBe(1);
+		next.a.write(request('b4'));
 		write.open();
 		await expect(host.answer('b4')).resolves.toBe('b4');
 		expect(host.order).toEqual(['b1', 'b2', 'b3', 'b4']);
+		expect(serverJobs(guest.events).filter(line => / va\.ping new→/u.test(line))).toHaveLength(5); // a1, a2, b1, b2, b4 (a3 and b3 were refused; a4 and a5 never handled)
+	});
+
+	it('a request that pauses reading again while the kept chunks are handed on stops the hand-over there', async () => {
+		const {pair, guest, host, hold, delivered} = await guestEnd({serverQueueMax: 1, refusalMax: 1}, false);
+		const release = gate();
+		guest.registry.register('va.slow', 'waits', async () => {
+			await release.promise;
+			return 'slow';
+		});
+		const writes = [hold()];
+		const first = Buffer.concat([request('s', 'va.slow', []), request('r1')]);
+		pair.a.write(first);
+		await waitFor(() => logs(guest.events).length === 1, 5000, 'the first refusal');
+		// Two chunks kept while paused: each will be refused in turn (the slow request holds the slot).
+		pair.a.write(request('r2'));
+		await waitFor(() => delivered() === first.length + request('r2').length, 5000, 'r2 read');
+		pair.a.write(request('r3'));
+		await waitFor(() => delivered() === first.length + 2 * request('r2').length, 5000, 'r3 read');
+		writes.push(hold());
+		writes[0]!.open();
+		await host.answer('r1');
+		// r2 refused, and reading paused again: r3 waits for r2's refusal to be written.
+		await waitFor(() => logs(guest.events).length === 2, 5000, 'the second refusal');
+		expect(serverJobs(guest.events).filter(line => line.endsWith('new→ready'))).toHaveLength(2);
+		writes[1]!.open();
+		await host.answer('r3');
+		release.open();
+		await expect(host.answer('s')).resolves.toBe('slow');
+		expect(host.order).toEqual(['r1', 'r2', 'r3', 's']);
+	});
+
+	it('the count of bytes kept while paused starts from zero on a new channel', async () => {
+		const {pair, guest, hold, delivered} = await guestEnd({serverQueueMax: 1, refusalMax: 1, limits: {bodyMax: 1000, headerMax: 300}}, false);
+		hold();
+		const first = Buffer.concat([request('a1'), request('a2'), request('a3')]);
+		pair.a.write(first);
+		await waitFor(() => logs(guest.events).length > 0, 5000, 'the refusal');
+		pair.a.write(Buffer.alloc(2000, 0x41));
+		await waitFor(() => delivered() === first.length + 2000, 5000, 'the garbage read');
+		pair.a.destroy();
+		await waitFor(() => !guest.agent.connected, 5000, 'the channel lost');
+		const next = await socketPair();
+		onCleanup(() => {
+			next.close();
+		});
+		const second = testChannel(socketChannel(next.b, 'second'), false);
+		guest.agent.attach(second.channel);
+		second.hold();
+		const again = Buffer.concat([request('b1'), request('b2'), request('b3')]);
+		next.a.write(again);
+		await waitFor(() => logs(guest.events).length > 1, 5000, 'the second refusal');
+		next.a.write(Buffer.alloc(2000, 0x41));
+		await waitFor(() => second.delivered() === again.length + 2000, 5000, 'the garbage read');
+		expect(guest.agent.connected).toBe(true);
+	});
+
+	it('a frame started before reading paused is still timed once reading resumes', async () => {
+		const {pair, guest, host, hold} = await guestEnd({serverQueueMax: 1, refusalMax: 1, limits: {headerStallMs: 200}}, false);
+		const write = hold();
+		pair.a.write(Buffer.concat([request('a1'), request('a2'), request('a3'), Buffer.from('\u00FFPOST /RPC2 HTTP/1.1\r\n', 'latin1')]));
+		await waitFor(() => logs(guest.events).length > 0, 5000, 'the refusal');
+		write.open();
+		await host.answer('a3');
+		await waitFor(() => logs(guest.events).length > 1, 10_000, 'the stall');
+		expect(logs(guest.events)[1]).toMatch(/^guest: framing error: STALLED_FRAME: header not complete 200 ms after its first byte \(\d+ bytes received\)$/u);
+	});
+
+	it("a write on a channel that was replaced meanwhile ends without touching the new channel's write", async () => {
+		const {guest, hold, pair, host: oldHost} = await guestEnd({serverQueueMax: 2});
+		const oldWrite = hold();
+		pair.a.write(request('o1'));
+		await waitFor(() => guest.agent.serverState === 'SEND', 5000, 'the old answer on the wire');
+		const next = await socketPair();
+		onCleanup(() => {
+			next.close();
+		});
+		const second = testChannel(socketChannel(next.b, 'second'), true);
+		guest.agent.attach(second.channel);
+		const host = farEnd(next.a);
+		const newWrite = second.hold();
+		next.a.write(Buffer.concat([request('b1'), request('b2')]));
+		await waitFor(() => guest.agent.serverState === 'SEND', 5000, 'b1 on the wire');
+		oldWrite.open();
+		// The old answer goes out whole on the old socket; its write's end comes after the new channel took over.
+		await oldHost.answer('o1');
+		await new Promise(resolve => setImmediate(resolve));
+		expect(guest.agent.serverJobCount).toBe(2);
+		newWrite.open();
+		await host.answer('b2');
+		expect(host.order).toEqual(['b1', 'b2']);
 	});
 
 	it('an untagged request over the limit is refused as "(untagged)", answered without a tag', async () => {
