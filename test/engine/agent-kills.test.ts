@@ -1,6 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {Agent} from '../../src/engine/agent.js';
 import {EventBus} from '../../src/engine/bus.js';
+import {describeTransition} from '../../src/engine/describe.js';
 import {RpcFault} from '../../src/engine/errors.js';
 import type {EngineEvent} from '../../src/engine/events.js';
 import {MethodRegistry, noParams, stringParam} from '../../src/engine/registry.js';
@@ -9,7 +10,7 @@ import {FrameDecoder} from '../../src/protocol/frame-decoder.js';
 import {encodeFrame} from '../../src/protocol/frame-encoder.js';
 import {socketChannel} from '../../src/transport/socket-channel.js';
 import {xmlRpcProtocol} from '../../src/wire/xmlrpc/index.js';
-import {NdjsonProtocol} from '../helpers/ndjson-protocol.js';
+import {NdjsonProtocol, onJsonLines} from '../helpers/ndjson-protocol.js';
 import {socketPair, waitFor} from '../helpers/socket-pair.js';
 import {attachBoth, connectedPair, jobs, logs, makeEnd, onCleanup, runCleanups, transitions} from './helpers.js';
 
@@ -470,5 +471,35 @@ describe('a bug while recovering from another', () => {
 			expect.stringMatching(/^host: bug: exception on a response: .*; resetting the engine$/u),
 			'host: bug: exception in the kick: write on fire (while resetting after another)',
 		]);
+	});
+});
+
+describe('what a failure says', () => {
+	it("a named error's class is kept on the RPCFailed error (qemu-ga's CommandNotFound, over the ndjson test protocol)", async () => {
+		const pair = await socketPair();
+		onCleanup(() => {
+			pair.close();
+		});
+		const host = makeEnd('host', {protocol: () => new NdjsonProtocol()});
+		host.agent.attach(socketChannel(pair.a, 'ndjson'));
+		onJsonLines<{execute: string; arguments: {id?: unknown}; id: string}>(pair.b, request => {
+			if (request.execute === 'sync') {
+				pair.b.write(Buffer.concat([Buffer.from([0xff]), Buffer.from(`${JSON.stringify({return: request.arguments.id})}\n`)]));
+			} else {
+				pair.b.write(`${JSON.stringify({error: {class: 'CommandNotFound', desc: 'no such command'}, id: request.id})}\n`);
+			}
+		});
+		await expect(host.agent.call('guest-nope')).rejects.toMatchObject({
+			name: 'RPCFailed',
+			code: -500,
+			faultString: 'no such command',
+			errorClass: 'CommandNotFound',
+		});
+	});
+
+	it('a transition line names the job, and its method as ? when it has none', () => {
+		const base = {type: 'state', side: 'server', from: 'IDLE', to: 'SEND', tag: undefined, at: 0} as const;
+		expect(describeTransition({...base, jobId: 7, method: undefined})).toBe('server IDLE→SEND #7 ?');
+		expect(describeTransition({...base, jobId: undefined, method: undefined, reason: 'reset'})).toBe('server IDLE→SEND (reset)');
 	});
 });
