@@ -401,11 +401,14 @@ describe('the kick: server work first, and nothing left behind (docs/PROTOCOL.md
 				}
 			}
 		});
+		pair.a.pause(); // Until everything below is lined up: the big answer cannot finish before.
 		pair.a.write(Buffer.concat([encodeFrame('request', 'big', encodeCall('va.big', [])), encodeFrame('request', 'p2', encodeCall('va.ping', ['p2']))]));
 		await waitFor(() => guest.agent.serverState === 'SEND', 5000, 'the big answer on the wire');
 		const call = guest.agent.call('va.ping', ['from the guest'], {timeoutMs: 10_000});
 		call.catch(() => undefined);
 		pair.a.write(encodeFrame('request', 'p3', encodeCall('va.ping', ['p3'])));
+		await waitFor(() => guest.agent.serverJobCount === 3, 5000, 'p2 and p3 answered, waiting');
+		pair.a.resume();
 		await waitFor(() => seen.length === 4, 10_000, `four frames (saw ${seen.join(', ')})`);
 		expect(seen).toEqual(['response big', 'response p2', 'response p3', 'request from the guest']);
 	});

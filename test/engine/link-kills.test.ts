@@ -383,3 +383,39 @@ describe('what the link reads', () => {
 		]);
 	});
 });
+
+describe('log levels of what the link reports', () => {
+	function leveled(events: readonly EngineEvent[]): string[] {
+		return events.flatMap(event => (event.type === 'log' ? [`${event.level} ${event.message.replace(/: .*$/u, '')}`] : []));
+	}
+
+	it('garbage is a warning, a framing error an error, a stream cut mid-frame a warning', async () => {
+		const {pair, guest, host} = await guestWithRawHost();
+		guest.agent.attach(socketChannel(pair.b, 'guest-end'));
+		pair.a.write(Buffer.concat([Buffer.from('z'), encodeFrame('request', 'g1', encodeCall('va.ping', ['g1']))]));
+		await expect(host.answer('g1')).resolves.toBe('g1');
+		pair.a.write(Buffer.from('\u00FFPOST /RPC2 HTTP/1.1\r\nContent-Length: x\r\n\r\n', 'latin1'));
+		pair.a.end(Buffer.from('\u00FFPOST /RPC2 HTTP/1.1\r\n', 'latin1'));
+		await waitFor(() => !guest.agent.connected, 5000, 'the end');
+		expect(leveled(guest.events)).toEqual(['warn guest', 'error guest', 'warn guest']);
+		expect(logs(guest.events).map(line => line.slice(0, 30))).toEqual([
+			'guest: skipped 1 byte of garba',
+			'guest: framing error: BAD_CONT',
+			'guest: stream ended mid-messag',
+		]);
+	});
+
+	it('a stuck send and an input overrun are errors', async () => {
+		vi.useFakeTimers({toFake: ['setInterval', 'clearInterval']});
+		const {pair, host} = await connectedPair({sendStallMs: 400});
+		const jammed = jammedChannel(socketChannel(pair.a, 'host-end'));
+		host.agent.attach(jammed.channel);
+		host.agent.call('va.ping', [], {timeoutMs: 60_000}).catch(() => undefined);
+		jammed.setPending(1);
+		for (let n = 0; n < 5; n++) {
+			vi.advanceTimersByTime(100);
+		}
+
+		expect(host.events.flatMap(event => (event.type === 'log' ? [event.level] : []))).toEqual(['error']);
+	});
+});

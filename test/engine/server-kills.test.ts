@@ -199,6 +199,7 @@ describe('back-pressure instead of drops (docs/PROTOCOL.md §4)', () => {
 			'guest: the peer sent 2601 bytes while reading was paused and the channel cannot pause: closing it',
 			// What the reader held when the channel went: nothing was started, so nothing is reported.
 		]);
+		expect(guest.events.flatMap(event => (event.type === 'log' ? [event.level] : []))).toEqual(['warn', 'error']);
 		expect(guest.events.find(event => event.type === 'channel' && event.status === 'down')).toMatchObject({reason: 'input overrun while paused'});
 		await waitFor(() => pair.b.destroyed, 5000, 'the socket destroyed');
 	});
