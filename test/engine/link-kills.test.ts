@@ -1,7 +1,7 @@
 import type net from 'node:net';
 import {afterEach, describe, expect, it, vi} from 'vitest';
 import type {EngineEvent} from '../../src/engine/events.js';
-import {decodeResponse, encodeCall} from '../../src/protocol/codec.js';
+import {decodeResponse, encodeCall, encodeResponse} from '../../src/protocol/codec.js';
 import {FrameDecoder} from '../../src/protocol/frame-decoder.js';
 import {encodeFrame} from '../../src/protocol/frame-encoder.js';
 import type {Channel} from '../../src/transport/channel.js';
@@ -343,6 +343,37 @@ describe('the stuck-send watchdog, tick by tick (docs/PROTOCOL.md §4: a stuck s
 		expect(host.agent.connected).toBe(true);
 		host.agent.cancel(1);
 		await expect(call).rejects.toMatchObject({code: 'ECANCELED'});
+	});
+});
+
+describe('one watch per channel', () => {
+	it('a second slow write while the watch still runs reuses it; once idle no watch is left', async () => {
+		vi.useFakeTimers({toFake: ['setInterval', 'clearInterval']});
+		const {pair, host} = await connectedPair({sendStallMs: 400});
+		const jammed = jammedChannel(socketChannel(pair.a, 'host-end'));
+		host.agent.attach(jammed.channel);
+		// The far end answers every request at once.
+		const decoder = new FrameDecoder();
+		pair.b.on('data', chunk => {
+			for (const event of decoder.push(chunk)) {
+				if (event.type === 'frame') {
+					pair.b.write(encodeFrame('response', event.frame.tag, encodeResponse('answered')));
+				}
+			}
+		});
+		jammed.setPending(10);
+		for (const n of [1, 2]) {
+			const call = host.agent.call('va.ping', [`slow ${n}`], {timeoutMs: 60_000});
+			expect(vi.getTimerCount()).toBe(1);
+			jammed.release();
+			await expect(call).resolves.toBe('answered');
+		}
+
+		vi.advanceTimersByTime(100);
+		expect(vi.getTimerCount()).toBe(0);
+		vi.advanceTimersByTime(1000);
+		expect(vi.getTimerCount()).toBe(0);
+		expect(host.agent.connected).toBe(true);
 	});
 });
 

@@ -4,6 +4,7 @@ import type {EngineEvent} from '../../src/engine/events.js';
 import {decodeResponse, encodeCall} from '../../src/protocol/codec.js';
 import {FrameDecoder} from '../../src/protocol/frame-decoder.js';
 import {encodeFrame} from '../../src/protocol/frame-encoder.js';
+import {MethodRegistry} from '../../src/engine/registry.js';
 import type {Channel} from '../../src/transport/channel.js';
 import {socketChannel} from '../../src/transport/socket-channel.js';
 import {gate, type Gate} from '../helpers/gate.js';
@@ -128,6 +129,13 @@ describe('back-pressure instead of drops (docs/PROTOCOL.md §4)', () => {
 				pair.a.write(first);
 				await waitFor(() => logs(guest.events).length > 0, 5000, 'the refusal');
 				expect(logs(guest.events)).toEqual(['guest: request a3 refused: server job queue limit exceeded']);
+				expect(guest.events.flatMap(event => (event.type === 'log' ? [event.level] : []))).toEqual(['warn']);
+				// Each server job event gives the jobs being answered (refusals not counted) and the limit.
+				expect(
+					guest.events.flatMap(event =>
+						event.type === 'job' && event.side === 'server' ? [`#${event.jobId} ${event.to} ${event.queued}/${event.limit}`] : [],
+					),
+				).toEqual(['#1 running 1/1', '#1 ready 1/1', '#1 sending 1/1', '#2 running 2/1', '#2 ready 2/1', '#3 ready 2/1']);
 				if (split) {
 					await waitFor(() => delivered() === first.length, 5000, 'the first chunk read');
 					pair.a.write(request('a4'));
@@ -288,6 +296,30 @@ describe('back-pressure instead of drops (docs/PROTOCOL.md §4)', () => {
 		expect(guest.agent.connected).toBe(true);
 	});
 
+	it('the count of bytes kept while paused starts from zero after a resume too', async () => {
+		const {pair, guest, host, hold, delivered} = await guestEnd({serverQueueMax: 1, refusalMax: 1, limits: {bodyMax: 1000, headerMax: 300}}, false);
+		let write = hold();
+		let sent = Buffer.concat([request('a1'), request('a2'), request('a3')]);
+		pair.a.write(sent);
+		await waitFor(() => logs(guest.events).length === 1, 5000, 'the first refusal');
+		pair.a.write(Buffer.alloc(2000, 0x41));
+		await waitFor(() => delivered() === sent.length + 2000, 5000, 'the garbage read');
+		write.open();
+		await host.answer('a3');
+		// The kept garbage was read on resume; pause again and keep as much once more.
+		await waitFor(() => logs(guest.events).length === 2, 5000, 'the garbage skipped');
+		write = hold();
+		const before = delivered();
+		sent = Buffer.concat([request('b1'), request('b2'), request('b3')]);
+		pair.a.write(sent);
+		await waitFor(() => logs(guest.events).length === 3, 5000, 'the second refusal');
+		pair.a.write(Buffer.alloc(2000, 0x41));
+		await waitFor(() => delivered() === before + sent.length + 2000, 5000, 'the second garbage read');
+		expect(guest.agent.connected).toBe(true);
+		write.open();
+		await host.answer('b3');
+	});
+
 	it('a frame started before reading paused is still timed once reading resumes', async () => {
 		const {pair, guest, host, hold} = await guestEnd({serverQueueMax: 1, refusalMax: 1, limits: {headerStallMs: 200}}, false);
 		const write = hold();
@@ -441,6 +473,7 @@ describe('answers and their after-reply actions (docs/PROTOCOL.md §4)', () => {
 		await waitFor(() => told.length === 1, 5000, 'the actions');
 		expect(told).toEqual(['second true']);
 		expect(logs(guest.events)).toEqual(['guest: after-reply action failed: action on fire']);
+		expect(guest.events.flatMap(event => (event.type === 'log' ? [event.level] : []))).toEqual(['error']);
 		saved!.afterReply(sent => told.push(`late ${sent}`));
 		expect(told).toEqual(['second true', 'late false']);
 		// A late action that throws is swallowed, not logged: it has no bus.
@@ -477,6 +510,58 @@ describe('answers and their after-reply actions (docs/PROTOCOL.md §4)', () => {
 		await expect(host.answer('n1')).resolves.toBe('fault -500 va.never did not answer within 1s');
 		pair.a.write(request('n2'));
 		await expect(host.answer('n2')).resolves.toBe('n2');
+	});
+
+	it('a registry that breaks its contract (throws, or rejects) still gets its request a -500 answer', async () => {
+		const broken = new (class extends MethodRegistry {
+			override dispatch(call: Parameters<MethodRegistry['dispatch']>[0], context: Parameters<MethodRegistry['dispatch']>[1]) {
+				if (call.method === 'va.throws') {
+					throw new Error('dispatch on fire');
+				}
+
+				if (call.method === 'va.rejects') {
+					return Promise.reject(new Error('async dispatch on fire'));
+				}
+
+				return super.dispatch(call, context);
+			}
+		})();
+		broken.register('va.ping', 'echo', params => params[0] ?? 'untagged');
+		const pair2 = await socketPair();
+		onCleanup(() => {
+			pair2.close();
+		});
+		const guest2 = makeEnd('guest2', {registry: broken});
+		guest2.agent.attach(socketChannel(pair2.b, 'guest2'));
+		const host2 = farEnd(pair2.a);
+		pair2.a.write(request('t1', 'va.throws', []));
+		await expect(host2.answer('t1')).resolves.toBe('fault -500 dispatch on fire');
+		pair2.a.write(request('t2', 'va.rejects', []));
+		await expect(host2.answer('t2')).resolves.toBe('fault -500 async dispatch on fire');
+		pair2.a.write(request('t3'));
+		await expect(host2.answer('t3')).resolves.toBe('t3');
+	});
+
+	it('an answer after the deadline is ignored quietly: no second answer, no bug reported', async () => {
+		const {pair, guest, host} = await guestEnd({handlerTimeoutMs: 200});
+		const late = gate();
+		let answered!: () => void;
+		const settled = new Promise<void>(resolve => {
+			answered = resolve;
+		});
+		guest.registry.register('va.late', 'answers too late', async () => {
+			await late.promise;
+			answered();
+			return 'too late';
+		});
+		pair.a.write(request('l1', 'va.late', []));
+		await expect(host.answer('l1')).resolves.toBe('fault -500 va.late did not answer within 200ms');
+		late.open();
+		await settled;
+		pair.a.write(request('l2'));
+		await expect(host.answer('l2')).resolves.toBe('l2');
+		expect(logs(guest.events)).toEqual([]);
+		expect(host.order).toEqual(['l1', 'l2']);
 	});
 
 	it('an unreadable request is answered with its fault and shows as method "?"', async () => {
