@@ -1,11 +1,14 @@
 import type net from 'node:net';
 import {afterEach, describe, expect, it, vi} from 'vitest';
+import {EventBus} from '../../src/engine/bus.js';
 import type {EngineEvent} from '../../src/engine/events.js';
+import {Link} from '../../src/engine/link.js';
 import {decodeResponse, encodeCall, encodeResponse} from '../../src/protocol/codec.js';
 import {FrameDecoder} from '../../src/protocol/frame-decoder.js';
 import {encodeFrame} from '../../src/protocol/frame-encoder.js';
 import type {Channel} from '../../src/transport/channel.js';
 import {socketChannel} from '../../src/transport/socket-channel.js';
+import {XmlRpcProtocol} from '../../src/wire/xmlrpc/index.js';
 import {gate, type Gate} from '../helpers/gate.js';
 import {socketPair, waitFor} from '../helpers/socket-pair.js';
 import {connectedPair, jobs, logs, makeEnd, onCleanup, runCleanups} from './helpers.js';
@@ -448,5 +451,67 @@ describe('log levels of what the link reports', () => {
 		}
 
 		expect(host.events.flatMap(event => (event.type === 'log' ? [event.level] : []))).toEqual(['error']);
+	});
+});
+
+describe('the link alone (as the agent drives it)', () => {
+	async function bareLink(reader?: (chunk: Buffer) => never) {
+		const pair = await socketPair();
+		onCleanup(() => {
+			pair.close();
+		});
+		const bus = new EventBus('bare');
+		const protocol = new XmlRpcProtocol({bodyMax: 1 << 20});
+		if (reader) {
+			protocol.reader.push = reader;
+		}
+
+		const seen: string[] = [];
+		const link = new Link(
+			protocol,
+			bus,
+			{
+				message: () => seen.push('message'),
+				protocolError: (code, message) => seen.push(`protocolError ${code}: ${message}`),
+				lost: reason => seen.push(`lost: ${reason}`),
+				writable: () => seen.push('writable'),
+			},
+			{sendStallMs: 5000, pausedInputMax: 1 << 20},
+		);
+		return {pair, link, seen};
+	}
+
+	it('refuses a send while detached or while another is on the wire: a bug, said as such', async () => {
+		const {pair, link} = await bareLink();
+		expect(() => {
+			link.send(Buffer.from('x'), () => undefined);
+		}).toThrow('bug: send while detached');
+		link.attach({...socketChannel(pair.a, 'bare'), writeEager: undefined});
+		link.send(Buffer.from('x'), () => undefined);
+		expect(link.busy).toBe(true);
+		expect(() => {
+			link.send(Buffer.from('y'), () => undefined);
+		}).toThrow('bug: send while busy');
+		link.detach('over');
+	});
+
+	it('a reader that throws is reported as READER_FAILED with its message', async () => {
+		const {pair, link, seen} = await bareLink(() => {
+			throw new Error('reader on fire');
+		});
+		link.attach(socketChannel(pair.a, 'bare'));
+		pair.b.write('anything');
+		await waitFor(() => seen.some(line => line.startsWith('protocolError')), 5000, 'the reader failure');
+		expect(seen).toContain('protocolError READER_FAILED: the xmlrpc reader failed: reader on fire');
+		link.detach('over');
+	});
+
+	it('a write that fails loses the channel with the failure as the reason', async () => {
+		const {pair, link, seen} = await bareLink();
+		const inner = socketChannel(pair.a, 'bare');
+		link.attach({...inner, writeEager: undefined, write: async () => Promise.reject(new Error('EIO on write'))});
+		link.send(Buffer.from('x'), () => seen.push('written'));
+		await waitFor(() => !link.connected, 5000, 'the loss');
+		expect(seen).toEqual(['lost: EIO on write', 'writable']);
 	});
 });
