@@ -164,7 +164,9 @@ describe('the agent', () => {
 				const protocol = new NdjsonProtocol();
 				const push = protocol.reader.push.bind(protocol.reader);
 				protocol.reader.push = chunk =>
-					chunk.toString() === 'REQUEST\n' ? [{type: 'message', message: {kind: 'request', key: 'r9', method: 'va.x', params: [], raw: chunk}}] : push(chunk);
+					chunk.toString().startsWith('REQUEST')
+						? [{type: 'message', message: {kind: 'request', key: chunk.includes('untagged') ? undefined : 'r9', method: 'va.x', params: [], raw: chunk}}]
+						: push(chunk);
 				return protocol;
 			},
 		});
@@ -172,6 +174,10 @@ describe('the agent', () => {
 		pair.b.write('REQUEST\n');
 		await waitFor(() => logs(host.events).length > 0, 5000, 'the warning');
 		expect(logs(host.events)).toEqual(['host: request r9 dropped: ndjson peers send none']);
+		pair.b.write('REQUEST untagged\n');
+		await waitFor(() => logs(host.events).length > 1, 5000, 'the second warning');
+		expect(logs(host.events)[1]).toBe('host: request (untagged) dropped: ndjson peers send none');
+		expect(host.events.flatMap(event => (event.type === 'log' ? [event.level] : []))).toEqual(['warn', 'warn']);
 		expect(jobs(host.events)).toEqual([]);
 		expect(host.agent.serverJobCount).toBe(0);
 		expect(host.agent.connected).toBe(true);
@@ -206,6 +212,10 @@ describe('the agent', () => {
 		expect(host.agent.peerCapacity).toBe(4);
 		host.agent.attach(socketChannel(pair.a, 'host-end'));
 		expect(host.agent.peerCapacity).toBe(1);
+		host.agent.close();
+		expect(() => {
+			host.agent.attach(socketChannel(pair.a, 'again'));
+		}).toThrow(expect.objectContaining({code: 'ENOTCONN', message: 'agent is closed'}) as Error);
 	});
 
 	it('the deprecated serverSendTimeoutMs still sets the stall time; sendStallMs wins over it', async () => {
@@ -347,6 +357,7 @@ describe('the agent recovers from its own bugs without looping', () => {
 			message: 'internal error: exception in the kick: write on fire',
 		});
 		expect(logs(host.events)).toEqual(['host: bug: exception in the kick: write on fire; resetting the engine']);
+		expect(host.events.flatMap(event => (event.type === 'log' ? [event.level] : []))).toEqual(['error']);
 		expect(host.agent.clientState).toBe('IDLE');
 	});
 
@@ -474,6 +485,7 @@ describe('a bug while recovering from another', () => {
 			expect.stringMatching(/^host: bug: exception on a response: .*; resetting the engine$/u),
 			'host: bug: exception in the kick: write on fire (while resetting after another)',
 		]);
+		expect(host.events.flatMap(event => (event.type === 'log' ? [event.level] : []))).toEqual(['error', 'error']);
 	});
 });
 
