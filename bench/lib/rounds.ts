@@ -1,3 +1,4 @@
+import {pairedRates} from './clock.js';
 import {median, relativeSpread} from './stats.js';
 
 /** One thing measured: each call of `run` is one round and returns its figure. */
@@ -48,4 +49,32 @@ export async function interleave(contenders: readonly Contender[], options: Roun
 		rounds: results[index]!,
 		spread: relativeSpread(results[index]!),
 	}));
+}
+
+/**
+ * Two contenders measured together by `pairedRates` (call by call, in turns), for `interleave`:
+ * whichever of the two runs first in a round measures both, and the other takes its figure.
+ */
+export function pairedContenders(
+	count: number,
+	first: {readonly name: string; readonly call: () => Promise<unknown>},
+	second: {readonly name: string; readonly call: () => Promise<unknown>},
+	unit = 'calls/s',
+): [Contender, Contender] {
+	const waiting: [number[], number[]] = [[], []];
+	const run = async (index: 0 | 1): Promise<number> => {
+		const ready = waiting[index].shift();
+		if (ready !== undefined) {
+			return ready;
+		}
+
+		const rates = await pairedRates(count, first.call, second.call);
+		waiting[index === 0 ? 1 : 0].push(rates[index === 0 ? 1 : 0]);
+		return rates[index];
+	};
+
+	return [
+		{name: first.name, unit, run: async () => run(0)},
+		{name: second.name, unit, run: async () => run(1)},
+	];
 }

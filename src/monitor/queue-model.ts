@@ -110,28 +110,88 @@ export function initialQueueModel(options: QueueModelOptions = {}): QueueModel {
 
 /** Fold one engine event into the model. */
 export function foldEvent(model: QueueModel, event: EngineEvent): QueueModel {
-	// One new model per event, built in one step (this runs ~13 times per round trip).
-	switch (event.type) {
-		case 'state': {
-			return withTransition(model, event, event.side === 'client' ? {clientState: event.to as ClientState} : {serverState: event.to as ServerState});
+	return foldEvents(model, [event]);
+}
+
+/**
+ * Fold many events into one new model, as folding them one at a time would (the session folds
+ * lazily, a batch at a time: when the model is read). One model per batch, not one per event;
+ * a transition that a batch pushes out of the kept log is counted but never built.
+ */
+export function foldEvents(model: QueueModel, events: Iterable<EngineEvent>): QueueModel {
+	const batch = Array.isArray(events) ? (events as readonly EngineEvent[]) : [...events];
+	if (batch.length === 0) {
+		return model;
+	}
+
+	const client = new SideFold(model.client, model);
+	const server = new SideFold(model.server, model);
+	let {clientState, serverState, channel, transitionLog: log, transitionCount: seq} = model;
+	let unbuilt = countLogged(batch) - model.transitionsMax;
+	if (unbuilt >= 0) {
+		log = undefined; // This batch alone fills the log: nothing older can be read again.
+	}
+
+	for (const event of batch) {
+		switch (event.type) {
+			case 'state': {
+				if (event.side === 'client') {
+					clientState = event.to as ClientState;
+				} else {
+					serverState = event.to as ServerState;
+				}
+
+				break;
+			}
+
+			case 'job': {
+				(event.side === 'client' ? client : server).apply(event);
+				break;
+			}
+
+			case 'channel': {
+				channel = {status: event.status, label: event.label, at: event.at, reason: event.reason};
+				break;
+			}
+
+			default: {
+				continue; // Counted, never logged.
+			}
 		}
 
-		case 'job': {
-			return withTransition(
-				model,
-				event,
-				event.side === 'client' ? {client: foldJob(model.client, event, model)} : {server: foldJob(model.server, event, model)},
-			);
-		}
-
-		case 'channel': {
-			return withTransition(model, event, {channel: {status: event.status, label: event.label, at: event.at, reason: event.reason}});
-		}
-
-		default: {
-			return {...model, eventCount: model.eventCount + 1};
+		seq++;
+		if (unbuilt > 0) {
+			unbuilt--;
+		} else {
+			log = appendEntry(log, new Entry(seq, event), model.transitionsMax);
 		}
 	}
+
+	// Every field written out: a literal of one shape is several times cheaper than spreading two objects.
+	return {
+		clientState,
+		serverState,
+		client: client.result(),
+		server: server.result(),
+		channel,
+		eventCount: model.eventCount + batch.length,
+		transitionsMax: model.transitionsMax,
+		recentMax: model.recentMax,
+		jobsMax: model.jobsMax,
+		transitionCount: seq,
+		transitionLog: log,
+	};
+}
+
+function countLogged(events: readonly EngineEvent[]): number {
+	let count = 0;
+	for (const event of events) {
+		if (event.type === 'state' || event.type === 'job' || event.type === 'channel') {
+			count++;
+		}
+	}
+
+	return count;
 }
 
 /** An entry's line: `client IDLE→SEND #7 va.getfile`, `channel up unix:/x`; terminal-safe. */
@@ -180,20 +240,6 @@ class Entry implements TransitionEntry {
 	}
 }
 
-function transitionEntry(seq: number, event: LoggedEvent): TransitionEntry {
-	return new Entry(seq, event);
-}
-
-/** Fold many events (a convenience for tests and for replaying a log). */
-export function foldEvents(model: QueueModel, events: Iterable<EngineEvent>): QueueModel {
-	let current = model;
-	for (const event of events) {
-		current = foldEvent(current, event);
-	}
-
-	return current;
-}
-
 /** The latest `count` transitions (default: all kept), oldest first. */
 export function latestTransitions(model: QueueModel, count = model.transitionsMax): readonly TransitionEntry[] {
 	const wanted = Math.min(count, model.transitionsMax);
@@ -205,33 +251,11 @@ export function latestTransitions(model: QueueModel, count = model.transitionsMa
 	return entries.reverse();
 }
 
-function withTransition(
-	model: QueueModel,
-	event: LoggedEvent,
-	changes: Partial<Pick<QueueModel, 'clientState' | 'serverState' | 'client' | 'server' | 'channel'>>,
-): QueueModel {
-	const seq = model.transitionCount + 1;
-	let log: Cell = {entry: transitionEntry(seq, event), next: model.transitionLog, size: (model.transitionLog?.size ?? 0) + 1};
-	if (log.size > model.transitionsMax * 2) {
-		// Rebuild the newest `transitionsMax` cells so the older ones can be collected: O(max)
-		// once every `max` events, amortised O(1).
-		log = truncate(log, model.transitionsMax);
-	}
-
-	// Every field written out: a literal of one shape is several times cheaper than spreading two objects.
-	return {
-		clientState: changes.clientState ?? model.clientState,
-		serverState: changes.serverState ?? model.serverState,
-		client: changes.client ?? model.client,
-		server: changes.server ?? model.server,
-		channel: changes.channel ?? model.channel,
-		eventCount: model.eventCount + 1,
-		transitionsMax: model.transitionsMax,
-		recentMax: model.recentMax,
-		jobsMax: model.jobsMax,
-		transitionCount: seq,
-		transitionLog: log,
-	};
+function appendEntry(log: Cell | undefined, entry: TransitionEntry, transitionsMax: number): Cell {
+	const cell: Cell = {entry, next: log, size: (log?.size ?? 0) + 1};
+	// Rebuild the newest `transitionsMax` cells so the older ones can be collected: O(max) once
+	// every `max` entries, amortised O(1).
+	return cell.size > transitionsMax * 2 ? truncate(cell, transitionsMax) : cell;
 }
 
 function truncate(log: Cell, keep: number): Cell {
@@ -248,36 +272,78 @@ function truncate(log: Cell, keep: number): Cell {
 	return rebuilt!;
 }
 
-function foldJob(side: SideQueue, event: JobEvent, model: QueueModel): SideQueue {
-	const index = side.jobs.findIndex(job => job.id === event.jobId);
-	const previous = index >= 0 ? side.jobs[index] : undefined;
-	const row: JobRow = {
-		id: event.jobId,
-		side: event.side,
-		method: event.method,
-		tag: event.tag,
-		status: event.to,
-		createdAt: previous?.createdAt ?? event.at,
-		updatedAt: event.at,
-		...(event.error ? {error: event.error} : {}),
-	};
-	const finished = isFinished(event.to);
-	let jobs: readonly JobRow[];
-	if (finished) {
-		jobs = index >= 0 ? side.jobs.filter(job => job.id !== event.jobId) : side.jobs;
-	} else if (index >= 0) {
-		jobs = side.jobs.map(job => (job.id === event.jobId ? row : job));
-	} else {
-		jobs = side.jobs.length >= model.jobsMax ? [...side.jobs.slice(1), row] : [...side.jobs, row];
+/** One side's queue through a batch: copied on its first change, then changed in place. */
+class SideFold {
+	readonly #side: SideQueue;
+	readonly #recentMax: number;
+	readonly #jobsMax: number;
+	#jobs: JobRow[] | undefined;
+	#recent: JobRow[] | undefined;
+	#queued: number;
+	#limit: number;
+	#done: number;
+	#failed: number;
+
+	constructor(side: SideQueue, model: QueueModel) {
+		this.#side = side;
+		this.#recentMax = model.recentMax;
+		this.#jobsMax = model.jobsMax;
+		this.#queued = side.queued;
+		this.#limit = side.limit;
+		this.#done = side.done;
+		this.#failed = side.failed;
 	}
 
-	return {
-		jobs,
-		queued: event.queued,
-		limit: event.limit,
-		done: side.done + (event.to === 'done' ? 1 : 0),
-		// Cancelled and expired jobs are failures with a named cause.
-		failed: side.failed + (finished && event.to !== 'done' ? 1 : 0),
-		recent: finished && model.recentMax > 0 ? [row, ...side.recent.slice(0, model.recentMax - 1)] : side.recent,
-	};
+	apply(event: JobEvent): void {
+		const jobs = (this.#jobs ??= [...this.#side.jobs]);
+		const index = jobs.findIndex(job => job.id === event.jobId);
+		const row: JobRow = {
+			id: event.jobId,
+			side: event.side,
+			method: event.method,
+			tag: event.tag,
+			status: event.to,
+			createdAt: index >= 0 ? jobs[index]!.createdAt : event.at,
+			updatedAt: event.at,
+			...(event.error ? {error: event.error} : {}),
+		};
+		const finished = isFinished(event.to);
+		if (finished) {
+			if (index >= 0) {
+				jobs.splice(index, 1);
+			}
+		} else if (index >= 0) {
+			jobs[index] = row;
+		} else {
+			if (jobs.length >= this.#jobsMax) {
+				jobs.shift();
+			}
+
+			jobs.push(row);
+		}
+
+		this.#queued = event.queued;
+		this.#limit = event.limit;
+		if (event.to === 'done') {
+			this.#done++;
+		} else if (finished) {
+			// Cancelled and expired jobs are failures with a named cause.
+			this.#failed++;
+		}
+
+		if (finished && this.#recentMax > 0) {
+			const recent = (this.#recent ??= [...this.#side.recent]);
+			recent.unshift(row);
+			recent.length = Math.min(recent.length, this.#recentMax);
+		}
+	}
+
+	/** The side after the batch: the same object when no job of this side moved. */
+	result(): SideQueue {
+		if (this.#jobs === undefined) {
+			return this.#side;
+		}
+
+		return {jobs: this.#jobs, queued: this.#queued, limit: this.#limit, done: this.#done, failed: this.#failed, recent: this.#recent ?? this.#side.recent};
+	}
 }

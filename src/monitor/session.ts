@@ -22,7 +22,7 @@ import {guestProtocolFactory, guestProtocolOf, type GuestProtocol, type Protocol
 import {splitCommand} from './parse-args.js';
 import {SessionContext, type SessionHooks} from './session-context.js';
 import {waitForStatus} from './status-wait.js';
-import {foldEvent, initialQueueModel, type QueueModel} from './queue-model.js';
+import {foldEvents, initialQueueModel, type QueueModel} from './queue-model.js';
 import {
 	timedExecute,
 	type CommandOutcome,
@@ -66,6 +66,9 @@ type SessionState = {
 /** An outcome before it is timed. */
 type Untimed = UntimedOutcome;
 
+/** Engine events waiting to be folded, at most (then folded at once: memory stays bounded). */
+const unfoldedMax = 1024;
+
 const gateMessage = 'guest agent has not said hello; run agent_capabilities';
 const noGuest: GuestInfo = {helloAt: undefined, version: undefined, methods: undefined};
 
@@ -87,6 +90,12 @@ export class Session implements MonitorSession {
 	/** qemu-ga handles to close on the next connection (src/monitor/getfile/chunk-source.ts). */
 	readonly #leftoverHandles = new LeftoverHandles();
 	#state: SessionState;
+	/**
+	 * Engine events not yet in the model: folded when the model is read (the screen once a frame,
+	 * `info`), not one by one as they come (~13 per round trip, each a new model, on the path
+	 * between a reply and the next request).
+	 */
+	#unfolded: EngineEvent[] = [];
 	readonly #runLine = (line: string): Promise<Untimed> => this.#run(line);
 	readonly #emitEvent = (event: SessionEvent): void => {
 		this.#emit(event);
@@ -159,6 +168,10 @@ export class Session implements MonitorSession {
 	}
 
 	get model(): QueueModel {
+		if (this.#unfolded.length > 0) {
+			this.#foldUnfolded();
+		}
+
 		return this.#state.model;
 	}
 
@@ -230,9 +243,10 @@ export class Session implements MonitorSession {
 	}
 
 	#onEngineEvent(event: EngineEvent): void {
-		const state = this.#state;
-		// Written out, not spread: this runs for every engine event (~13 per round trip).
-		this.#state = {status: state.status, model: foldEvent(state.model, event), limits: state.limits, quitRequested: state.quitRequested, closed: state.closed};
+		if (this.#unfolded.push(event) >= unfoldedMax) {
+			this.#foldUnfolded();
+		}
+
 		if (event.type === 'channel') {
 			if (event.status === 'up') {
 				this.#update({}, {protocol: this.#connection.protocol});
@@ -268,11 +282,17 @@ export class Session implements MonitorSession {
 		}
 	}
 
+	#foldUnfolded(): void {
+		const events = this.#unfolded;
+		this.#unfolded = [];
+		this.#state = {...this.#state, model: foldEvents(this.#state.model, events)};
+	}
+
 	#makeHooks(): SessionHooks {
 		return {
 			commands: this.#commands.commands,
 			status: () => this.#state.status,
-			model: () => this.#state.model,
+			model: () => this.model,
 			callMethod: (method, params, timeoutMs, gated) => this.#callMethod(method, params, timeoutMs, gated),
 			protocol: timeoutMs => this.#awaitProtocol(timeoutMs),
 			leftoverHandle: handle => {

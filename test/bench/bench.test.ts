@@ -8,7 +8,7 @@ import path from 'node:path';
 import {promisify} from 'node:util';
 import {describe, expect, it} from 'vitest';
 import {compare} from '../../bench/lib/result.js';
-import {interleave} from '../../bench/lib/rounds.js';
+import {interleave, pairedContenders} from '../../bench/lib/rounds.js';
 import {largestGetfileBytes} from '../../bench/lib/sizes.js';
 import {median} from '../../bench/lib/stats.js';
 import {formatTable} from '../../bench/lib/table.js';
@@ -42,6 +42,21 @@ describe('bench arithmetic', () => {
 		]);
 		expect(compare(figures, 'a/b', 'a', 'b', {op: '>=', value: 11})).toMatchObject({ratio: 10, met: false});
 		expect(compare(figures, 'a/missing', 'a', 'nobody')).toBeUndefined();
+	});
+
+	it('paired contenders take turns call by call, and each round measures the pair once, whoever the rotation puts first', async () => {
+		const calls: string[] = [];
+		const [a, b] = pairedContenders(4, {name: 'a', call: async () => calls.push('a')}, {name: 'b', call: async () => calls.push('b')});
+		const figures = await interleave([a, b], {rounds: 3, warmup: 1});
+		// 4 rounds (warm-up included), one paired measurement each, 4 calls of each per measurement.
+		expect(calls.filter(name => name === 'a')).toHaveLength(16);
+		expect(calls.filter(name => name === 'b')).toHaveLength(16);
+		// In turns, and who goes first alternates call by call.
+		expect(calls.slice(0, 8)).toEqual(['a', 'b', 'b', 'a', 'a', 'b', 'b', 'a']);
+		for (const figure of figures) {
+			expect(figure.rounds).toHaveLength(3);
+			expect(figure.rounds.every(rate => Number.isFinite(rate) && rate > 0)).toBe(true);
+		}
 	});
 
 	it('finds the largest file whose va.getfile reply fits the body limit', () => {

@@ -117,6 +117,64 @@ describe('queue model', () => {
 		);
 	});
 
+	it('folds a batch exactly as one event at a time, and never changes a model it was given', () => {
+		// The session folds lazily, a batch when the model is read: the batch path (one copy per
+		// side, transitions pushed out of the log never built) must agree with folding each event.
+		const step = fc.oneof(
+			fc.tuple(
+				fc.constant('job'),
+				fc.constantFrom('client', 'server'),
+				fc.integer({min: 1, max: 12}),
+				fc.constantFrom('queued', 'sending', 'waiting', 'done', 'failed', 'expired'),
+			),
+			fc.tuple(fc.constant('state'), fc.constantFrom('client', 'server'), fc.integer({min: 1, max: 12}), fc.constantFrom('IDLE', 'SEND', 'WAIT')),
+			fc.tuple(fc.constant('channel'), fc.constant('client'), fc.integer({min: 1, max: 2}), fc.constantFrom('up', 'down')),
+			fc.tuple(fc.constant('log'), fc.constant('client'), fc.integer({min: 1, max: 2}), fc.constant('x')),
+		);
+		const toEvent = ([kind, side, id, to]: [string, string, number, string], at: number): EngineEvent => {
+			switch (kind) {
+				case 'job': {
+					return {...job(side as 'client', id, null, to as 'queued', id % 4, at), ...(to === 'failed' ? {error: {code: -1, message: `no ${id}`}} : {})};
+				}
+
+				case 'state': {
+					return state(side as 'client', 'IDLE', to, id, at);
+				}
+
+				case 'channel': {
+					return {type: 'channel', status: to as 'up', label: `unix:/x${id}`, at};
+				}
+
+				default: {
+					return {type: 'log', level: 'info', message: `line ${id}`, at};
+				}
+			}
+		};
+
+		const view = (model: QueueModel) => ({
+			...model,
+			transitionLog: undefined,
+			transitions: latestTransitions(model).map(entry => [entry.seq, entry.at, entry.kind, entry.text]),
+		});
+		fc.assert(
+			fc.property(fc.array(step, {maxLength: 120}), fc.integer({min: 0, max: 120}), (steps, cut) => {
+				const events = steps.map((one, index) => toEvent(one as [string, string, number, string], 1000 + index));
+				const options = {transitionsMax: 7, recentMax: 3, jobsMax: 4};
+				let one = initialQueueModel(options);
+				for (const event of events) {
+					one = foldEvent(one, event);
+				}
+
+				const first = foldEvents(initialQueueModel(options), events.slice(0, cut));
+				const before = JSON.stringify(view(first));
+				const batched = foldEvents(first, events.slice(cut));
+				expect(view(batched)).toEqual(view(one));
+				expect(JSON.stringify(view(first))).toBe(before);
+			}),
+			{numRuns: 300},
+		);
+	});
+
 	it('folds a real engine: the model agrees with the agent at every event', async () => {
 		const pair = await socketPair();
 		const release = gate();

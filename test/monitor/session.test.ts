@@ -401,6 +401,24 @@ describe('commands over a real engine', () => {
 		await expect(session.execute('help agent_pnig')).resolves.toMatchObject({ok: false, error: {class: 'CommandNotFound'}});
 	});
 
+	it('folds engine events when the model is read: info transitions after 300 calls shows the newest, in order', async () => {
+		const {session} = await setup();
+		await session.waitForGuest(2000);
+		for (let i = 0; i < 300; i++) {
+			expect((await session.execute('agent_ping')).ok).toBe(true);
+		}
+
+		// More events than the session keeps unfolded (1,024): some were folded on the way, the rest now.
+		const {model} = session;
+		expect(model.client.done).toBeGreaterThanOrEqual(300);
+		expect(model.client.jobs).toEqual([]);
+		expect(model.clientState).toBe('IDLE');
+		const transitions = (await session.execute('info transitions 4')).text.split('\n');
+		expect(transitions).toHaveLength(4);
+		expect(transitions.at(-1)).toMatch(/client .*WAIT→IDLE|done/);
+		expect(session.model).toBe(model); // Nothing new since: the same model, not a re-fold.
+	});
+
 	it('a 6th queued job gets `client job queue limit exceeded` at once; info queues shows 5/5', async () => {
 		const {session, release} = await slowDmesgSession();
 		const five = Array.from({length: 5}, async () => session.execute('agent_viewdmesg'));
