@@ -9,10 +9,9 @@ import {encodeCall, encodeResponse} from '../../src/protocol/codec.js';
 import {FrameDecoder} from '../../src/protocol/frame-decoder.js';
 import {encodeFrame} from '../../src/protocol/frame-encoder.js';
 import {socketChannel} from '../../src/transport/socket-channel.js';
-import {xmlRpcProtocol} from '../../src/wire/xmlrpc/index.js';
 import {NdjsonProtocol, onJsonLines} from '../helpers/ndjson-protocol.js';
 import {socketPair, waitFor} from '../helpers/socket-pair.js';
-import {attachBoth, connectedPair, jobs, logs, makeEnd, onCleanup, runCleanups, transitions} from './helpers.js';
+import {attachBoth, connectedPair, jobs, logs, makeEnd, onCleanup, runCleanups, transitions, boomProtocol} from './helpers.js';
 
 /*
  * The agent's wiring, its bus and its registry at their edges, over real socket pairs (issue
@@ -424,19 +423,6 @@ describe('the kick: server work first, and nothing left behind (docs/PROTOCOL.md
 		expect(seen).toEqual(['response big', 'response p2', 'response p3', 'request from the guest']);
 	});
 });
-
-/** A wire protocol with a bug: a response carrying BOOM comes without an outcome. */
-function boomProtocol(limits: Parameters<typeof xmlRpcProtocol>[0]) {
-	const protocol = xmlRpcProtocol(limits);
-	const push = protocol.reader.push.bind(protocol.reader);
-	protocol.reader.push = chunk =>
-		push(chunk).map(event =>
-			event.type === 'message' && event.message.kind === 'response' && event.message.raw.includes('BOOM')
-				? {...event, message: {...event.message, outcome: undefined as never}}
-				: event,
-		);
-	return protocol;
-}
 
 describe('a bug while recovering from another', () => {
 	it('once the recovery is over, the next bug resets the engine again', async () => {

@@ -1,9 +1,8 @@
-import type net from 'node:net';
 import {afterEach, describe, expect, it, vi} from 'vitest';
 import {EventBus} from '../../src/engine/bus.js';
 import type {EngineEvent} from '../../src/engine/events.js';
 import {Link} from '../../src/engine/link.js';
-import {decodeResponse, encodeCall, encodeResponse} from '../../src/protocol/codec.js';
+import {encodeCall, encodeResponse} from '../../src/protocol/codec.js';
 import {FrameDecoder} from '../../src/protocol/frame-decoder.js';
 import {encodeFrame} from '../../src/protocol/frame-encoder.js';
 import type {Channel} from '../../src/transport/channel.js';
@@ -11,7 +10,7 @@ import {socketChannel} from '../../src/transport/socket-channel.js';
 import {XmlRpcProtocol} from '../../src/wire/xmlrpc/index.js';
 import {gate, type Gate} from '../helpers/gate.js';
 import {socketPair, waitFor} from '../helpers/socket-pair.js';
-import {connectedPair, jobs, logs, makeEnd, onCleanup, runCleanups} from './helpers.js';
+import {connectedPair, jobs, logs, makeEnd, onCleanup, runCleanups, rawFarEnd} from './helpers.js';
 
 /*
  * The link (src/engine/link.ts) at its edges, over real sockets (issue #10, docs/mutation.md
@@ -25,34 +24,6 @@ afterEach(() => {
 	vi.useRealTimers();
 	runCleanups();
 });
-
-/** The raw far end: decodes every frame the engine writes; answers as `tag → value or fault`. */
-function farEnd(socket: net.Socket) {
-	const decoder = new FrameDecoder();
-	const answers = new Map<string, string>();
-	const order: string[] = [];
-	socket.on('data', chunk => {
-		for (const event of decoder.push(chunk)) {
-			if (event.type === 'frame' && event.frame.kind === 'response') {
-				const response = decodeResponse(event.frame.body);
-				const tag = event.frame.tag ?? '(none)';
-				order.push(tag);
-				answers.set(tag, response.ok ? String(response.value) : `fault ${response.fault.code} ${response.fault.message}`);
-			}
-		}
-	});
-	return {
-		answers,
-		order,
-		request(tag: string, method = 'va.ping', params: string[] = [tag]) {
-			socket.write(encodeFrame('request', tag, encodeCall(method, params)));
-		},
-		async answer(tag: string) {
-			await waitFor(() => answers.has(tag), 10_000, `the answer to ${tag}`);
-			return answers.get(tag);
-		},
-	};
-}
 
 /** A socket channel that counts the bytes it hands to the engine (so a test knows they arrived). */
 function countingChannel(inner: Channel, options: {canPause?: boolean} = {}) {
@@ -87,7 +58,7 @@ async function guestWithRawHost(options: Parameters<typeof makeEnd>[1] = {}) {
 		pair.close();
 	});
 	const guest = makeEnd('guest', options);
-	return {pair, guest, host: farEnd(pair.a)};
+	return {pair, guest, host: rawFarEnd(pair.a)};
 }
 
 describe('a started frame must keep moving (docs/PROTOCOL.md §2)', () => {
@@ -155,7 +126,7 @@ describe("the channel's lifecycle", () => {
 		});
 		const old = countingChannel(socketChannel(oldPair.b, 'old'));
 		guest.agent.attach(old.channel);
-		const oldHost = farEnd(oldPair.a);
+		const oldHost = rawFarEnd(oldPair.a);
 		oldHost.request('o1');
 		await expect(oldHost.answer('o1')).resolves.toBe('o1');
 		guest.agent.attach(socketChannel(newPair.b, 'new'));
@@ -165,7 +136,7 @@ describe("the channel's lifecycle", () => {
 		const deliveredBefore = old.delivered();
 		oldHost.request('o2');
 		await waitFor(() => old.delivered() > deliveredBefore, 5000, 'o2 read');
-		const newHost = farEnd(newPair.a);
+		const newHost = rawFarEnd(newPair.a);
 		newHost.request('n1');
 		await expect(newHost.answer('n1')).resolves.toBe('n1');
 		expect(jobs(guest.events).slice(before)).toEqual([
@@ -332,7 +303,7 @@ describe('the stuck-send watchdog, tick by tick (docs/PROTOCOL.md §4: a stuck s
 
 	it('a write that finishes stops the watch; the next write is watched afresh', async () => {
 		const {host, jammed, call, pair} = await jammedHost(true);
-		farEnd(pair.b); // Nothing to answer: the guest end is the test.
+		rawFarEnd(pair.b); // Nothing to answer: the guest end is the test.
 		jammed.setPending(10);
 		for (let n = 0; n < 4; n++) {
 			tick();

@@ -1,15 +1,13 @@
-import type net from 'node:net';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {EngineEvent} from '../../src/engine/events.js';
-import {decodeResponse, encodeCall} from '../../src/protocol/codec.js';
-import {FrameDecoder} from '../../src/protocol/frame-decoder.js';
+import {encodeCall} from '../../src/protocol/codec.js';
 import {encodeFrame} from '../../src/protocol/frame-encoder.js';
 import {MethodRegistry} from '../../src/engine/registry.js';
 import type {Channel} from '../../src/transport/channel.js';
 import {socketChannel} from '../../src/transport/socket-channel.js';
 import {gate, type Gate} from '../helpers/gate.js';
 import {socketPair, waitFor} from '../helpers/socket-pair.js';
-import {jobs, logs, makeEnd, onCleanup, runCleanups, transitions} from './helpers.js';
+import {jobs, logs, makeEnd, onCleanup, runCleanups, transitions, rawFarEnd} from './helpers.js';
 
 /*
  * The engine's server half (src/engine/server-side.ts) over a real socket whose far end the
@@ -22,31 +20,6 @@ import {jobs, logs, makeEnd, onCleanup, runCleanups, transitions} from './helper
 afterEach(runCleanups);
 
 const limitFault = 'fault -500 server job queue limit exceeded';
-
-/** The raw far end: every response frame the engine writes, in order, as `tag → answer`. */
-function farEnd(socket: net.Socket) {
-	const decoder = new FrameDecoder();
-	const answers = new Map<string, string>();
-	const order: string[] = [];
-	socket.on('data', chunk => {
-		for (const event of decoder.push(chunk)) {
-			if (event.type === 'frame' && event.frame.kind === 'response') {
-				const response = decodeResponse(event.frame.body);
-				const tag = event.frame.tag ?? '(none)';
-				order.push(tag);
-				answers.set(tag, response.ok ? String(response.value) : `fault ${response.fault.code} ${response.fault.message}`);
-			}
-		}
-	});
-	return {
-		answers,
-		order,
-		async answer(tag: string) {
-			await waitFor(() => answers.has(tag), 10_000, `the answer to ${tag}`);
-			return answers.get(tag);
-		},
-	};
-}
 
 function request(tag: string | undefined, method = 'va.ping', params: string[] = [tag ?? 'untagged']): Buffer {
 	return encodeFrame('request', tag, encodeCall(method, params));
@@ -112,7 +85,7 @@ async function guestEnd(options: Parameters<typeof makeEnd>[1] = {}, canPause = 
 	const guest = makeEnd('guest', options);
 	const test = testChannel(socketChannel(pair.b, 'guest-end'), canPause);
 	guest.agent.attach(test.channel);
-	return {pair, guest, host: farEnd(pair.a), ...test};
+	return {pair, guest, host: rawFarEnd(pair.a), ...test};
 }
 
 function serverJobs(events: readonly EngineEvent[]): string[] {
@@ -229,7 +202,7 @@ describe('back-pressure instead of drops (docs/PROTOCOL.md §4)', () => {
 		});
 		const second = testChannel(socketChannel(next.b, 'second'), true);
 		guest.agent.attach(second.channel);
-		const host = farEnd(next.a);
+		const host = rawFarEnd(next.a);
 		const write = second.hold();
 		// The refusal ends the chunk: nothing of this channel waits to be handed on.
 		next.a.write(Buffer.concat([request('b1'), request('b2'), request('b3')]));
@@ -342,7 +315,7 @@ describe('back-pressure instead of drops (docs/PROTOCOL.md §4)', () => {
 		});
 		const second = testChannel(socketChannel(next.b, 'second'), true);
 		guest.agent.attach(second.channel);
-		const host = farEnd(next.a);
+		const host = rawFarEnd(next.a);
 		const newWrite = second.hold();
 		next.a.write(Buffer.concat([request('b1'), request('b2')]));
 		await waitFor(() => guest.agent.serverState === 'SEND', 5000, 'b1 on the wire');
@@ -533,7 +506,7 @@ describe('answers and their after-reply actions (docs/PROTOCOL.md §4)', () => {
 		});
 		const guest2 = makeEnd('guest2', {registry: broken});
 		guest2.agent.attach(socketChannel(pair2.b, 'guest2'));
-		const host2 = farEnd(pair2.a);
+		const host2 = rawFarEnd(pair2.a);
 		pair2.a.write(request('t1', 'va.throws', []));
 		await expect(host2.answer('t1')).resolves.toBe('fault -500 dispatch on fire');
 		pair2.a.write(request('t2', 'va.rejects', []));
