@@ -66,10 +66,6 @@ export class Link {
 		return this.#writing;
 	}
 
-	get label(): string | undefined {
-		return this.#channel?.label;
-	}
-
 	attach(channel: Channel): void {
 		if (this.#channel) {
 			this.lose(this.#channel, 'replaced by a new channel');
