@@ -4,10 +4,12 @@
 //   1. esbuild bundles the guest's entry alone (dist/src/guest/exe-main.js, compiled by tsc) into
 //      one CommonJS script: Node 20 embeds one CJS script, and the guest needs none of the
 //      monitor (Ink's yoga-layout cannot go into a CJS bundle anyway);
-//   2. `node --experimental-sea-config` turns it into a blob, with V8's code cache (a start-up
-//      snapshot saved ~25% of the start-up CPU here, but V8 refuses it on a CPU with other
-//      features, e.g. the e2e's emulated one: a release must not depend on the build machine's
-//      CPU; the code cache is simply ignored there);
+//   2. `node --experimental-sea-config` turns it into a blob, with V8's code cache made after a
+//      warm-up run of the daemon (guest-warm-cache.mjs; the bundle and the cache are assets that
+//      scripts/guest-loader.cjs runs; VA_SEA_WARM_CACHE=0: Node's own code cache of the top level
+//      instead). No start-up snapshot: it saved ~25% of the start-up CPU here, but V8 refuses it
+//      on a CPU with other features, e.g. the e2e's emulated one; a code cache holds bytecode
+//      only, and a rejected one would only cost the compilation it saves;
 //   3. a copy of this Node, without its debug symbols, gets the blob injected by postject.
 // Run-time look-ups on disk (createRequire(import.meta.url), a script beside a module) would
 // break in the executable: the build fails if esbuild reports a use of import.meta.
@@ -16,6 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import * as esbuild from 'esbuild';
+import {warmCodeCache} from './guest-warm-cache.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const dist = path.join(repo, 'dist');
@@ -39,6 +42,38 @@ if (!fs.existsSync(entry)) {
 fs.rmSync(work, {recursive: true, force: true});
 fs.mkdirSync(work, {recursive: true});
 
+/**
+ * Modules the daemon needs only on rare paths, loaded at their first use instead of before the
+ * hello: each import of one becomes a stand-in whose functions require the real module when
+ * called. Under emulation every instruction of start-up counts (boot-to-hello); counted with
+ * callgrind from exec to the hello, sax's evaluation was ~4% of it and node:child_process ~1%.
+ * Functions only, named here: esbuild refuses to build an import of any other name.
+ */
+const lazyModules = {
+	// The XML parser of last resort (xmlrpc-reader.ts): the scanner reads what peers send.
+	sax: ['parser'],
+	// The shutdown command, the dmesg fallback, stty for isa-serial.
+	'node:child_process': ['spawn', 'spawnSync'],
+};
+
+function lazyModulesPlugin() {
+	const namespace = 'lazy-module';
+	return {
+		name: namespace,
+		setup(build) {
+			const filter = new RegExp(`^(${Object.keys(lazyModules).join('|')})$`);
+			// The stand-in's own require() of the module resolves normally.
+			build.onResolve({filter}, args => (args.namespace === namespace ? undefined : {path: args.path, namespace}));
+			build.onLoad({filter: /.*/, namespace}, args => {
+				const name = JSON.stringify(args.path);
+				const exports = lazyModules[args.path].map(fn => `export function ${fn}(...args) {\n\treturn load().${fn}(...args);\n}`).join('\n');
+				const contents = `let real;\nconst load = () => (real ??= require(${name}));\n${exports}\nexport default {${lazyModules[args.path].join(', ')}};\n`;
+				return {contents, resolveDir: repo, loader: 'js'};
+			});
+		},
+	};
+}
+
 const result = await esbuild.build({
 	entryPoints: [entry],
 	outfile: bundle,
@@ -50,6 +85,7 @@ const result = await esbuild.build({
 	legalComments: 'none',
 	logLevel: 'silent',
 	metafile: true,
+	plugins: [lazyModulesPlugin()],
 });
 const importMeta = result.warnings.filter(warning => /import\.meta/.test(warning.text));
 if (importMeta.length > 0) {
@@ -65,8 +101,28 @@ if (strays.length > 0) {
 
 log(`bundle ${path.relative(repo, bundle)}: ${fs.statSync(bundle).size} bytes from ${inputs.length} files`);
 
+// The code cache: by default made after a warm-up run of the daemon (guest-warm-cache.mjs), which
+// holds every function used until the first answers; Node's own (useCodeCache) holds only the
+// top level, so the rest was compiled at each start. Counted with callgrind from exec to the first
+// answered request: 151M -> 139M instructions. The bundle and the cache are then assets read by a
+// small loader (scripts/guest-loader.cjs).
+const warm = useCodeCache && process.env.VA_SEA_WARM_CACHE !== '0';
+let sea = {main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache};
+if (warm) {
+	const cache = path.join(work, 'daemon.cache');
+	await warmCodeCache({repo, bundle, work, out: cache});
+	sea = {
+		main: path.join(repo, 'scripts/guest-loader.cjs'),
+		output: blob,
+		disableExperimentalSEAWarning: true,
+		useCodeCache: false,
+		assets: {'daemon.cjs': bundle, 'daemon.cache': cache},
+	};
+	log(`code cache after a warm-up: ${fs.statSync(cache).size} bytes`);
+}
+
 const seaConfig = path.join(work, 'sea-config.json');
-fs.writeFileSync(seaConfig, JSON.stringify({main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache}, null, '\t'));
+fs.writeFileSync(seaConfig, JSON.stringify(sea, null, '\t'));
 try {
 	execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], {stdio: 'pipe'});
 } catch (error) {
@@ -98,4 +154,6 @@ try {
 fs.renameSync(tmp, output);
 
 const version = execFileSync(output, ['--version'], {encoding: 'utf8'}).trim();
-log(`${path.relative(repo, output)}: ${fs.statSync(output).size} bytes, --version: ${version} (code cache ${useCodeCache ? 'on' : 'off'})`);
+log(
+	`${path.relative(repo, output)}: ${fs.statSync(output).size} bytes, --version: ${version} (code cache ${warm ? 'after a warm-up' : useCodeCache ? 'on' : 'off'})`,
+);

@@ -4,6 +4,7 @@ import {xmlRpcProtocol} from '../wire/xmlrpc/index.js';
 import {EventBus, type Listener} from './bus.js';
 import {ClientSide, type CallOptions} from './client-side.js';
 import {VirtagentError, type VirtagentErrorCode} from './errors.js';
+import type {EngineEvent} from './events.js';
 import {Link} from './link.js';
 import type {MethodRegistry} from './registry.js';
 import {ServerSide} from './server-side.js';
@@ -152,9 +153,9 @@ export class Agent {
 		this.#client.capacity = n;
 	}
 
-	/** Subscribe to every event; returns the unsubscribe function. */
-	subscribe(listener: Listener): () => void {
-		return this.#bus.subscribe(listener);
+	/** Subscribe to every event, or to these types only; returns the unsubscribe function. */
+	subscribe(listener: Listener, types?: ReadonlyArray<EngineEvent['type']>): () => void {
+		return this.#bus.subscribe(listener, types);
 	}
 
 	/** Emit `wire` events with every message's body (for `-v`). Off by default: it costs. */

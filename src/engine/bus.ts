@@ -14,25 +14,46 @@ export type JobView = {readonly id: number; readonly method: string; readonly ta
  */
 export class EventBus {
 	readonly #name: string;
-	readonly #listeners = new Set<Listener>();
+	/** Each listener with the event types it wants (undefined: all of them). */
+	readonly #listeners = new Map<Listener, ReadonlySet<EngineEvent['type']> | undefined>();
+	/** Listeners that want state and job events: with none, those are not built. */
+	#transitionListeners = 0;
 	wireTap = false;
 
 	constructor(name: string) {
 		this.#name = name;
 	}
 
-	/** Whether anyone listens: with nobody, events are not even built (two per message and side). */
+	/**
+	 * Whether anyone listens to state and job events: with nobody, they are not even built (several
+	 * per message and side).
+	 */
 	get listening(): boolean {
-		return this.#listeners.size > 0;
+		return this.#transitionListeners > 0;
 	}
 
-	subscribe(listener: Listener): () => void {
-		this.#listeners.add(listener);
-		return () => this.#listeners.delete(listener);
+	/**
+	 * `types`: only these events reach the listener (the guest daemon, unless verbose, wants its
+	 * channel and log events only; then no state or job event is built for it).
+	 */
+	subscribe(listener: Listener, types?: ReadonlyArray<EngineEvent['type']>): () => void {
+		if (this.#listeners.has(listener)) {
+			return () => undefined;
+		}
+
+		const wanted = types ? new Set(types) : undefined;
+		const transitions = !wanted || wanted.has('state') || wanted.has('job');
+		this.#listeners.set(listener, wanted);
+		this.#transitionListeners += transitions ? 1 : 0;
+		return () => {
+			if (this.#listeners.delete(listener)) {
+				this.#transitionListeners -= transitions ? 1 : 0;
+			}
+		};
 	}
 
 	state(side: Side, from: EngineState, to: EngineState, job: JobView | undefined, reason?: string): void {
-		if (this.#listeners.size === 0) {
+		if (this.#transitionListeners === 0) {
 			return;
 		}
 
@@ -54,7 +75,11 @@ export class EventBus {
 	}
 
 	emit(event: EngineEvent): void {
-		for (const listener of this.#listeners) {
+		for (const [listener, wanted] of this.#listeners) {
+			if (wanted && !wanted.has(event.type)) {
+				continue;
+			}
+
 			try {
 				listener(event);
 			} catch (error) {

@@ -66,10 +66,6 @@ export class Link {
 		return this.#writing;
 	}
 
-	get label(): string | undefined {
-		return this.#channel?.label;
-	}
-
 	attach(channel: Channel): void {
 		if (this.#channel) {
 			this.lose(this.#channel, 'replaced by a new channel');
@@ -101,7 +97,7 @@ export class Link {
 		}
 	}
 
-	/** Write one message; `written` runs once it is handed to the OS. A failed write loses the channel. */
+	/** Write one message; `written` runs once it is handed to the OS. A failed write loses the channel and closes it. */
 	send(bytes: Buffer, written: () => void): void {
 		const channel = this.#channel;
 		if (!channel || this.#writing) {
@@ -130,7 +126,10 @@ export class Link {
 				this.#handlers.writable();
 			},
 			(error: unknown) => {
+				// Closed as a stuck send is: a stream left open after a failed write keeps its peer
+				// waiting, and a listening guest turns every new host away meanwhile.
 				this.lose(channel, error instanceof Error ? error.message : String(error));
+				channel.destroy();
 			},
 		);
 	}

@@ -57,9 +57,13 @@ export class GuestDaemon {
 			serverQueueMax,
 			limits: {bodyMax: config.bodyMax, headerStallMs: config.stallTimeoutMs, bodyStallMs: config.stallTimeoutMs},
 		});
-		this.agent.subscribe(event => {
-			this.#onEvent(event);
-		});
+		// Unless verbose, only what the log says: no state or job event is then built per message.
+		this.agent.subscribe(
+			event => {
+				this.#onEvent(event);
+			},
+			log.verbose ? undefined : ['channel', 'log'],
+		);
 	}
 
 	get methods(): readonly string[] {

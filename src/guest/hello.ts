@@ -11,6 +11,15 @@ export type HelloOptions = {
 };
 
 const defaultRetryDelaysMs = [500, 1000, 2000, 4000, 8000];
+/**
+ * A framing error (EPROTO) fails the hello although the host may serve it: the bytes were
+ * something else, typically a monitor's protocol probes (docs/PROTOCOL.md §9) that waited in
+ * QEMU while the guest booted and all arrive when the port opens. Retried after this short pause,
+ * this many times at most, without moving on in the schedule above: in the e2e guest the 0.5 s
+ * pause was half of boot-to-hello's lag behind qemu-ga.
+ */
+const framingRetryMs = 20;
+const framingRetriesMax = 10;
 
 /**
  * Say va.hello on a fresh channel. A host that does not serve it yet (fault -506), a timeout
@@ -20,9 +29,12 @@ const defaultRetryDelaysMs = [500, 1000, 2000, 4000, 8000];
  */
 export async function sayHello(agent: Agent, log: GuestLog, channel: AbortSignal, options: HelloOptions = {}): Promise<boolean> {
 	const delays = options.retryDelaysMs ?? defaultRetryDelaysMs;
-	for (let attempt = 0; attempt <= delays.length; attempt++) {
-		if (attempt > 0) {
-			await sleep(delays[attempt - 1]!, undefined, {ref: false, signal: channel}).catch(() => undefined);
+	let scheduled = 0;
+	let framingRetries = 0;
+	let pauseMs = 0;
+	for (let attempt = 1; ; attempt++) {
+		if (pauseMs > 0) {
+			await sleep(pauseMs, undefined, {ref: false, signal: channel}).catch(() => undefined);
 		}
 
 		if (channel.aborted) {
@@ -31,7 +43,7 @@ export async function sayHello(agent: Agent, log: GuestLog, channel: AbortSignal
 
 		try {
 			await agent.call('va.hello', [], {timeoutMs: options.timeoutMs ?? 5000});
-			log.log('info', attempt === 0 ? 'va.hello: the host answered' : `va.hello: the host answered (attempt ${attempt + 1})`);
+			log.log('info', attempt === 1 ? 'va.hello: the host answered' : `va.hello: the host answered (attempt ${attempt})`);
 			return true;
 		} catch (error) {
 			if (error instanceof VirtagentError && (error.code === 'ECONNRESET' || error.code === 'ENOTCONN')) {
@@ -40,13 +52,18 @@ export async function sayHello(agent: Agent, log: GuestLog, channel: AbortSignal
 			}
 
 			const reason = error instanceof RpcFaultError ? `fault ${error.code} ${error.faultString}` : (error as Error).message;
-			const last = attempt === delays.length;
-			log.log(
-				last ? 'warning' : 'info',
-				`va.hello failed: ${reason}${last ? '; giving up until the host reconnects' : `; retrying in ${delays[attempt]! / 1000}s`}`,
-			);
+			if (error instanceof VirtagentError && error.code === 'EPROTO' && framingRetries < framingRetriesMax) {
+				// Not a refusal by the host: the schedule stays where it is.
+				framingRetries++;
+				pauseMs = framingRetryMs;
+			} else if (scheduled < delays.length) {
+				pauseMs = delays[scheduled++]!;
+			} else {
+				log.log('warning', `va.hello failed: ${reason}; giving up until the host reconnects`);
+				return false;
+			}
+
+			log.log('info', `va.hello failed: ${reason}; retrying in ${pauseMs / 1000}s`);
 		}
 	}
-
-	return false;
 }

@@ -1,4 +1,3 @@
-import {performance} from 'node:perf_hooks';
 import {MethodRegistry, type CallContext} from '../engine/registry.js';
 import type {DecodedCall, DecodedResponse} from '../protocol/value.js';
 import {summarizeParams, summarizeValue, type GuestLog} from './log.js';
@@ -12,6 +11,11 @@ import {summarizeParams, summarizeValue, type GuestLog} from './log.js';
 const quietMethods: ReadonlySet<string> = new Set(['va.ping', 'va.capabilities', 'system.listMethods']);
 /** A summary at most this often, and only after calls: an idle daemon never wakes for it. */
 const summaryDelayMs = 60_000;
+
+/** Milliseconds, finely: process.hrtime, as performance.now would load node:perf_hooks before the hello. */
+function nowMs(): number {
+	return Number(process.hrtime.bigint()) / 1e6;
+}
 
 /**
  * The guest's registry: every call it answers (unknown and disabled methods too) is one log
@@ -30,7 +34,7 @@ export class ServedRegistry extends MethodRegistry {
 
 	override dispatch(call: DecodedCall, context: CallContext): DecodedResponse | Promise<DecodedResponse> {
 		// A quiet call that will not be logged needs no clock.
-		const start = this.#log.verbose || !quietMethods.has(call.method) ? performance.now() : 0;
+		const start = this.#log.verbose || !quietMethods.has(call.method) ? nowMs() : 0;
 		const response = super.dispatch(call, context);
 		if (response instanceof Promise) {
 			return response.then(settled => this.#logged(call, settled, start));
@@ -66,7 +70,7 @@ export class ServedRegistry extends MethodRegistry {
 			}
 		}
 
-		const ms = (performance.now() - start).toFixed(1);
+		const ms = (nowMs() - start).toFixed(1);
 		const outcome = response.ok ? summarizeValue(response.value) : `fault ${response.fault.code} ${summarizeValue(response.fault.message)}`;
 		this.#log.log(
 			quiet ? 'debug' : response.ok ? 'info' : 'warning',

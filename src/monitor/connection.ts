@@ -274,7 +274,7 @@ class ListenConnection extends AgentConnection {
 	}
 
 	async start(): Promise<void> {
-		this.#listener = await listenEndpoint(this.#endpoint, channel => {
+		const listener = await listenEndpoint(this.#endpoint, channel => {
 			if (this.lifetime.signal.aborted || this.state.state !== 'listening') {
 				this.emit({type: 'log', level: 'warn', message: `refused a second connection on ${channel.label}: a guest is already connected`});
 				channel.destroy();
@@ -283,7 +283,14 @@ class ListenConnection extends AgentConnection {
 
 			this.attachStream(channel);
 		});
-		this.setLabel(this.#listener.label);
+		if (this.lifetime.signal.aborted) {
+			// close() came while the socket was being set up: it found nothing to close then.
+			await listener.close();
+			return;
+		}
+
+		this.#listener = listener;
+		this.setLabel(listener.label);
 		this.setState({state: 'listening'});
 	}
 

@@ -38,7 +38,8 @@ export function escapeLine(text: string): string {
 	return text.replace(unsafe, char => (char === '\n' ? '\\n' : char === '\t' ? '\\t' : visible(char)));
 }
 
-const strictUtf8 = new TextDecoder('utf-8', {fatal: true});
+// Pure: a bundle that never decodes (the guest executable) leaves it out; it costs at start-up.
+const strictUtf8 = /* @__PURE__ */ new TextDecoder('utf-8', {fatal: true});
 
 export type ShownBytes = {
 	/** Terminal-safe text. */

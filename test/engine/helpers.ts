@@ -1,12 +1,18 @@
+import type net from 'node:net';
 import {Agent, type AgentOptions} from '../../src/engine/agent.js';
 import {describeJob, describeTransition} from '../../src/engine/describe.js';
 import type {EngineEvent} from '../../src/engine/events.js';
 import {MethodRegistry} from '../../src/engine/registry.js';
+import {decodeResponse, encodeCall} from '../../src/protocol/codec.js';
+import {FrameDecoder} from '../../src/protocol/frame-decoder.js';
+import {encodeFrame} from '../../src/protocol/frame-encoder.js';
 import type {XmlRpcValue} from '../../src/protocol/value.js';
 import type {Channel} from '../../src/transport/channel.js';
 import {socketChannel} from '../../src/transport/socket-channel.js';
+import type {WireProtocolFactory} from '../../src/wire/types.js';
+import {xmlRpcProtocol} from '../../src/wire/xmlrpc/index.js';
 import {gate, type Gate} from '../helpers/gate.js';
-import {socketPair, type SocketPair} from '../helpers/socket-pair.js';
+import {socketPair, waitFor, type SocketPair} from '../helpers/socket-pair.js';
 
 /* Two engines over a real UNIX socket, and readers of the events they emit. */
 
@@ -112,3 +118,47 @@ export function attachBoth(pair: SocketPair, host: End, guest: End) {
 export function onCleanup(cleanup: () => void): void {
 	cleanups.push(cleanup);
 }
+
+/**
+ * A raw far end on a socket: it writes request frames by hand and decodes every response the
+ * engine writes, in order, as `tag → value` or `fault CODE MESSAGE` (`(none)` for no tag).
+ */
+export function rawFarEnd(socket: net.Socket) {
+	const decoder = new FrameDecoder();
+	const answers = new Map<string, string>();
+	const order: string[] = [];
+	socket.on('data', chunk => {
+		for (const event of decoder.push(chunk)) {
+			if (event.type === 'frame' && event.frame.kind === 'response') {
+				const response = decodeResponse(event.frame.body);
+				const tag = event.frame.tag ?? '(none)';
+				order.push(tag);
+				answers.set(tag, response.ok ? String(response.value) : `fault ${response.fault.code} ${response.fault.message}`);
+			}
+		}
+	});
+	return {
+		answers,
+		order,
+		request(tag: string, method = 'va.ping', params: string[] = [tag]) {
+			socket.write(encodeFrame('request', tag, encodeCall(method, params)));
+		},
+		async answer(tag: string) {
+			await waitFor(() => answers.has(tag), 10_000, `the answer to ${tag}`);
+			return answers.get(tag);
+		},
+	};
+}
+
+/** A wire protocol with a bug: a response carrying BOOM is handed on without an outcome. */
+export const boomProtocol: WireProtocolFactory = limits => {
+	const protocol = xmlRpcProtocol(limits);
+	const push = protocol.reader.push.bind(protocol.reader);
+	protocol.reader.push = chunk =>
+		push(chunk).map(event =>
+			event.type === 'message' && event.message.kind === 'response' && event.message.raw.includes('BOOM')
+				? {...event, message: {...event.message, outcome: undefined as never}}
+				: event,
+		);
+	return protocol;
+};

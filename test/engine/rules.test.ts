@@ -10,7 +10,7 @@ import type {WireProtocolFactory} from '../../src/wire/types.js';
 import {XmlRpcProtocol} from '../../src/wire/xmlrpc/index.js';
 import {gate} from '../helpers/gate.js';
 import {waitFor} from '../helpers/socket-pair.js';
-import {attachBoth, connectedPair, jobs, logs, makeEnd, runCleanups, slowMethod, transitions} from './helpers.js';
+import {attachBoth, connectedPair, jobs, logs, makeEnd, runCleanups, slowMethod, transitions, boomProtocol} from './helpers.js';
 
 afterEach(runCleanups);
 
@@ -226,21 +226,8 @@ describe('bugs never leave the engine', () => {
 	});
 
 	it('an exception while handling one message resets the engine (EPROTO), and the next call works', async () => {
-		// A wire protocol with a bug: it hands the engine a response without an outcome.
-		const buggy: WireProtocolFactory = limits => {
-			const protocol = new XmlRpcProtocol(limits);
-			const push = protocol.reader.push.bind(protocol.reader);
-			protocol.reader.push = chunk =>
-				push(chunk).map(event =>
-					event.type === 'message' && event.message.kind === 'response' && event.message.raw.includes('BOOM')
-						? {...event, message: {...event.message, outcome: undefined as never}}
-						: event,
-				);
-			return protocol;
-		};
-
 		const {pair, guest} = await connectedPair();
-		const host = makeEnd('host', {protocol: buggy});
+		const host = makeEnd('host', {protocol: boomProtocol});
 		attachBoth(pair, host, guest);
 		await expect(host.agent.call('va.ping', ['BOOM'])).rejects.toMatchObject({
 			code: 'EPROTO',

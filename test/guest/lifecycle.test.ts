@@ -4,10 +4,12 @@ import net from 'node:net';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {RpcFault} from '../../src/engine/errors.js';
-import {decodeResponse} from '../../src/protocol/codec.js';
+import {decodeCall, decodeResponse, encodeResponse} from '../../src/protocol/codec.js';
 import type {Frame} from '../../src/protocol/frame.js';
 import {FrameDecoder} from '../../src/protocol/frame-decoder.js';
+import {encodeFrame} from '../../src/protocol/frame-encoder.js';
 import {listenEndpoint} from '../../src/transport/endpoint.js';
+import {rawHost} from '../helpers/raw-host.js';
 import {tempDir} from '../helpers/socket-pair.js';
 import {connectHost, makeHost, openFdCount, startGuest, waitFor, type GuestProcess} from './helpers.js';
 
@@ -144,6 +146,31 @@ describe('the guest daemon survives its hosts', () => {
 		await guest.waitForLine(/ info: va\.hello failed: fault -506 .*; retrying in 0\.5s/);
 		await guest.waitForLine(/ info: va\.hello failed: fault -506 .*; retrying in 1s/);
 		expect(await host.agent.call('va.ping')).toBe('dummy');
+	});
+
+	it("a framing error while va.hello waits (a monitor's probes queued during boot) retries it at once, not on the schedule", async () => {
+		const dir = tmp();
+		const socketPath = path.join(dir, 'guest.sock');
+		const guest = guestIn(['--channel', 'unix-listen', '--path', socketPath]);
+		await guest.waitForLine(/ info: listening on /);
+		const host = await rawHost(socketPath);
+		cleanups.push(() => {
+			host.socket.destroy();
+		});
+		const hellos = () => host.frames.filter(frame => frame.kind === 'request');
+		await waitFor(() => hellos().length === 1, 5000, 'the first va.hello');
+		// What an auto-detecting monitor sends (docs/PROTOCOL.md §9): a qemu-ga sync line, then
+		// 0xFF and the same line, which the guest's decoder reads as a truncated header.
+		const sync = '{"execute":"guest-sync-delimited","arguments":{"id":1}}\n';
+		host.socket.write(Buffer.concat([Buffer.from(sync), Buffer.from([0xff]), Buffer.from(sync), Buffer.from([0xff])]));
+		await guest.waitForLine(/ info: va\.hello failed: framing error: .*; retrying in 0\.02s$/);
+		await waitFor(() => hellos().length === 2, 5000, 'the second va.hello');
+		const second = hellos()[1]!;
+		expect(decodeCall(second.body).method).toBe('va.hello');
+		host.socket.write(encodeFrame('response', second.tag, encodeResponse('dummy')));
+		await guest.waitForLine(/ info: va\.hello: the host answered \(attempt 2\)$/);
+		expect(guest.lines.some(line => / va\.hello failed: .*retrying in 0\.5s/.test(line))).toBe(false);
+		expect(await host.request('after', 'va.ping')).toBe('dummy');
 	});
 
 	it('SIGTERM and SIGINT exit 0 and remove the pidfile and the socket', async () => {

@@ -50,6 +50,10 @@ describe('log lines', () => {
 		const log = createGuestLog({verbose: true, journal: true, write: line => lines.push(line)});
 		log.log('debug', 'job va.\u001b[2J\u001b]0;pwned\u0007\u009b31m\u2028forged\u2029\r\n<3>fake \u202eevil');
 		expect(lines).toEqual(['<7>job va.\\x1b[2J\\x1b]0;pwned\\x07\\u009b31m\\u2028forged\\u2029\\r\\n<3>fake \\u202eevil\n']);
+		// Printable ASCII is written as it is; the bytes just outside it are not.
+		log.log('info', ' plain ~ASCII! ');
+		log.log('info', 'tab\there del\u007f us\u001f');
+		expect(lines.slice(1)).toEqual(['<6> plain ~ASCII! \n', '<6>tab\\there del\\x7f us\\x1f\n']);
 	});
 
 	it('summarize a 3,000-deep value without recursing on its depth', () => {

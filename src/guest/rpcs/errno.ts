@@ -11,6 +11,7 @@ const reasons: Readonly<Record<string, string>> = {
 	EIO: 'input/output error',
 	EMFILE: 'too many open files',
 	EINVAL: 'invalid argument',
+	ESPIPE: 'illegal seek',
 };
 
 /** `no such file or directory` for an ENOENT error: the reason, not Node's whole message. */

@@ -52,9 +52,14 @@ export function formatKmsgRecord(record: string): string | undefined {
 }
 
 /** Lines kept while reading: a bounded window, so a huge log never fills memory. */
-class LineWindow {
+export class LineWindow {
 	readonly #lines: string[] = [];
 	#bytes = 0;
+
+	/** What the window holds now, newlines included (the bound: 16 KiB plus at most one line). */
+	get heldBytes(): number {
+		return this.#bytes;
+	}
 
 	add(line: string): void {
 		this.#lines.push(line);
@@ -70,7 +75,7 @@ class LineWindow {
 }
 
 /** Every record in /dev/kmsg, read without blocking until EAGAIN (the end of the buffer). */
-export function readKmsg(kmsgPath = '/dev/kmsg'): string {
+export function readKmsg(kmsgPath: string): string {
 	const fd = fs.openSync(kmsgPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
 	try {
 		const buffer = Buffer.alloc(16 * 1024); // a read returns one record; they are < 8 KiB
@@ -108,17 +113,34 @@ export function readKmsg(kmsgPath = '/dev/kmsg'): string {
 	}
 }
 
+/** The end of a command's output, bounded: past 4 × 16 KiB it is cut back to the last 2 × 16 KiB. */
+export class OutputTail {
+	#out: Buffer = Buffer.alloc(0);
+
+	get heldBytes(): number {
+		return this.#out.length;
+	}
+
+	push(chunk: Buffer): void {
+		this.#out = Buffer.concat([this.#out, chunk]);
+		if (this.#out.length > 4 * dmesgTailBytes) {
+			this.#out = this.#out.subarray(this.#out.length - 2 * dmesgTailBytes);
+		}
+	}
+
+	text(): string {
+		return tailBytes(this.#out.toString('utf8'));
+	}
+}
+
 /** A command's stdout (its last 16 KiB), argv not a shell; rejects with a one-line reason. */
 export async function runLogCommand(argv: readonly string[]): Promise<string> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(argv[0]!, argv.slice(1), {stdio: ['ignore', 'pipe', 'pipe'], timeout: commandTimeoutMs});
-		let out: Buffer = Buffer.alloc(0);
+		const out = new OutputTail();
 		let errorText = '';
 		child.stdout.on('data', (chunk: Buffer) => {
-			out = Buffer.concat([out, chunk]);
-			if (out.length > 4 * dmesgTailBytes) {
-				out = out.subarray(out.length - 2 * dmesgTailBytes);
-			}
+			out.push(chunk);
 		});
 		child.stderr.on('data', (chunk: Buffer) => {
 			errorText = (errorText + chunk.toString('utf8')).slice(-512);
@@ -128,7 +150,7 @@ export async function runLogCommand(argv: readonly string[]): Promise<string> {
 		});
 		child.once('close', (code, signal) => {
 			if (code === 0) {
-				resolve(tailBytes(out.toString('utf8')));
+				resolve(out.text());
 			} else {
 				const reason = errorText.trim().split('\n').pop() || (signal ? `killed by ${signal}` : `exit code ${code}`);
 				reject(new Error(`${argv[0]}: ${reason}`));

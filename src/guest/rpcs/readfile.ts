@@ -40,13 +40,15 @@ export type ReadfileResult = XmlRpcStruct & {
 
 /**
  * At most `count` bytes of a file from `offset`, with what the host needs to tell a file that
- * changed during a copy (its size and mtime now). Faults as va.getfile: `open failed: <reason>`,
- * `read failed: <reason>`.
+ * changed during a copy (its size and mtime now); from a FIFO, its next bytes (a pipe has no
+ * offsets). Faults as va.getfile: `open failed: <reason>`, `read failed: <reason>`.
  */
 export async function readFileChunk(filePath: string, offset: number, count: number): Promise<ReadfileResult> {
 	const {handle, stat} = await openForHost(filePath);
 	try {
 		const sizeKnown = stat.isFile() && !(await isPseudoFilesystem(filePath));
+		// A pipe has no offsets (a positional read fails with ESPIPE): its chunk is its next bytes.
+		const stream = stat.isFIFO();
 		const buffer = Buffer.allocUnsafe(count);
 		let length = 0;
 		let reachedEnd = false;
@@ -54,7 +56,7 @@ export async function readFileChunk(filePath: string, offset: number, count: num
 		while (length < count) {
 			let bytesRead: number;
 			try {
-				({bytesRead} = await handle.read(buffer, length, count - length, offset + length));
+				({bytesRead} = await handle.read(buffer, length, count - length, stream ? null : offset + length));
 			} catch (error) {
 				if ((error as NodeJS.ErrnoException).code === 'EAGAIN') {
 					reachedEnd = true; // nothing more to read now (an empty FIFO)

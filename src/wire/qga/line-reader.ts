@@ -34,6 +34,11 @@ export class LineReader {
 		return this.#length;
 	}
 
+	/** Bytes of the unfinished line so far, held or (over the limit) skipped: a started line to time. */
+	get pending(): number {
+		return this.#skipping ?? this.#length;
+	}
+
 	push(chunk: Buffer): LineEvent[] {
 		const events: LineEvent[] = [];
 		// Each search starts where the last one ended, and a 0xFF found ahead is remembered:

@@ -41,7 +41,7 @@ export class QgaReader implements MessageReader {
 	}
 
 	checkStall(): readonly ReaderEvent[] {
-		const bytes = this.#lines.buffered;
+		const bytes = this.#lines.pending;
 		if (this.#lastProgress === undefined || bytes === 0 || Date.now() < this.#lastProgress + this.#stallMs) {
 			return [];
 		}
@@ -74,7 +74,8 @@ export class QgaReader implements MessageReader {
 			}
 		}
 
-		this.#lastProgress = this.#lines.buffered > 0 ? Date.now() : undefined;
+		// An overlong line being skipped holds nothing, but it is started all the same.
+		this.#lastProgress = this.#lines.pending > 0 ? Date.now() : undefined;
 		return out;
 	}
 

@@ -131,7 +131,8 @@ describe('the screen at the sizes operators have', () => {
 		const pane = monitorPane(`monitor --connect ${socket}`, {columns: 200, rows: 60});
 		await pane.until(isReady, 'the status line and the prompt');
 		pane.type('agent_ping\ragent_ping\ragent_ping\ragent_ping\r');
-		const screen = await pane.until(text => count(text, /^ok$/u) === 4 && /client\s+IDLE/u.test(text), 'four oks');
+		// The prompt is the frame's last line: with it on screen, tmux has the whole frame, not its top half.
+		const screen = await pane.until(text => count(text, /^ok$/u) === 4 && /client\s+IDLE/u.test(text) && promptLine(text) === '(virtagent)', 'four oks');
 		keepCapture('200x60', screen);
 		expect(screen).toMatch(/client {2}IDLE {2}queue 0\/5 .*server {2}IDLE {2}queue 0\/1/u);
 		expect(count(screen, /^\d\d:\d\d:\d\d\.\d{3} /u)).toBeGreaterThan(8);

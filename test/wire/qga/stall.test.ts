@@ -11,6 +11,7 @@ import {VirtagentError} from '../../../src/engine/errors.js';
 import {MethodRegistry} from '../../../src/engine/registry.js';
 import {connectEndpoint} from '../../../src/transport/endpoint.js';
 import {qgaProtocol} from '../../../src/wire/qga/index.js';
+import {defaultLineMax} from '../../../src/wire/qga/line-reader.js';
 import {tempDir} from '../../helpers/socket-pair.js';
 
 const temp = tempDir('va-qga-stall-');
@@ -19,7 +20,7 @@ afterAll(() => {
 });
 
 /** A qemu-ga stand-in: answers syncs and pings, except that it leaves its first ping reply unfinished. */
-async function stallingAgent(socketPath: string): Promise<net.Server> {
+async function stallingAgent(socketPath: string, unfinished: Buffer | string = '{"return": {}, "id": "'): Promise<net.Server> {
 	let stalled = false;
 	const server = net.createServer(socket => {
 		let buffered = '';
@@ -38,7 +39,7 @@ async function stallingAgent(socketPath: string): Promise<net.Server> {
 					socket.write(Buffer.concat([Buffer.from([0xff]), Buffer.from(`{"return": ${request.arguments!.id}}\n`)]));
 				} else if (!stalled) {
 					stalled = true;
-					socket.write('{"return": {}, "id": "'); // …and nothing more
+					socket.write(unfinished); // …and nothing more
 				} else {
 					socket.write(`{"return": {}, "id": ${JSON.stringify(request.id)}}\n`);
 				}
@@ -62,6 +63,24 @@ describe('qemu-ga: a stalled reply', () => {
 			expect((error as VirtagentError).code).toBe('EPROTO');
 			expect((error as Error).message).toMatch(/stalled: no byte for 200 ms after \d+ bytes/u);
 			expect(Date.now() - started).toBeLessThan(4000);
+			expect(await agent.call('guest-ping')).toEqual({});
+		} finally {
+			agent.close();
+			server.close();
+		}
+	});
+
+	it('a reply over the line limit that stops half way stalls too (it holds nothing, but it is started)', async () => {
+		const socketPath = path.join(temp.dir, 'qga-overlong.sock');
+		const server = await stallingAgent(socketPath, Buffer.alloc(defaultLineMax + 1000, 0x61));
+		const agent = new Agent({name: 'host', registry: new MethodRegistry(), protocol: qgaProtocol, callTimeoutMs: 20_000, limits: {bodyStallMs: 300}});
+		try {
+			agent.attach(await connectEndpoint({kind: 'unix', path: socketPath}));
+			const started = Date.now();
+			const error = await agent.call('guest-ping').catch((error_: unknown) => error_);
+			expect((error as VirtagentError).code).toBe('EPROTO');
+			expect((error as Error).message).toContain(`stalled: no byte for 300 ms after ${defaultLineMax + 1000} bytes`);
+			expect(Date.now() - started).toBeLessThan(15_000);
 			expect(await agent.call('guest-ping')).toEqual({});
 		} finally {
 			agent.close();

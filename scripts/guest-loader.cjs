@@ -1,0 +1,25 @@
+'use strict';
+// The entry of the guest executable when it is built with a warm code cache (scripts/build-guest.mjs):
+// runs the bundled daemon, an asset of the executable, with V8's code cache made by
+// scripts/guest-warm-cache.mjs after the daemon has said hello and answered requests, so the
+// functions used until the first answers are not compiled again at each start (under emulation,
+// ~8% of the instructions from exec to the first answer). Run by plain Node (the warm-up), it
+// reads the bundle from VA_GUEST_BUNDLE and writes the cache to VA_GUEST_CACHE_OUT at exit.
+const vm = require('node:vm');
+const sea = require('node:sea');
+
+const inExecutable = sea.isSea();
+const source = inExecutable ? sea.getAsset('daemon.cjs', 'utf8') : require('node:fs').readFileSync(process.env.VA_GUEST_BUNDLE, 'utf8');
+const cachedData = inExecutable ? Buffer.from(sea.getAsset('daemon.cache')) : undefined;
+// The CommonJS wrapper, as Node would add it: the bundle is one CommonJS script.
+const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+	filename: 'virtagent-guest.cjs',
+	cachedData,
+});
+if (!inExecutable && process.env.VA_GUEST_CACHE_OUT) {
+	const out = process.env.VA_GUEST_CACHE_OUT;
+	process.once('exit', () => require('node:fs').writeFileSync(out, script.createCachedData()));
+}
+
+// (A rejected cache, e.g. from another V8, only costs the compilation it would have saved.)
+script.runInThisContext()(module.exports, require, module, __filename, __dirname);

@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+// Instructions, not seconds: what the guest executable costs under software emulation (TCG),
+// where time is roughly proportional to the instructions executed, counted on the host with
+// valgrind's callgrind, so that the figure does not depend on the machine's load.
+//   node scripts/qemu/instructions.mjs start [RUNS]   exec -> its va.hello reaching a host, against
+//                                                    `node -e ""` run to its end (the floor)
+//   node scripts/qemu/instructions.mjs ping [WARMUP] [CALLS]
+//                                                    user-space instructions per round trip in the
+//                                                    server process: the executable's va.ping, the
+//                                                    bench's raw Node echo, qemu-ga's guest-ping
+// Needs valgrind, `npm run build:guest` and `npm run build`. Counts user space only: the kernel's
+// part (system calls, wake-ups) is not in them. NODE_EXTRA_CA_CERTS is removed from the
+// environment: where it is set, every Node start parses a CA bundle (most of a start-up here).
+// Each figure is one run's total, or the difference of two runs (per call); repeat a start-up
+// run (RUNS) to see its spread (a few %: timers and background compilation).
+import {execFile, execFileSync, spawn} from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const exe = path.join(repo, 'dist/virtagent-guest');
+const env = {...process.env};
+delete env.NODE_EXTRA_CA_CERTS;
+const qemuGa = fs.existsSync('/usr/sbin/qemu-ga') ? '/usr/sbin/qemu-ga' : 'qemu-ga';
+const harmless = ['--block-rpcs', 'va.shutdown', '--shutdown-command', 'true'];
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'va-instructions-'));
+process.on('exit', () => fs.rmSync(work, {recursive: true, force: true}));
+
+function collected(text) {
+	const match = /^(?:summary|totals): (\d+)/m.exec(text) ?? /Collected : (\d+)/.exec(text);
+	return match ? Number(match[1]) : undefined;
+}
+
+function underCallgrind(out, argv) {
+	return spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, ...argv], {stdio: ['ignore', 'ignore', 'pipe'], env});
+}
+
+/** From exec until the first bytes (its va.hello) reach a listening host: dumped there, then killed. */
+async function toHello(run) {
+	const sock = path.join(work, `host-${run}.sock`);
+	const out = path.join(work, `hello-${run}.out`);
+	const guest = {pid: 0};
+	const server = net.createServer(socket => {
+		socket.once('data', () => execFile('callgrind_control', ['--dump', String(guest.pid)], () => undefined));
+	});
+	await new Promise(resolve => server.listen(sock, resolve));
+	const child = underCallgrind(out, [exe, '--channel', 'unix-connect', '--path', sock, ...harmless]);
+	guest.pid = child.pid;
+	try {
+		for (let waited = 0; waited < 300_000; waited += 200) {
+			await new Promise(resolve => setTimeout(resolve, 200));
+			const dumps = fs.readdirSync(work).filter(name => name.startsWith(`hello-${run}.out.`));
+			const count = dumps.map(name => collected(fs.readFileSync(path.join(work, name), 'utf8'))).find(Boolean);
+			if (count) {
+				return count;
+			}
+		}
+
+		throw new Error('no dump within 300 s');
+	} finally {
+		child.kill('SIGKILL');
+		server.close();
+	}
+}
+
+async function wholeRun(argv) {
+	const child = underCallgrind('/dev/null', argv);
+	let stderr = '';
+	child.stderr.on('data', chunk => (stderr += chunk));
+	await new Promise(resolve => child.once('exit', resolve));
+	return collected(stderr);
+}
+
+/** Total instructions of a server process that answered WARMUP + CALLS round trips, then SIGTERM. */
+async function serverRun(kind, warmup, calls) {
+	const sock = path.join(work, `${kind}-${calls}.sock`);
+	const {pingFrameSizes} = await import(path.join(repo, 'dist/bench/lib/sizes.js'));
+	const sizes = pingFrameSizes();
+	let argv;
+	let request;
+	let replyBytes;
+	if (kind === 'va.ping') {
+		argv = [exe, '--channel', 'unix-listen', '--path', sock, ...harmless];
+	} else if (kind === 'echo') {
+		argv = [process.execPath, path.join(repo, 'dist/bench/peers/echo-main.js'), sock, String(sizes.request), String(sizes.reply)];
+		request = Buffer.alloc(sizes.request, 0x61);
+		replyBytes = sizes.reply;
+	} else {
+		// docs/QGA.md: every command blocked but the ones the ping needs.
+		const allowed = new Set(['guest-sync', 'guest-sync-delimited', 'guest-ping', 'guest-info']);
+		const known = execFileSync(qemuGa, ['-b', 'help'], {encoding: 'utf8'}).split(/\s+/).filter(Boolean);
+		const block = known.filter(name => !allowed.has(name)).join(',');
+		argv = [qemuGa, '-m', 'unix-listen', '-p', sock, '-t', work, '-f', path.join(work, 'qga.pid'), '-l', path.join(work, 'qga.log'), '-b', block];
+		request = Buffer.from('{"execute":"guest-ping"}\n');
+		replyBytes = '{"return": {}}\n'.length;
+	}
+
+	const child = underCallgrind('/dev/null', argv);
+	let stderr = '';
+	child.stderr.on('data', chunk => (stderr += chunk));
+	for (let waited = 0; !fs.existsSync(sock); waited += 100) {
+		if (waited > 120_000 || child.exitCode !== null) {
+			throw new Error(`${kind} did not listen: ${stderr.slice(-500)}`);
+		}
+
+		await new Promise(resolve => setTimeout(resolve, 100));
+	}
+
+	await new Promise(resolve => setTimeout(resolve, 300)); // bind() comes a moment before listen()
+	let roundTrip;
+	let close;
+	if (kind === 'va.ping') {
+		const {Agent} = await import(path.join(repo, 'dist/src/engine/agent.js'));
+		const {MethodRegistry} = await import(path.join(repo, 'dist/src/engine/registry.js'));
+		const {connectEndpoint} = await import(path.join(repo, 'dist/src/transport/endpoint.js'));
+		const slow = 600_000; // everything is ~50x slower under valgrind
+		const registry = new MethodRegistry().register('va.hello', 'A guest is up.', () => 'dummy');
+		const host = new Agent({name: 'host', registry, callTimeoutMs: slow, handlerTimeoutMs: slow, serverSendTimeoutMs: slow, sendStallMs: slow});
+		host.attach(await connectEndpoint({kind: 'unix', path: sock}));
+		roundTrip = () => host.call('va.ping', []);
+		close = () => host.close();
+	} else {
+		const socket = net.connect(sock);
+		await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+		let have = 0;
+		let done;
+		socket.on('data', chunk => {
+			have += chunk.length;
+			if (have >= replyBytes) {
+				have -= replyBytes;
+				done();
+			}
+		});
+		roundTrip = () =>
+			new Promise(resolve => {
+				done = resolve;
+				socket.write(request);
+			});
+		close = () => socket.destroy();
+	}
+
+	for (let i = 0; i < warmup + calls; i++) {
+		await roundTrip();
+	}
+
+	close();
+	child.kill('SIGTERM');
+	await new Promise(resolve => child.once('exit', resolve));
+	return collected(stderr);
+}
+
+const millions = count => `${(count / 1e6).toFixed(1)}M`;
+const [what = 'start', ...rest] = process.argv.slice(2);
+if (what === 'start') {
+	const runs = Number(rest[0] ?? 3);
+	const floor = await wholeRun([process.execPath, '-e', '']);
+	const hellos = [];
+	for (let run = 0; run < runs; run++) {
+		hellos.push(await toHello(run));
+	}
+
+	hellos.sort((a, b) => a - b);
+	const median = hellos[Math.floor(hellos.length / 2)];
+	console.log(`node -e "" (whole run): ${millions(floor)}`);
+	console.log(
+		`guest executable, exec -> hello at the host: ${hellos.map(millions).join(', ')} (median ${millions(median)}, ${(median / floor).toFixed(2)}x the floor)`,
+	);
+} else if (what === 'ping') {
+	const warmup = Number(rest[0] ?? 2000);
+	const calls = Number(rest[1] ?? 2000);
+	const kinds = ['va.ping', 'echo'];
+	try {
+		execFileSync(qemuGa, ['-V'], {stdio: 'ignore'});
+		kinds.push('qemu-ga');
+	} catch {
+		console.log('(no qemu-ga on PATH: skipped)');
+	}
+
+	const perCall = {};
+	for (const kind of kinds) {
+		const few = await serverRun(kind, warmup, 500);
+		const many = await serverRun(kind, warmup, 500 + calls);
+		perCall[kind] = (many - few) / calls;
+		console.log(`${kind}: ${Math.round(perCall[kind] / 100) / 10}k instructions per round trip (server process, after ${warmup} warm-up)`);
+	}
+
+	for (const base of ['echo', 'qemu-ga']) {
+		if (perCall[base]) {
+			console.log(`va.ping / ${base}: ${(perCall['va.ping'] / perCall[base]).toFixed(2)}x the instructions`);
+		}
+	}
+} else {
+	console.error('usage: instructions.mjs start [RUNS] | ping [WARMUP] [CALLS]');
+	process.exitCode = 2;
+}
