@@ -162,3 +162,41 @@ export const boomProtocol: WireProtocolFactory = limits => {
 		);
 	return protocol;
 };
+
+/**
+ * A channel over `inner` that counts the bytes it hands to the engine (so a test knows they
+ * arrived). `canPause: false` hides pause/resume (the engine then keeps what arrives while
+ * paused, up to its bound); `write` and `onPause` let a test hold writes and count pauses.
+ */
+export function countingChannel(
+	inner: Channel,
+	options: {readonly canPause?: boolean; readonly write?: (data: Buffer) => Promise<void>; readonly onPause?: () => void} = {},
+): {channel: Channel; delivered: () => number} {
+	let delivered = 0;
+	const channel: Channel = {
+		label: inner.label,
+		start(handlers) {
+			inner.start({
+				data(chunk) {
+					delivered += chunk.length;
+					handlers.data(chunk);
+				},
+				close: handlers.close,
+			});
+		},
+		write: options.write ?? (async data => inner.write(data)),
+		destroy() {
+			inner.destroy();
+		},
+		...(options.canPause === false
+			? {}
+			: {
+					pause() {
+						options.onPause?.();
+						inner.pause?.();
+					},
+					resume: () => inner.resume?.(),
+				}),
+	};
+	return {channel, delivered: () => delivered};
+}

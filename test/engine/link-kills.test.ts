@@ -10,7 +10,7 @@ import {socketChannel} from '../../src/transport/socket-channel.js';
 import {XmlRpcProtocol} from '../../src/wire/xmlrpc/index.js';
 import {gate, type Gate} from '../helpers/gate.js';
 import {socketPair, waitFor} from '../helpers/socket-pair.js';
-import {connectedPair, jobs, logs, makeEnd, onCleanup, runCleanups, rawFarEnd} from './helpers.js';
+import {connectedPair, countingChannel, jobs, logs, makeEnd, onCleanup, runCleanups, rawFarEnd} from './helpers.js';
 
 /*
  * The link (src/engine/link.ts) at its edges, over real sockets (issue #10, docs/mutation.md
@@ -24,29 +24,6 @@ afterEach(() => {
 	vi.useRealTimers();
 	runCleanups();
 });
-
-/** A socket channel that counts the bytes it hands to the engine (so a test knows they arrived). */
-function countingChannel(inner: Channel, options: {canPause?: boolean} = {}) {
-	let delivered = 0;
-	const channel: Channel = {
-		label: inner.label,
-		start(handlers) {
-			inner.start({
-				data(chunk) {
-					delivered += chunk.length;
-					handlers.data(chunk);
-				},
-				close: handlers.close,
-			});
-		},
-		write: async data => inner.write(data),
-		destroy() {
-			inner.destroy();
-		},
-		...(options.canPause === false ? {} : {pause: () => inner.pause?.(), resume: () => inner.resume?.()}),
-	};
-	return {channel, delivered: () => delivered};
-}
 
 function channelEvents(events: readonly EngineEvent[]): string[] {
 	return events.flatMap(event => (event.type === 'channel' ? [`${event.label} ${event.status}${event.reason ? ` (${event.reason})` : ''}`] : []));

@@ -7,7 +7,7 @@ import type {Channel} from '../../src/transport/channel.js';
 import {socketChannel} from '../../src/transport/socket-channel.js';
 import {gate, type Gate} from '../helpers/gate.js';
 import {socketPair, waitFor} from '../helpers/socket-pair.js';
-import {jobs, logs, makeEnd, onCleanup, runCleanups, transitions, rawFarEnd} from './helpers.js';
+import {countingChannel, jobs, logs, makeEnd, onCleanup, runCleanups, transitions, rawFarEnd} from './helpers.js';
 
 /*
  * The engine's server half (src/engine/server-side.ts) over a real socket whose far end the
@@ -32,47 +32,26 @@ function request(tag: string | undefined, method = 'va.ping', params: string[] =
  */
 function testChannel(inner: Channel, canPause: boolean) {
 	let held: Gate | undefined;
-	let delivered = 0;
 	let pauses = 0;
-	const channel: Channel = {
-		label: inner.label,
-		start(handlers) {
-			inner.start({
-				data(chunk) {
-					delivered += chunk.length;
-					handlers.data(chunk);
-				},
-				close: handlers.close,
-			});
-		},
+	const {channel, delivered} = countingChannel(inner, {
+		canPause,
 		async write(data) {
 			const wait = held;
 			held = undefined;
 			await wait?.promise;
 			return inner.write(data);
 		},
-		destroy() {
-			inner.destroy();
+		onPause() {
+			pauses++;
 		},
-		...(canPause
-			? {
-					pause() {
-						pauses++;
-						inner.pause?.();
-					},
-					resume() {
-						inner.resume?.();
-					},
-				}
-			: {}),
-	};
+	});
 	return {
 		channel,
 		hold() {
 			held = gate();
 			return held;
 		},
-		delivered: () => delivered,
+		delivered,
 		pauses: () => pauses,
 	};
 }
@@ -86,6 +65,32 @@ async function guestEnd(options: Parameters<typeof makeEnd>[1] = {}, canPause = 
 	const test = testChannel(socketChannel(pair.b, 'guest-end'), canPause);
 	guest.agent.attach(test.channel);
 	return {pair, guest, host: rawFarEnd(pair.a), ...test};
+}
+
+/** The first stream hung up and lost; a second one attached to the same guest. */
+async function replaceChannel(pair: {a: {destroy(): void}}, guest: ReturnType<typeof makeEnd>, canPause: boolean) {
+	pair.a.destroy();
+	await waitFor(() => !guest.agent.connected, 5000, 'the channel lost');
+	const next = await socketPair();
+	onCleanup(() => {
+		next.close();
+	});
+	const second = testChannel(socketChannel(next.b, 'second'), canPause);
+	guest.agent.attach(second.channel);
+	return {next, second};
+}
+
+/**
+ * A guest on a channel that cannot pause, whose answer's write is held: three requests, one
+ * slot and one refusal allowed, so the refusal pauses reading and what follows is kept.
+ */
+async function pausedByRefusal() {
+	const end = await guestEnd({serverQueueMax: 1, refusalMax: 1, limits: {bodyMax: 1000, headerMax: 300}}, false);
+	const write = end.hold();
+	const first = Buffer.concat([request('a1'), request('a2'), request('a3')]);
+	end.pair.a.write(first);
+	await waitFor(() => logs(end.guest.events).length > 0, 5000, 'the refusal');
+	return {...end, write, first};
 }
 
 function serverJobs(events: readonly EngineEvent[]): string[] {
@@ -165,11 +170,7 @@ describe('back-pressure instead of drops (docs/PROTOCOL.md §4)', () => {
 	});
 
 	it('a channel that cannot pause: the engine keeps at most 2 × (body + header limits) meanwhile, one byte more closes it', async () => {
-		const {pair, guest, hold, delivered} = await guestEnd({serverQueueMax: 1, refusalMax: 1, limits: {bodyMax: 1000, headerMax: 300}}, false);
-		hold();
-		const first = Buffer.concat([request('a1'), request('a2'), request('a3')]);
-		pair.a.write(first);
-		await waitFor(() => logs(guest.events).length > 0, 5000, 'the refusal');
+		const {pair, guest, delivered, first} = await pausedByRefusal();
 		// Exactly the bound, as garbage (not even parsed while paused).
 		pair.a.write(Buffer.alloc(2600, 0x41));
 		await waitFor(() => delivered() === first.length + 2600, 5000, 'the bound read');
@@ -194,14 +195,7 @@ describe('back-pressure instead of drops (docs/PROTOCOL.md §4)', () => {
 		await waitFor(() => logs(guest.events).length > 0, 5000, 'the refusal');
 		pair.a.write(request('a5'));
 		await waitFor(() => delivered() === first.length + request('a5').length, 5000, 'a5 read while paused');
-		pair.a.destroy();
-		await waitFor(() => !guest.agent.connected, 5000, 'the channel lost');
-		const next = await socketPair();
-		onCleanup(() => {
-			next.close();
-		});
-		const second = testChannel(socketChannel(next.b, 'second'), true);
-		guest.agent.attach(second.channel);
+		const {next, second} = await replaceChannel(pair, guest, true);
 		const host = rawFarEnd(next.a);
 		const write = second.hold();
 		// The refusal ends the chunk: nothing of this channel waits to be handed on.
@@ -245,21 +239,10 @@ describe('back-pressure instead of drops (docs/PROTOCOL.md §4)', () => {
 	});
 
 	it('the count of bytes kept while paused starts from zero on a new channel', async () => {
-		const {pair, guest, hold, delivered} = await guestEnd({serverQueueMax: 1, refusalMax: 1, limits: {bodyMax: 1000, headerMax: 300}}, false);
-		hold();
-		const first = Buffer.concat([request('a1'), request('a2'), request('a3')]);
-		pair.a.write(first);
-		await waitFor(() => logs(guest.events).length > 0, 5000, 'the refusal');
+		const {pair, guest, delivered, first} = await pausedByRefusal();
 		pair.a.write(Buffer.alloc(2000, 0x41));
 		await waitFor(() => delivered() === first.length + 2000, 5000, 'the garbage read');
-		pair.a.destroy();
-		await waitFor(() => !guest.agent.connected, 5000, 'the channel lost');
-		const next = await socketPair();
-		onCleanup(() => {
-			next.close();
-		});
-		const second = testChannel(socketChannel(next.b, 'second'), false);
-		guest.agent.attach(second.channel);
+		const {next, second} = await replaceChannel(pair, guest, false);
 		second.hold();
 		const again = Buffer.concat([request('b1'), request('b2'), request('b3')]);
 		next.a.write(again);
@@ -270,11 +253,9 @@ describe('back-pressure instead of drops (docs/PROTOCOL.md §4)', () => {
 	});
 
 	it('the count of bytes kept while paused starts from zero after a resume too', async () => {
-		const {pair, guest, host, hold, delivered} = await guestEnd({serverQueueMax: 1, refusalMax: 1, limits: {bodyMax: 1000, headerMax: 300}}, false);
-		let write = hold();
-		let sent = Buffer.concat([request('a1'), request('a2'), request('a3')]);
-		pair.a.write(sent);
-		await waitFor(() => logs(guest.events).length === 1, 5000, 'the first refusal');
+		const {pair, guest, host, hold, delivered, first, write: firstWrite} = await pausedByRefusal();
+		let write = firstWrite;
+		let sent = first;
 		pair.a.write(Buffer.alloc(2000, 0x41));
 		await waitFor(() => delivered() === sent.length + 2000, 5000, 'the garbage read');
 		write.open();
