@@ -67,8 +67,6 @@ export type QueueModel = {
 	readonly client: SideQueue;
 	readonly server: SideQueue;
 	readonly channel: ChannelView;
-	/** Events folded so far (wire and log events included). */
-	readonly eventCount: number;
 	readonly transitionsMax: number;
 	readonly recentMax: number;
 	readonly jobsMax: number;
@@ -99,7 +97,6 @@ export function initialQueueModel(options: QueueModelOptions = {}): QueueModel {
 		client: emptySide(options.clientLimit ?? 5),
 		server: emptySide(options.serverLimit ?? 1),
 		channel: {status: 'none', label: undefined, at: undefined, reason: undefined},
-		eventCount: 0,
 		transitionsMax: Math.max(1, options.transitionsMax ?? 200),
 		recentMax: Math.max(0, options.recentMax ?? 8),
 		jobsMax: Math.max(1, options.jobsMax ?? 128),
@@ -155,7 +152,7 @@ export function foldEvents(model: QueueModel, events: Iterable<EngineEvent>): Qu
 			}
 
 			default: {
-				continue; // Counted, never logged.
+				continue; // Wire and log events are not the model's.
 			}
 		}
 
@@ -174,7 +171,6 @@ export function foldEvents(model: QueueModel, events: Iterable<EngineEvent>): Qu
 		client: client.result(),
 		server: server.result(),
 		channel,
-		eventCount: model.eventCount + batch.length,
 		transitionsMax: model.transitionsMax,
 		recentMax: model.recentMax,
 		jobsMax: model.jobsMax,
@@ -186,12 +182,17 @@ export function foldEvents(model: QueueModel, events: Iterable<EngineEvent>): Qu
 function countLogged(events: readonly EngineEvent[]): number {
 	let count = 0;
 	for (const event of events) {
-		if (event.type === 'state' || event.type === 'job' || event.type === 'channel') {
+		if (isLoggedEvent(event)) {
 			count++;
 		}
 	}
 
 	return count;
+}
+
+/** The events the model is folded from: state, job and channel (not wire or log events). */
+export function isLoggedEvent(event: EngineEvent): event is LoggedEvent {
+	return event.type === 'state' || event.type === 'job' || event.type === 'channel';
 }
 
 /** An entry's line: `client IDLE→SEND #7 va.getfile`, `channel up unix:/x`; terminal-safe. */

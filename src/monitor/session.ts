@@ -22,7 +22,7 @@ import {guestProtocolFactory, guestProtocolOf, type GuestProtocol, type Protocol
 import {splitCommand} from './parse-args.js';
 import {SessionContext, type SessionHooks} from './session-context.js';
 import {waitForStatus} from './status-wait.js';
-import {foldEvents, initialQueueModel, type QueueModel} from './queue-model.js';
+import {foldEvents, initialQueueModel, isLoggedEvent, type LoggedEvent, type QueueModel} from './queue-model.js';
 import {
 	timedExecute,
 	type CommandOutcome,
@@ -95,7 +95,7 @@ export class Session implements MonitorSession {
 	 * `info`), not one by one as they come (~13 per round trip, each a new model, on the path
 	 * between a reply and the next request).
 	 */
-	#unfolded: EngineEvent[] = [];
+	#unfolded: LoggedEvent[] = [];
 	readonly #runLine = (line: string): Promise<Untimed> => this.#run(line);
 	readonly #emitEvent = (event: SessionEvent): void => {
 		this.#emit(event);
@@ -243,7 +243,8 @@ export class Session implements MonitorSession {
 	}
 
 	#onEngineEvent(event: EngineEvent): void {
-		if (this.#unfolded.push(event) >= unfoldedMax) {
+		// Only what the model is folded from: a wire event (-v) holds a whole message's body.
+		if (isLoggedEvent(event) && this.#unfolded.push(event) >= unfoldedMax) {
 			this.#foldUnfolded();
 		}
 
