@@ -15,13 +15,6 @@ export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'err';
 
 const priority: Readonly<Record<LogLevel, number>> = {err: 3, warning: 4, notice: 5, info: 6, debug: 7};
 
-/**
- * Nothing to escape in printable ASCII, the usual line: escapeLine's pattern (Unicode property
- * classes) costs ~2% of the daemon's start-up instructions to compile, and is then compiled at
- * the first line that needs it, after the hello.
- */
-const plainAscii = /^[\x20-\x7e]*$/;
-
 export type GuestLog = {
 	readonly verbose: boolean;
 	log(level: LogLevel, message: string): void;
@@ -47,7 +40,7 @@ export function createGuestLog(options: GuestLogOptions): GuestLog {
 				return;
 			}
 
-			const text = plainAscii.test(message) ? message : escapeLine(message);
+			const text = escapeLine(message);
 			write(journal ? `<${priority[level]}>${text}\n` : `${timestamp()} ${level}: ${text}\n`);
 		},
 	};

@@ -33,8 +33,18 @@ export function escapeUntrusted(text: string): string {
 	return text.replaceAll('\r\n', '\n').replace(unsafe, char => (char === '\n' || char === '\t' ? char : visible(char)));
 }
 
+/**
+ * Printable ASCII, the usual line, has nothing to escape: tested first, so the Unicode pattern
+ * is compiled only when a line needs it (compiling it is ~2% of the guest daemon's start-up).
+ */
+const plainAscii = /^[\x20-\x7e]*$/;
+
 /** One line (a method name, a fault string, a table cell): newlines and tabs are shown too. */
 export function escapeLine(text: string): string {
+	if (plainAscii.test(text)) {
+		return text;
+	}
+
 	return text.replace(unsafe, char => (char === '\n' ? '\\n' : char === '\t' ? '\\t' : visible(char)));
 }
 
