@@ -4,10 +4,10 @@
  * this process, counted with async_hooks). Unlike a rate, the count does not depend on the load
  * of the machine: a change to the command path shows as a different number at once.
  */
-import {createHook} from 'node:async_hooks';
 import {allCommands} from '../../commands/index.js';
 import {openSession} from '../../src/monitor/session.js';
 import {listenEndpoint} from '../../src/transport/endpoint.js';
+import {asyncResourcesPerCall} from '../lib/async-resources.js';
 import {scratch} from '../lib/context.js';
 import {attachFirst, benchAgent} from '../peers/agents.js';
 
@@ -34,19 +34,7 @@ for (let i = 0; i < 200; i++) {
 	await ping();
 }
 
-const counts = new Map<string, number>();
-const hook = createHook({
-	init(_id, type) {
-		counts.set(type, (counts.get(type) ?? 0) + 1);
-	},
-});
-hook.enable();
-for (let i = 0; i < calls; i++) {
-	await ping();
-}
-
-hook.disable();
-console.log(`per agent_ping (${calls} calls, host and guest): ${[...counts].map(([type, count]) => `${type} ${(count / calls).toFixed(2)}`).join(', ')}`);
+console.log(`per agent_ping (${calls} calls, host and guest): ${await asyncResourcesPerCall(calls, ping)}`);
 await monitor.close();
 guest.close();
 await listener.close();

@@ -12,6 +12,7 @@ import {connectionFor} from '../../src/monitor/connection.js';
 import {hostRegistry} from '../../src/monitor/host-rpcs.js';
 import {guestProtocolFactory} from '../../src/monitor/qga/protocol-switch.js';
 import {Session} from '../../src/monitor/session.js';
+import {asyncResourcesPerCall} from '../lib/async-resources.js';
 import {scratch} from '../lib/context.js';
 import {findQemuGa, startQemuGa} from '../peers/qemu-ga.js';
 
@@ -78,22 +79,9 @@ for (let round = -1; round < rounds; round++) {
 	}
 }
 
-// What one call of each creates (promises, timers, ticks), counted with async_hooks: a count the load does not move.
-const {createHook} = await import('node:async_hooks');
+// What one call of each creates (promises, timers, ticks): a count the load does not move.
 for (const contender of contenders) {
-	const counts = new Map<string, number>();
-	const hook = createHook({
-		init(_id, type) {
-			counts.set(type, (counts.get(type) ?? 0) + 1);
-		},
-	});
-	hook.enable();
-	for (let n = 0; n < 1000; n++) {
-		await contender.call();
-	}
-
-	hook.disable();
-	console.log(`${contender.name.padEnd(28)} per call: ${[...counts].map(([type, count]) => `${type} ${(count / 1000).toFixed(2)}`).join(', ')}`);
+	console.log(`${contender.name.padEnd(28)} per call: ${await asyncResourcesPerCall(1000, contender.call)}`);
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
