@@ -188,8 +188,12 @@ function encodeAt(value: unknown, root: string): string {
 
 const HEAD = '<?xml version="1.0"?>';
 
-/** A `methodCall` document. Throws a TypeError for a value XML-RPC cannot carry. */
-export function encodeCall(method: string, params: readonly XmlRpcValue[]): Buffer {
+/**
+ * A `methodCall` document as text. Throws a TypeError for a value XML-RPC cannot carry. The
+ * `…Xml` forms let the wire writer encode the body straight into its frame (one buffer per
+ * message, not a body buffer copied into a frame buffer).
+ */
+export function callXml(method: string, params: readonly XmlRpcValue[]): string {
 	if (method.length === 0) {
 		throw new TypeError('XML-RPC cannot encode a call without a method name');
 	}
@@ -203,24 +207,36 @@ export function encodeCall(method: string, params: readonly XmlRpcValue[]): Buff
 		}
 		out += '</params>';
 	}
-	return Buffer.from(`${out}</methodCall>`, 'utf8');
+	return `${out}</methodCall>`;
 }
 
-/** A `methodResponse` document carrying one value. */
-export function encodeResponse(value: XmlRpcValue): Buffer {
-	return Buffer.from(`${HEAD}<methodResponse><params><param>${encodeAt(value, 'value')}</param></params></methodResponse>`, 'utf8');
+/** A `methodResponse` document carrying one value, as text. */
+export function responseXml(value: XmlRpcValue): string {
+	return `${HEAD}<methodResponse><params><param>${encodeAt(value, 'value')}</param></params></methodResponse>`;
 }
 
-/** A `methodResponse` fault: the `{faultCode, faultString}` struct of the spec. */
-export function encodeFault(fault: Fault): Buffer {
+/** A `methodResponse` fault (the `{faultCode, faultString}` struct of the spec), as text. */
+export function faultXml(fault: Fault): string {
 	if (!Number.isInteger(fault.code) || fault.code < I4_MIN || fault.code > I4_MAX) {
 		throw new TypeError(`XML-RPC fault codes are i4 integers, not ${fault.code}`);
 	}
 	const message = fault.message.length === 0 ? '<string/>' : `<string>${text(fault.message)}</string>`;
-	return Buffer.from(
-		`${HEAD}<methodResponse><fault><value><struct><member><name>faultCode</name><value><int>${fault.code}</int></value></member><member><name>faultString</name><value>${message}</value></member></struct></value></fault></methodResponse>`,
-		'utf8',
-	);
+	return `${HEAD}<methodResponse><fault><value><struct><member><name>faultCode</name><value><int>${fault.code}</int></value></member><member><name>faultString</name><value>${message}</value></member></struct></value></fault></methodResponse>`;
+}
+
+/** A `methodCall` document. Throws a TypeError for a value XML-RPC cannot carry. */
+export function encodeCall(method: string, params: readonly XmlRpcValue[]): Buffer {
+	return Buffer.from(callXml(method, params), 'utf8');
+}
+
+/** A `methodResponse` document carrying one value. */
+export function encodeResponse(value: XmlRpcValue): Buffer {
+	return Buffer.from(responseXml(value), 'utf8');
+}
+
+/** A `methodResponse` fault: the `{faultCode, faultString}` struct of the spec. */
+export function encodeFault(fault: Fault): Buffer {
+	return Buffer.from(faultXml(fault), 'utf8');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import {type DecoderEvent, type FrameKind, FramingError, type FramingErrorCode} from './frame.js';
-import {parseHeaderFields} from './frame-header.js';
+import {type HeaderFields, parseHeaderFields, readCanonicalHeader} from './frame-header.js';
 import {defaultFrameLimits, type FrameLimits, SENTINEL} from './limits.js';
 
 /*
@@ -246,6 +246,13 @@ export class FrameDecoder {
 
 	#readHeader(chunk: Buffer, at: number, events: DecoderEvent[]): number {
 		const have = this.#headerLength;
+		// Fastest path: the header our own writer sends, whole in this chunk, read in one pass.
+		const canonical = have === 0 ? readCanonicalHeader(chunk, at, this.#headerMax, this.#bodyMax) : undefined;
+		if (canonical !== undefined) {
+			this.#takeHeader(canonical, events);
+			return canonical.end;
+		}
+
 		// Never look past what the header may still take: the limit is enforced on arrival.
 		const window = chunk.subarray(at, at + this.#headerMax - have);
 		const ff = window.indexOf(SENTINEL);
@@ -343,6 +350,10 @@ export class FrameDecoder {
 			return;
 		}
 
+		this.#takeHeader(fields, events);
+	}
+
+	#takeHeader(fields: HeaderFields, events: DecoderEvent[]): void {
 		this.#kind = fields.kind;
 		this.#tag = fields.tag;
 		this.#bodyLength = fields.bodyLength;
@@ -380,7 +391,10 @@ export class FrameDecoder {
 		this.#tag = undefined;
 		this.#bodyLength = 0;
 		this.#bodyHave = 0;
-		this.#bodyParts = [];
+		if (this.#bodyParts.length > 0) {
+			this.#bodyParts = [];
+		}
+
 		this.#stage = undefined;
 		this.#stageUsed = 0;
 	}

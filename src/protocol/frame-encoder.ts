@@ -2,43 +2,56 @@ import {type FrameKind, isValidTag} from './frame.js';
 
 /*
  * Writer side of PROTOCOL.md §2: 0xFF, start line, the three headers, blank line, body.
- * The fixed parts are pre-encoded once; each frame is one allocation plus a few copies.
+ * Each frame is one allocation: the header is one ASCII string written after the sentinel.
  */
 
-const requestHead = Buffer.from('\xffPOST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: ', 'latin1');
-const responseHead = Buffer.from('\xffHTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: ', 'latin1');
+const requestHead = 'POST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: ';
+const responseHead = 'HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: ';
 const tagLine = '\r\nX-Virtagent-Client-Tag: ';
 const headerEnd = '\r\n\r\n';
+const sentinel = 0xff;
 
 /** What v6 writers send for an empty tag; we send it for a missing one too. */
 export const NO_TAG = 'none';
 
 /**
- * Encode one message for the wire.
+ * The header text (start line through the blank line, no sentinel) for a body of `bodyBytes`.
  *
  * @param tag - X-Virtagent-Client-Tag; undefined or '' is written as `none`. Must follow the tag
  *   grammar (1–64 of `A-Z a-z 0-9 . _ -`, see frame.ts), which is also what the decoder accepts:
  *   a tag read from the peer never makes this throw. Anything else throws a TypeError. With at
- *   most 64 tag bytes the header stays far below the 4096-byte limit. The body size is the
- *   caller's business.
+ *   most 64 tag bytes the header stays far below the 4096-byte limit, and it is ASCII: one
+ *   byte per character.
  */
-export function encodeFrame(kind: FrameKind, tag: string | undefined, body: Buffer): Buffer {
+function headerText(kind: FrameKind, tag: string | undefined, bodyBytes: number): string {
 	const tagValue = tag === undefined || tag === '' ? NO_TAG : tag;
 	if (!isValidTag(tagValue)) {
 		throw new TypeError(`invalid X-Virtagent-Client-Tag ${JSON.stringify(tagValue.slice(0, 80))}: 1-64 of A-Z a-z 0-9 . _ - only`);
 	}
 
-	const head = kind === 'request' ? requestHead : responseHead;
-	const length = String(body.length);
-	// Sentinel excluded: headerMax counts the start line through the blank line.
-	const headerBytes = head.length - 1 + length.length + tagLine.length + tagValue.length + headerEnd.length;
+	return `${kind === 'request' ? requestHead : responseHead}${bodyBytes}${tagLine}${tagValue}${headerEnd}`;
+}
 
-	const out = Buffer.allocUnsafe(1 + headerBytes + body.length);
-	let at = head.copy(out, 0);
-	at += out.write(length, at, 'latin1');
-	at += out.write(tagLine, at, 'latin1');
-	at += out.write(tagValue, at, 'latin1');
-	at += out.write(headerEnd, at, 'latin1');
-	body.copy(out, at);
+/** Encode one message for the wire (see headerText for the tag). The body size is the caller's business. */
+export function encodeFrame(kind: FrameKind, tag: string | undefined, body: Buffer): Buffer {
+	const header = headerText(kind, tag, body.length);
+	const out = Buffer.allocUnsafe(1 + header.length + body.length);
+	out[0] = sentinel;
+	out.write(header, 1, 'latin1');
+	body.copy(out, 1 + header.length);
 	return out;
+}
+
+/**
+ * Encode one message whose body is still text (UTF-8 of `bodyBytes` bytes, which the caller
+ * has counted for its size limit): one allocation and one write, the body never a buffer of
+ * its own. This is every call's and every answer's path. The body is the frame's last
+ * `bodyBytes` bytes.
+ */
+export function encodeTextFrame(kind: FrameKind, tag: string | undefined, body: string, bodyBytes: number): Buffer {
+	const header = headerText(kind, tag, bodyBytes);
+	const frame = Buffer.allocUnsafe(1 + header.length + bodyBytes);
+	frame[0] = sentinel;
+	frame.write(header + body, 1, 'utf8');
+	return frame;
 }

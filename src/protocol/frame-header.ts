@@ -100,6 +100,76 @@ export function parseHeaderFields(text: string, bodyMax: number): HeaderFields |
 	return {kind, tag: tag === '' ? undefined : tag, bodyLength};
 }
 
+const requestPrefix = Buffer.from('POST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: ', 'latin1');
+const responsePrefix = Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: ', 'latin1');
+const tagPrefix = Buffer.from('\r\nX-Virtagent-Client-Tag: ', 'latin1');
+
+/** A header read by readCanonicalHeader, and where it ends (after its blank line). */
+export type CanonicalHeader = HeaderFields & {readonly end: number};
+
+/**
+ * The exact header frame-encoder.ts writes (every call's and every answer's), read in one pass
+ * over its bytes from `at` (the byte after the sentinel): no copy, no pattern, no string but
+ * the tag. Undefined for anything else: another spelling, a header not whole in `bytes`, one
+ * over `headerMax`, a length over `bodyMax`; the general parse then decides, errors included.
+ */
+export function readCanonicalHeader(bytes: Buffer, at: number, headerMax: number, bodyMax: number): CanonicalHeader | undefined {
+	const kind: FrameKind = bytes[at] === 0x50 ? 'request' : 'response';
+	let i = afterPrefix(bytes, at, kind === 'request' ? requestPrefix : responsePrefix);
+	const digits = i;
+	let bodyLength = 0;
+	for (; i >= 0 && i < bytes.length && i - digits <= 15; i++) {
+		const digit = bytes[i]! - 0x30;
+		if (digit < 0 || digit > 9) {
+			break;
+		}
+
+		bodyLength = bodyLength * 10 + digit;
+	}
+
+	if (i < 0 || i === digits || i - digits > 15) {
+		return undefined;
+	}
+
+	i = afterPrefix(bytes, i, tagPrefix);
+	const tagStart = i;
+	while (i >= 0 && i < bytes.length && i - tagStart <= 64 && isTagByte(bytes[i]!)) {
+		i++;
+	}
+
+	const tagBytes = i - tagStart;
+	if (i < 0 || tagBytes === 0 || tagBytes > 64 || bytes[i] !== 0x0d || bytes[i + 1] !== 0x0a || bytes[i + 2] !== 0x0d || bytes[i + 3] !== 0x0a) {
+		return undefined;
+	}
+
+	const end = i + 4;
+	if (end - at > headerMax || bodyLength > bodyMax) {
+		return undefined;
+	}
+
+	return {kind, tag: bytes.toString('latin1', tagStart, i), bodyLength, end};
+}
+
+/** Where `prefix` ends if `bytes` holds it at `at`, else -1. */
+function afterPrefix(bytes: Buffer, at: number, prefix: Buffer): number {
+	if (at < 0 || at + prefix.length > bytes.length) {
+		return -1;
+	}
+
+	for (let k = 0; k < prefix.length; k++) {
+		if (bytes[at + k] !== prefix[k]) {
+			return -1;
+		}
+	}
+
+	return at + prefix.length;
+}
+
+/** The tag grammar's bytes (frame.ts): `A-Z a-z 0-9 . _ -`. */
+function isTagByte(byte: number): boolean {
+	return (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x30 && byte <= 0x39) || byte === 0x2e || byte === 0x5f || byte === 0x2d;
+}
+
 /** Strip HTTP optional whitespace (SP/HTAB only) around a header value. */
 function trimOws(line: string, from: number): string {
 	let start = from;

@@ -1,12 +1,25 @@
-import {encodeCall, encodeFault, encodeResponse} from '../../protocol/codec.js';
-import {encodeFrame, NO_TAG} from '../../protocol/frame-encoder.js';
+import {callXml, faultXml, responseXml} from '../../protocol/codec.js';
+import {encodeTextFrame, NO_TAG} from '../../protocol/frame-encoder.js';
 import {FaultCode, type Fault} from '../../protocol/value.js';
 import type {CorrelationKey, Encoded, MessageWriter, Outcome, WireValue} from '../types.js';
+
+/** A message as one buffer; its body (for the wire tap only) is a view made when asked for. */
+class EncodedFrame implements Encoded {
+	constructor(
+		readonly bytes: Buffer,
+		readonly bodyBytes: number,
+		readonly ok: boolean,
+	) {}
+
+	get body(): Buffer {
+		return this.bytes.subarray(this.bytes.length - this.bodyBytes);
+	}
+}
 
 /**
  * Messages → bytes for HTTP-framed XML-RPC. Answers never throw: whatever the handler returned,
  * something valid goes on the wire (docs/PROTOCOL.md §2: no accepted input can make an encoder
- * throw).
+ * throw). Each message is encoded as text and written once into its frame (frame-encoder.ts).
  */
 export class XmlRpcWriter implements MessageWriter {
 	readonly #bodyMax: number;
@@ -16,60 +29,61 @@ export class XmlRpcWriter implements MessageWriter {
 	}
 
 	request(key: CorrelationKey, method: string, params: readonly WireValue[]): Encoded {
-		let body: Buffer;
+		let body: string;
 		try {
-			body = encodeCall(method, params);
+			body = callXml(method, params);
 		} catch (error) {
 			throw new Error(`cannot encode ${method}: ${(error as Error).message}`);
 		}
 
-		if (body.length > this.#bodyMax) {
-			throw new Error(`${method} request too large: ${body.length} bytes (limit ${this.#bodyMax})`);
+		const bytes = Buffer.byteLength(body, 'utf8');
+		if (bytes > this.#bodyMax) {
+			throw new Error(`${method} request too large: ${bytes} bytes (limit ${this.#bodyMax})`);
 		}
 
-		return {bytes: encodeFrame('request', key, body), body};
-	}
-
-	response(key: CorrelationKey | undefined, outcome: Outcome): Encoded & {readonly ok: boolean} {
-		const {body, ok} = this.#answerBody(outcome);
-		let bytes: Buffer;
-		try {
-			bytes = encodeFrame('response', key, body);
-		} catch {
-			// A tag we cannot write back (the reader should have refused it): answer untagged
-			// rather than crash; the peer treats it as the answer to its one request in flight.
-			bytes = encodeFrame('response', NO_TAG, body);
-		}
-
-		return {bytes, body, ok};
+		return new EncodedFrame(encodeTextFrame('request', key, body, bytes), bytes, true);
 	}
 
 	/** The result-size guard: an answer that cannot be encoded or would not fit is a fault. */
-	#answerBody(outcome: Outcome): {body: Buffer; ok: boolean} {
+	response(key: CorrelationKey | undefined, outcome: Outcome): EncodedFrame {
 		if (!outcome.ok) {
-			return {body: faultBody(outcome.fault), ok: false};
+			return answer(key, faultBody(outcome.fault), false);
 		}
 
-		let body: Buffer;
+		let body: string;
 		try {
-			body = encodeResponse(outcome.value);
+			body = responseXml(outcome.value);
 		} catch (error) {
-			return {body: faultBody({code: FaultCode.internal, message: `cannot encode the result: ${(error as Error).message}`}), ok: false};
+			return answer(key, faultBody({code: FaultCode.internal, message: `cannot encode the result: ${(error as Error).message}`}), false);
 		}
 
-		if (body.length > this.#bodyMax) {
-			return {body: faultBody({code: FaultCode.internal, message: `result too large: ${body.length} bytes (limit ${this.#bodyMax})`}), ok: false};
+		const bytes = Buffer.byteLength(body, 'utf8');
+		if (bytes > this.#bodyMax) {
+			return answer(key, faultBody({code: FaultCode.internal, message: `result too large: ${bytes} bytes (limit ${this.#bodyMax})`}), false);
 		}
 
-		return {body, ok: true};
+		return answer(key, body, true, bytes);
 	}
 }
 
-/** A fault body; a code XML-RPC cannot carry (not an i4) becomes -500. */
-function faultBody(fault: Fault): Buffer {
+function answer(key: CorrelationKey | undefined, body: string, ok: boolean, bytes = Buffer.byteLength(body, 'utf8')): EncodedFrame {
+	let frame: Buffer;
 	try {
-		return encodeFault(fault);
+		frame = encodeTextFrame('response', key, body, bytes);
 	} catch {
-		return encodeFault({code: FaultCode.internal, message: fault.message});
+		// A tag we cannot write back (the reader should have refused it): answer untagged
+		// rather than crash; the peer treats it as the answer to its one request in flight.
+		frame = encodeTextFrame('response', NO_TAG, body, bytes);
+	}
+
+	return new EncodedFrame(frame, bytes, ok);
+}
+
+/** A fault body; a code XML-RPC cannot carry (not an i4) becomes -500. */
+function faultBody(fault: Fault): string {
+	try {
+		return faultXml(fault);
+	} catch {
+		return faultXml({code: FaultCode.internal, message: fault.message});
 	}
 }

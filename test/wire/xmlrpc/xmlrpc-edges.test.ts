@@ -126,6 +126,21 @@ describe('the XML-RPC writer', () => {
 		expect(bytes.toString('latin1')).toContain('X-Virtagent-Client-Tag: ab.7\r\n\r\n');
 	});
 
+	it('counts a body in UTF-8 bytes, not characters: its Content-Length, its size guard, the frame read back', () => {
+		const text = 'é✓😀\u2028';
+		const body = encodeResponse(text);
+		expect(body.length).toBeGreaterThan(body.toString().length);
+		const writer = new XmlRpcWriter(body.length);
+		const answer = writer.response('k.2', {ok: true, value: text});
+		expect(answer.ok).toBe(true);
+		expect(answer.bytes).toEqual(encodeFrame('response', 'k.2', body));
+		expect(answer.body).toEqual(body);
+		expect(new XmlRpcReader(limits).push(answer.bytes)).toEqual([{type: 'message', message: {kind: 'response', key: 'k.2', outcome: {ok: true, value: text}, raw: body}}]);
+		expect(new XmlRpcWriter(body.length - 1).response('k.2', {ok: true, value: text}).ok).toBe(false);
+		const request = new XmlRpcWriter(4096).request('k.3', 'm', [text]);
+		expect(request.bytes).toEqual(encodeFrame('request', 'k.3', encodeCall('m', [text])));
+	});
+
 	it('takes a request of exactly bodyMax bytes, refuses one more, and names what it cannot encode', () => {
 		const length = encodeCall('m', ['x']).length;
 		const writer = new XmlRpcWriter(length + 5);
@@ -137,12 +152,12 @@ describe('the XML-RPC writer', () => {
 
 	it('answers a value, or a fault, with ok saying which', () => {
 		const writer = new XmlRpcWriter(4096);
-		expect(writer.response('k.1', {ok: true, value: 'pong'})).toEqual({
+		expect(fields(writer.response('k.1', {ok: true, value: 'pong'}))).toEqual({
 			bytes: encodeFrame('response', 'k.1', encodeResponse('pong')),
 			body: encodeResponse('pong'),
 			ok: true,
 		});
-		expect(writer.response(undefined, {ok: false, fault: {code: -506, message: 'nope'}})).toEqual({
+		expect(fields(writer.response(undefined, {ok: false, fault: {code: -506, message: 'nope'}}))).toEqual({
 			bytes: encodeFrame('response', 'none', encodeFault({code: -506, message: 'nope'})),
 			body: encodeFault({code: -506, message: 'nope'}),
 			ok: false,
@@ -152,7 +167,7 @@ describe('the XML-RPC writer', () => {
 	it('the result-size guard: a result of exactly bodyMax goes out, one byte more is a fault', () => {
 		const length = encodeResponse('x').length;
 		const writer = new XmlRpcWriter(length + 8);
-		expect(writer.response('k', {ok: true, value: 'x'.repeat(9)})).toEqual({
+		expect(fields(writer.response('k', {ok: true, value: 'x'.repeat(9)}))).toEqual({
 			ok: true,
 			body: encodeResponse('x'.repeat(9)),
 			bytes: encodeFrame('response', 'k', encodeResponse('x'.repeat(9))),
@@ -260,3 +275,8 @@ describe('the XML-RPC protocol', () => {
 		}
 	});
 });
+
+/** What an encoded answer says (its body is a getter: a view of the frame made when asked). */
+function fields(encoded: {readonly bytes: Buffer; readonly body: Buffer; readonly ok: boolean}): {bytes: Buffer; body: Buffer; ok: boolean} {
+	return {bytes: encoded.bytes, body: encoded.body, ok: encoded.ok};
+}
