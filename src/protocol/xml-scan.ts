@@ -27,6 +27,7 @@ export type XmlEvents = {
 
 /** `<?xml version="1.x"[ encoding="…"][ standalone="yes|no"]?>` at the very start. */
 const declaration = /^<\?xml\s+version\s*=\s*(["'])1\.[0-9]\1(?:\s+encoding\s*=\s*(["'])[A-Za-z][\w.-]*\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\3)?\s*\?>/;
+const usualDeclaration = '<?xml version="1.0"?>';
 /** ASCII XML names only; sax accepts more, and those go to sax. */
 const name = /^[A-Za-z_][\w.-]*$/;
 const whitespace = /^[ \t\r\n]*$/;
@@ -36,7 +37,9 @@ const predefined: Readonly<Record<string, string>> = {amp: '&', lt: '<', gt: '>'
 /** Scans `xml`, reporting events; false means "declined: parse this with sax instead". */
 export function scanXml(xml: string, events: XmlEvents): boolean {
 	let at = 0;
-	if (xml.startsWith('<?')) {
+	if (xml.startsWith(usualDeclaration)) {
+		at = usualDeclaration.length; // What codec.ts writes: no pattern needed.
+	} else if (xml.startsWith('<?')) {
 		const match = declaration.exec(xml);
 		if (!match) {
 			return false;
@@ -82,9 +85,9 @@ export function scanXml(xml: string, events: XmlEvents): boolean {
 		}
 
 		if (xml.charCodeAt(lt + 1) === 0x2f) {
-			// `</name>`
-			const closing = xml.slice(lt + 2, gt);
-			if (open.pop() !== closing) {
+			// `</name>`: compared in place, not cut out
+			const closing = open.pop();
+			if (closing === undefined || gt !== lt + 2 + closing.length || !xml.startsWith(closing, lt + 2)) {
 				return false;
 			}
 

@@ -96,6 +96,22 @@ export function parseDateTime(data: string): Date {
 /** Elements whose content is text only. */
 const scalarTags = new Set(['BOOLEAN', 'INT', 'I4', 'I8', 'DOUBLE', 'STRING', 'NAME', 'BASE64', 'DATETIME.ISO8601', 'NIL', 'METHODNAME']);
 const structureTags = new Set(['VALUE', 'ARRAY', 'DATA', 'STRUCT', 'MEMBER', 'PARAM', 'PARAMS', 'FAULT', 'METHODCALL', 'METHODRESPONSE']);
+/**
+ * The usual spellings (`methodCall`, `i4`, `dateTime.iso8601`, …) to the upper-case names above:
+ * a lookup instead of a new upper-cased string per element, and the switch below then compares
+ * constants. Any other spelling is upper-cased as before (names are case-blind here).
+ */
+const upperCased = new Map<string, string>(
+	['methodCall', 'methodResponse', 'methodName', 'params', 'param', 'fault', 'value', 'array', 'data', 'struct', 'member', 'name']
+		.concat(['string', 'int', 'i4', 'i8', 'boolean', 'double', 'base64', 'dateTime.iso8601', 'nil'])
+		// The set's own string, so that the switch compares the very constants it names.
+		.map(name => [name, [...scalarTags, ...structureTags].find(tag => tag === name.toUpperCase())!]),
+);
+
+function upperCase(name: string): string {
+	return upperCased.get(name) ?? name.toUpperCase();
+}
+
 /** Root, params, param, then value/array/data (or value/struct/member) per level, then a scalar. */
 const ELEMENT_DEPTH_MAX = 4 + 3 * (MAX_NESTING + 1);
 
@@ -126,8 +142,8 @@ class ValueBuilder implements XmlEvents {
 	#method: string | undefined;
 	#part: Outcome['part'];
 
-	readonly open = (name: string): void => {
-		const tag = name.toUpperCase();
+	open(name: string): void {
+		const tag = upperCase(name);
 		if (!scalarTags.has(tag) && !structureTags.has(tag)) {
 			throw new Error(`Unknown XML-RPC tag '${name.slice(0, 40)}'`);
 		}
@@ -156,13 +172,13 @@ class ValueBuilder implements XmlEvents {
 		this.#inScalar = scalarTags.has(tag);
 		this.#bareValue = tag === 'VALUE';
 		this.#text = '';
-	};
+	}
 
-	readonly text = (text: string): void => {
+	text(text: string): void {
 		this.#text += text;
-	};
+	}
 
-	readonly close = (name: string): void => {
+	close(name: string): void {
 		const text = this.#text;
 		const bareValue = this.#bareValue;
 		this.#text = '';
@@ -170,7 +186,8 @@ class ValueBuilder implements XmlEvents {
 		this.#bareValue = false;
 		this.#depth--;
 		const values = this.#values;
-		switch (name.toUpperCase()) {
+		const tag = upperCase(name);
+		switch (tag) {
 			case 'BOOLEAN':
 				if (text !== '0' && text !== '1') {
 					throw new Error(`Illegal boolean value '${text.slice(0, 40)}'`);
@@ -222,11 +239,11 @@ class ValueBuilder implements XmlEvents {
 				break;
 			case 'METHODCALL':
 			case 'METHODRESPONSE':
-				this.#root = name.toUpperCase() as Outcome['root'];
+				this.#root = tag as Outcome['root'];
 				break;
 			default: // DATA, PARAM, MEMBER: structure only
 		}
-	};
+	}
 
 	finish(): Outcome {
 		// No open array/struct can be left here: sax (strict) and the scanner only finish balanced documents.
@@ -267,9 +284,15 @@ function readWithSax(xml: string): Outcome {
 		builder.open(tag.name);
 	};
 
-	parser.onclosetag = builder.close;
-	parser.ontext = builder.text;
-	parser.oncdata = builder.text;
+	parser.onclosetag = name => {
+		builder.close(name);
+	};
+
+	parser.ontext = text => {
+		builder.text(text);
+	};
+
+	parser.oncdata = parser.ontext;
 	parser.onerror = error => {
 		throw error;
 	};
