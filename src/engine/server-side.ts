@@ -28,20 +28,36 @@ export type ServerSideOptions = {
 
 type AfterReply = (sent: boolean) => void;
 
-type ServerJob = {
-	readonly id: number;
-	readonly method: string;
-	readonly tag: string | undefined;
-	/** An over-limit request answered with a fault: it holds no slot. */
-	readonly refusal: boolean;
+/** A request being answered, and what its handler sees of it (one object per request, not two: the hot path). */
+class ServerJob implements CallContext {
 	status: ServerJobStatus;
 	/** The answer, decided once (§4), until it is written. */
-	encoded: Encoded | undefined;
+	encoded: Encoded | undefined = undefined;
 	/** Whether the answer decided is the handler's success (side effects run only then). */
-	success: boolean;
-	afterReply: AfterReply[] | undefined;
-};
+	success = false;
+	actions: AfterReply[] | undefined = undefined;
 
+	constructor(
+		readonly id: number,
+		readonly method: string,
+		readonly tag: string | undefined,
+		/** An over-limit request answered with a fault: it holds no slot. */
+		readonly refusal: boolean,
+		status: ServerJobStatus,
+	) {
+		this.status = status;
+	}
+
+	afterReply(action: AfterReply): void {
+		if (this.status === 'running') {
+			(this.actions ??= []).push(action);
+		} else {
+			runAction(action, false); // Registered too late: the answer went without it.
+		}
+	}
+}
+
+const noActions: readonly AfterReply[] = [];
 const refusalFault = {ok: false, fault: {code: -500, message: 'server job queue limit exceeded'}} as const;
 
 /**
@@ -152,7 +168,7 @@ export class ServerSide {
 	}
 
 	#add(method: string, tag: string | undefined, refusal: boolean, status: 'running' | 'ready'): ServerJob {
-		const job: ServerJob = {id: this.#deps.nextJobId(), method, tag, refusal, status, encoded: undefined, success: false, afterReply: undefined};
+		const job = new ServerJob(this.#deps.nextJobId(), method, tag, refusal, status);
 		this.#live.add(job);
 		this.#jobs.created(job);
 		return job;
@@ -176,10 +192,9 @@ export class ServerSide {
 	}
 
 	#run(job: ServerJob, request: IncomingRequest): void {
-		const context = new RequestContext(job);
 		let answer: Outcome | Promise<Outcome>;
 		try {
-			answer = this.#deps.registry.dispatch({method: request.method, params: request.params}, context);
+			answer = this.#deps.registry.dispatch(request, job);
 		} catch (error) {
 			answer = internalFault(error);
 		}
@@ -240,9 +255,9 @@ export class ServerSide {
 	}
 
 	#afterReply(job: ServerJob, sent: boolean): void {
-		const actions = job.afterReply;
-		job.afterReply = undefined;
-		for (const action of actions ?? []) {
+		const {actions} = job;
+		job.actions = undefined;
+		for (const action of actions ?? noActions) {
 			runAction(action, sent, this.#deps.bus);
 		}
 	}
@@ -251,27 +266,6 @@ export class ServerSide {
 		if (this.#pausedReading) {
 			this.#pausedReading = false;
 			this.#deps.link.resume();
-		}
-	}
-}
-
-/** What a handler sees of its request (a class, not a closure per request: the hot path). */
-class RequestContext implements CallContext {
-	readonly #job: ServerJob;
-
-	constructor(job: ServerJob) {
-		this.#job = job;
-	}
-
-	get tag(): string | undefined {
-		return this.#job.tag;
-	}
-
-	afterReply(action: AfterReply): void {
-		if (this.#job.status === 'running') {
-			(this.#job.afterReply ??= []).push(action);
-		} else {
-			runAction(action, false); // Registered too late: the answer went without it.
 		}
 	}
 }
