@@ -7,8 +7,8 @@
  * writes dates in local time. The output matches the library's byte for byte wherever the library
  * is right (checked in test/protocol/codec.test.ts) and is read back by Python's xmlrpc.client.
  *
- * Decoding is xmlrpc-reader.ts (the fast scanner, else sax, building values on a flat stack);
- * this file adds the call/response checks.
+ * Decoding is xmlrpc-reader.ts (the fast scanner, else sax, building values on a flat stack),
+ * after xmlrpc-shortcut.ts for the two commonest bodies; this file adds the call/response checks.
  *
  * Decisions:
  * - NaN and ±Infinity have no XML-RPC representation: encoding throws a TypeError (Python writes
@@ -26,6 +26,7 @@
  */
 import {CodecError, type DecodedCall, type DecodedResponse, type Fault, MAX_NESTING, type XmlRpcValue} from './value.js';
 import {readXmlRpc} from './xmlrpc-reader.js';
+import {shortCall, shortStringResponse} from './xmlrpc-shortcut.js';
 
 const I4_MIN = -0x8000_0000;
 const I4_MAX = 0x7fff_ffff;
@@ -248,6 +249,11 @@ function codecError(reason: string): CodecError {
 
 /** Decodes a `methodCall`; a malformed body throws CodecError (fault -503). Synchronous: it is on every call's path. */
 export function decodeCall(body: Buffer): DecodedCall {
+	const short = shortCall(body);
+	if (short !== undefined) {
+		return short;
+	}
+
 	const outcome = readXmlRpc(body);
 	if (outcome.root !== 'METHODCALL') {
 		throw codecError('Not a method call');
@@ -269,6 +275,11 @@ export function decodeCall(body: Buffer): DecodedCall {
  * fault; a malformed body (or fault) throws CodecError (fault -503).
  */
 export function decodeResponse(body: Buffer): DecodedResponse {
+	const short = shortStringResponse(body);
+	if (short !== undefined) {
+		return short;
+	}
+
 	const outcome = readXmlRpc(body);
 	if (outcome.root !== 'METHODRESPONSE') {
 		throw codecError('Not a method response');
