@@ -16,6 +16,22 @@ class EncodedFrame implements Encoded {
 	}
 }
 
+/** Strings longer than this are not remembered: a big answer is seldom sent twice in a row. */
+const lastStringMax = 256;
+
+/** One encoded body remembered with what it encodes (a method name, or a string result). */
+class LastBody {
+	key: string | undefined = undefined;
+	body = '';
+	bytes = 0;
+
+	keep(key: string, body: string, bytes: number): void {
+		this.key = key;
+		this.body = body;
+		this.bytes = bytes;
+	}
+}
+
 /**
  * Messages → bytes for HTTP-framed XML-RPC. Answers never throw: whatever the handler returned,
  * something valid goes on the wire (docs/PROTOCOL.md §2: no accepted input can make an encoder
@@ -23,20 +39,28 @@ class EncodedFrame implements Encoded {
  */
 export class XmlRpcWriter implements MessageWriter {
 	readonly #bodyMax: number;
+	/** The last call without parameters and the last string answer: a ping loop repeats both. */
+	readonly #lastCall = new LastBody();
+	readonly #lastString = new LastBody();
 
 	constructor(bodyMax: number) {
 		this.#bodyMax = bodyMax;
 	}
 
 	request(key: CorrelationKey, method: string, params: readonly WireValue[]): Encoded {
+		const last = params.length === 0 && this.#lastCall.key === method ? this.#lastCall : undefined;
 		let body: string;
 		try {
-			body = callXml(method, params);
+			body = last?.body ?? callXml(method, params);
 		} catch (error) {
 			throw new Error(`cannot encode ${method}: ${(error as Error).message}`);
 		}
 
-		const bytes = Buffer.byteLength(body, 'utf8');
+		const bytes = last?.bytes ?? Buffer.byteLength(body, 'utf8');
+		if (params.length === 0) {
+			this.#lastCall.keep(method, body, bytes);
+		}
+
 		if (bytes > this.#bodyMax) {
 			throw new Error(`${method} request too large: ${bytes} bytes (limit ${this.#bodyMax})`);
 		}
@@ -50,14 +74,20 @@ export class XmlRpcWriter implements MessageWriter {
 			return answer(key, faultBody(outcome.fault), false);
 		}
 
+		const {value} = outcome;
+		const last = typeof value === 'string' && this.#lastString.key === value ? this.#lastString : undefined;
 		let body: string;
 		try {
-			body = responseXml(outcome.value);
+			body = last?.body ?? responseXml(value);
 		} catch (error) {
 			return answer(key, faultBody({code: FaultCode.internal, message: `cannot encode the result: ${(error as Error).message}`}), false);
 		}
 
-		const bytes = Buffer.byteLength(body, 'utf8');
+		const bytes = last?.bytes ?? Buffer.byteLength(body, 'utf8');
+		if (typeof value === 'string' && value.length <= lastStringMax) {
+			this.#lastString.keep(value, body, bytes);
+		}
+
 		if (bytes > this.#bodyMax) {
 			return answer(key, faultBody({code: FaultCode.internal, message: `result too large: ${bytes} bytes (limit ${this.#bodyMax})`}), false);
 		}

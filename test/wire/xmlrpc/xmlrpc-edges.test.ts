@@ -135,10 +135,40 @@ describe('the XML-RPC writer', () => {
 		expect(answer.ok).toBe(true);
 		expect(answer.bytes).toEqual(encodeFrame('response', 'k.2', body));
 		expect(answer.body).toEqual(body);
-		expect(new XmlRpcReader(limits).push(answer.bytes)).toEqual([{type: 'message', message: {kind: 'response', key: 'k.2', outcome: {ok: true, value: text}, raw: body}}]);
+		expect(new XmlRpcReader(limits).push(answer.bytes)).toEqual([
+			{type: 'message', message: {kind: 'response', key: 'k.2', outcome: {ok: true, value: text}, raw: body}},
+		]);
 		expect(new XmlRpcWriter(body.length - 1).response('k.2', {ok: true, value: text}).ok).toBe(false);
 		const request = new XmlRpcWriter(4096).request('k.3', 'm', [text]);
 		expect(request.bytes).toEqual(encodeFrame('request', 'k.3', encodeCall('m', [text])));
+	});
+
+	it('remembers the last call without parameters and the last string answer, and never sends one for another', () => {
+		const writer = new XmlRpcWriter(4096);
+		const request = (key: string, method: string, params: string[]) =>
+			expect(writer.request(key, method, params).bytes).toEqual(encodeFrame('request', key, encodeCall(method, params)));
+		request('k.1', 'va.ping', []);
+		request('k.2', 'va.ping', []);
+		request('k.3', 'va.ping', ['x']);
+		request('k.4', 'va.pong', []);
+		request('k.5', 'va.ping', []);
+		const long = 'y'.repeat(300);
+		for (const value of ['dummy', 'dummy', 'dummx', '', '', long, long, 'dummy']) {
+			expect(fields(writer.response('k.6', {ok: true, value}))).toEqual({
+				bytes: encodeFrame('response', 'k.6', encodeResponse(value)),
+				body: encodeResponse(value),
+				ok: true,
+			});
+		}
+
+		expect(fields(writer.response('k.7', {ok: true, value: ['dummy']})).body).toEqual(encodeResponse(['dummy']));
+		// The size guard holds for a remembered body too.
+		const small = new XmlRpcWriter(encodeResponse('dummy').length - 1);
+		expect(small.response('k.8', {ok: true, value: 'dummy'}).ok).toBe(false);
+		expect(small.response('k.9', {ok: true, value: 'dummy'}).ok).toBe(false);
+		const tight = new XmlRpcWriter(encodeCall('va.ping', []).length - 1);
+		expect(() => tight.request('k.10', 'va.ping', [])).toThrow(/too large/u);
+		expect(() => tight.request('k.11', 'va.ping', [])).toThrow(/too large/u);
 	});
 
 	it('takes a request of exactly bodyMax bytes, refuses one more, and names what it cannot encode', () => {
