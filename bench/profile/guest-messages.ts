@@ -8,6 +8,7 @@
  * after the same warm-up) and prints user-space instructions per request: a figure the machine's
  * load does not move, to judge a change to the guest's hot path by.
  */
+import {createHook} from 'node:async_hooks';
 import {spawnSync} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
@@ -35,6 +36,8 @@ if (values.instructions) {
 			'--tool=callgrind',
 			'--callgrind-out-file=/dev/null',
 			process.execPath,
+			// Compiler and collector on this thread: the same work at the same points in every run.
+			'--single-threaded',
 			self,
 			String(count),
 			'--warmup',
@@ -148,4 +151,14 @@ if (channel.responses - before !== messages) {
 console.log(
 	`${values.method}: ${(((used.user + used.system) / messages) * 1000).toFixed(0)} ns CPU per request (guest daemon in-process, ${messages} after ${warmup})`,
 );
+// Timers, promises, ticks the daemon itself makes per request (the socket's own are not here).
+const created = new Map<string, number>();
+const hook = createHook({
+	init(_id, type) {
+		created.set(type, (created.get(type) ?? 0) + 1);
+	},
+}).enable();
+send(1000);
+hook.disable();
+console.log(`async resources per request: ${[...created].map(([type, count]) => `${type} ${count / 1000}`).join(', ') || 'none'}`);
 await daemon.close();
