@@ -14,8 +14,13 @@ export type JobView = {readonly id: number; readonly method: string; readonly ta
  */
 export class EventBus {
 	readonly #name: string;
-	/** Each listener with the event types it wants (undefined: all of them). */
-	readonly #listeners = new Map<Listener, ReadonlySet<EngineEvent['type']> | undefined>();
+	/**
+	 * Each listener with the event types it wants (undefined: all of them). An array replaced on
+	 * every change, not a Map: `emit` runs several times per message, and iterating a Map's
+	 * entries costs more than an index loop; a listener that subscribes or unsubscribes during an
+	 * emit does not change the round under way.
+	 */
+	#listeners: ReadonlyArray<{readonly listener: Listener; readonly wanted: ReadonlySet<EngineEvent['type']> | undefined}> = [];
 	/** Listeners that want state and job events: with none, those are not built. */
 	#transitionListeners = 0;
 	wireTap = false;
@@ -37,16 +42,18 @@ export class EventBus {
 	 * channel and log events only; then no state or job event is built for it).
 	 */
 	subscribe(listener: Listener, types?: ReadonlyArray<EngineEvent['type']>): () => void {
-		if (this.#listeners.has(listener)) {
+		if (this.#listeners.some(entry => entry.listener === listener)) {
 			return () => undefined;
 		}
 
 		const wanted = types ? new Set(types) : undefined;
 		const transitions = !wanted || wanted.has('state') || wanted.has('job');
-		this.#listeners.set(listener, wanted);
+		this.#listeners = [...this.#listeners, {listener, wanted}];
 		this.#transitionListeners += transitions ? 1 : 0;
 		return () => {
-			if (this.#listeners.delete(listener)) {
+			const kept = this.#listeners.filter(entry => entry.listener !== listener);
+			if (kept.length < this.#listeners.length) {
+				this.#listeners = kept;
 				this.#transitionListeners -= transitions ? 1 : 0;
 			}
 		};
@@ -75,7 +82,9 @@ export class EventBus {
 	}
 
 	emit(event: EngineEvent): void {
-		for (const [listener, wanted] of this.#listeners) {
+		const listeners = this.#listeners;
+		for (let index = 0; index < listeners.length; index++) {
+			const {listener, wanted} = listeners[index]!;
 			if (wanted && !wanted.has(event.type)) {
 				continue;
 			}
