@@ -24,6 +24,10 @@ export class EventBus {
 	/** Listeners that want state and job events: with none, those are not built. */
 	#transitionListeners = 0;
 	wireTap = false;
+	/** Engine steps under way (a call queued, a message handled); nested when a listener calls in. */
+	#steps = 0;
+	/** The clock as the outermost step first read it: its state and job events share it. */
+	#stepAt: number | undefined;
 
 	constructor(name: string) {
 		this.#name = name;
@@ -59,16 +63,39 @@ export class EventBus {
 		};
 	}
 
+	/**
+	 * An engine step begins: the state and job events it emits until `endStep` share one clock
+	 * read (a round trip makes ~7 of them, in two steps, and a clock read costs ~100 ns here).
+	 */
+	beginStep(): void {
+		this.#steps++;
+	}
+
+	endStep(): void {
+		if (--this.#steps === 0) {
+			this.#stepAt = undefined;
+		}
+	}
+
+	#now(): number {
+		if (this.#steps === 0) {
+			return Date.now();
+		}
+
+		this.#stepAt ??= Date.now();
+		return this.#stepAt;
+	}
+
 	state(side: Side, from: EngineState, to: EngineState, job: JobView | undefined, reason?: string): void {
 		if (this.#transitionListeners === 0) {
 			return;
 		}
 
-		this.emit({type: 'state', side, from, to, jobId: job?.id, method: job?.method, tag: job?.tag, at: Date.now(), ...(reason ? {reason} : {})});
+		this.emit({type: 'state', side, from, to, jobId: job?.id, method: job?.method, tag: job?.tag, at: this.#now(), ...(reason ? {reason} : {})});
 	}
 
 	job(side: Side, job: JobView, from: JobStatus | null, to: JobStatus, queued: number, limit: number, error?: JobEvent['error']): void {
-		this.emit({type: 'job', side, from, to, jobId: job.id, method: job.method, tag: job.tag, at: Date.now(), queued, limit, ...(error ? {error} : {})});
+		this.emit({type: 'job', side, from, to, jobId: job.id, method: job.method, tag: job.tag, at: this.#now(), queued, limit, ...(error ? {error} : {})});
 	}
 
 	tap(direction: 'in' | 'out', kind: 'request' | 'response', tag: string | undefined, body: Buffer): void {
