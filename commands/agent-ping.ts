@@ -9,8 +9,9 @@ const agentPing = defineCommand({
 	help: 'check that the guest agent answers (va.ping; guest-ping on qemu-ga)',
 	async run(context) {
 		await byProtocol(context, {
-			virtagent: async () => context.call(rpcs.ping, []),
-			qga: async () => context.callMethod('guest-ping', []),
+			// Not async arrows: each would wrap the call's promise in another (every ping).
+			virtagent: () => context.call(rpcs.ping, []),
+			qga: () => context.callMethod('guest-ping', []),
 		});
 		return {value: {}, text: 'ok'};
 	},

@@ -191,7 +191,12 @@ export class Agent {
 	 */
 	call(method: string, params: readonly WireValue[] = [], options: CallOptions = {}): Promise<WireValue> {
 		// Not async: one promise per call, not two.
-		return this.#client.call(method, params, options);
+		this.#bus.beginStep();
+		try {
+			return this.#client.call(method, params, options);
+		} finally {
+			this.#bus.endStep();
+		}
 	}
 
 	/** Fail a queued, held or in-flight client job with ECANCELED (its late response is dropped). */
@@ -200,6 +205,16 @@ export class Agent {
 	}
 
 	#onMessage(message: IncomingMessage): void {
+		this.#bus.beginStep();
+		try {
+			this.#handle(message);
+			this.#kick();
+		} finally {
+			this.#bus.endStep();
+		}
+	}
+
+	#handle(message: IncomingMessage): void {
 		try {
 			const request = message.kind === 'request' || message.kind === 'unreadable-request';
 			this.#bus.tap('in', request ? 'request' : 'response', message.key, message.raw);
@@ -214,8 +229,6 @@ export class Agent {
 			// A bug, not the peer's doing: reported, and the engine starts over; the process lives.
 			this.#bug(`exception on a ${message.kind}: ${error instanceof Error ? error.message : String(error)}`);
 		}
-
-		this.#kick();
 	}
 
 	/**

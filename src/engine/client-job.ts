@@ -15,15 +15,16 @@ export type ClientJob = {
 	readonly timeoutMs: number;
 	/** False for a request whose success sends no reply (§9). */
 	readonly expectsReply: boolean;
-	timer: NodeJS.Timeout | undefined;
+	/** When it times out (ms, performance.now()): one shared timer watches every job's (deadline-timer.ts). */
+	deadline: number;
 	readonly resolve: (value: WireValue) => void;
 	readonly reject: (error: Error) => void;
 };
 
-export function createClientJob(fields: Omit<ClientJob, 'status' | 'timer'>): ClientJob {
+export function createClientJob(fields: Omit<ClientJob, 'status'>): ClientJob {
 	// Every field written out: one object shape for every job (the hot path).
-	const {id, method, tag, encoded, timeoutMs, expectsReply, resolve, reject} = fields;
-	return {id, method, tag, encoded, status: 'queued', timeoutMs, expectsReply, timer: undefined, resolve, reject};
+	const {id, method, tag, encoded, timeoutMs, deadline, expectsReply, resolve, reject} = fields;
+	return {id, method, tag, encoded, status: 'queued', timeoutMs, deadline, expectsReply, resolve, reject};
 }
 
 /** Why a job given up on failed: ECANCELED or ETIMEDOUT, with the method's name. */

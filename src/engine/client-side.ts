@@ -1,6 +1,7 @@
 import type {Encoded, IncomingResponse, UnreadableResponse, WireProtocol, WireValue} from '../wire/types.js';
 import type {EventBus} from './bus.js';
 import {RpcFaultError, VirtagentError, type VirtagentErrorCode} from './errors.js';
+import {DeadlineTimer} from './deadline-timer.js';
 import {createClientJob, giveUpError, ignore, noReply, type ClientJob} from './client-job.js';
 import type {Link} from './link.js';
 import {PeerSlots} from './peer-slots.js';
@@ -58,6 +59,7 @@ export class ClientSide {
 	/** A resync request the protocol asked for, not yet answered: nothing else goes out. */
 	#syncing: ClientJob | undefined;
 	#capacity = 1;
+	readonly #deadlines = new DeadlineTimer(now => this.#expireDue(now));
 
 	constructor(deps: ClientSideDeps, options: ClientSideOptions) {
 		this.#deps = deps;
@@ -165,7 +167,6 @@ export class ClientSide {
 			return;
 		}
 
-		clearTimeout(job.timer);
 		this.#outstanding.delete(job.tag);
 		if (this.#writing === job) {
 			// The peer answered before our write callback ran: the request was evidently sent.
@@ -221,7 +222,6 @@ export class ClientSide {
 		}
 
 		for (const job of jobs) {
-			clearTimeout(job.timer);
 			if (channelGone && !job.expectsReply && job.status === 'waiting') {
 				this.#succeed(job, noReply('channel-closed'));
 			} else {
@@ -238,20 +238,44 @@ export class ClientSide {
 	#newJob(method: string, request: {tag: string; encoded: Encoded}, timeoutMs: number, resolve: ClientJob['resolve'], reject: ClientJob['reject']): ClientJob {
 		const expectsReply = this.#deps.protocol.expectsReply(method);
 		// Fields written out and one deadline handler for every job: a spread and a closure per call cost more.
-		const job = createClientJob({id: this.#deps.nextJobId(), method, tag: request.tag, encoded: request.encoded, timeoutMs, expectsReply, resolve, reject});
-		job.timer = setTimeout(this.#onDeadline, timeoutMs, job);
+		const deadline = this.#deadlines.add(timeoutMs);
+		const job = createClientJob({
+			id: this.#deps.nextJobId(),
+			method,
+			tag: request.tag,
+			encoded: request.encoded,
+			timeoutMs,
+			deadline,
+			expectsReply,
+			resolve,
+			reject,
+		});
 		this.#unfinished.add(job);
 		return job;
 	}
 
-	readonly #onDeadline = (job: ClientJob): void => {
-		job.timer = undefined;
-		try {
-			this.#giveUp(job, 'expire');
-		} catch (error) {
-			this.#deps.bug(`exception at ${job.method}'s deadline: ${error instanceof Error ? error.message : String(error)}`);
+	/** The shared timer fired: every job due by `now` times out; returns the next deadline. */
+	#expireDue(now: number): number | undefined {
+		const due: ClientJob[] = [];
+		let next: number | undefined;
+		for (const job of this.#unfinished) {
+			if (job.deadline <= now) {
+				due.push(job);
+			} else if (next === undefined || job.deadline < next) {
+				next = job.deadline;
+			}
 		}
-	};
+
+		for (const job of due) {
+			try {
+				this.#giveUp(job, 'expire');
+			} catch (error) {
+				this.#deps.bug(`exception at ${job.method}'s deadline: ${error instanceof Error ? error.message : String(error)}`);
+			}
+		}
+
+		return next;
+	}
 
 	/** The protocol's resync request as a job of its own (nobody awaits it; its events show it). */
 	#syncJob(method: string, params: readonly WireValue[], timeoutMs: number | undefined): ClientJob | undefined {
@@ -305,7 +329,6 @@ export class ClientSide {
 			return false;
 		}
 
-		clearTimeout(job.timer);
 		const reason = trigger === 'cancel' ? 'cancelled' : 'timeout';
 		if (job.status === 'queued' || job.status === 'held') {
 			this.#queue.splice(this.#queue.indexOf(job), 1);
@@ -395,7 +418,6 @@ export class ClientSide {
 	}
 
 	#fail(job: ClientJob, trigger: 'fail' | 'cancel' | 'expire', error: VirtagentError | RpcFaultError): void {
-		clearTimeout(job.timer);
 		job.encoded = undefined;
 		const message = error instanceof RpcFaultError ? error.faultString : error.message;
 		if (this.#jobs.move(job, trigger, {code: error.code, message})) {

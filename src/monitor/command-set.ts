@@ -1,7 +1,7 @@
 import type {Command, CommandContext, CommandResult} from './command.js';
 import {usage} from './command.js';
 import {parseArguments, splitCommand} from './parse-args.js';
-import {findCommand, unknownCommand} from './unknown-command.js';
+import {unknownCommand} from './unknown-command.js';
 
 /**
  * The monitor's commands, as injected (commands/index.ts for the CLI): finding one by name,
@@ -9,9 +9,18 @@ import {findCommand, unknownCommand} from './unknown-command.js';
  */
 export class CommandSet {
 	readonly commands: readonly Command[];
+	/** Every name and alias: a line's command is found in one lookup, not a scan of the list (every line). */
+	readonly #byName = new Map<string, Command>();
 
 	constructor(commands: readonly Command[]) {
 		this.commands = commands;
+		for (const command of commands) {
+			for (const name of [command.name, ...(command.aliases ?? [])]) {
+				if (!this.#byName.has(name)) {
+					this.#byName.set(name, command);
+				}
+			}
+		}
 	}
 
 	get names(): readonly string[] {
@@ -28,10 +37,15 @@ export class CommandSet {
 	 * command's first await: a command queues its job in the order its line was given.
 	 */
 	run(line: string, context: CommandContext): Promise<CommandResult> {
+		const {name, rest} = splitCommand(line);
+		return this.runSplit(name, rest, context);
+	}
+
+	/** `run` for a line already split into its command name and the rest. */
+	runSplit(name: string, rest: string, context: CommandContext): Promise<CommandResult> {
 		// Not async (one promise less per command line): a throw while parsing still comes out as a rejection.
 		try {
-			const {name, rest} = splitCommand(line);
-			const command = findCommand(name, this.commands);
+			const command = this.#byName.get(name);
 			if (!command) {
 				throw unknownCommand(name, this.commands);
 			}
@@ -54,7 +68,7 @@ export class CommandSet {
 			return matching(this.names);
 		}
 
-		const command = findCommand(words[0]!, this.commands);
+		const command = this.#byName.get(words[0]!);
 		if (!command) {
 			return [];
 		}

@@ -29,14 +29,20 @@ export type SessionHooks = {
 };
 
 export class SessionContext implements CommandContext {
-	readonly now = Date.now();
 	readonly #hooks: SessionHooks;
+	#now: number | undefined;
 
 	constructor(
 		hooks: SessionHooks,
 		readonly timeoutMs: number,
 	) {
 		this.#hooks = hooks;
+	}
+
+	/** Read on first use (few commands do: a clock read per command line costs on every agent_ping). */
+	get now(): number {
+		this.#now ??= Date.now();
+		return this.#now;
 	}
 
 	get commands(): readonly Command[] {

@@ -269,13 +269,13 @@ export class Session implements MonitorSession {
 
 	/** Parse and run one line; never throws. */
 	async #run(line: string): Promise<Untimed> {
-		const {name} = splitCommand(line);
+		const {name, rest} = splitCommand(line);
 		if (name === '') {
 			return {ok: true, command: '', value: null, text: ''};
 		}
 
 		try {
-			const result = await this.#commands.run(line, new SessionContext(this.#hooks, this.#timeoutMs));
+			const result = await this.#commands.runSplit(name, rest, new SessionContext(this.#hooks, this.#timeoutMs));
 			return {ok: true, command: name, value: result.value, text: result.text};
 		} catch (error) {
 			const {error: shaped, text} = commandError(error);

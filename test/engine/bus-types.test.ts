@@ -62,3 +62,36 @@ describe('event types per listener', () => {
 		}
 	});
 });
+
+describe('one clock read per engine step', () => {
+	const nextMillisecond = () => {
+		const start = Date.now();
+		while (Date.now() === start) {
+			// Busy: the test needs the clock to move between two events.
+		}
+	};
+
+	it('events of one step (nested steps too) share the time the step first read; outside a step each reads the clock', () => {
+		const bus = new EventBus('t');
+		const times: number[] = [];
+		bus.subscribe(event => times.push(event.at));
+		const job = {id: 1, method: 'va.ping', tag: 't1'};
+		bus.beginStep();
+		bus.state('client', 'IDLE', 'SEND', job);
+		nextMillisecond();
+		bus.beginStep(); // A listener calling into the agent mid-step.
+		bus.job('client', job, 'queued', 'sending', 1, 8);
+		bus.endStep();
+		nextMillisecond();
+		bus.job('client', job, 'sending', 'waiting', 1, 8);
+		bus.endStep();
+		nextMillisecond();
+		bus.state('client', 'SEND', 'WAIT', job);
+		nextMillisecond();
+		bus.state('client', 'WAIT', 'IDLE', job);
+		expect(times[1]).toBe(times[0]);
+		expect(times[2]).toBe(times[0]);
+		expect(times[3]).toBeGreaterThan(times[2]!);
+		expect(times[4]).toBeGreaterThan(times[3]!);
+	});
+});

@@ -67,7 +67,9 @@ function closingQuote(text: string, from: number): number {
 
 /** JSON.parse after the depth check; throws JsonInputError with a one-line reason. */
 export function parseBoundedJson(text: string, limit = maxJsonDepth): unknown {
-	if (jsonDepth(text, limit) > limit) {
+	// Each level takes two characters at least ({ and }): a text this short cannot nest deeper
+	// than `limit`, and most replies (guest-ping's is 30 bytes) skip the scan.
+	if (text.length > 2 * limit + 1 && jsonDepth(text, limit) > limit) {
 		throw new JsonInputError(`JSON nested deeper than ${limit} levels`);
 	}
 

@@ -11,16 +11,10 @@ export type QgaArguments = Readonly<Record<string, unknown>>;
 export type QgaId = number | string;
 
 export function encodeRequest(execute: string, args: QgaArguments | undefined, id: QgaId | undefined): Buffer {
-	const message: Record<string, unknown> = {execute};
-	if (args !== undefined) {
-		message['arguments'] = args;
-	}
-
-	if (id !== undefined) {
-		message['id'] = id;
-	}
-
-	return Buffer.from(`${JSON.stringify(message)}\n`, 'utf8');
+	// The same bytes as stringifying {execute, arguments, id}, without building that object (every request).
+	const argumentsPart = args === undefined ? '' : `,"arguments":${JSON.stringify(args)}`;
+	const idPart = id === undefined ? '' : `,"id":${JSON.stringify(id)}`;
+	return Buffer.from(`{"execute":${JSON.stringify(execute)}${argumentsPart}${idPart}}\n`, 'utf8');
 }
 
 export type QgaErrorBody = {readonly class: string; readonly desc: string};
