@@ -7,9 +7,10 @@
 //   2. `node --experimental-sea-config` turns it into a blob, with V8's code cache made after a
 //      warm-up run of the daemon (guest-warm-cache.mjs; the bundle and the cache are assets that
 //      scripts/guest-loader.cjs runs; VA_SEA_WARM_CACHE=0: Node's own code cache of the top level
-//      instead). No start-up snapshot: it saved ~25% of the start-up CPU here, but V8 refuses it
-//      on a CPU with other features, e.g. the e2e's emulated one; a code cache holds bytecode
-//      only, and a rejected one would only cost the compilation it saves;
+//      instead). No start-up snapshot: it saved ~5% of the instructions to the hello, but Node
+//      refuses it (and the executable exits) on a CPU whose features differ from the build
+//      machine's, e.g. the e2e's emulated one (docs/guest.md); a code cache holds bytecode only,
+//      and a rejected one would only cost the compilation it saves;
 //   3. a copy of this Node, without its debug symbols, gets the blob injected by postject.
 // Run-time look-ups on disk (createRequire(import.meta.url), a script beside a module) would
 // break in the executable: the build fails if esbuild reports a use of import.meta.

@@ -21,7 +21,8 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const exe = path.join(repo, 'dist/virtagent-guest');
+// VA_GUEST_EXE: another build of the executable to count (default dist/virtagent-guest).
+const exe = path.resolve(process.env.VA_GUEST_EXE ?? path.join(repo, 'dist/virtagent-guest'));
 const env = {...process.env};
 delete env.NODE_EXTRA_CA_CERTS;
 const qemuGa = fs.existsSync('/usr/sbin/qemu-ga') ? '/usr/sbin/qemu-ga' : 'qemu-ga';
@@ -55,6 +56,12 @@ async function toHello(run) {
 			const dumps = fs.readdirSync(work).filter(name => name.startsWith(`hello-${run}.out.`));
 			const count = dumps.map(name => collected(fs.readFileSync(path.join(work, name), 'utf8'))).find(Boolean);
 			if (count) {
+				// VA_CALLGRIND_KEEP=DIR keeps the dump, for callgrind_annotate.
+				if (process.env.VA_CALLGRIND_KEEP) {
+					const dump = dumps.find(name => collected(fs.readFileSync(path.join(work, name), 'utf8')));
+					fs.copyFileSync(path.join(work, dump), path.join(process.env.VA_CALLGRIND_KEEP, `hello-${run}.callgrind`));
+				}
+
 				return count;
 			}
 		}
@@ -171,10 +178,14 @@ if (what === 'start') {
 } else if (what === 'ping') {
 	const warmup = Number(rest[0] ?? 2000);
 	const calls = Number(rest[1] ?? 2000);
-	const kinds = ['va.ping', 'echo'];
+	// VA_INSTRUCTIONS_ONLY=va.ping: count that server alone (comparing builds of the executable).
+	const only = process.env.VA_INSTRUCTIONS_ONLY;
+	const kinds = only ? [only] : ['va.ping', 'echo'];
 	try {
 		execFileSync(qemuGa, ['-V'], {stdio: 'ignore'});
-		kinds.push('qemu-ga');
+		if (!only) {
+			kinds.push('qemu-ga');
+		}
 	} catch {
 		console.log('(no qemu-ga on PATH: skipped)');
 	}

@@ -40,6 +40,8 @@ const figures = {
 	pingToEchoRatio: daemon?.pingVsEcho?.ratio ?? null,
 	qgaPingRoundTripsPerSec: daemon?.qga?.roundTripsPerSec ?? null,
 	pingToQgaRatio: daemon?.pingVsQga?.ratio ?? null,
+	monitorQgaPingRoundTripsPerSec: daemon?.qgaMonitorPing?.monitorRoundTripsPerSec ?? null,
+	monitorToBareQgaRatio: daemon?.qgaMonitorPing?.ratio ?? null,
 	bootToHelloMs: daemon?.firstSession.bootToHelloMs ?? null,
 	bootToQgaAnswerMs: daemon?.qga?.bootToAnswerMs ?? null,
 	helloAfterQgaMs: daemon?.pingVsQga?.helloAfterQgaMs ?? null,
@@ -78,6 +80,7 @@ if (benchFile) {
 		ping: daemon?.ping ?? null,
 		echo: echo?.bench ?? null,
 		qga: daemon?.qga ?? null,
+		qgaMonitorPing: daemon?.qgaMonitorPing ?? null,
 	};
 	fs.writeFileSync(benchFile, JSON.stringify(bench, null, '\t') + '\n');
 }

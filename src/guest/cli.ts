@@ -5,6 +5,7 @@ import {GuestDaemon} from './daemon.js';
 import {createGuestLog} from './log.js';
 import {guestUsage, parseGuestArgs, UsageError} from './options.js';
 import {createPidfile, type Pidfile} from './pidfile.js';
+import {stderrSink} from './stderr-sink.js';
 
 /**
  * The daemon writes times in UTC only, but V8 looks up the local time zone at the first Date all
@@ -47,7 +48,7 @@ export async function guestMain(args: readonly string[]): Promise<number> {
 	const {config} = parsed;
 	useUtcUnlessTold();
 	// One write per batch of lines (batched-write.ts), not one per RPC.
-	const stderr = batchedWriter(text => process.stderr.write(text));
+	const stderr = batchedWriter(stderrSink());
 	const log = createGuestLog({verbose: config.verbose, write: stderr.write});
 	// Handlers first: a signal during start-up must also end in a clean exit.
 	const stopSignal = new Promise<NodeJS.Signals>(resolve => {

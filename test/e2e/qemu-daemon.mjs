@@ -39,6 +39,7 @@ import {Agent} from '../../dist/src/engine/agent.js';
 import {hostRegistry} from '../../dist/src/monitor/host-rpcs.js';
 import {connectEndpoint} from '../../dist/src/transport/endpoint.js';
 import {pingBench} from './ping-bench.mjs';
+import {compareMonitorWithBare} from './qga-monitor-bench.mjs';
 import {startQgaClient} from './qga-bench.mjs';
 import {runHostCheck} from '../../scripts/qemu/host-check.mjs';
 
@@ -318,6 +319,13 @@ async function main() {
 		};
 		log(
 			`qemu-ga guest-ping: ${result.qga.roundTripsPerSec} round trips/s (p50 ${result.qga.latencyUs.p50} µs), answered ${result.qga.bootToAnswerMs} ms after QEMU started; va.ping/qemu-ga ${result.pingVsQga.ratio}`,
+		);
+
+		// The same pings through the monitor (session, command line, engine, qga wire) on the same port.
+		step = 'the monitor pinging qemu-ga';
+		result.qgaMonitorPing = await compareMonitorWithBare(qgaSocket, {blocks: 4, count: Math.ceil(Number(process.env.VA_E2E_PING_COUNT || 3000) / 6)});
+		log(
+			`monitor agent_ping via qemu-ga: ${result.qgaMonitorPing.monitorRoundTripsPerSec} round trips/s against the bare client's ${result.qgaMonitorPing.bareRoundTripsPerSec} in turns; monitor/bare client ${result.qgaMonitorPing.ratio} (median latencies: ${result.qgaMonitorPing.p50Ratio})`,
 		);
 
 		// The monitor finds qemu-ga by itself (--protocol auto) and copies a guest-only file out.
