@@ -27,6 +27,12 @@ const env = {...process.env};
 delete env.NODE_EXTRA_CA_CERTS;
 const qemuGa = fs.existsSync('/usr/sbin/qemu-ga') ? '/usr/sbin/qemu-ga' : 'qemu-ga';
 const harmless = ['--block-rpcs', 'va.shutdown', '--shutdown-command', 'true'];
+// VA_SINGLE_THREADED=1: V8's compiler and collector on the main thread of the Node servers, so
+// that they do the same work at the same points in every run (repeated per-call counts then
+// agree within ~15%; with helper threads they swung by more than a change being judged).
+const nodeFlags = process.env.VA_SINGLE_THREADED ? ['--single-threaded'] : [];
+// VA_GUEST_FROM_DIST=1: count `virtagent guest` run by this Node from dist/, not the executable.
+const guestCommand = process.env.VA_GUEST_FROM_DIST ? [process.execPath, ...nodeFlags, path.join(repo, 'bin/virtagent.js'), 'guest'] : [exe];
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'va-instructions-'));
 process.on('exit', () => fs.rmSync(work, {recursive: true, force: true}));
 
@@ -90,9 +96,9 @@ async function serverRun(kind, warmup, calls) {
 	let request;
 	let replyBytes;
 	if (kind === 'va.ping') {
-		argv = [exe, '--channel', 'unix-listen', '--path', sock, ...harmless];
+		argv = [...guestCommand, '--channel', 'unix-listen', '--path', sock, ...harmless];
 	} else if (kind === 'echo') {
-		argv = [process.execPath, path.join(repo, 'dist/bench/peers/echo-main.js'), sock, String(sizes.request), String(sizes.reply)];
+		argv = [process.execPath, ...nodeFlags, path.join(repo, 'dist/bench/peers/echo-main.js'), sock, String(sizes.request), String(sizes.reply)];
 		request = Buffer.alloc(sizes.request, 0x61);
 		replyBytes = sizes.reply;
 	} else {
