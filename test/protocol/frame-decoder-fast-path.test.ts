@@ -40,6 +40,26 @@ describe('FrameDecoder canonical-header fast path', () => {
 		);
 	});
 
+	it('holds the one-pass header to headerMax: a header of exactly headerMax is read, one byte more is HEADER_TOO_LONG', () => {
+		const frame = encodeFrame('request', 'a'.repeat(64), Buffer.from('<x/>'));
+		const headerBytes = frame.indexOf('\r\n\r\n') + 4 - 1; // from after the sentinel through the blank line
+		const decode = (headerMax: number) =>
+			new FrameDecoder({headerMax})
+				.push(frame)
+				.map(event => (event.type === 'frame' ? event.frame.tag : event.type === 'error' ? event.error.code : event.type));
+		expect(decode(headerBytes)).toEqual(['a'.repeat(64)]);
+		expect(decode(headerBytes - 1)).toContain('HEADER_TOO_LONG');
+	});
+
+	it('takes a canonical header whose body comes in later chunks, and one split anywhere in its header', () => {
+		const frame = encodeFrame('response', 't.9', Buffer.from('<body/>'));
+		for (let cut = 1; cut < frame.length; cut++) {
+			const decoder = new FrameDecoder();
+			const events = [...decoder.push(frame.subarray(0, cut)), ...decoder.push(frame.subarray(cut))];
+			expect(events.map(event => (event.type === 'frame' ? [event.frame.tag, event.frame.body.toString()] : event.type))).toEqual([['t.9', '<body/>']]);
+		}
+	});
+
 	it('leaves an over-limit length to the general parse (BODY_TOO_LONG)', () => {
 		const frame = encodeFrame('response', 'a.1', Buffer.alloc(100));
 		expect(decodeAll(frame, 99)).toContain('BODY_TOO_LONG');
