@@ -91,11 +91,22 @@ export class EventBus {
 			return;
 		}
 
-		this.emit({type: 'state', side, from, to, jobId: job?.id, method: job?.method, tag: job?.tag, at: this.#now(), ...(reason ? {reason} : {})});
+		const at = this.#now();
+		// Two literals, not a spread of an optional field (several per message).
+		this.emit(
+			reason
+				? {type: 'state', side, from, to, jobId: job?.id, method: job?.method, tag: job?.tag, at, reason}
+				: {type: 'state', side, from, to, jobId: job?.id, method: job?.method, tag: job?.tag, at},
+		);
 	}
 
 	job(side: Side, job: JobView, from: JobStatus | null, to: JobStatus, queued: number, limit: number, error?: JobEvent['error']): void {
-		this.emit({type: 'job', side, from, to, jobId: job.id, method: job.method, tag: job.tag, at: this.#now(), queued, limit, ...(error ? {error} : {})});
+		const at = this.#now();
+		this.emit(
+			error
+				? {type: 'job', side, from, to, jobId: job.id, method: job.method, tag: job.tag, at, queued, limit, error}
+				: {type: 'job', side, from, to, jobId: job.id, method: job.method, tag: job.tag, at, queued, limit},
+		);
 	}
 
 	tap(direction: 'in' | 'out', kind: 'request' | 'response', tag: string | undefined, body: Buffer): void {
