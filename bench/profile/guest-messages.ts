@@ -9,16 +9,16 @@
  * load does not move, to judge a change to the guest's hot path by.
  */
 import {createHook} from 'node:async_hooks';
-import {spawnSync} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
+import {instructionsPerOperation} from '../lib/instructions.js';
+import {memoryChannel, type MemoryChannel} from '../lib/memory-channel.js';
 import {GuestDaemon} from '../../src/guest/daemon.js';
 import {createGuestLog} from '../../src/guest/log.js';
 import {parseGuestArgs} from '../../src/guest/options.js';
 import {encodeCall, encodeResponse} from '../../src/protocol/codec.js';
 import {FrameDecoder} from '../../src/protocol/frame-decoder.js';
 import {encodeFrame} from '../../src/protocol/frame-encoder.js';
-import type {Channel, ChannelHandlers} from '../../src/transport/channel.js';
 
 const {values, positionals} = parseArgs({
 	allowPositionals: true,
@@ -28,51 +28,26 @@ const messages = Number(positionals[0] ?? 100_000);
 const warmup = Number(values.warmup);
 
 if (values.instructions) {
-	const self = fileURLToPath(import.meta.url);
-	const env = {...process.env};
-	delete env['NODE_EXTRA_CA_CERTS']; // Makes every Node start parse a CA bundle: noise here.
-	const run = (count: number): number => {
-		const argv = [
-			'--tool=callgrind',
-			'--callgrind-out-file=/dev/null',
-			process.execPath,
-			// Compiler and collector on this thread: the same work at the same points in every run.
-			'--single-threaded',
-			self,
-			String(count),
-			'--warmup',
-			String(warmup),
-			'--method',
-			values.method,
-		];
-		// callgrind reports on stderr.
-		const {stderr} = spawnSync('valgrind', argv, {env, encoding: 'utf8'});
-		const collected = /Collected : (\d+)/.exec(stderr)?.[1];
-		if (collected === undefined) {
-			throw new Error(`no count from callgrind: ${stderr.slice(-500)}`);
-		}
-
-		return Number(collected);
-	};
-
-	const few = run(messages);
-	const many = run(2 * messages);
-	console.log(
-		`${values.method}: ${((many - few) / messages / 1000).toFixed(1)}k instructions per request (guest daemon in-process, ${messages} requests after ${warmup})`,
-	);
+	const perRequest = instructionsPerOperation(fileURLToPath(import.meta.url), messages, count => [
+		String(count),
+		'--warmup',
+		String(warmup),
+		'--method',
+		values.method,
+	]);
+	console.log(`${values.method}: ${(perRequest / 1000).toFixed(1)}k instructions per request (guest daemon in-process, ${messages} requests after ${warmup})`);
 	process.exit(0);
 }
 
 /** The host's end, in memory: every write is taken at once; requests (the hello) are answered. */
-function memoryChannel(): Channel & {deliver(chunk: Buffer): void; readonly responses: number} {
-	let handlers: ChannelHandlers | undefined;
+function hostEnd(): MemoryChannel & {readonly responses: number} {
 	let responses = 0;
 	const fromGuest = new FrameDecoder();
-	const take = (bytes: Buffer): 'flushed' => {
+	const channel = memoryChannel('memory', (bytes, deliver) => {
 		// A response frame starts `0xFF HTTP/`: counted, not decoded (that would be the host's work).
 		if (bytes[1] === 0x48) {
 			responses++;
-			return 'flushed';
+			return;
 		}
 
 		for (const event of fromGuest.push(bytes)) {
@@ -81,31 +56,14 @@ function memoryChannel(): Channel & {deliver(chunk: Buffer): void; readonly resp
 			}
 
 			const answer = encodeFrame('response', event.frame.tag, encodeResponse('dummy'));
-			queueMicrotask(() => handlers?.data(answer));
+			queueMicrotask(() => {
+				deliver(answer);
+			});
 		}
-
-		return 'flushed';
-	};
-
-	return {
-		label: 'memory',
-		start(h) {
-			handlers = h;
-		},
-		async write(bytes) {
-			take(bytes);
-		},
-		writeEager: take,
-		destroy() {
-			handlers?.close();
-		},
-		deliver(chunk) {
-			handlers!.data(chunk);
-		},
-		get responses() {
-			return responses;
-		},
-	};
+	});
+	// A getter (Object.assign would copy today's count once).
+	Object.defineProperty(channel, 'responses', {get: () => responses});
+	return channel as MemoryChannel & {readonly responses: number};
 }
 
 const parsed = parseGuestArgs(['--channel', 'unix-listen', '--path', '/nonexistent', '--block-rpcs', 'va.shutdown', '--shutdown-command', 'true']);
@@ -113,7 +71,7 @@ if (parsed.kind !== 'run') {
 	throw new Error('unexpected guest arguments');
 }
 
-const channel = memoryChannel();
+const channel = hostEnd();
 const daemon = new GuestDaemon({
 	config: parsed.config,
 	log: createGuestLog({verbose: false, journal: false, write: () => undefined}),

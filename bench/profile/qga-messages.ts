@@ -12,9 +12,10 @@
  * the same warm-up) and prints user-space instructions per call: the figure to judge a change
  * by on a loaded machine. The in-memory qemu-ga's own work is in every contender alike.
  */
-import {spawnSync} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
+import {instructionsPerOperation} from '../lib/instructions.js';
+import {memoryChannel} from '../lib/memory-channel.js';
 import {allCommands} from '../../commands/index.js';
 import {Agent} from '../../src/engine/agent.js';
 import {hostRegistry} from '../../src/monitor/host-rpcs.js';
@@ -22,7 +23,7 @@ import {guestProtocolFactory} from '../../src/monitor/qga/protocol-switch.js';
 import {foldEvents, initialQueueModel, isLoggedEvent, type LoggedEvent} from '../../src/monitor/queue-model.js';
 import {Session} from '../../src/monitor/session.js';
 import type {Connection} from '../../src/monitor/connection.js';
-import type {Channel, ChannelHandlers} from '../../src/transport/channel.js';
+import type {Channel} from '../../src/transport/channel.js';
 
 const contenders = ['bare', 'agent', 'events', 'session'] as const;
 type ContenderName = (typeof contenders)[number];
@@ -39,41 +40,13 @@ if (!contenders.includes(name)) {
 }
 
 if (values.instructions) {
-	const self = fileURLToPath(import.meta.url);
-	const env = {...process.env};
-	delete env['NODE_EXTRA_CA_CERTS']; // Makes every Node start parse a CA bundle: noise here.
-	const run = (count: number): number => {
-		// Compiler and collector on this thread: the same work at the same points in every run.
-		const argv = [
-			'--tool=callgrind',
-			'--callgrind-out-file=/dev/null',
-			process.execPath,
-			'--single-threaded',
-			self,
-			String(count),
-			'--warmup',
-			String(warmup),
-			'--contender',
-			name,
-		];
-		const {stderr} = spawnSync('valgrind', argv, {env, encoding: 'utf8'});
-		const collected = /Collected : (\d+)/.exec(stderr)?.[1];
-		if (collected === undefined) {
-			throw new Error(`no count from callgrind: ${stderr.slice(-500)}`);
-		}
-
-		return Number(collected);
-	};
-
-	const few = run(calls);
-	const many = run(2 * calls);
-	console.log(`${name}: ${((many - few) / calls / 1000).toFixed(1)}k instructions per call (qga ping in-process, ${calls} calls after ${warmup})`);
+	const perCall = instructionsPerOperation(fileURLToPath(import.meta.url), calls, count => [String(count), '--warmup', String(warmup), '--contender', name]);
+	console.log(`${name}: ${(perCall / 1000).toFixed(1)}k instructions per call (qga ping in-process, ${calls} calls after ${warmup})`);
 	process.exit(0);
 }
 
 /** qemu-ga in memory: each request line is answered on the next turn of the event loop. */
 function memoryQemuGa(): Channel {
-	let handlers: ChannelHandlers | undefined;
 	const answer = (line: string): string => {
 		const request = JSON.parse(line) as {execute: string; arguments?: {id?: number}; id?: string};
 		const id = request.id === undefined ? '' : `, "id": ${JSON.stringify(request.id)}`;
@@ -89,26 +62,13 @@ function memoryQemuGa(): Channel {
 		return `{"return": {}${id}}\n`;
 	};
 
-	const take = (bytes: Buffer): 'flushed' => {
+	return memoryChannel('memory:qemu-ga', (bytes, deliver) => {
 		const text = bytes.toString('latin1');
 		const line = (text.startsWith('\u00ff') ? text.slice(1) : text).trim();
-		setImmediate(() => handlers?.data(Buffer.from(answer(line), 'latin1')));
-		return 'flushed';
-	};
-
-	return {
-		label: 'memory:qemu-ga',
-		start(h) {
-			handlers = h;
-		},
-		async write(bytes) {
-			take(bytes);
-		},
-		writeEager: take,
-		destroy() {
-			handlers?.close();
-		},
-	};
+		setImmediate(() => {
+			deliver(Buffer.from(answer(line), 'latin1'));
+		});
+	});
 }
 
 function newAgent(): Agent {
