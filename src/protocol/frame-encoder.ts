@@ -1,14 +1,10 @@
-import {type FrameKind, isValidTag} from './frame.js';
+import {canonicalHead, type FrameKind, isValidTag} from './frame.js';
 
 /*
  * Writer side of PROTOCOL.md §2: 0xFF, start line, the three headers, blank line, body.
  * Each frame is one allocation: the header is one ASCII string written after the sentinel.
  */
 
-const requestHead = 'POST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: ';
-const responseHead = 'HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: ';
-const tagLine = '\r\nX-Virtagent-Client-Tag: ';
-const headerEnd = '\r\n\r\n';
 const sentinel = 0xff;
 
 /** What v6 writers send for an empty tag; we send it for a missing one too. */
@@ -29,7 +25,7 @@ function headerText(kind: FrameKind, tag: string | undefined, bodyBytes: number)
 		throw new TypeError(`invalid X-Virtagent-Client-Tag ${JSON.stringify(tagValue.slice(0, 80))}: 1-64 of A-Z a-z 0-9 . _ - only`);
 	}
 
-	return `${kind === 'request' ? requestHead : responseHead}${bodyBytes}${tagLine}${tagValue}${headerEnd}`;
+	return `${canonicalHead[kind]}${bodyBytes}${canonicalHead.tagLine}${tagValue}${canonicalHead.end}`;
 }
 
 /** Encode one message for the wire (see headerText for the tag). The body size is the caller's business. */

@@ -1,4 +1,5 @@
-import {type FrameKind, type FramingErrorCode, isValidTag} from './frame.js';
+import {isWordByte, matchesAt} from './bytes.js';
+import {canonicalHead, type FrameKind, type FramingErrorCode, isValidTag, TAG_MAX_LENGTH} from './frame.js';
 
 /*
  * The header of one message (PROTOCOL.md §2), start line through the last header line, as
@@ -100,9 +101,9 @@ export function parseHeaderFields(text: string, bodyMax: number): HeaderFields |
 	return {kind, tag: tag === '' ? undefined : tag, bodyLength};
 }
 
-const requestPrefix = Buffer.from('POST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: ', 'latin1');
-const responsePrefix = Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: ', 'latin1');
-const tagPrefix = Buffer.from('\r\nX-Virtagent-Client-Tag: ', 'latin1');
+const requestPrefix = Buffer.from(canonicalHead.request, 'latin1');
+const responsePrefix = Buffer.from(canonicalHead.response, 'latin1');
+const tagPrefix = Buffer.from(canonicalHead.tagLine, 'latin1');
 
 /** A header read by readCanonicalHeader, and where it ends (after its blank line). */
 export type CanonicalHeader = HeaderFields & {readonly end: number};
@@ -133,12 +134,12 @@ export function readCanonicalHeader(bytes: Buffer, at: number, headerMax: number
 
 	i = afterPrefix(bytes, i, tagPrefix);
 	const tagStart = i;
-	while (i >= 0 && i < bytes.length && i - tagStart <= 64 && isTagByte(bytes[i]!)) {
+	while (i >= 0 && i < bytes.length && i - tagStart <= TAG_MAX_LENGTH && isWordByte(bytes[i]!)) {
 		i++;
 	}
 
 	const tagBytes = i - tagStart;
-	if (i < 0 || tagBytes === 0 || tagBytes > 64 || bytes[i] !== 0x0d || bytes[i + 1] !== 0x0a || bytes[i + 2] !== 0x0d || bytes[i + 3] !== 0x0a) {
+	if (i < 0 || tagBytes === 0 || tagBytes > TAG_MAX_LENGTH || bytes[i] !== 0x0d || bytes[i + 1] !== 0x0a || bytes[i + 2] !== 0x0d || bytes[i + 3] !== 0x0a) {
 		return undefined;
 	}
 
@@ -152,22 +153,7 @@ export function readCanonicalHeader(bytes: Buffer, at: number, headerMax: number
 
 /** Where `prefix` ends if `bytes` holds it at `at`, else -1. */
 function afterPrefix(bytes: Buffer, at: number, prefix: Buffer): number {
-	if (at < 0 || at + prefix.length > bytes.length) {
-		return -1;
-	}
-
-	for (let k = 0; k < prefix.length; k++) {
-		if (bytes[at + k] !== prefix[k]) {
-			return -1;
-		}
-	}
-
-	return at + prefix.length;
-}
-
-/** The tag grammar's bytes (frame.ts): `A-Z a-z 0-9 . _ -`. */
-function isTagByte(byte: number): boolean {
-	return (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x30 && byte <= 0x39) || byte === 0x2e || byte === 0x5f || byte === 0x2d;
+	return matchesAt(bytes, at, prefix) ? at + prefix.length : -1;
 }
 
 /** Strip HTTP optional whitespace (SP/HTAB only) around a header value. */

@@ -8,6 +8,14 @@ export type Frame = {
 	readonly body: Buffer;
 };
 
+/** The header our writer sends (frame-encoder.ts) and the one-pass reader expects (frame-header.ts). */
+export const canonicalHead = {
+	request: 'POST /RPC2 HTTP/1.1\r\nContent-Type: text/xml\r\nContent-Length: ',
+	response: 'HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: ',
+	tagLine: '\r\nX-Virtagent-Client-Tag: ',
+	end: '\r\n\r\n',
+} as const;
+
 /**
  * The tag grammar of PROTOCOL.md §2: 1–64 characters of `A-Z a-z 0-9 . _ -`. The reader refuses
  * anything else (MALFORMED_HEADER) and the writer accepts exactly this, so a tag read from the

@@ -1,3 +1,4 @@
+import {isWordByte, matchesAt} from './bytes.js';
 import type {DecodedCall, DecodedResponse} from './value.js';
 
 /*
@@ -19,7 +20,7 @@ const noParams: readonly never[] = Object.freeze([]);
 
 /** A method call without parameters, written as codec.ts writes it; undefined otherwise. */
 export function shortCall(body: Buffer): DecodedCall | undefined {
-	const end = runEnd(body, callStart, callEnd, isNameByte);
+	const end = runEnd(body, callStart, callEnd, isWordByte);
 	// Method names are ASCII here: latin1 is their UTF-8.
 	return end > callStart.length ? {method: body.toString('latin1', callStart.length, end), params: noParams} : undefined;
 }
@@ -44,21 +45,6 @@ function runEnd(body: Buffer, start: Buffer, end: Buffer, inRun: (byte: number) 
 	}
 
 	return runStop;
-}
-
-function matchesAt(body: Buffer, at: number, part: Buffer): boolean {
-	for (let k = 0; k < part.length; k++) {
-		if (body[at + k] !== part[k]) {
-			return false;
-		}
-	}
-
-	return true;
-}
-
-/** `A-Z a-z 0-9 . _ -`: every method name of the catalogue. */
-function isNameByte(byte: number): boolean {
-	return (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x30 && byte <= 0x39) || byte === 0x2e || byte === 0x5f || byte === 0x2d;
 }
 
 /** Printable ASCII but `<`, `&` and `>`, and the bytes of multi-byte UTF-8 (whatever they hold, the scanner passes them on too). */
