@@ -104,6 +104,8 @@ describe('qemu-ga messages', () => {
 		expect(() => parseReply(deep)).toThrow('deeper than 64');
 		expect(jsonDepth(`${'['.repeat(64)}${']'.repeat(64)}`)).toBe(64);
 		expect(parseBoundedJson(`${'['.repeat(64)}${']'.repeat(64)}`)).toBeDefined();
+		// The shortest text 65 deep (130 characters) is still scanned and refused: only shorter ones skip the scan.
+		expect(() => parseBoundedJson(`${'['.repeat(65)}${']'.repeat(65)}`)).toThrow('deeper than 64');
 		// Brackets inside strings (escaped quotes too) are not nesting.
 		expect(jsonDepth('{"a": "[[[\\"[[[", "b": [1]}')).toBe(2);
 	});
