@@ -1,6 +1,7 @@
 import net from 'node:net';
 import {rmSync, statSync} from 'node:fs';
 import type {Channel} from './channel.js';
+import {ReadRelay} from './read-relay.js';
 import {socketChannel} from './socket-channel.js';
 
 /** Where a stream socket lives: a UNIX socket path or a TCP host:port. */
@@ -28,7 +29,8 @@ function connectOptions(endpoint: SocketEndpoint): net.NetConnectOpts {
 /** Connect once; resolves with a Channel when connected, rejects with the OS error. */
 export async function connectEndpoint(endpoint: SocketEndpoint): Promise<Channel> {
 	return new Promise<Channel>((resolve, reject) => {
-		const socket = net.connect(connectOptions(endpoint));
+		const reads = new ReadRelay();
+		const socket = net.connect({...connectOptions(endpoint), onread: reads.onread});
 		const onError = (error: Error) => {
 			socket.destroy();
 			reject(error);
@@ -37,7 +39,7 @@ export async function connectEndpoint(endpoint: SocketEndpoint): Promise<Channel
 		socket.once('error', onError);
 		socket.once('connect', () => {
 			socket.off('error', onError);
-			resolve(socketChannel(socket, describeEndpoint(endpoint)));
+			resolve(socketChannel(socket, describeEndpoint(endpoint), reads));
 		});
 	});
 }

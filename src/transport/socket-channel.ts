@@ -1,9 +1,13 @@
 import type net from 'node:net';
 import type {Channel, ChannelHandlers} from './channel.js';
 import {writeEagerly} from './eager-write.js';
+import type {ReadRelay} from './read-relay.js';
 
-/** A connected net.Socket (UNIX or TCP) as a Channel. */
-export function socketChannel(socket: net.Socket, label: string): Channel {
+/**
+ * A connected net.Socket (UNIX or TCP) as a Channel. A socket made with a ReadRelay's `onread`
+ * passes that relay: its reads come through it, not as 'data' events.
+ */
+export function socketChannel(socket: net.Socket, label: string, reads?: ReadRelay): Channel {
 	let handlers: ChannelHandlers | undefined;
 	let closed = false;
 	let closeError: Error | undefined;
@@ -46,9 +50,16 @@ export function socketChannel(socket: net.Socket, label: string): Channel {
 		label,
 		start(h) {
 			handlers = h;
-			socket.on('data', chunk => {
-				h.data(chunk);
-			});
+			if (reads) {
+				reads.attach(chunk => {
+					h.data(chunk);
+				});
+			} else {
+				socket.on('data', chunk => {
+					h.data(chunk);
+				});
+			}
+
 			if (closed) {
 				h.close(closeError);
 			}
