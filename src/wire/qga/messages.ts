@@ -10,11 +10,47 @@ export type QgaArguments = Readonly<Record<string, unknown>>;
 /** The id this end puts on its requests; replies with any other id are foreign. */
 export type QgaId = number | string;
 
+/** `{"execute":NAME` as bytes, per command name; bounded, since the qga command sends any name. */
+const executePrefixes = new Map<string, Buffer>();
+const executePrefixesMax = 64;
+/** A request's tail (its id, no arguments) up to this long is copied byte by byte. */
+const shortTailMax = 48;
+
+/** The same bytes as stringifying {execute, arguments, id}, without building that object (every request). */
 export function encodeRequest(execute: string, args: QgaArguments | undefined, id: QgaId | undefined): Buffer {
-	// The same bytes as stringifying {execute, arguments, id}, without building that object (every request).
 	const argumentsPart = args === undefined ? '' : `,"arguments":${JSON.stringify(args)}`;
-	const idPart = id === undefined ? '' : `,"id":${JSON.stringify(id)}`;
-	return Buffer.from(`{"execute":${JSON.stringify(execute)}${argumentsPart}${idPart}}\n`, 'utf8');
+	const tail = `${argumentsPart}${id === undefined ? '' : `,"id":${JSON.stringify(id)}`}}\n`;
+	let prefix = executePrefixes.get(execute);
+	if (prefix === undefined) {
+		prefix = Buffer.from(`{"execute":${JSON.stringify(execute)}`, 'utf8');
+		if (executePrefixes.size < executePrefixesMax) {
+			executePrefixes.set(execute, prefix);
+		}
+	}
+
+	// Buffer.from(string) costs two calls into C++ (~0.4 µs here, a third of the encoding): the
+	// usual request, a known name and an ASCII id, is a cached prefix and a few bytes.
+	if (tail.length <= shortTailMax && isAscii(tail)) {
+		const bytes = Buffer.allocUnsafe(prefix.length + tail.length);
+		prefix.copy(bytes, 0);
+		for (let i = 0, at = prefix.length; i < tail.length; i++, at++) {
+			bytes[at] = tail.charCodeAt(i);
+		}
+
+		return bytes;
+	}
+
+	return Buffer.concat([prefix, Buffer.from(tail, 'utf8')]);
+}
+
+function isAscii(text: string): boolean {
+	for (let i = 0; i < text.length; i++) {
+		if (text.charCodeAt(i) > 0x7f) {
+			return false;
+		}
+	}
+
+	return true;
 }
 
 export type QgaErrorBody = {readonly class: string; readonly desc: string};
