@@ -44,7 +44,7 @@ describe('encodeRequest (cached command prefixes, short tails copied byte by byt
 			expect(encodeRequest(execute, undefined, `q${n}`).toString('utf8')).toBe(`{"execute":"${execute}","id":"q${n}"}\n`);
 		}
 
-		for (const id of ['é', '\u00ff', '\u0080', 'é\u2028😀', '\u007f']) {
+		for (const id of ['é', '\u00ff', '\u0080', 'é\u2028😀', '\u007f', 'a"b', 'a\\b', '\u001f', ' ~', 'x'.repeat(64), 'x'.repeat(65)]) {
 			expect(encodeRequest('guest-ping', undefined, id).equals(stringified('guest-ping', undefined, id))).toBe(true);
 		}
 	});
