@@ -66,8 +66,12 @@ type SessionState = {
 /** An outcome before it is timed. */
 type Untimed = UntimedOutcome;
 
-/** Engine events waiting to be folded, at most (then folded at once: memory stays bounded). */
-const unfoldedMax = 1024;
+/**
+ * Engine events waiting to be folded, at most (then folded at once: memory stays bounded, at
+ * ~0.5 MB of events). A batch builds transition-log entries only for its last 200 events, so
+ * the larger the batch, the fewer entries built for nothing when nobody reads the model.
+ */
+const unfoldedMax = 4096;
 
 const gateMessage = 'guest agent has not said hello; run agent_capabilities';
 const noGuest: GuestInfo = {helloAt: undefined, version: undefined, methods: undefined};
