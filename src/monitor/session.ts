@@ -89,7 +89,8 @@ export class Session implements MonitorSession {
 	readonly #waitForGuest: boolean;
 	readonly #fleet: FleetControl | undefined;
 	readonly #negotiation: Negotiation;
-	readonly #listeners = new Set<(event: SessionEvent) => void>();
+	/** Replaced, not changed, on (un)subscribe: an emit loops over an array with no iterator (~7 events per ping). */
+	#listeners: ReadonlyArray<(event: SessionEvent) => void> = [];
 	readonly #unsubscribe: Array<() => void>;
 	/** qemu-ga handles to close on the next connection (src/monitor/getfile/chunk-source.ts). */
 	readonly #leftoverHandles = new LeftoverHandles();
@@ -190,8 +191,13 @@ export class Session implements MonitorSession {
 	}
 
 	subscribe(listener: (event: SessionEvent) => void): () => void {
-		this.#listeners.add(listener);
-		return () => this.#listeners.delete(listener);
+		if (!this.#listeners.includes(listener)) {
+			this.#listeners = [...this.#listeners, listener];
+		}
+
+		return () => {
+			this.#listeners = this.#listeners.filter(kept => kept !== listener);
+		};
 	}
 
 	// Not async, and the two hooks made once: each async layer or closure here is paid per command line.
@@ -398,9 +404,10 @@ export class Session implements MonitorSession {
 	}
 
 	#emit(event: SessionEvent): void {
-		for (const listener of this.#listeners) {
+		const listeners = this.#listeners;
+		for (let index = 0; index < listeners.length; index++) {
 			try {
-				listener(event);
+				listeners[index]!(event);
 			} catch {
 				// A broken screen must not break the session.
 			}
