@@ -59,7 +59,8 @@ export function watchConsole(consolePath, t0, intervalMs = 10) {
 
 /** The moments that make up boot-to-hello (ms since QEMU started, host clock), by console line. */
 const moments = {
-	daemonLaunched: /^VA-E2E cmd-start /,
+	guestCommandStarted: /^VA-E2E cmd-start /,
+	bothLaunched: /^VA-E2E launch qemu-ga and daemon /,
 	qgaLaunched: /^VA-E2E qga-start /,
 	daemonFirstLogLine: / info: virtagent guest on /,
 	daemonChannelUp: / info: channel up: /,
