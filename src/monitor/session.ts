@@ -97,6 +97,8 @@ export class Session implements MonitorSession {
 	 */
 	#unfolded: LoggedEvent[] = [];
 	readonly #runLine = (line: string): Promise<Untimed> => this.#run(line);
+	#servedFrom: readonly string[] | undefined;
+	#servedSet: ReadonlySet<string> = new Set();
 	readonly #emitEvent = (event: SessionEvent): void => {
 		this.#emit(event);
 	};
@@ -355,12 +357,22 @@ export class Session implements MonitorSession {
 			throw connection.state === 'connected' ? new VirtagentError('ENOTCONN', gateMessage) : this.#notConnected();
 		}
 
-		if (method !== '' && !guest.methods.includes(method)) {
+		if (method !== '' && !this.#served(guest.methods).has(method)) {
 			const why = guest.disabled?.includes(method) ? 'is disabled in this qemu-ga (guest-info lists it as disabled)' : 'is not supported by the guest agent';
 			throw new VirtagentError('ENOSYS', `${method} ${why} (see agent_capabilities)`);
 		}
 
 		return undefined;
+	}
+
+	/** The guest's methods as a set, made again only when the list changes (a lookup per call; qemu-ga lists ~40). */
+	#served(methods: readonly string[]): ReadonlySet<string> {
+		if (this.#servedFrom !== methods) {
+			this.#servedFrom = methods;
+			this.#servedSet = new Set(methods);
+		}
+
+		return this.#servedSet;
 	}
 
 	/** Ungated calls still wait for a stream in scripted mode. */
