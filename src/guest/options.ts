@@ -126,9 +126,20 @@ export function argTokens(args: readonly string[]): Token[] {
 
 		if (arg.length >= 2 && arg.startsWith('-') && arg[1] !== '-') {
 			// No short form takes a value: `-vh` is `-v -h`, letter by letter (UTF-16 units, as node's).
-			for (let at = 1; at < arg.length; at++) {
-				const letter = arg.charAt(at);
+			// A '-' in the group makes `--`, which ends the options there, as in node's.
+			const letters = [...arg.slice(1)].flatMap(unit => unit.split(''));
+			const dash = letters.indexOf('-', 1);
+			for (const letter of dash < 0 ? letters : letters.slice(0, dash)) {
 				tokens.push({kind: 'option', name: shortFlags[letter] ?? letter, rawName: `-${letter}`, value: undefined});
+			}
+
+			if (dash >= 0) {
+				tokens.push({kind: 'option-terminator'});
+				for (const rest of [...letters.slice(dash + 1).map(letter => `-${letter}`), ...args.slice(index + 1)]) {
+					tokens.push({kind: 'positional', value: rest});
+				}
+
+				break;
 			}
 
 			continue;

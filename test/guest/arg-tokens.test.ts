@@ -60,6 +60,8 @@ const word = fc.constantFrom(
 	'-\u{1F600}v',
 	'--=',
 	'--=a=b',
+	'- -',
+	'-v-x',
 	'',
 );
 
@@ -69,7 +71,7 @@ describe('argTokens', () => {
 			fc.property(fc.array(fc.oneof(word, fc.string()), {maxLength: 8}), args => {
 				expect(argTokens(args)).toEqual(nodeTokens(args));
 			}),
-			{numRuns: 2000},
+			{numRuns: 5000},
 		);
 	});
 });
