@@ -67,7 +67,7 @@ options:
 methods: ${guestMethodNames.join(', ')}`;
 
 /** Options that take a value; each may be given once. */
-const valueOptions = [
+export const valueOptions = [
 	'channel',
 	'path',
 	'baud',

@@ -1,23 +1,10 @@
 import {parseArgs} from 'node:util';
 import fc from 'fast-check';
 import {describe, expect, it} from 'vitest';
-import {argTokens} from '../../src/guest/options.js';
+import {argTokens, valueOptions} from '../../src/guest/options.js';
 
 // The daemon reads its arguments without node:util parseArgs (its start-up cost): the tokens must
 // be the ones parseArgs gives for the same options with strict: false.
-const valueOptions = [
-	'channel',
-	'path',
-	'baud',
-	'allow-rpcs',
-	'block-rpcs',
-	'getfile-max',
-	'shutdown-command',
-	'shutdown-delay',
-	'stall-timeout',
-	'dmesg-command',
-	'pidfile',
-];
 const options = {
 	...Object.fromEntries(valueOptions.map(name => [name, {type: 'string' as const}])),
 	verbose: {type: 'boolean' as const, short: 'v'},
