@@ -55,6 +55,9 @@ const lazyModules = {
 	sax: ['parser'],
 	// The shutdown command, the dmesg fallback, stty for isa-serial.
 	'node:child_process': ['spawn', 'spawnSync'],
+	// UNIX and TCP channels only: the port is polled without it (src/transport/polled-device.ts), and
+	// loading node:net with the stream modules under it was ~9M instructions before the hello.
+	'node:net': ['connect', 'createServer'],
 };
 
 function lazyModulesPlugin() {
@@ -129,7 +132,19 @@ function checkAsciiOutsideComments(text) {
 	}
 }
 
+/** A lazy module's default import can only offer the functions named above: anything else read from it would be undefined. */
+function checkLazyDefaults(text) {
+	for (const [module, names] of Object.entries(lazyModules)) {
+		const standIn = new RegExp(`\\b${module.replaceAll(/\W/g, '_')}_default\\d*\\.(\\w+)`, 'g');
+		const missing = [...text.matchAll(standIn)].map(match => match[1]).filter(name => !names.includes(name));
+		if (missing.length > 0) {
+			throw new Error(`${module} is loaded lazily (lazyModules) but the bundle uses ${missing.join(', ')} of it: add them there`);
+		}
+	}
+}
+
 const bundled = withoutNamespaceCopies(fs.readFileSync(bundle, 'utf8'));
+checkLazyDefaults(bundled);
 checkAsciiOutsideComments(bundled);
 fs.writeFileSync(bundle, bundled);
 log(`bundle ${path.relative(repo, bundle)}: ${fs.statSync(bundle).size} bytes from ${inputs.length} files`);
