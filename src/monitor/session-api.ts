@@ -59,12 +59,15 @@ export type CommandOutcome = (
 /** An outcome before its time is stamped on it. */
 export type UntimedOutcome = CommandOutcome extends infer T ? (T extends unknown ? Omit<T, 'ms'> : never) : never;
 
-/** Run one line, stamp how long it took, and hand the outcome to `emit` (a session's and a fleet's `execute`). */
-export async function timedExecute(line: string, run: (line: string) => Promise<UntimedOutcome>, emit: (event: SessionEvent) => void): Promise<CommandOutcome> {
+/** Run one line (`run` never throws: it rejects), stamp how long it took, and hand the outcome to `emit` (a session's and a fleet's `execute`). */
+export function timedExecute(line: string, run: (line: string) => Promise<UntimedOutcome>, emit: (event: SessionEvent) => void): Promise<CommandOutcome> {
 	const started = performance.now();
-	const outcome = stamped(await run(line), performance.now() - started);
-	emit({type: 'outcome', line, outcome});
-	return outcome;
+	// Not async: an async layer costs ~600 instructions more than a `then` (callgrind), on every command line.
+	return run(line).then(untimed => {
+		const outcome = stamped(untimed, performance.now() - started);
+		emit({type: 'outcome', line, outcome});
+		return outcome;
+	});
 }
 
 /**

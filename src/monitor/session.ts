@@ -269,20 +269,20 @@ export class Session implements MonitorSession {
 		this.#emit(event);
 	}
 
-	/** Parse and run one line; never throws. */
-	async #run(line: string): Promise<Untimed> {
+	/** Parse and run one line; never rejects. Not async (see timedExecute): runSplit never throws, it rejects. */
+	#run(line: string): Promise<Untimed> {
 		const {name, rest} = splitCommand(line);
 		if (name === '') {
-			return {ok: true, command: '', value: null, text: ''};
+			return Promise.resolve({ok: true, command: '', value: null, text: ''});
 		}
 
-		try {
-			const result = await this.#commands.runSplit(name, rest, new SessionContext(this.#hooks, this.#timeoutMs));
-			return {ok: true, command: name, value: result.value, text: result.text};
-		} catch (error) {
-			const {error: shaped, text} = commandError(error);
-			return {ok: false, command: name, error: shaped, text};
-		}
+		return this.#commands.runSplit(name, rest, new SessionContext(this.#hooks, this.#timeoutMs)).then(
+			(result): Untimed => ({ok: true, command: name, value: result.value, text: result.text}),
+			(error: unknown): Untimed => {
+				const {error: shaped, text} = commandError(error);
+				return {ok: false, command: name, error: shaped, text};
+			},
+		);
 	}
 
 	#foldUnfolded(): void {

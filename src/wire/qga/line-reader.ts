@@ -50,6 +50,11 @@ export class LineReader {
 		// one pass over the chunk however many lines it holds.
 		let delimiter = chunk.indexOf(DELIMITER);
 		let newline = chunk.indexOf(NEWLINE);
+		if (newline >= 0 && newline === chunk.length - 1 && delimiter < 0 && this.#length === 0 && this.#skipping === undefined && newline <= this.#lineMax) {
+			// The usual chunk: one whole reply, nothing held before it.
+			return [{type: 'line', bytes: chunk.subarray(0, newline)}];
+		}
+
 		let start = 0;
 		while (start < chunk.length) {
 			if (delimiter >= 0 && delimiter < start) {
