@@ -39,7 +39,12 @@ echo_cmd() {
 case "$phase" in
 	baseline) echo_cmd && daemon_contrib_cmd daemon-idle ;;
 	echo) echo_cmd ;;
-	# Both from the same moment: boot-to-hello against boot-to-qemu-ga-answering.
-	daemon) sh "$here/guest-qga.sh" & VA_IDLE_SECONDS=0 daemon_cmd daemon ;;
+	# Both from the same moment, as a service manager starts them: boot-to-hello against
+	# boot-to-qemu-ga-answering (qemu-ga's set-up, its block list, comes first: guest-qga.sh).
+	daemon) sh "$here/guest-qga.sh" prepare && {
+		read -r up _ </proc/uptime
+		echo "VA-E2E launch qemu-ga and daemon uptime=$up"
+		sh "$here/guest-qga.sh" start & VA_IDLE_SECONDS=0 daemon_cmd daemon
+	} ;;
 	*) echo "VA-E2E fatal: unknown va_phase='$phase'"; exit 1 ;;
 esac

@@ -1,9 +1,18 @@
 #!/bin/sh
-# (guest) Starts qemu-ga (the host's, from /usr over 9p) on the port org.qemu.guest_agent.0, in
-# the background, for the speed comparison and the monitor's qemu-ga steps in the same guest. It
+# (guest) qemu-ga (the host's, from /usr over 9p) on the port org.qemu.guest_agent.0, in the
+# background, for the speed comparison and the monitor's qemu-ga steps in the same guest. It
 # runs with a block list (docs/QGA.md) that leaves the read-only file commands and, in this
 # throwaway guest only, guest-shutdown: the host's check ends by powering the guest off with it.
-# Prints "VA-E2E qga-start pid=N port=DEV".
+#   sh guest-qga.sh prepare   finds the port, makes the block list and the shutdown stand-in
+#                             (what a real install has ready before boot: a udev link, a config
+#                             file), written to /run/qga/start.sh;
+#   sh guest-qga.sh start     starts qemu-ga at once, prints "VA-E2E qga-start pid=N port=DEV".
+# Two steps so that qemu-ga and the daemon are started at the same moment, as a service manager
+# would start both at boot: run all at once, the block list (qemu-ga -b help and three more
+# processes) delayed qemu-ga by ~0.4 s on the guest's one vCPU, and took that from the daemon too.
+if [ "$1" = start ]; then
+	exec sh /run/qga/start.sh
+fi
 name=org.qemu.guest_agent.0
 qga=/usr/sbin/qemu-ga
 allow="guest-sync guest-sync-delimited guest-ping guest-info guest-file-open guest-file-read guest-file-seek guest-file-close guest-shutdown"
@@ -27,5 +36,7 @@ if [ ! -e /sbin/shutdown ]; then
 fi
 block="$("$qga" -b help | grep -vxF "$(echo "$allow" | tr ' ' '\n')" | paste -sd, -)"
 mkdir -p /run/qga
+cat >/run/qga/start.sh <<EOF
 "$qga" -m virtio-serial -p "$port" -t /run/qga -f /run/qga/qga.pid -b "$block" </dev/null &
-echo "VA-E2E qga-start pid=$! port=$port uptime=$(cut -d' ' -f1 /proc/uptime)"
+echo "VA-E2E qga-start pid=\$! port=$port uptime=\$(cut -d' ' -f1 /proc/uptime)"
+EOF

@@ -4,6 +4,14 @@
 // valgrind's callgrind, so that the figure does not depend on the machine's load.
 //   node scripts/qemu/instructions.mjs start [RUNS]   exec -> its va.hello reaching a host, against
 //                                                    `node -e ""` run to its end (the floor)
+//   node scripts/qemu/instructions.mjs port [RUNS]    exec -> the hello written to its port, on the
+//                                                    e2e's path (--channel virtio-serial on a
+//                                                    pseudo-terminal, pty-port.py; needs python3),
+//                                                    in two parts: Node's own start-up until it
+//                                                    runs the executable's script, and the rest
+//                                                    (ours). Exact cuts (callgrind dumps before
+//                                                    the first stream write), so ours repeats
+//                                                    within ~0.1M; Node's part swings by ~5M.
 //   node scripts/qemu/instructions.mjs ping [WARMUP] [CALLS]
 //                                                    user-space instructions per round trip in the
 //                                                    server process: the executable's va.ping, the
@@ -18,6 +26,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import {fileURLToPath} from 'node:url';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -76,6 +85,46 @@ async function toHello(run) {
 	} finally {
 		child.kill('SIGKILL');
 		server.close();
+	}
+}
+
+/**
+ * The port path: {node, ours} instructions, cut where Node starts the executable's script
+ * (MaybeLoadSingleExecutableApplication) and before the first stream write (the hello, uv_try_write).
+ */
+async function toHelloOnPort(run) {
+	const out = path.join(work, `port-${run}.out`);
+	const pty = spawn('python3', [path.join(repo, 'scripts/qemu/pty-port.py')], {stdio: ['ignore', 'pipe', 'inherit']});
+	const lines = readline.createInterface({input: pty.stdout})[Symbol.asyncIterator]();
+	const nextLine = async () => {
+		const {value, done} = await lines.next();
+		if (done) {
+			throw new Error('pty-port.py ended');
+		}
+
+		return value;
+	};
+	const device = await nextLine();
+	const cuts = ['--dump-before=*MaybeLoadSingleExecutableApplication*', '--dump-before=uv_try_write'];
+	const child = spawn(
+		'valgrind',
+		['--tool=callgrind', `--callgrind-out-file=${out}`, ...cuts, exe, '--channel', 'virtio-serial', '--path', device, ...harmless],
+		{
+			stdio: ['ignore', 'ignore', 'pipe'],
+			env,
+		},
+	);
+	try {
+		const said = await nextLine();
+		if (!said.startsWith('bytes')) {
+			throw new Error(`no hello on the port: ${said}`);
+		}
+
+		const part = number => collected(fs.readFileSync(`${out}.${number}`, 'utf8'));
+		return {node: part(1), ours: part(2)};
+	} finally {
+		child.kill('SIGKILL');
+		pty.kill();
 	}
 }
 
@@ -181,6 +230,21 @@ if (what === 'start') {
 	console.log(
 		`guest executable, exec -> hello at the host: ${hellos.map(millions).join(', ')} (median ${millions(median)}, ${(median / floor).toFixed(2)}x the floor)`,
 	);
+} else if (what === 'port') {
+	const runs = Number(rest[0] ?? 3);
+	const counts = [];
+	for (let run = 0; run < runs; run++) {
+		counts.push(await toHelloOnPort(run));
+	}
+
+	const median = list => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+	console.log(
+		`Node's start-up, until it runs the executable's script: ${counts.map(c => millions(c.node)).join(', ')} (median ${millions(median(counts.map(c => c.node)))})`,
+	);
+	console.log(
+		`the executable's script -> the hello written to the port: ${counts.map(c => millions(c.ours)).join(', ')} (median ${millions(median(counts.map(c => c.ours)))})`,
+	);
+	console.log(`exec -> the hello written: median ${millions(median(counts.map(c => c.node + c.ours)))}`);
 } else if (what === 'ping') {
 	const warmup = Number(rest[0] ?? 2000);
 	const calls = Number(rest[1] ?? 2000);
@@ -210,6 +274,6 @@ if (what === 'start') {
 		}
 	}
 } else {
-	console.error('usage: instructions.mjs start [RUNS] | ping [WARMUP] [CALLS]');
+	console.error('usage: instructions.mjs start [RUNS] | port [RUNS] | ping [WARMUP] [CALLS]');
 	process.exitCode = 2;
 }

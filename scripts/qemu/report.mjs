@@ -32,6 +32,11 @@ const idle = parseIdle(arg('idle'));
 const daemon = readJson(arg('daemon'));
 const startMs = Number(arg('start-ms'));
 
+/** ms from one moment of the boot timeline (test/e2e/boot-timeline.mjs) to another, or null. */
+function timelineSpan(timeline, from, to) {
+	return typeof timeline?.[from] === 'number' && typeof timeline?.[to] === 'number' ? timeline[to] - timeline[from] : null;
+}
+
 const figures = {
 	pingRoundTripsPerSec: daemon?.ping.roundTripsPerSec ?? null,
 	pingFrameBytes: daemon?.ping.frameBytes ?? null,
@@ -45,6 +50,10 @@ const figures = {
 	bootToHelloMs: daemon?.firstSession.bootToHelloMs ?? null,
 	bootToQgaAnswerMs: daemon?.qga?.bootToAnswerMs ?? null,
 	helloAfterQgaMs: daemon?.pingVsQga?.helloAfterQgaMs ?? null,
+	// Both launched at the same moment: the daemon's launch-to-hello against qemu-ga's launch-to-answer.
+	daemonLaunchToHelloMs: timelineSpan(daemon?.bootTimeline, 'bothLaunched', 'monitorGotHello'),
+	qgaLaunchToAnswerMs: timelineSpan(daemon?.bootTimeline, 'bothLaunched', 'qgaAnswered'),
+	bootTimeline: daemon?.bootTimeline ?? null,
 	bootToFirstEchoMs: echo?.firstEcho.msSinceQemuStart ?? null,
 	daemonIdleCpuPercent: idle?.cpu_percent ?? null,
 	daemonIdleProcesses: idle?.procs ?? null,

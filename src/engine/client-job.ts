@@ -15,7 +15,7 @@ export type ClientJob = {
 	readonly timeoutMs: number;
 	/** False for a request whose success sends no reply (§9). */
 	readonly expectsReply: boolean;
-	/** When it times out (ms, performance.now()): one shared timer watches every job's (deadline-timer.ts). */
+	/** When it times out (ms, monotonicMs()): one shared timer watches every job's (deadline-timer.ts). */
 	deadline: number;
 	readonly resolve: (value: WireValue) => void;
 	readonly reject: (error: Error) => void;

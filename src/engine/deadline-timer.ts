@@ -6,8 +6,18 @@
  * Unref'd: a deadline never keeps the process alive by itself. A job waits only while its
  * channel is attached, and the channel's own handle is what keeps the process running.
  */
+/**
+ * Monotonic milliseconds. Not performance.now(): Node builds the global `performance` (node:perf_hooks
+ * and ten modules under it) at its first use, ~2.5M instructions of the guest daemon's start-up
+ * before its hello (the hello's deadline is the first); this costs the same per call.
+ */
+export function monotonicMs(): number {
+	const [seconds, nanoseconds] = process.hrtime();
+	return seconds * 1000 + nanoseconds / 1e6;
+}
+
 export class DeadlineTimer {
-	/** Fails whatever is due at `now` (ms, performance.now()); returns the next deadline, if any. */
+	/** Fails whatever is due at `now` (ms, monotonicMs()); returns the next deadline, if any. */
 	readonly #expire: (now: number) => number | undefined;
 	#timer: NodeJS.Timeout | undefined;
 	/** When the armed timer fires (Infinity: not armed). */
@@ -17,9 +27,9 @@ export class DeadlineTimer {
 		this.#expire = expire;
 	}
 
-	/** A deadline `ms` from now: returns it (ms, performance.now()) and makes sure the timer fires by then. */
+	/** A deadline `ms` from now: returns it (ms, monotonicMs()) and makes sure the timer fires by then. */
 	add(ms: number): number {
-		const at = performance.now() + ms;
+		const at = monotonicMs() + ms;
 		this.#ensure(at);
 		return at;
 	}
@@ -37,7 +47,7 @@ export class DeadlineTimer {
 
 		clearTimeout(this.#timer);
 		this.#at = at;
-		this.#timer = setTimeout(this.#fire, Math.max(1, Math.ceil(at - performance.now())));
+		this.#timer = setTimeout(this.#fire, Math.max(1, Math.ceil(at - monotonicMs())));
 		this.#timer.unref();
 	}
 
@@ -45,7 +55,7 @@ export class DeadlineTimer {
 		this.#timer = undefined;
 		this.#at = Number.POSITIVE_INFINITY;
 		// A deadline added while expiring (a resync job the kick made) may have armed it again.
-		const next = this.#expire(performance.now());
+		const next = this.#expire(monotonicMs());
 		if (next !== undefined) {
 			this.#ensure(next);
 		}

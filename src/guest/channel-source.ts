@@ -1,4 +1,3 @@
-import {setTimeout as sleep} from 'node:timers/promises';
 import {encodeFault} from '../protocol/codec.js';
 import {encodeFrame} from '../protocol/frame-encoder.js';
 import {FaultCode} from '../protocol/value.js';
@@ -40,6 +39,13 @@ function watchClose(channel: Channel, onClose: () => void): Channel {
 	};
 }
 
+/** A pause that keeps nothing alive (node:timers/promises, a module more to load at start-up, is not needed for it). */
+async function pause(ms: number): Promise<void> {
+	await new Promise(resolve => {
+		setTimeout(resolve, ms).unref();
+	});
+}
+
 const retryFirstMs = 100;
 const retryMaxMs = 2000;
 
@@ -77,13 +83,13 @@ function connectSource(endpoint: SocketEndpoint, log: GuestLog): ChannelSource {
 					log.log('debug', `connect to ${label} failed again; next try in ${delay} ms`);
 				}
 
-				await sleep(delay, undefined, {ref: false});
+				await pause(delay);
 				delay = Math.min(delay * 2, retryMaxMs);
 				continue;
 			}
 
 			if (!closed) {
-				await sleep(retryFirstMs, undefined, {ref: false});
+				await pause(retryFirstMs);
 			}
 		}
 	};

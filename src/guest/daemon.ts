@@ -3,7 +3,7 @@ import {describeJob, describeTransition} from '../engine/describe.js';
 import type {EngineEvent} from '../engine/events.js';
 import type {Channel} from '../transport/channel.js';
 import type {ChannelSource} from './channel-source.js';
-import {sayHello, type HelloOptions} from './hello.js';
+import {ChannelScope, sayHello, type HelloOptions} from './hello.js';
 import type {GuestLog} from './log.js';
 import type {GuestConfig} from './options.js';
 import {registerGuestRpcs} from './rpcs/index.js';
@@ -27,8 +27,8 @@ export class GuestDaemon {
 	readonly #options: GuestDaemonOptions;
 	readonly #shutdown: ShutdownScheduler;
 	readonly #registry: ServedRegistry;
-	/** The current channel's scope: aborted when it goes down, which ends its hello loop. */
-	#channelScope: AbortController | undefined;
+	/** The current channel's scope: ended when it goes down, which ends its hello loop. */
+	#channelScope: ChannelScope | undefined;
 
 	constructor(options: GuestDaemonOptions) {
 		this.#options = options;
@@ -84,7 +84,7 @@ export class GuestDaemon {
 	}
 
 	async close(): Promise<void> {
-		this.#channelScope?.abort();
+		this.#channelScope?.end();
 		this.#shutdown.cancel();
 		this.#registry.summarize();
 		this.agent.close();
@@ -99,11 +99,11 @@ export class GuestDaemon {
 		const {log} = this.#options;
 		switch (event.type) {
 			case 'channel': {
-				this.#channelScope?.abort();
-				this.#channelScope = event.status === 'up' ? new AbortController() : undefined;
+				this.#channelScope?.end();
+				this.#channelScope = event.status === 'up' ? new ChannelScope() : undefined;
 				if (this.#channelScope) {
 					log.log('info', `channel up: ${event.label}`);
-					void sayHello(this.agent, log, this.#channelScope.signal, this.#options.hello);
+					void sayHello(this.agent, log, this.#channelScope, this.#options.hello);
 				} else {
 					this.#registry.summarize();
 					log.log('info', `channel down: ${event.reason ?? 'closed'}`);

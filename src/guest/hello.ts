@@ -1,4 +1,3 @@
-import {setTimeout as sleep} from 'node:timers/promises';
 import type {Agent} from '../engine/agent.js';
 import {RpcFaultError, VirtagentError} from '../engine/errors.js';
 import type {GuestLog} from './log.js';
@@ -22,22 +21,61 @@ const framingRetryMs = 20;
 const framingRetriesMax = 10;
 
 /**
+ * One channel's life, for its hello loop: ended when the channel goes down. Not an
+ * AbortController: Node builds EventTarget and AbortSignal at their first use, and this one was
+ * the first, before the hello (docs/guest.md, start-up).
+ */
+export class ChannelScope {
+	#ended = false;
+	#wake: (() => void) | undefined;
+
+	get ended(): boolean {
+		return this.#ended;
+	}
+
+	end(): void {
+		this.#ended = true;
+		this.#wake?.();
+	}
+
+	/** Resolves after `ms` (a timer that keeps nothing alive), or at once when the scope ends. */
+	async pause(ms: number): Promise<void> {
+		if (this.#ended) {
+			return;
+		}
+
+		await new Promise<void>(resolve => {
+			const timer = setTimeout(() => {
+				this.#wake = undefined;
+				resolve();
+			}, ms);
+			timer.unref();
+			this.#wake = () => {
+				clearTimeout(timer);
+				this.#wake = undefined;
+				resolve();
+			};
+		});
+	}
+}
+
+/**
  * Say va.hello on a fresh channel. A host that does not serve it yet (fault -506), a timeout
  * or another fault is retried a bounded number of times with growing pauses; losing the channel
- * ends the attempt (the next channel says hello again): `channel` is aborted when this channel
- * goes down. Never throws.
+ * ends the attempt (the next channel says hello again): `channel` ends when this channel goes
+ * down. Never throws.
  */
-export async function sayHello(agent: Agent, log: GuestLog, channel: AbortSignal, options: HelloOptions = {}): Promise<boolean> {
+export async function sayHello(agent: Agent, log: GuestLog, channel: ChannelScope, options: HelloOptions = {}): Promise<boolean> {
 	const delays = options.retryDelaysMs ?? defaultRetryDelaysMs;
 	let scheduled = 0;
 	let framingRetries = 0;
 	let pauseMs = 0;
 	for (let attempt = 1; ; attempt++) {
 		if (pauseMs > 0) {
-			await sleep(pauseMs, undefined, {ref: false, signal: channel}).catch(() => undefined);
+			await channel.pause(pauseMs);
 		}
 
-		if (channel.aborted) {
+		if (channel.ended) {
 			return false;
 		}
 

@@ -1,4 +1,3 @@
-import {parseArgs} from 'node:util';
 import {defaultFrameLimits} from '../protocol/limits.js';
 import {parseTcpAddress} from '../transport/endpoint.js';
 import {defaultBaud} from '../transport/tty.js';
@@ -68,7 +67,7 @@ options:
 methods: ${guestMethodNames.join(', ')}`;
 
 /** Options that take a value; each may be given once. */
-const valueOptions = [
+export const valueOptions = [
 	'channel',
 	'path',
 	'baud',
@@ -83,12 +82,74 @@ const valueOptions = [
 ] as const;
 type ValueOption = (typeof valueOptions)[number];
 
-const optionConfig = {
-	...Object.fromEntries(valueOptions.map(name => [name, {type: 'string' as const}])),
-	verbose: {type: 'boolean', short: 'v'},
-	version: {type: 'boolean', short: 'V'},
-	help: {type: 'boolean', short: 'h'},
-} as const;
+/** Short forms of the flags (the value options have none). */
+const shortFlags: Readonly<Record<string, string>> = {v: 'verbose', V: 'version', h: 'help'};
+
+type Token =
+	| {readonly kind: 'positional'; readonly value: string}
+	| {readonly kind: 'option-terminator'}
+	| {readonly kind: 'option'; readonly name: string; readonly rawName: string; readonly value: string | undefined};
+
+/**
+ * The arguments as tokens, in order, read the way node:util parseArgs reads them with
+ * `strict: false` (`--name value` and `--name=value` for a value option, even when the value
+ * starts with a dash; `-vh` is `-v -h`; a lone `-` is positional; `--` ends the options). Not
+ * parseArgs itself: loading and compiling it was ~3M instructions of the daemon's start-up under
+ * emulation (docs/guest.md), more than the rest of this file.
+ */
+export function argTokens(args: readonly string[]): Token[] {
+	const tokens: Token[] = [];
+	for (let index = 0; index < args.length; index++) {
+		const arg = args[index]!;
+		if (arg === '--') {
+			tokens.push({kind: 'option-terminator'});
+			for (const rest of args.slice(index + 1)) {
+				tokens.push({kind: 'positional', value: rest});
+			}
+
+			break;
+		}
+
+		if (arg.length > 2 && arg.startsWith('--')) {
+			// `--name=value` when there is a '=' past the first character of the name.
+			if (arg.includes('=', 3)) {
+				const equals = arg.indexOf('=');
+				tokens.push({kind: 'option', name: arg.slice(2, equals), rawName: arg.slice(0, equals), value: arg.slice(equals + 1)});
+				continue;
+			}
+
+			const name = arg.slice(2);
+			const takesValue = isValueOption(name) && index + 1 < args.length;
+			tokens.push({kind: 'option', name, rawName: arg, value: takesValue ? args[++index] : undefined});
+			continue;
+		}
+
+		if (arg.length >= 2 && arg.startsWith('-') && arg[1] !== '-') {
+			// No short form takes a value: `-vh` is `-v -h`, letter by letter (UTF-16 units, as node's).
+			// A '-' in the group makes `--`, which ends the options there, as in node's.
+			const letters = [...arg.slice(1)].flatMap(unit => unit.split(''));
+			const dash = letters.indexOf('-', 1);
+			for (const letter of dash < 0 ? letters : letters.slice(0, dash)) {
+				tokens.push({kind: 'option', name: shortFlags[letter] ?? letter, rawName: `-${letter}`, value: undefined});
+			}
+
+			if (dash >= 0) {
+				tokens.push({kind: 'option-terminator'});
+				for (const rest of [...letters.slice(dash + 1).map(letter => `-${letter}`), ...args.slice(index + 1)]) {
+					tokens.push({kind: 'positional', value: rest});
+				}
+
+				break;
+			}
+
+			continue;
+		}
+
+		tokens.push({kind: 'positional', value: arg});
+	}
+
+	return tokens;
+}
 
 function isValueOption(name: string): name is ValueOption {
 	return (valueOptions as readonly string[]).includes(name);
@@ -136,8 +197,8 @@ function command(option: string, text: string): string[] {
 
 /** `virtagent guest` arguments → what to do. Throws UsageError on any mistake. */
 export function parseGuestArgs(args: readonly string[]): ParsedArgs {
-	// Tokens in order, so that each mistake gets its own one-line message (node's are longer).
-	const {tokens} = parseArgs({args: [...args], options: optionConfig, strict: false, allowPositionals: true, tokens: true});
+	// Tokens in order, so that each mistake gets its own one-line message.
+	const tokens = argTokens(args);
 	const values = new Map<ValueOption, string>();
 	let verbose = false;
 	for (const token of tokens) {

@@ -12,8 +12,13 @@
  * guest daemon's log writes each of its lines through escapeLine (src/guest/log.ts).
  */
 
-/** Every character that may steer a terminal or hide text. */
-const unsafe = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+/**
+ * Every character that may steer a terminal or hide text. Made at its first use: V8 parses a
+ * pattern literal when the line that holds it runs, and its Unicode classes cost ~2.2M
+ * instructions (~2% of the guest daemon's start-up, which never needs it before its hello).
+ */
+let unsafePattern: RegExp | undefined;
+const unsafe = (): RegExp => (unsafePattern ??= /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu);
 
 function visible(char: string): string {
 	const code = char.codePointAt(0)!;
@@ -30,13 +35,10 @@ function visible(char: string): string {
 
 /** Multi-line text (a file, dmesg): newlines and tabs stay, CRLF reads as a newline. */
 export function escapeUntrusted(text: string): string {
-	return text.replaceAll('\r\n', '\n').replace(unsafe, char => (char === '\n' || char === '\t' ? char : visible(char)));
+	return text.replaceAll('\r\n', '\n').replace(unsafe(), char => (char === '\n' || char === '\t' ? char : visible(char)));
 }
 
-/**
- * Printable ASCII, the usual line, has nothing to escape: tested first, so the Unicode pattern
- * is compiled only when a line needs it (compiling it is ~2% of the guest daemon's start-up).
- */
+/** Printable ASCII, the usual line, has nothing to escape: tested first (the Unicode pattern is slower). */
 const plainAscii = /^[\x20-\x7e]*$/;
 
 /** One line (a method name, a fault string, a table cell): newlines and tabs are shown too. */
@@ -45,7 +47,7 @@ export function escapeLine(text: string): string {
 		return text;
 	}
 
-	return text.replace(unsafe, char => (char === '\n' ? '\\n' : char === '\t' ? '\\t' : visible(char)));
+	return text.replace(unsafe(), char => (char === '\n' ? '\\n' : char === '\t' ? '\\t' : visible(char)));
 }
 
 // Pure: a bundle that never decodes (the guest executable) leaves it out; it costs at start-up.
@@ -90,7 +92,7 @@ export function utf8OrUndefined(bytes: Uint8Array): string | undefined {
  * DEL, C1 controls and bidi overrides raw; those become `\uXXXX` too (still valid JSON).
  */
 export function safeJson(value: unknown): string {
-	return JSON.stringify(value).replace(unsafe, char =>
+	return JSON.stringify(value).replace(unsafe(), char =>
 		Array.from({length: char.length}, (_, index) => `\\u${char.charCodeAt(index).toString(16).padStart(4, '0')}`).join(''),
 	);
 }

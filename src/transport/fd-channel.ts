@@ -1,8 +1,6 @@
 import fs from 'node:fs';
-import type net from 'node:net';
 import type {Channel, ChannelHandlers} from './channel.js';
-import {pollDescriptor} from './polled-device.js';
-import {writeEagerly} from './eager-write.js';
+import {pollDescriptor, type DeviceHandlers, type PolledDevice} from './polled-device.js';
 
 /**
  * Non-blocking descriptors of a port, a tty or a FIFO pair: the same one twice for a port or a
@@ -56,8 +54,8 @@ export function openPortLink(options: PortLinkOptions): PortLink {
 	const backoffMs = options.backoffMs ?? 100;
 	const maxQueued = options.maxQueuedBytes ?? defaultMaxQueuedBytes;
 	const probeBuffer = Buffer.alloc(64 * 1024);
-	let reader: net.Socket | undefined;
-	let writer: net.Socket | undefined;
+	let reader: PolledDevice | undefined;
+	let writer: PolledDevice | undefined;
 	/** Open while the host is away and the device is only probed. */
 	let probing: Descriptors | undefined;
 	let live: PortSession | undefined;
@@ -90,11 +88,11 @@ export function openPortLink(options: PortLinkOptions): PortLink {
 		options.onError(error);
 	};
 
-	const newSession = (output: net.Socket) => {
+	const newSession = (output: PolledDevice) => {
 		// Done once the kernel has the frame, as on a socket. Bounded: a host that stops reading
 		// must not make the daemon queue without end.
 		const send = (frame: Buffer): Promise<void> | 'flushed' => {
-			if (output.writableLength + frame.length > maxQueued) {
+			if (output.queuedBytes + frame.length > maxQueued) {
 				const error = new Error(`more than ${maxQueued} bytes queued for the port: the host does not read`);
 				if (output === writer) {
 					dropSession(error, false);
@@ -103,7 +101,7 @@ export function openPortLink(options: PortLinkOptions): PortLink {
 				return Promise.reject(error);
 			}
 
-			return writeEagerly(output, frame);
+			return output.write(frame);
 		};
 		live = new PortSession(options.label, send, session => {
 			if (live === session) {
@@ -113,7 +111,7 @@ export function openPortLink(options: PortLinkOptions): PortLink {
 		options.onSession(live.channel);
 	};
 
-	const received = (output: net.Socket, chunk: Buffer) => {
+	const received = (output: PolledDevice, chunk: Buffer) => {
 		if (!live) {
 			newSession(output);
 		}
@@ -125,39 +123,48 @@ export function openPortLink(options: PortLinkOptions): PortLink {
 
 	/** The host is there: poll the device; `first` is data a probe already read. */
 	const poll = (descriptors: Descriptors, first?: Buffer) => {
-		let input: net.Socket;
-		let output: net.Socket;
+		let input: PolledDevice | undefined;
+		let output: PolledDevice | undefined;
 		const {readFd, writeFd} = descriptors;
+		const mine = () => input !== undefined && reader === input;
+		const handlers: DeviceHandlers = {
+			data(chunk) {
+				if (mine()) {
+					received(output!, chunk);
+				}
+			},
+			end() {
+				if (mine()) {
+					dropSession(new Error('the host side of the port is not connected'), true);
+				}
+			},
+			error(error) {
+				if (mine()) {
+					fail(new Error(`${options.label}: ${error.message}`));
+				}
+			},
+		};
 		try {
-			input = pollDescriptor(readFd, readFd === writeFd ? 'both' : 'read');
-			output = readFd === writeFd ? input : pollDescriptor(writeFd, 'write');
+			input = pollDescriptor(readFd, readFd === writeFd ? 'both' : 'read', handlers);
+			output = readFd === writeFd ? input : pollDescriptor(writeFd, 'write', handlers);
 		} catch (error) {
-			closeDescriptors(descriptors);
+			// A device that was made owns its descriptor; the others are still ours to close.
+			if (input) {
+				input.destroy();
+			} else {
+				fs.closeSync(readFd);
+			}
+
+			if (writeFd !== readFd) {
+				fs.closeSync(writeFd);
+			}
+
 			fail(new Error(`${options.label}: ${(error as Error).message}`));
 			return;
 		}
 
 		reader = input;
 		writer = output;
-		const mine = () => reader === input;
-		input.on('data', (chunk: Buffer) => {
-			if (mine()) {
-				received(output, chunk);
-			}
-		});
-		input.on('end', () => {
-			if (mine()) {
-				dropSession(new Error('the host side of the port is not connected'), true);
-			}
-		});
-		for (const socket of new Set([input, output])) {
-			socket.on('error', (error: Error) => {
-				if (mine()) {
-					fail(new Error(`${options.label}: ${error.message}`));
-				}
-			});
-		}
-
 		if (first) {
 			received(output, first);
 		} else if (!away && !live) {

@@ -42,6 +42,7 @@ import {pingBench} from './ping-bench.mjs';
 import {compareMonitorWithBare} from './qga-monitor-bench.mjs';
 import {startQgaClient} from './qga-bench.mjs';
 import {runHostCheck} from '../../scripts/qemu/host-check.mjs';
+import {saveTimeline, watchConsole} from './boot-timeline.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(repo, 'bin/virtagent.js');
@@ -76,7 +77,7 @@ const describeRun = run =>
 function startMonitor(socket, script, {timeoutS, verbose = false, limitMs}) {
 	const args = ['monitor', '--connect', socket, '--json', '--timeout', String(timeoutS), ...(verbose ? ['-v'] : []), '-c', script];
 	const child = spawn(process.execPath, [cli, ...args], {stdio: ['ignore', 'pipe', 'pipe']});
-	const run = {args, stdout: '', stderr: '', lines: [], code: undefined, signal: undefined, startedAt: Date.now(), lineTimes: [], child};
+	const run = {args, stdout: '', stderr: '', lines: [], code: undefined, signal: undefined, startedAt: Date.now(), lineTimes: [], stderrTimes: [], child};
 	let partial = '';
 	let onLine = () => {};
 	child.stdout.setEncoding('utf8');
@@ -95,6 +96,7 @@ function startMonitor(socket, script, {timeoutS, verbose = false, limitMs}) {
 	});
 	child.stderr.on('data', text => {
 		run.stderr += text;
+		run.stderrTimes.push({at: Date.now(), text});
 	});
 	const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
 	run.done = new Promise(resolve => {
@@ -243,6 +245,7 @@ async function main() {
 	const result = {mode: 'daemon'};
 	const log = message => process.stderr.write(`qemu-daemon: ${message}\n`);
 	const qgaSocket = process.env.VA_E2E_QGA_SOCKET;
+	const timeline = watchConsole(env('VA_E2E_CONSOLE'), t0);
 	const qga = qgaSocket ? await startQgaClient(qgaSocket) : undefined;
 
 	// 1. The first session, from boot.
@@ -300,6 +303,9 @@ async function main() {
 	};
 	log(`hello ${helloAt - t0} ms after QEMU started; capabilities, ping, file (${secret.length} bytes, exact), dmesg (${procVersion.slice(0, 40)}…) ok`);
 
+	timeline.mark('the monitor got the hello', helloAt);
+	for (const {at, text} of a.stderrTimes) timeline.mark(`monitor stderr: ${text.trim().replaceAll('\n', ' | ')}`, at);
+
 	// 2. va.ping through the real port, one at a time.
 	step = 'ping round trips';
 	await hostGoneSeen(step, 0);
@@ -308,6 +314,7 @@ async function main() {
 	if (qga) {
 		step = 'qemu-ga ping round trips';
 		const answeredAt = await qga.firstAnswerAt;
+		timeline.mark('qemu-ga answered its first guest-ping', answeredAt);
 		result.qga = {
 			bootToAnswerMs: answeredAt - t0,
 			...(await qga.bench({count: Number(process.env.VA_E2E_PING_COUNT || 3000), warmup: Number(process.env.VA_E2E_WARMUP || 1000)})),
@@ -317,6 +324,7 @@ async function main() {
 			ratio: Math.round((result.ping.roundTripsPerSec / result.qga.roundTripsPerSec) * 1000) / 1000,
 			helloAfterQgaMs: result.firstSession.bootToHelloMs - result.qga.bootToAnswerMs,
 		};
+		result.bootTimeline = saveTimeline(timeline);
 		log(
 			`qemu-ga guest-ping: ${result.qga.roundTripsPerSec} round trips/s (p50 ${result.qga.latencyUs.p50} µs), answered ${result.qga.bootToAnswerMs} ms after QEMU started; va.ping/qemu-ga ${result.pingVsQga.ratio}`,
 		);
