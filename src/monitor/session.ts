@@ -97,6 +97,8 @@ export class Session implements MonitorSession {
 	 */
 	#unfolded: LoggedEvent[] = [];
 	readonly #runLine = (line: string): Promise<Untimed> => this.#run(line);
+	#servedFrom: readonly string[] | undefined;
+	#servedSet: ReadonlySet<string> = new Set();
 	readonly #emitEvent = (event: SessionEvent): void => {
 		this.#emit(event);
 	};
@@ -267,20 +269,20 @@ export class Session implements MonitorSession {
 		this.#emit(event);
 	}
 
-	/** Parse and run one line; never throws. */
-	async #run(line: string): Promise<Untimed> {
+	/** Parse and run one line; never rejects. Not async (see timedExecute): runSplit never throws, it rejects. */
+	#run(line: string): Promise<Untimed> {
 		const {name, rest} = splitCommand(line);
 		if (name === '') {
-			return {ok: true, command: '', value: null, text: ''};
+			return Promise.resolve({ok: true, command: '', value: null, text: ''});
 		}
 
-		try {
-			const result = await this.#commands.runSplit(name, rest, new SessionContext(this.#hooks, this.#timeoutMs));
-			return {ok: true, command: name, value: result.value, text: result.text};
-		} catch (error) {
-			const {error: shaped, text} = commandError(error);
-			return {ok: false, command: name, error: shaped, text};
-		}
+		return this.#commands.runSplit(name, rest, new SessionContext(this.#hooks, this.#timeoutMs)).then(
+			(result): Untimed => ({ok: true, command: name, value: result.value, text: result.text}),
+			(error: unknown): Untimed => {
+				const {error: shaped, text} = commandError(error);
+				return {ok: false, command: name, error: shaped, text};
+			},
+		);
 	}
 
 	#foldUnfolded(): void {
@@ -355,12 +357,22 @@ export class Session implements MonitorSession {
 			throw connection.state === 'connected' ? new VirtagentError('ENOTCONN', gateMessage) : this.#notConnected();
 		}
 
-		if (method !== '' && !guest.methods.includes(method)) {
+		if (method !== '' && !this.#served(guest.methods).has(method)) {
 			const why = guest.disabled?.includes(method) ? 'is disabled in this qemu-ga (guest-info lists it as disabled)' : 'is not supported by the guest agent';
 			throw new VirtagentError('ENOSYS', `${method} ${why} (see agent_capabilities)`);
 		}
 
 		return undefined;
+	}
+
+	/** The guest's methods as a set, made again only when the list changes (a lookup per call; qemu-ga lists ~40). */
+	#served(methods: readonly string[]): ReadonlySet<string> {
+		if (this.#servedFrom !== methods) {
+			this.#servedFrom = methods;
+			this.#servedSet = new Set(methods);
+		}
+
+		return this.#servedSet;
 	}
 
 	/** Ungated calls still wait for a stream in scripted mode. */

@@ -7,14 +7,15 @@ import type {GuestCall} from '../getfile/chunk-source.js';
 import type {WireValue} from '../../wire/types.js';
 import type {GuestProtocol} from './protocol-switch.js';
 
-export type PerProtocol<T> = {readonly [P in GuestProtocol]: () => Promise<T>};
+/** Each variant gets the command's context: a command whose variants need nothing else can define them once, not per call. */
+export type PerProtocol<T> = {readonly [P in GuestProtocol]: (context: CommandContext) => Promise<T>};
 
 /** Run the variant for the guest's protocol; when it is known, synchronously (its call keeps its place in line). */
 export function byProtocol<T>(context: CommandContext, variants: PerProtocol<T>): Promise<T> {
 	// Not async (one promise less on every agent_* command); the gate's throw is still a rejection.
 	try {
 		const protocol = context.protocol();
-		return typeof protocol === 'string' ? variants[protocol]() : protocol.then(async known => variants[known]());
+		return typeof protocol === 'string' ? variants[protocol](context) : protocol.then(async known => variants[known](context));
 	} catch (error) {
 		return Promise.reject(error as Error);
 	}

@@ -5,12 +5,17 @@
  * `lineMax` bytes whatever the peer sends: a longer line is skipped to its end and reported.
  */
 export type LineEvent =
-	/** `bytes` without its newline, and the same decoded as UTF-8. */
-	| {readonly type: 'line'; readonly text: string; readonly bytes: Buffer}
+	/** `bytes` without its newline; `lineText` decodes them, when needed (a reply read straight from its bytes never is). */
+	| {readonly type: 'line'; readonly bytes: Buffer}
 	/** A 0xFF byte; the unfinished line before it (if any) was dropped as `cut`. */
 	| {readonly type: 'delimiter'}
 	/** Bytes that never became a line: a line over the limit, or one cut off by a 0xFF. */
 	| {readonly type: 'dropped'; readonly reason: 'overlong' | 'cut'; readonly bytes: number};
+
+/** A line's text, decoded as UTF-8. */
+export function lineText(line: {readonly bytes: Buffer}): string {
+	return line.bytes.toString('utf8');
+}
 
 export const DELIMITER = 0xff;
 const NEWLINE = 0x0a;
@@ -45,6 +50,11 @@ export class LineReader {
 		// one pass over the chunk however many lines it holds.
 		let delimiter = chunk.indexOf(DELIMITER);
 		let newline = chunk.indexOf(NEWLINE);
+		if (newline >= 0 && newline === chunk.length - 1 && delimiter < 0 && this.#length === 0 && this.#skipping === undefined && newline <= this.#lineMax) {
+			// The usual chunk: one whole reply, nothing held before it.
+			return [{type: 'line', bytes: chunk.subarray(0, newline)}];
+		}
+
 		let start = 0;
 		while (start < chunk.length) {
 			if (delimiter >= 0 && delimiter < start) {
@@ -113,7 +123,7 @@ export class LineReader {
 		const bytes = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#length);
 		this.#parts = [];
 		this.#length = 0;
-		events.push({type: 'line', text: bytes.toString('utf8'), bytes});
+		events.push({type: 'line', bytes});
 	}
 
 	#cut(events: LineEvent[]): void {

@@ -1,7 +1,8 @@
 import {FaultCode} from '../../protocol/value.js';
 import type {CorrelationKey, MessageReader, ReaderEvent, WireFault, WireValue} from '../types.js';
-import {LineReader, type LineEvent} from './line-reader.js';
+import {LineReader, lineText, type LineEvent} from './line-reader.js';
 import {parseReply, type QgaErrorBody} from './messages.js';
+import {emptyReturnKey} from './reply-shortcut.js';
 import {SyncExchange, snippet} from './sync.js';
 
 /** Why input was thrown away; the protocol counts these and resyncs before the next request. */
@@ -142,17 +143,24 @@ export class QgaReader implements MessageReader {
 			return;
 		}
 
+		const shortcut = emptyReturnKey(event.bytes);
+		if (shortcut !== undefined) {
+			out.push({type: 'message', message: {kind: 'response', key: shortcut, outcome: {ok: true, value: {}}, raw: event.bytes}});
+			return;
+		}
+
 		const bytes = event.bytes.length + 1;
-		if (event.text.trim() === '') {
+		const text = lineText(event);
+		if (text.trim() === '') {
 			out.push({type: 'skipped', bytes});
 			return;
 		}
 
 		let reply;
 		try {
-			reply = parseReply(event.text);
+			reply = parseReply(text);
 		} catch (error) {
-			this.#onDrop({kind: 'garbage', detail: `${(error as Error).message}: ${snippet(event.text)}`});
+			this.#onDrop({kind: 'garbage', detail: `${(error as Error).message}: ${snippet(text)}`});
 			out.push({type: 'skipped', bytes});
 			return;
 		}
@@ -160,7 +168,7 @@ export class QgaReader implements MessageReader {
 		if (typeof reply.id !== 'string' || !isKey(reply.id)) {
 			this.#onDrop({
 				kind: 'foreign',
-				detail: `a reply with ${reply.id === undefined ? 'no id' : `foreign id ${snippet(JSON.stringify(reply.id) ?? '', 40)}`}: ${snippet(event.text)}`,
+				detail: `a reply with ${reply.id === undefined ? 'no id' : `foreign id ${snippet(JSON.stringify(reply.id) ?? '', 40)}`}: ${snippet(text)}`,
 			});
 			out.push({type: 'skipped', bytes});
 			return;

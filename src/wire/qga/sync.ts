@@ -6,7 +6,7 @@
  * it up to the matching id, is discarded.
  */
 import {randomInt} from 'node:crypto';
-import type {LineEvent} from './line-reader.js';
+import {lineText, type LineEvent} from './line-reader.js';
 import {isStrayDelimiterError, parseReply, type QgaErrorBody, type QgaReply} from './messages.js';
 
 export type SyncStep =
@@ -43,13 +43,14 @@ export class SyncExchange {
 			return {done: false, discarded: `${event.bytes} bytes (${event.reason === 'overlong' ? 'a line over the limit' : 'a line cut by 0xFF'})`};
 		}
 
-		if (event.text.trim() === '') {
+		const text = lineText(event);
+		if (text.trim() === '') {
 			return {done: false};
 		}
 
 		let reply: QgaReply | undefined;
 		try {
-			reply = parseReply(event.text);
+			reply = parseReply(text);
 		} catch {
 			reply = undefined; // not a reply: discarded below like any other line
 		}
@@ -66,14 +67,14 @@ export class SyncExchange {
 		}
 
 		if (!this.#delimited) {
-			return {done: false, discarded: `before the sync delimiter: ${snippet(event.text)}`};
+			return {done: false, discarded: `before the sync delimiter: ${snippet(text)}`};
 		}
 
 		if (reply?.kind === 'return' && reply.value === this.id) {
 			return {done: true};
 		}
 
-		return {done: false, discarded: `waiting for sync id ${snippet(String(this.id), 20)}: ${snippet(event.text)}`};
+		return {done: false, discarded: `waiting for sync id ${snippet(String(this.id), 20)}: ${snippet(text)}`};
 	}
 }
 
