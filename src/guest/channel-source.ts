@@ -18,9 +18,14 @@ export type ChannelSource = {
 	close(): Promise<void>;
 };
 
-/** The same channel, with a hook on its end (sources learn from it when to reconnect). */
+/**
+ * The same channel, with a hook on its end (sources learn from it when to reconnect). Its
+ * optional parts pass through: without them the engine took a promise and a callback per
+ * message (no eager write), buffered a flood instead of pausing the socket, and judged a slow
+ * send by time alone (no pending-bytes count).
+ */
 function watchClose(channel: Channel, onClose: () => void): Channel {
-	return {
+	const watched: Channel = {
 		label: channel.label,
 		start(handlers) {
 			channel.start({
@@ -37,6 +42,20 @@ function watchClose(channel: Channel, onClose: () => void): Channel {
 			channel.destroy();
 		},
 	};
+	if (channel.writeEager) {
+		watched.writeEager = channel.writeEager.bind(channel);
+	}
+
+	if (channel.pause && channel.resume) {
+		watched.pause = channel.pause.bind(channel);
+		watched.resume = channel.resume.bind(channel);
+	}
+
+	if (channel.pendingWriteBytes) {
+		watched.pendingWriteBytes = channel.pendingWriteBytes.bind(channel);
+	}
+
+	return watched;
 }
 
 /** A pause that keeps nothing alive (node:timers/promises, a module more to load at start-up, is not needed for it). */

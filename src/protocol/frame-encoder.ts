@@ -48,6 +48,8 @@ export function encodeTextFrame(kind: FrameKind, tag: string | undefined, body: 
 	const header = headerText(kind, tag, bodyBytes);
 	const frame = Buffer.allocUnsafe(1 + header.length + bodyBytes);
 	frame[0] = sentinel;
-	frame.write(header + body, 1, 'utf8');
+	// As many UTF-8 bytes as UTF-16 units means every character is ASCII (anything else takes
+	// more bytes than units): then latin1 writes the same bytes, as a plain copy.
+	frame.write(header + body, 1, bodyBytes === body.length ? 'latin1' : 'utf8');
 	return frame;
 }

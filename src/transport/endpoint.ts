@@ -58,9 +58,11 @@ export async function listenEndpoint(endpoint: SocketEndpoint, onChannel: (chann
 		await removeStaleSocket(endpoint.path);
 	}
 
-	const server = net.createServer(socket => {
-		const peer = endpoint.kind === 'unix' ? describeEndpoint(endpoint) : `tcp:${socket.remoteAddress}:${socket.remotePort}`;
-		onChannel(socketChannel(socket, peer));
+	// Accepted paused, so that the connection's reads can move to a ReadRelay before the first one.
+	const server = net.createServer({pauseOnConnect: true}, accepted => {
+		const peer = endpoint.kind === 'unix' ? describeEndpoint(endpoint) : `tcp:${accepted.remoteAddress}:${accepted.remotePort}`;
+		const reads = new ReadRelay();
+		onChannel(socketChannel(readingThrough(accepted, reads), peer, reads));
 	});
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);
@@ -84,6 +86,25 @@ export async function listenEndpoint(endpoint: SocketEndpoint, onChannel: (chann
 			}
 		},
 	};
+}
+
+/**
+ * An accepted connection as a socket that reads through `reads` (net's `onread`, as a connecting
+ * socket does): Node 20's net.Server offers no `onread`, but a socket made from a handle takes
+ * one. The accepted socket, created paused and never read, hands its handle over and is
+ * destroyed empty (which also takes it off the server's count: closing the listener does not
+ * wait for the connection, as before, since the daemon closes its channel itself).
+ */
+function readingThrough(accepted: net.Socket, reads: ReadRelay): net.Socket {
+	const internals = accepted as unknown as {_handle: unknown};
+	const handle = internals._handle;
+	if (!handle) {
+		return accepted; // Already gone (reset before we saw it): its 'close' reports that.
+	}
+
+	internals._handle = null;
+	accepted.destroy();
+	return new net.Socket({handle, onread: reads.onread, readable: true, writable: true} as unknown as net.SocketConstructorOpts);
 }
 
 async function removeStaleSocket(socketPath: string): Promise<void> {

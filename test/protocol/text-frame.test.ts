@@ -1,0 +1,38 @@
+import {describe, expect, it} from 'vitest';
+import {encodeFrame, encodeTextFrame} from '../../src/protocol/frame-encoder.js';
+import {isValidTag} from '../../src/protocol/frame.js';
+
+describe('encodeTextFrame writes the same bytes as encodeFrame of the UTF-8 body (ASCII bodies are copied as latin1)', () => {
+	const bodies = [
+		'',
+		'<string>dummy</string>',
+		'plain ASCII with \t tab and ~ DEL-free punctuation !"#$%',
+		'é (two bytes)',
+		'€ (three bytes)',
+		'😀 (a surrogate pair, four bytes)',
+		'lone \ud800 surrogate (written as U+FFFD)',
+		'ÿ: latin1 would write one byte, UTF-8 writes two',
+	];
+	for (const body of bodies) {
+		it(JSON.stringify(body), () => {
+			const bytes = Buffer.byteLength(body, 'utf8');
+			expect(encodeTextFrame('response', 'a1.b2', body, bytes)).toEqual(encodeFrame('response', 'a1.b2', Buffer.from(body, 'utf8')));
+		});
+	}
+});
+
+describe('isValidTag (the tag grammar of PROTOCOL.md §2, checked on every frame written)', () => {
+	it('takes 1-64 of A-Z a-z 0-9 . _ - and nothing else', () => {
+		expect(isValidTag('a')).toBe(true);
+		expect(isValidTag('AZaz09._-')).toBe(true);
+		expect(isValidTag('x'.repeat(64))).toBe(true);
+		expect(isValidTag('')).toBe(false);
+		expect(isValidTag('x'.repeat(65))).toBe(false);
+		for (let code = 0; code < 0x180; code++) {
+			const char = String.fromCharCode(code);
+			expect(isValidTag(`a${char}b`), `char ${code}`).toBe(/[A-Za-z0-9._-]/.test(char));
+		}
+
+		expect(isValidTag('a\ud800')).toBe(false);
+	});
+});
