@@ -28,6 +28,16 @@ async function server(): Promise<{socketPath: string; accepted: Promise<net.Sock
 	return {socketPath, accepted};
 }
 
+/** A channel from connectEndpoint, and the server's end of it. */
+async function connected(): Promise<{channel: Channel; peer: net.Socket}> {
+	const {socketPath, accepted} = await server();
+	const channel = await connectEndpoint({kind: 'unix', path: socketPath});
+	cleanups.push(() => {
+		channel.destroy();
+	});
+	return {channel, peer: await accepted};
+}
+
 function collect(channel: Channel): {chunks: Buffer[]; closed: Promise<void>} {
 	const chunks: Buffer[] = [];
 	let closed!: () => void;
@@ -49,12 +59,7 @@ const settle = async (ms = 30) => new Promise(resolve => setTimeout(resolve, ms)
 
 describe('a connected channel reads through one reused buffer (net onread), handing on copies', () => {
 	it('keeps bytes that arrive before start, and delivers them first, in order', async () => {
-		const {socketPath, accepted} = await server();
-		const channel = await connectEndpoint({kind: 'unix', path: socketPath});
-		cleanups.push(() => {
-			channel.destroy();
-		});
-		const peer = await accepted;
+		const {channel, peer} = await connected();
 		peer.write('first ');
 		await settle();
 		peer.write('second ');
@@ -66,12 +71,7 @@ describe('a connected channel reads through one reused buffer (net onread), hand
 	});
 
 	it('never lets a later read overwrite a chunk already handed on', async () => {
-		const {socketPath, accepted} = await server();
-		const channel = await connectEndpoint({kind: 'unix', path: socketPath});
-		cleanups.push(() => {
-			channel.destroy();
-		});
-		const peer = await accepted;
+		const {channel, peer} = await connected();
 		const {chunks} = collect(channel);
 		const sent: string[] = [];
 		for (let i = 0; i < 20; i++) {
@@ -88,12 +88,7 @@ describe('a connected channel reads through one reused buffer (net onread), hand
 	});
 
 	it('pause stops the reads (the peer is held back by the kernel) and resume brings every byte', async () => {
-		const {socketPath, accepted} = await server();
-		const channel = await connectEndpoint({kind: 'unix', path: socketPath});
-		cleanups.push(() => {
-			channel.destroy();
-		});
-		const peer = await accepted;
+		const {channel, peer} = await connected();
 		const {chunks} = collect(channel);
 		channel.pause!();
 		const big = Buffer.alloc(8 * 1024 * 1024, 0x62);
