@@ -57,7 +57,8 @@ const lazyModules = {
 	'node:child_process': ['spawn', 'spawnSync'],
 	// UNIX and TCP channels only: the port is polled without it (src/transport/polled-device.ts), and
 	// loading node:net with the stream modules under it was ~9M instructions before the hello.
-	'node:net': ['connect', 'createServer'],
+	// Socket: an accepted connection's handle moves to a socket that reads through onread (endpoint.ts).
+	'node:net': ['connect', 'createServer', 'Socket'],
 };
 
 function lazyModulesPlugin() {
