@@ -1,12 +1,4 @@
 /**
- * One timer for many deadlines: armed for the earliest one and never cleared when a job ends.
- * A timer per call cost a timer-list insert, a heap update and a clear on every round trip;
- * this one fires about once per timeout, finds what is due, and re-arms for what is left.
- *
- * Unref'd: a deadline never keeps the process alive by itself. A job waits only while its
- * channel is attached, and the channel's own handle is what keeps the process running.
- */
-/**
  * Monotonic milliseconds. Not performance.now(): Node builds the global `performance` (node:perf_hooks
  * and ten modules under it) at its first use, ~2.5M instructions of the guest daemon's start-up
  * before its hello (the hello's deadline is the first); this costs the same per call.
@@ -16,6 +8,14 @@ export function monotonicMs(): number {
 	return seconds * 1000 + nanoseconds / 1e6;
 }
 
+/**
+ * One timer for many deadlines: armed for the earliest one and never cleared when a job ends.
+ * A timer per call cost a timer-list insert, a heap update and a clear on every round trip;
+ * this one fires about once per timeout, finds what is due, and re-arms for what is left.
+ *
+ * Unref'd: a deadline never keeps the process alive by itself. A job waits only while its
+ * channel is attached, and the channel's own handle is what keeps the process running.
+ */
 export class DeadlineTimer {
 	/** Fails whatever is due at `now` (ms, monotonicMs()); returns the next deadline, if any. */
 	readonly #expire: (now: number) => number | undefined;

@@ -1,5 +1,5 @@
 /**
- * Reads of a connecting socket through one reused buffer (net's `onread`), handed on as copies:
+ * Reads of a socket through one reused buffer (net's `onread`), handed on as copies:
  * a read then makes no stream chunk, buffer-list entry or 'data' event, which is a quarter of a
  * bare client's CPU per round trip. Bytes that arrive before anyone listens are kept in order.
  */

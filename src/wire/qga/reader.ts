@@ -1,3 +1,4 @@
+import {isValidTag} from '../../protocol/frame.js';
 import {FaultCode} from '../../protocol/value.js';
 import type {CorrelationKey, MessageReader, ReaderEvent, WireFault, WireValue} from '../types.js';
 import {LineReader, lineText, type LineEvent} from './line-reader.js';
@@ -165,7 +166,8 @@ export class QgaReader implements MessageReader {
 			return;
 		}
 
-		if (typeof reply.id !== 'string' || !isKey(reply.id)) {
+		// This end's keys have the frame tags' grammar (src/wire/types.ts): 1–64 of `A-Z a-z 0-9 . _ -`.
+		if (typeof reply.id !== 'string' || !isValidTag(reply.id)) {
 			this.#onDrop({
 				kind: 'foreign',
 				detail: `a reply with ${reply.id === undefined ? 'no id' : `foreign id ${snippet(JSON.stringify(reply.id) ?? '', 40)}`}: ${snippet(text)}`,
@@ -178,11 +180,6 @@ export class QgaReader implements MessageReader {
 		const outcome = reply.kind === 'return' ? {ok: true as const, value: reply.value as WireValue} : {ok: false as const, fault: toFault(reply.error)};
 		out.push({type: 'message', message: {kind: 'response', key: reply.id, outcome, raw}});
 	}
-}
-
-/** The key grammar of src/wire/types.ts: 1–64 of `A-Z a-z 0-9 . _ -`. */
-function isKey(text: string): boolean {
-	return /^[\w.-]{1,64}$/.test(text);
 }
 
 /** qemu-ga's named errors as fault codes (docs/PROTOCOL.md §3), keeping the class. */

@@ -1,3 +1,5 @@
+import {isWordByte, matchesAt} from '../../protocol/bytes.js';
+
 /**
  * qemu-ga's reply to a command that has no result (guest-ping, guest-file-close, guest-sync's
  * kin), exactly as qemu-ga writes it (docs/QGA.md): `{"return": {}, "id": "KEY"}`. Read straight
@@ -14,32 +16,15 @@ const keyMax = 64;
 /** The key of an empty-result reply written the way qemu-ga writes it, else undefined. */
 export function emptyReturnKey(line: Buffer): string | undefined {
 	const keyLength = line.length - head.length - 2;
-	if (keyLength < 1 || keyLength > keyMax || line[line.length - 2] !== QUOTE || line[line.length - 1] !== CLOSE_BRACE) {
+	if (keyLength < 1 || keyLength > keyMax || line[line.length - 2] !== QUOTE || line[line.length - 1] !== CLOSE_BRACE || !matchesAt(line, 0, head)) {
 		return undefined;
 	}
 
-	for (let i = 0; i < head.length; i++) {
-		if (line[i] !== head[i]) {
-			return undefined;
-		}
-	}
-
 	for (let i = head.length; i < head.length + keyLength; i++) {
-		if (!isKeyByte(line[i]!)) {
+		if (!isWordByte(line[i]!)) {
 			return undefined;
 		}
 	}
 
 	return line.toString('latin1', head.length, head.length + keyLength);
-}
-
-function isKeyByte(byte: number): boolean {
-	return (
-		(byte >= 0x61 && byte <= 0x7a) || // a-z
-		(byte >= 0x41 && byte <= 0x5a) || // A-Z
-		(byte >= 0x30 && byte <= 0x39) || // 0-9
-		byte === 0x2e || // .
-		byte === 0x5f || // _
-		byte === 0x2d // -
-	);
 }
