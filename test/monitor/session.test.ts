@@ -134,6 +134,30 @@ describe('connecting and the handshake', () => {
 		expect(guest.shutdowns).toEqual([]);
 	});
 
+	it('the gate follows the methods of the guest now connected, both ways', async () => {
+		const {session, guest, socketPath} = await setup({disable: ['va.shutdown']});
+		await negotiated(session);
+		await expect(session.execute('agent_shutdown reboot')).resolves.toMatchObject({ok: false, error: {data: {code: 'ENOSYS'}}});
+
+		// The next guest on the same channel serves it: the gate must not answer from the old list.
+		await guest.close();
+		await waitFor(() => session.status.guest.methods === undefined, 3000, 'the first guest gone');
+		const serving = await startFakeGuest({socketPath});
+		cleanups.push(async () => serving.close());
+		await negotiated(session);
+		await expect(session.execute('agent_shutdown reboot')).resolves.toMatchObject({ok: true});
+		expect(serving.shutdowns).toHaveLength(1);
+
+		// And one that does not serve it again is refused locally, before any request.
+		await serving.close();
+		await waitFor(() => session.status.guest.methods === undefined, 3000, 'the second guest gone');
+		const refusing = await startFakeGuest({socketPath, disable: ['va.shutdown']});
+		cleanups.push(async () => refusing.close());
+		await negotiated(session);
+		await expect(session.execute('agent_shutdown reboot')).resolves.toMatchObject({ok: false, error: {data: {code: 'ENOSYS'}}});
+		expect(refusing.shutdowns).toEqual([]);
+	});
+
 	it('reconnects with back-off when the guest goes away and comes back, and renegotiates', async () => {
 		const {session, guest, socketPath, events} = await setup();
 		await negotiated(session);
