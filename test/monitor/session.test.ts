@@ -134,6 +134,23 @@ describe('connecting and the handshake', () => {
 		expect(guest.shutdowns).toEqual([]);
 	});
 
+	it('a listener subscribed twice hears each event once, and nothing after it unsubscribes', async () => {
+		const {session} = await setup();
+		await negotiated(session);
+		const heard: string[] = [];
+		const listener = (event: SessionEvent) => {
+			if (event.type === 'outcome') {
+				heard.push(event.line);
+			}
+		};
+		session.subscribe(listener);
+		const unsubscribe = session.subscribe(listener);
+		await session.execute('agent_ping');
+		unsubscribe();
+		await session.execute('help');
+		expect(heard).toEqual(['agent_ping']);
+	});
+
 	it('the gate follows the methods of the guest now connected, both ways', async () => {
 		const {session, guest, socketPath} = await setup({disable: ['va.shutdown']});
 		await negotiated(session);
