@@ -26,6 +26,7 @@ import {initialQueueModel, type QueueModel, type TransitionEntry} from './queue-
 import {QueueTracker} from './queue-tracker.js';
 import {
 	timedExecute,
+	type ClientQueueView,
 	type CommandOutcome,
 	type GuestInfo,
 	type MonitorSession,
@@ -168,6 +169,10 @@ export class Session implements MonitorSession {
 
 	get model(): QueueModel {
 		return this.#queue.model;
+	}
+
+	get clientQueue(): ClientQueueView {
+		return this.#queue.client;
 	}
 
 	/** Transitions seen so far, and the latest of them: what a fleet's log follows, without building a model per event. */
