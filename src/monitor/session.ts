@@ -22,16 +22,9 @@ import {guestProtocolFactory, guestProtocolOf, type GuestProtocol, type Protocol
 import {splitCommand} from './parse-args.js';
 import {SessionContext, type SessionHooks} from './session-context.js';
 import {waitForStatus} from './status-wait.js';
-import {foldEvents, initialQueueModel, isLoggedEvent, type LoggedEvent, type QueueModel} from './queue-model.js';
-import {
-	timedExecute,
-	type CommandOutcome,
-	type GuestInfo,
-	type MonitorSession,
-	type SessionEvent,
-	type SessionStatus,
-	type UntimedOutcome,
-} from './session-api.js';
+import {initialQueueModel, type QueueModel, type TransitionEntry} from './queue-model.js';
+import {QueueTracker} from './queue-tracker.js';
+import {type ClientQueueView, type CommandOutcome, type GuestInfo, type MonitorSession, type SessionEvent, type SessionStatus} from './session-api.js';
 
 export type {SessionTarget} from './connection.js';
 
@@ -56,22 +49,11 @@ export type SessionParts = {
 /** Everything the session knows, replaced as a whole on every change. */
 type SessionState = {
 	readonly status: SessionStatus;
-	readonly model: QueueModel;
 	/** Limits the guest advertised (docs/PROTOCOL.md §5), once negotiated. */
 	readonly limits: Negotiated['limits'];
 	readonly quitRequested: boolean;
 	readonly closed: boolean;
 };
-
-/** An outcome before it is timed. */
-type Untimed = UntimedOutcome;
-
-/**
- * Engine events waiting to be folded, at most (then folded at once: memory stays bounded, at
- * ~0.5 MB of events). A batch builds transition-log entries only for its last 200 events, so
- * the larger the batch, the fewer entries built for nothing when nobody reads the model.
- */
-const unfoldedMax = 4096;
 
 const gateMessage = 'guest agent has not said hello; run agent_capabilities';
 const noGuest: GuestInfo = {helloAt: undefined, version: undefined, methods: undefined};
@@ -96,17 +78,12 @@ export class Session implements MonitorSession {
 	readonly #leftoverHandles = new LeftoverHandles();
 	#state: SessionState;
 	/**
-	 * Engine events not yet in the model: folded when the model is read (the screen once a frame,
-	 * `info`), not one by one as they come (~13 per round trip, each a new model, on the path
-	 * between a reply and the next request).
+	 * The queue model, kept event by event and built when read (the screen once a frame, `info`):
+	 * ~7 events per ping sit on the path between a reply and the next request.
 	 */
-	#unfolded: LoggedEvent[] = [];
-	readonly #runLine = (line: string): Promise<Untimed> => this.#run(line);
+	readonly #queue: QueueTracker;
 	#servedFrom: readonly string[] | undefined;
 	#servedSet: ReadonlySet<string> = new Set();
-	readonly #emitEvent = (event: SessionEvent): void => {
-		this.#emit(event);
-	};
 	/** What each command's context reaches (session-context.ts): made once, not a dozen closures per command. */
 	readonly #hooks: SessionHooks;
 
@@ -119,9 +96,9 @@ export class Session implements MonitorSession {
 		this.#hooks = this.#makeHooks();
 		this.#timeoutMs = parts.timeoutMs ?? 5000;
 		this.#waitForGuest = parts.waitForGuest ?? false;
+		this.#queue = new QueueTracker(initialQueueModel({clientLimit: agent.clientQueueMax, serverLimit: agent.serverQueueMax}));
 		this.#state = {
 			status: {channel: connection.label, connection: connection.state, guest: noGuest, ...protocolOf(connection)},
-			model: initialQueueModel({clientLimit: agent.clientQueueMax, serverLimit: agent.serverQueueMax}),
 			limits: undefined,
 			quitRequested: false,
 			closed: false,
@@ -175,11 +152,20 @@ export class Session implements MonitorSession {
 	}
 
 	get model(): QueueModel {
-		if (this.#unfolded.length > 0) {
-			this.#foldUnfolded();
-		}
+		return this.#queue.model;
+	}
 
-		return this.#state.model;
+	get clientQueue(): ClientQueueView {
+		return this.#queue.client;
+	}
+
+	/** Transitions seen so far, and the latest of them: what a fleet's log follows, without building a model per event. */
+	get transitionCount(): number {
+		return this.#queue.transitionCount;
+	}
+
+	latestTransitions(count: number): readonly TransitionEntry[] {
+		return this.#queue.latest(count);
 	}
 
 	get quitRequested(): boolean {
@@ -200,9 +186,25 @@ export class Session implements MonitorSession {
 		};
 	}
 
-	// Not async, and the two hooks made once: each async layer or closure here is paid per command line.
+	/**
+	 * Parse and run one line; never rejects. Not async, and one `then` for the command's result,
+	 * its outcome and its time (runSplit never throws, it rejects): each promise hop and closure
+	 * here is paid on every command line.
+	 */
 	execute(line: string): Promise<CommandOutcome> {
-		return timedExecute(line, this.#runLine, this.#emitEvent);
+		const started = performance.now();
+		const {name, rest} = splitCommand(line);
+		if (name === '') {
+			return Promise.resolve(this.#outcome(line, {ok: true, command: '', value: null, text: '', ms: performance.now() - started}));
+		}
+
+		return this.#commands.runSplit(name, rest, new SessionContext(this.#hooks, this.#timeoutMs)).then(
+			result => this.#outcome(line, {ok: true, command: name, value: result.value, text: result.text, ms: performance.now() - started}),
+			(error: unknown) => {
+				const {error: shaped, text} = commandError(error);
+				return this.#outcome(line, {ok: false, command: name, error: shaped, text, ms: performance.now() - started});
+			},
+		);
 	}
 
 	complete(line: string): readonly string[] {
@@ -255,11 +257,7 @@ export class Session implements MonitorSession {
 	}
 
 	#onEngineEvent(event: EngineEvent): void {
-		// Only what the model is folded from: a wire event (-v) holds a whole message's body.
-		if (isLoggedEvent(event) && this.#unfolded.push(event) >= unfoldedMax) {
-			this.#foldUnfolded();
-		}
-
+		this.#queue.apply(event);
 		if (event.type === 'channel') {
 			if (event.status === 'up') {
 				this.#update({}, {protocol: this.#connection.protocol});
@@ -279,26 +277,9 @@ export class Session implements MonitorSession {
 		this.#emit(event);
 	}
 
-	/** Parse and run one line; never rejects. Not async (see timedExecute): runSplit never throws, it rejects. */
-	#run(line: string): Promise<Untimed> {
-		const {name, rest} = splitCommand(line);
-		if (name === '') {
-			return Promise.resolve({ok: true, command: '', value: null, text: ''});
-		}
-
-		return this.#commands.runSplit(name, rest, new SessionContext(this.#hooks, this.#timeoutMs)).then(
-			(result): Untimed => ({ok: true, command: name, value: result.value, text: result.text}),
-			(error: unknown): Untimed => {
-				const {error: shaped, text} = commandError(error);
-				return {ok: false, command: name, error: shaped, text};
-			},
-		);
-	}
-
-	#foldUnfolded(): void {
-		const events = this.#unfolded;
-		this.#unfolded = [];
-		this.#state = {...this.#state, model: foldEvents(this.#state.model, events)};
+	#outcome(line: string, outcome: CommandOutcome): CommandOutcome {
+		this.#emit({type: 'outcome', line, outcome});
+		return outcome;
 	}
 
 	#makeHooks(): SessionHooks {
