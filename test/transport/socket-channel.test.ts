@@ -54,4 +54,71 @@ describe('socketChannel.writeEager (one wake-up less per message when the kernel
 		channel.destroy();
 		await expect(channel.writeEager!(Buffer.from('x'))).rejects.toThrow(/closed/);
 	});
+	it('keeps the order of writes made while an earlier one is still going out', async () => {
+		const pair = await socketPair();
+		cleanups.push(() => {
+			pair.close();
+		});
+		const channel = socketChannel(pair.a, 'eager');
+		channel.start({data() {}, close() {}});
+		pair.b.pause();
+		const big = Buffer.alloc(8 * 1024 * 1024, 0x61);
+		const first = channel.writeEager!(big);
+		expect(first).toBeInstanceOf(Promise);
+		const second = channel.writeEager!(Buffer.from('tail'));
+		const chunks: Buffer[] = [];
+		pair.b.on('data', (chunk: Buffer) => chunks.push(chunk));
+		pair.b.resume();
+		await first;
+		await second;
+		await new Promise(resolve => setTimeout(resolve, 50));
+		const received = Buffer.concat(chunks);
+		expect(received.length).toBe(big.length + 4);
+		expect(received.subarray(0, big.length).equals(big)).toBe(true);
+		expect(received.subarray(big.length).toString()).toBe('tail');
+	});
+
+	it('rejects a write the peer can no longer take, and closes the channel with that error', async () => {
+		const pair = await socketPair();
+		cleanups.push(() => {
+			pair.close();
+		});
+		const channel = socketChannel(pair.a, 'eager');
+		const closed = new Promise<Error | undefined>(resolve => {
+			channel.start({data() {}, close: resolve});
+		});
+		// Closed in this same tick: the channel has not read the end of the stream yet, so only
+		// the failed write can tell it.
+		pair.b.destroy();
+		let failure: unknown;
+		for (let i = 0; i < 20 && failure === undefined; i++) {
+			try {
+				const pending = channel.writeEager!(Buffer.alloc(64 * 1024, 0x62));
+				if (pending !== 'flushed') {
+					await pending;
+				}
+			} catch (error) {
+				failure = error;
+			}
+		}
+
+		expect(failure).toBeInstanceOf(Error);
+		expect(['EPIPE', 'ECONNRESET']).toContain((failure as NodeJS.ErrnoException).code);
+		expect(await closed).toBe(failure);
+		expect(pair.a.destroyed).toBe(true);
+	});
+
+	it('rejects a write still going out when the channel is destroyed', async () => {
+		const pair = await socketPair();
+		cleanups.push(() => {
+			pair.close();
+		});
+		const channel = socketChannel(pair.a, 'eager');
+		channel.start({data() {}, close() {}});
+		pair.b.pause();
+		const pending = channel.writeEager!(Buffer.alloc(16 * 1024 * 1024, 0x61));
+		expect(pending).toBeInstanceOf(Promise);
+		channel.destroy();
+		await expect(pending).rejects.toThrow();
+	});
 });
