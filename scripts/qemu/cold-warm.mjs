@@ -56,6 +56,29 @@ boot.stdout.on('data', chunk => (out += chunk));
 await new Promise(resolve => boot.once('exit', resolve));
 const qemuPid = Number(/QEMU_PID=(\d+)/.exec(out)?.[1]);
 if (!qemuPid) throw new Error(`boot.sh failed: ${out}`);
+/**
+ * QEMU's CPU time (all its threads, ns) sampled every 5 ms: the work done between two moments,
+ * which the host's load changes far less than it changes the wall-clock time (this 2-core
+ * machine is shared; under load QEMU waits for a core).
+ */
+const cpuSamples = [];
+const qemuCpuNs = () => {
+	let total = 0;
+	for (const task of fs.readdirSync(`/proc/${qemuPid}/task`)) {
+		total += Number(fs.readFileSync(`/proc/${qemuPid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+	}
+
+	return total;
+};
+
+const sampler = setInterval(() => {
+	try {
+		cpuSamples.push({ms: Date.now() - t0, ns: qemuCpuNs()});
+	} catch {
+		clearInterval(sampler);
+	}
+}, 5);
+const cpuAt = ms => cpuSamples.find(sample => sample.ms >= ms)?.ns ?? Number.NaN;
 const socket = net.connect(sock);
 await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
 host.attach(socketChannel(socket, 'cold-warm'));
@@ -69,6 +92,7 @@ while (!timeline.first(/^VA-COLD end/) && Date.now() < deadline) {
 	await new Promise(resolve => setTimeout(resolve, 100));
 }
 timeline.stop();
+clearInterval(sampler);
 try {
 	process.kill(qemuPid, 'SIGTERM');
 } catch {
@@ -90,7 +114,8 @@ for (const line of timeline.lines) {
 for (const [n, row] of rows.entries()) {
 	if (!row) continue;
 	const hello = row.step === 'daemon' ? hellos.find(ms => ms > row.launchMs) : undefined;
-	const toHello = hello === undefined ? '' : ` launch->hello ${hello - row.launchMs} ms;`;
+	const qemuCpuMs = Math.round((cpuAt(hello) - cpuAt(row.launchMs)) / 1e6);
+	const toHello = hello === undefined ? '' : ` launch->hello ${hello - row.launchMs} ms (QEMU CPU ${qemuCpuMs} ms);`;
 	console.log(`${n} ${row.step}:${toHello} ${row.figures ?? ''}`);
 }
 console.log(`host load ${load}; console ${consolePath}`);
