@@ -1,6 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {socketChannel} from '../../src/transport/socket-channel.js';
-import {socketPair} from '../helpers/socket-pair.js';
+import type {Channel} from '../../src/transport/channel.js';
+import {type SocketPair, socketPair} from '../helpers/socket-pair.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -9,26 +10,27 @@ afterEach(() => {
 	}
 });
 
+/** A started socketChannel over one end of a real UNIX socket pair, closed after the test. */
+async function eagerChannel(close: (error?: Error) => void = () => undefined): Promise<{pair: SocketPair; channel: Channel}> {
+	const pair = await socketPair();
+	cleanups.push(() => {
+		pair.close();
+	});
+	const channel = socketChannel(pair.a, 'eager');
+	channel.start({data() {}, close});
+	return {pair, channel};
+}
+
 describe('socketChannel.writeEager (one wake-up less per message when the kernel takes the bytes at once)', () => {
 	it('says "flushed" on an idle socket, and the bytes arrive', async () => {
-		const pair = await socketPair();
-		cleanups.push(() => {
-			pair.close();
-		});
-		const channel = socketChannel(pair.a, 'eager');
-		channel.start({data() {}, close() {}});
+		const {pair, channel} = await eagerChannel();
 		const received = new Promise<Buffer>(resolve => pair.b.once('data', resolve));
 		expect(channel.writeEager!(Buffer.from('hello'))).toBe('flushed');
 		expect((await received).toString()).toBe('hello');
 	});
 
 	it('returns a promise while the peer does not read, which resolves once it does', async () => {
-		const pair = await socketPair();
-		cleanups.push(() => {
-			pair.close();
-		});
-		const channel = socketChannel(pair.a, 'eager');
-		channel.start({data() {}, close() {}});
+		const {pair, channel} = await eagerChannel();
 		pair.b.pause();
 		// More than any socket buffer: the kernel cannot take it at once.
 		const big = Buffer.alloc(16 * 1024 * 1024, 0x61);
@@ -45,22 +47,12 @@ describe('socketChannel.writeEager (one wake-up less per message when the kernel
 	});
 
 	it('rejects once the channel is closed', async () => {
-		const pair = await socketPair();
-		cleanups.push(() => {
-			pair.close();
-		});
-		const channel = socketChannel(pair.a, 'eager');
-		channel.start({data() {}, close() {}});
+		const {channel} = await eagerChannel();
 		channel.destroy();
 		await expect(channel.writeEager!(Buffer.from('x'))).rejects.toThrow(/closed/);
 	});
 	it('keeps the order of writes made while an earlier one is still going out', async () => {
-		const pair = await socketPair();
-		cleanups.push(() => {
-			pair.close();
-		});
-		const channel = socketChannel(pair.a, 'eager');
-		channel.start({data() {}, close() {}});
+		const {pair, channel} = await eagerChannel();
 		pair.b.pause();
 		const big = Buffer.alloc(8 * 1024 * 1024, 0x61);
 		const first = channel.writeEager!(big);
@@ -79,13 +71,12 @@ describe('socketChannel.writeEager (one wake-up less per message when the kernel
 	});
 
 	it('rejects a write the peer can no longer take, and closes the channel with that error', async () => {
-		const pair = await socketPair();
-		cleanups.push(() => {
-			pair.close();
-		});
-		const channel = socketChannel(pair.a, 'eager');
+		let closedBy: (error: Error | undefined) => void = () => undefined;
 		const closed = new Promise<Error | undefined>(resolve => {
-			channel.start({data() {}, close: resolve});
+			closedBy = resolve;
+		});
+		const {pair, channel} = await eagerChannel(error => {
+			closedBy(error);
 		});
 		// Closed in this same tick: the channel has not read the end of the stream yet, so only
 		// the failed write can tell it.
@@ -109,12 +100,7 @@ describe('socketChannel.writeEager (one wake-up less per message when the kernel
 	});
 
 	it('rejects a write still going out when the channel is destroyed', async () => {
-		const pair = await socketPair();
-		cleanups.push(() => {
-			pair.close();
-		});
-		const channel = socketChannel(pair.a, 'eager');
-		channel.start({data() {}, close() {}});
+		const {pair, channel} = await eagerChannel();
 		pair.b.pause();
 		const pending = channel.writeEager!(Buffer.alloc(16 * 1024 * 1024, 0x61));
 		expect(pending).toBeInstanceOf(Promise);
