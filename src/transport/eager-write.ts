@@ -2,7 +2,7 @@ import type net from 'node:net';
 import {getSystemErrorName} from 'node:util';
 
 /** The parts of Node's stream binding a direct write uses (polled-device.ts writes a port so too). */
-type WriteRequest = {handle: SocketHandle; oncomplete: (status: number) => void; async: boolean};
+type WriteRequest = {handle: SocketHandle; oncomplete: (status: number) => void; async: boolean; buffer?: Buffer};
 type SocketHandle = {writeBuffer?: (request: WriteRequest, data: Buffer) => number};
 type StreamBinding = {
 	readonly WriteWrap: new () => WriteRequest;
@@ -86,6 +86,9 @@ function writeToHandle(socket: net.Socket, handle: SocketHandle, data: Buffer): 
 	}
 
 	request.async = true;
+	// libuv writes from this memory later: the request holds the buffer until then, as Node's own
+	// write path does (a buffer collected meanwhile, its pool slice reused, would send other bytes).
+	request.buffer = data;
 	return new Promise<void>((resolve, reject) => {
 		finished = done => {
 			if (done === 0) {
