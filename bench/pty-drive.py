@@ -117,10 +117,12 @@ def main():
         run_one()
 
     frames_before, bytes_before, results_before = state['frames'], state['bytes'], len(state['results'])
+    cpu_before, own_before = cpu_seconds(pid), time.process_time()
     start = time.monotonic()
     for _ in range(args.count):
         run_one()
     seconds = time.monotonic() - start
+    cpu, own = cpu_seconds(pid) - cpu_before, time.process_time() - own_before
     # Let the screen settle so the frames of this window are counted; the frame rate is then
     # taken over the window plus the settle time (the frames were drawn in both).
     settle = time.monotonic() + 0.1
@@ -147,7 +149,17 @@ def main():
         os.kill(pid, signal.SIGTERM)
 
     print(json.dumps({'seconds': seconds, 'frameSeconds': frame_seconds, 'calls': len(results), 'frames': state['frames'] - frames_before,
-                      'bytes': state['bytes'] - bytes_before, 'errors': len(errors), 'firstError': errors[0] if errors else None}))
+                      'bytes': state['bytes'] - bytes_before, 'cpuSeconds': cpu, 'driverCpuSeconds': own, 'errors': len(errors), 'firstError': errors[0] if errors else None}))
+
+
+def cpu_seconds(pid):
+    """The monitor's CPU time so far (user + system), from /proc; 0 where there is none."""
+    try:
+        with open('/proc/%d/stat' % pid) as stat:
+            fields = stat.read().rsplit(')', 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
 def check_alive(pid):
