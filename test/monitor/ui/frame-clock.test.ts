@@ -1,0 +1,107 @@
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
+import {drawShare, FrameClock, longestRestMs} from '../../../src/monitor/ui/frame-clock.js';
+
+/** The process's CPU time as the clock reads it, moved by hand (milliseconds). */
+let cpuMs = 0;
+
+beforeEach(() => {
+	vi.useFakeTimers();
+	cpuMs = 0;
+	vi.spyOn(process, 'cpuUsage').mockImplementation(() => ({user: cpuMs * 1000, system: 0}));
+});
+
+afterEach(() => {
+	vi.restoreAllMocks();
+	vi.useRealTimers();
+});
+
+/** A clock whose frames cost `frameCpuMs` of CPU to draw, after `prepareCpuMs` to take the state; returns the tick times. */
+function clockWith(frameCpuMs: number, prepareCpuMs = 0): {clock: FrameClock; ticks: number[]} {
+	const ticks: number[] = [];
+	const clock: FrameClock = new FrameClock(
+		34,
+		() => {
+			ticks.push(Date.now());
+			cpuMs += frameCpuMs;
+			// As the terminal reports a draw of only new lines: at once.
+			clock.drawn();
+		},
+		{
+			prepare() {
+				cpuMs += prepareCpuMs;
+			},
+		},
+	);
+	return {clock, ticks};
+}
+
+/** The time from the first frame to the second, both requested as soon as possible. */
+function secondFrameAfter(clock: FrameClock, ticks: number[]): number {
+	clock.request();
+	vi.advanceTimersByTime(0);
+	expect(ticks).toHaveLength(1);
+	clock.request();
+	vi.advanceTimersByTime(5000);
+	expect(ticks).toHaveLength(2);
+	return ticks[1]! - ticks[0]!;
+}
+
+describe('FrameClock', () => {
+	it('draws a request after a quiet frame at once, and the next a frame later when drawing is cheap', () => {
+		const {clock, ticks} = clockWith(0.5);
+		clock.request();
+		vi.advanceTimersByTime(0);
+		expect(ticks).toHaveLength(1);
+		clock.request();
+		vi.advanceTimersByTime(33);
+		expect(ticks).toHaveLength(1);
+		vi.advanceTimersByTime(1);
+		expect(ticks).toHaveLength(2);
+	});
+
+	it('rests after a costly frame so that drawing takes at most its share of the time', () => {
+		const {clock, ticks} = clockWith(10);
+		const rest = (10 * (1 - drawShare)) / drawShare;
+		expect(rest).toBeGreaterThan(34);
+		expect(secondFrameAfter(clock, ticks)).toBe(Math.round(rest));
+	});
+
+	it('still draws once a second however costly a frame is', () => {
+		const {clock, ticks} = clockWith(500);
+		expect(secondFrameAfter(clock, ticks)).toBe(longestRestMs);
+	});
+
+	it('does not count taking the state (folding the events since the last frame) as drawing', () => {
+		const {clock, ticks} = clockWith(0.5, 200);
+		expect(secondFrameAfter(clock, ticks)).toBe(34);
+	});
+
+	it('many requests during a rest make one frame', () => {
+		const {clock, ticks} = clockWith(10);
+		clock.request();
+		vi.advanceTimersByTime(0);
+		for (let i = 0; i < 100; i++) {
+			clock.request();
+			vi.advanceTimersByTime(1);
+		}
+
+		vi.advanceTimersByTime(1000);
+		expect(ticks).toHaveLength(2);
+	});
+
+	it('a redraw outside a tick (a resize) waits one frame and is not costed by the tick before it', async () => {
+		const {clock, ticks} = clockWith(10);
+		clock.request();
+		vi.advanceTimersByTime(0);
+		// The tick's costing ends with its microtask; a resize draws later, at its own moment.
+		await Promise.resolve();
+		vi.advanceTimersByTime(500);
+		cpuMs += 300;
+		clock.drawn();
+		const resizedAt = Date.now();
+		clock.request();
+		vi.advanceTimersByTime(5000);
+		expect(ticks).toHaveLength(2);
+		expect(ticks[1]! - resizedAt).toBe(34);
+	});
+});
