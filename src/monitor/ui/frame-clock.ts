@@ -12,7 +12,7 @@ export const defaultFrameMs = 34;
  */
 export const drawShare = 1 / 20;
 
-/** However costly a frame, the screen still shows the state once a second. */
+/** However costly a frame, the screen still shows the state once a second (or once a frame, if longer). */
 export const longestRestMs = 1000;
 
 /** The process's CPU time so far, in milliseconds. */
@@ -78,7 +78,7 @@ export class FrameClock {
 	drawn(): void {
 		const cost = this.#tickAt === undefined ? 0 : cpuMs() - this.#tickAt;
 		this.#tickAt = undefined;
-		const rest = Math.min(longestRestMs, Math.max(this.#frameMs, cost * this.#restPerMs));
+		const rest = Math.max(this.#frameMs, Math.min(longestRestMs, cost * this.#restPerMs));
 		this.#nextAt = Math.max(this.#nextAt, Date.now()) + rest;
 	}
 

@@ -41,7 +41,7 @@ function secondFrameAfter(clock: FrameClock, ticks: number[]): number {
 	vi.advanceTimersByTime(0);
 	expect(ticks).toHaveLength(1);
 	clock.request();
-	vi.advanceTimersByTime(5000);
+	vi.advanceTimersByTime(10_000);
 	expect(ticks).toHaveLength(2);
 	return ticks[1]! - ticks[0]!;
 }
@@ -69,6 +69,16 @@ describe('FrameClock', () => {
 	it('still draws once a second however costly a frame is', () => {
 		const {clock, ticks} = clockWith(500);
 		expect(secondFrameAfter(clock, ticks)).toBe(longestRestMs);
+	});
+
+	it('never draws more often than its frame, however long', () => {
+		const ticks: number[] = [];
+		const clock: FrameClock = new FrameClock(5000, () => {
+			ticks.push(Date.now());
+			cpuMs += 500;
+			clock.drawn();
+		});
+		expect(secondFrameAfter(clock, ticks)).toBe(5000);
 	});
 
 	it('does not count taking the state (folding the events since the last frame) as drawing', () => {
