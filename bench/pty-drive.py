@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Drive `virtagent monitor` through a closed loop of commands, for bench case 5.
 
-usage: pty-drive.py --mode pty|pipe --count N --log FIFO [--command agent_ping] -- MONITOR ARGV...
+usage: pty-drive.py --mode pty|pipe --count N --log FIFO [--command agent_ping] [--ready TEXT] -- MONITOR ARGV...
 
 The monitor must be started with `-l FIFO` among its arguments: each finished command appends
 its record there, which is how this driver knows to send the next one (the same signal in both
 modes). `pty` runs the monitor on a pseudo-terminal (100x30, CI=false: Ink draws live frames)
-and counts the frames Ink writes; `pipe` runs it in scripted mode with stdin a pipe.
-Prints one JSON line: seconds, calls, frames, bytes of terminal output, errors.
+and counts the frames Ink writes (typing starts once TEXT is on the terminal: the screen's keys
+hint by default, `(virtagent)` for `--plain`); `pipe` runs it in scripted mode with stdin a pipe.
+Prints one JSON line: seconds, calls, frames, bytes of terminal output, the monitor's CPU
+seconds in the window (user + system, every thread), the driver's own, errors.
 """
 import argparse
 import fcntl
@@ -33,6 +35,7 @@ def main():
     parser.add_argument('--count', type=int, required=True)
     parser.add_argument('--log', required=True)
     parser.add_argument('--command', default='agent_ping')
+    parser.add_argument('--ready', default='Tab completes', help='what the monitor shows when it takes input (pty mode)')
     parser.add_argument('--ready-timeout', type=float, default=15.0)
     parser.add_argument('--dump', help='also write the raw terminal output here (for checking the frame count)')
     parser.add_argument('argv', nargs=argparse.REMAINDER)
@@ -100,8 +103,8 @@ def main():
 
     deadline = time.monotonic() + args.ready_timeout
     if args.mode == 'pty':
-        # Type only once Ink has drawn its prompt (and put the terminal in raw mode).
-        while b'Tab completes' not in state['head']:
+        # Type only once the monitor shows it takes input (Ink: its prompt drawn, the terminal in raw mode).
+        while args.ready.encode() not in state['head']:
             if time.monotonic() > deadline:
                 raise SystemExit(report_exit(pid, 'the screen never drew its prompt'))
             pump(0.2)
