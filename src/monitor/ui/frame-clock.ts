@@ -1,3 +1,5 @@
+import {threadCpuMs} from './thread-cpu.js';
+
 /** Under 30 redraws a second, whatever the event rate. */
 export const defaultFrameMs = 34;
 
@@ -7,19 +9,22 @@ export const defaultFrameMs = 34;
  * event loop, so while it draws no reply is read and no command starts: on a slow machine, where
  * one frame of the live region costs several milliseconds, 30 of them a second would take a
  * sixth of the monitor's time from the work it shows. The frames thin out there instead (a frame
- * of 5 ms: one every 100 ms) and keep the frame rate where drawing is cheap. CPU time, not wall
- * time: on a loaded machine a frame waits for the CPU, which costs the work nothing.
+ * of 5 ms: one every 100 ms) and keep the frame rate where drawing is cheap. The event loop
+ * thread's CPU time, not wall time: on a loaded machine a frame waits for the CPU, which costs
+ * the work nothing.
  */
 export const drawShare = 1 / 20;
 
 /** However costly a frame, the screen still shows the state once a second (or once a frame, if longer). */
 export const longestRestMs = 1000;
 
-/** The process's CPU time so far, in milliseconds. */
-function cpuMs(): number {
-	const {user, system} = process.cpuUsage();
-	return (user + system) / 1000;
-}
+export type FrameClockOptions = {
+	/** Runs before each tick's `draw`, not counted as the frame's cost. */
+	readonly prepare?: () => void;
+	readonly share?: number;
+	/** CPU time so far, in milliseconds (default: the event loop thread's). */
+	readonly cpuMs?: () => number;
+};
 
 /**
  * Draws at most once per frame: `draw` runs on the clock's tick, and the terminal reports each
@@ -35,16 +40,18 @@ export class FrameClock {
 	readonly #draw: () => void;
 	readonly #prepare: () => void;
 	readonly #restPerMs: number;
+	readonly #cpuMs: () => number;
 	#nextAt = 0;
 	#cancel: (() => void) | undefined;
 	/** The CPU time when the current tick began, until its frame is drawn. */
 	#tickAt: number | undefined;
 
-	constructor(frameMs: number, draw: () => void, {prepare = () => undefined, share = drawShare}: {prepare?: () => void; share?: number} = {}) {
+	constructor(frameMs: number, draw: () => void, {prepare = () => undefined, share = drawShare, cpuMs = threadCpuMs}: FrameClockOptions = {}) {
 		this.#frameMs = frameMs;
 		this.#draw = draw;
 		this.#prepare = prepare;
 		this.#restPerMs = (1 - share) / share;
+		this.#cpuMs = cpuMs;
 	}
 
 	request(): void {
@@ -65,7 +72,7 @@ export class FrameClock {
 	readonly #tick = (): void => {
 		this.stop();
 		this.#prepare();
-		this.#tickAt = cpuMs();
+		this.#tickAt = this.#cpuMs();
 		this.#draw();
 		// React renders the tick's frame on a microtask queued during `draw`, so this one runs after
 		// it: a later redraw (a resize, a flush) is not this tick's and is not costed.
@@ -76,7 +83,7 @@ export class FrameClock {
 
 	/** The terminal was redrawn: the next tick waits a frame more, or the rest this frame's cost asks. */
 	drawn(): void {
-		const cost = this.#tickAt === undefined ? 0 : cpuMs() - this.#tickAt;
+		const cost = this.#tickAt === undefined ? 0 : this.#cpuMs() - this.#tickAt;
 		this.#tickAt = undefined;
 		const rest = Math.max(this.#frameMs, Math.min(longestRestMs, cost * this.#restPerMs));
 		this.#nextAt = Math.max(this.#nextAt, Date.now()) + rest;

@@ -1,17 +1,18 @@
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
+import {threadCpuMs} from '../../../src/monitor/ui/thread-cpu.js';
 import {drawShare, FrameClock, longestRestMs} from '../../../src/monitor/ui/frame-clock.js';
 
 /** The process's CPU time as the clock reads it, moved by hand (milliseconds). */
 let cpuMs = 0;
 
+const cpu = () => cpuMs;
+
 beforeEach(() => {
 	vi.useFakeTimers();
 	cpuMs = 0;
-	vi.spyOn(process, 'cpuUsage').mockImplementation(() => ({user: cpuMs * 1000, system: 0}));
 });
 
 afterEach(() => {
-	vi.restoreAllMocks();
 	vi.useRealTimers();
 });
 
@@ -30,6 +31,7 @@ function clockWith(frameCpuMs: number, prepareCpuMs = 0): {clock: FrameClock; ti
 			prepare() {
 				cpuMs += prepareCpuMs;
 			},
+			cpuMs: cpu,
 		},
 	);
 	return {clock, ticks};
@@ -73,11 +75,15 @@ describe('FrameClock', () => {
 
 	it('never draws more often than its frame, however long', () => {
 		const ticks: number[] = [];
-		const clock: FrameClock = new FrameClock(5000, () => {
-			ticks.push(Date.now());
-			cpuMs += 500;
-			clock.drawn();
-		});
+		const clock: FrameClock = new FrameClock(
+			5000,
+			() => {
+				ticks.push(Date.now());
+				cpuMs += 500;
+				clock.drawn();
+			},
+			{cpuMs: cpu},
+		);
 		expect(secondFrameAfter(clock, ticks)).toBe(5000);
 	});
 
@@ -113,5 +119,22 @@ describe('FrameClock', () => {
 		vi.advanceTimersByTime(5000);
 		expect(ticks).toHaveLength(2);
 		expect(ticks[1]! - resizedAt).toBe(34);
+	});
+
+	it("costs frames in the event loop thread's CPU time, which a busy loop moves and a wait does not", async () => {
+		vi.useRealTimers();
+		const start = threadCpuMs();
+		// 30 ms of the process's CPU (not of the wall clock: a loaded machine would give less).
+		const processCpu = () => process.cpuUsage().user / 1000;
+		const busyUntil = processCpu() + 30;
+		while (processCpu() < busyUntil) {
+			// Spin.
+		}
+
+		const busy = threadCpuMs() - start;
+		expect(busy).toBeGreaterThan(20);
+		const waitStart = threadCpuMs();
+		await new Promise(resolve => setTimeout(resolve, 100));
+		expect(threadCpuMs() - waitStart).toBeLessThan(20);
 	});
 });
