@@ -5,16 +5,19 @@
  * renders it, as bench case 5's workload does between two frames. CPU time, not wall time, so
  * that a loaded machine moves it less; `--cpu-prof` shows where it goes.
  */
-import {render} from 'ink';
 import type {EngineEvent} from '../../src/engine/events.js';
 import {foldEvents, initialQueueModel, type QueueModel} from '../../src/monitor/queue-model.js';
 import type {SessionStatus} from '../../src/monitor/session-api.js';
-import {LiveRegion} from '../../src/monitor/ui/app.js';
 import {emptyLine} from '../../src/monitor/ui/line-editor.js';
 import {LiveTerminal, type TerminalStream} from '../../src/monitor/ui/live-terminal.js';
 import type {ScreenSnapshot} from '../../src/monitor/ui/screen-store.js';
 
+// React's production build, as bin/virtagent.js sets it: before React loads (so no JSX here,
+// whose runtime import would load React's development build first).
 process.env.NODE_ENV ??= 'production';
+const {render} = await import('ink');
+const {createElement} = await import('react');
+const {LiveRegion} = await import('../../src/monitor/ui/app.js');
 const frames = Number(process.argv[2] ?? 2000);
 const columns = Number(process.argv[3] ?? 100);
 const rows = Number(process.argv[4] ?? 30);
@@ -63,11 +66,12 @@ function snapshot(): ScreenSnapshot {
 
 const live = new LiveTerminal(terminal);
 const line = emptyLine([]);
-const instance = render(<LiveRegion snapshot={snapshot()} line={line} />, {stdout: live.frameSink, debug: true, exitOnCtrlC: false, patchConsole: false});
+const region = () => createElement(LiveRegion, {snapshot: snapshot(), line});
+const instance = render(region(), {stdout: live.frameSink, debug: true, exitOnCtrlC: false, patchConsole: false});
 
 async function renderFrames(count: number): Promise<void> {
 	for (let i = 0; i < count; i++) {
-		instance.rerender(<LiveRegion snapshot={snapshot()} line={line} />);
+		instance.rerender(region());
 		// React may commit on a microtask: let it, as a frame clock's tick would.
 		await new Promise(resolve => setImmediate(resolve));
 	}
