@@ -4,7 +4,7 @@
  * that answers each request line on the next turn of the event loop (as a socket's reply
  * would come). Contenders: `bare` (a line client: stringify, write, parse, resolve), `agent` (the
  * engine and the qga wire, nobody listening), `events` (the same with the session's listener:
- * every state and job event built, kept and folded into the queue model) and `session`
+ * every state and job event built and taken into the queue model) and `session`
  * (`agent_ping` through the session: command line, context, gate, engine, events). Prints the
  * CPU time per call.
  *
@@ -20,7 +20,8 @@ import {allCommands} from '../../commands/index.js';
 import {Agent} from '../../src/engine/agent.js';
 import {hostRegistry} from '../../src/monitor/host-rpcs.js';
 import {guestProtocolFactory} from '../../src/monitor/qga/protocol-switch.js';
-import {foldEvents, initialQueueModel, isLoggedEvent, type LoggedEvent} from '../../src/monitor/queue-model.js';
+import {initialQueueModel} from '../../src/monitor/queue-model.js';
+import {QueueTracker} from '../../src/monitor/queue-tracker.js';
 import {Session} from '../../src/monitor/session.js';
 import type {Connection} from '../../src/monitor/connection.js';
 import type {Channel} from '../../src/transport/channel.js';
@@ -130,14 +131,10 @@ async function contender(which: ContenderName): Promise<() => Promise<unknown>> 
 	}
 
 	if (which === 'events') {
-		// What the session does with each engine event: keep it, and fold a batch into the model.
-		let model = initialQueueModel();
-		let unfolded: LoggedEvent[] = [];
+		// What the session does with each engine event: the queue model takes it.
+		const queue = new QueueTracker(initialQueueModel());
 		agent.subscribe(event => {
-			if (isLoggedEvent(event) && unfolded.push(event) >= 1024) {
-				model = foldEvents(model, unfolded);
-				unfolded = [];
-			}
+			queue.apply(event);
 		});
 	}
 

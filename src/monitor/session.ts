@@ -22,7 +22,8 @@ import {guestProtocolFactory, guestProtocolOf, type GuestProtocol, type Protocol
 import {splitCommand} from './parse-args.js';
 import {SessionContext, type SessionHooks} from './session-context.js';
 import {waitForStatus} from './status-wait.js';
-import {foldEvents, initialQueueModel, isLoggedEvent, type LoggedEvent, type QueueModel} from './queue-model.js';
+import {initialQueueModel, type QueueModel, type TransitionEntry} from './queue-model.js';
+import {QueueTracker} from './queue-tracker.js';
 import {
 	timedExecute,
 	type CommandOutcome,
@@ -56,7 +57,6 @@ export type SessionParts = {
 /** Everything the session knows, replaced as a whole on every change. */
 type SessionState = {
 	readonly status: SessionStatus;
-	readonly model: QueueModel;
 	/** Limits the guest advertised (docs/PROTOCOL.md §5), once negotiated. */
 	readonly limits: Negotiated['limits'];
 	readonly quitRequested: boolean;
@@ -65,13 +65,6 @@ type SessionState = {
 
 /** An outcome before it is timed. */
 type Untimed = UntimedOutcome;
-
-/**
- * Engine events waiting to be folded, at most (then folded at once: memory stays bounded, at
- * ~0.5 MB of events). A batch builds transition-log entries only for its last 200 events, so
- * the larger the batch, the fewer entries built for nothing when nobody reads the model.
- */
-const unfoldedMax = 4096;
 
 const gateMessage = 'guest agent has not said hello; run agent_capabilities';
 const noGuest: GuestInfo = {helloAt: undefined, version: undefined, methods: undefined};
@@ -96,11 +89,10 @@ export class Session implements MonitorSession {
 	readonly #leftoverHandles = new LeftoverHandles();
 	#state: SessionState;
 	/**
-	 * Engine events not yet in the model: folded when the model is read (the screen once a frame,
-	 * `info`), not one by one as they come (~13 per round trip, each a new model, on the path
-	 * between a reply and the next request).
+	 * The queue model, kept event by event and built when read (the screen once a frame, `info`):
+	 * ~7 events per ping sit on the path between a reply and the next request.
 	 */
-	#unfolded: LoggedEvent[] = [];
+	readonly #queue: QueueTracker;
 	readonly #runLine = (line: string): Promise<Untimed> => this.#run(line);
 	#servedFrom: readonly string[] | undefined;
 	#servedSet: ReadonlySet<string> = new Set();
@@ -119,9 +111,9 @@ export class Session implements MonitorSession {
 		this.#hooks = this.#makeHooks();
 		this.#timeoutMs = parts.timeoutMs ?? 5000;
 		this.#waitForGuest = parts.waitForGuest ?? false;
+		this.#queue = new QueueTracker(initialQueueModel({clientLimit: agent.clientQueueMax, serverLimit: agent.serverQueueMax}));
 		this.#state = {
 			status: {channel: connection.label, connection: connection.state, guest: noGuest, ...protocolOf(connection)},
-			model: initialQueueModel({clientLimit: agent.clientQueueMax, serverLimit: agent.serverQueueMax}),
 			limits: undefined,
 			quitRequested: false,
 			closed: false,
@@ -175,11 +167,16 @@ export class Session implements MonitorSession {
 	}
 
 	get model(): QueueModel {
-		if (this.#unfolded.length > 0) {
-			this.#foldUnfolded();
-		}
+		return this.#queue.model;
+	}
 
-		return this.#state.model;
+	/** Transitions seen so far, and the latest of them: what a fleet's log follows, without building a model per event. */
+	get transitionCount(): number {
+		return this.#queue.transitionCount;
+	}
+
+	latestTransitions(count: number): readonly TransitionEntry[] {
+		return this.#queue.latest(count);
 	}
 
 	get quitRequested(): boolean {
@@ -255,11 +252,7 @@ export class Session implements MonitorSession {
 	}
 
 	#onEngineEvent(event: EngineEvent): void {
-		// Only what the model is folded from: a wire event (-v) holds a whole message's body.
-		if (isLoggedEvent(event) && this.#unfolded.push(event) >= unfoldedMax) {
-			this.#foldUnfolded();
-		}
-
+		this.#queue.apply(event);
 		if (event.type === 'channel') {
 			if (event.status === 'up') {
 				this.#update({}, {protocol: this.#connection.protocol});
@@ -293,12 +286,6 @@ export class Session implements MonitorSession {
 				return {ok: false, command: name, error: shaped, text};
 			},
 		);
-	}
-
-	#foldUnfolded(): void {
-		const events = this.#unfolded;
-		this.#unfolded = [];
-		this.#state = {...this.#state, model: foldEvents(this.#state.model, events)};
 	}
 
 	#makeHooks(): SessionHooks {

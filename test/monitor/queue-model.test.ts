@@ -4,7 +4,8 @@ import {Agent} from '../../src/engine/agent.js';
 import type {EngineEvent, JobEvent, StateEvent} from '../../src/engine/events.js';
 import {MethodRegistry} from '../../src/engine/registry.js';
 import {socketChannel} from '../../src/transport/socket-channel.js';
-import {foldEvent, foldEvents, initialQueueModel, isFailure, latestTransitions, type QueueModel} from '../../src/monitor/queue-model.js';
+import {foldEvent, foldEvents, initialQueueModel, isFailure, latestTransitions, type JobRow, type QueueModel} from '../../src/monitor/queue-model.js';
+import {QueueTracker} from '../../src/monitor/queue-tracker.js';
 import {liveLog} from '../../src/monitor/ui/screen-model.js';
 import {gate} from '../helpers/gate.js';
 import {socketPair, waitFor} from '../helpers/socket-pair.js';
@@ -97,13 +98,13 @@ describe('queue model', () => {
 			fc.property(
 				fc.array(
 					fc.tuple(fc.constantFrom('client', 'server'), fc.integer({min: 1, max: 20}), fc.constantFrom('queued', 'sending', 'waiting', 'done', 'failed')),
-					{maxLength: 400},
+					{maxLength: 400, size: 'max'},
 				),
 				steps => {
 					let model: QueueModel = initialQueueModel({transitionsMax: 10, recentMax: 3, jobsMax: 6});
 					for (const [side, id, to] of steps) {
 						model = foldEvent(model, job(side as 'client', id, null, to as 'queued', 0));
-						expect(model.transitionLog?.size ?? 0).toBeLessThanOrEqual(20);
+						expect(model.transitions.length).toBeLessThanOrEqual(10);
 						expect(model.client.jobs.length).toBeLessThanOrEqual(6);
 						expect(model.server.recent.length).toBeLessThanOrEqual(3);
 					}
@@ -118,8 +119,7 @@ describe('queue model', () => {
 	});
 
 	it('folds a batch exactly as one event at a time, and never changes a model it was given', () => {
-		// The session folds lazily, a batch when the model is read: the batch path (one copy per
-		// side, transitions pushed out of the log never built) must agree with folding each event.
+		// A fold resumes from the model it is given: resuming at any cut must agree with one fold.
 		const step = fc.oneof(
 			fc.tuple(
 				fc.constant('job'),
@@ -153,11 +153,10 @@ describe('queue model', () => {
 
 		const view = (model: QueueModel) => ({
 			...model,
-			transitionLog: undefined,
 			transitions: latestTransitions(model).map(entry => [entry.seq, entry.at, entry.kind, entry.text]),
 		});
 		fc.assert(
-			fc.property(fc.array(step, {maxLength: 120}), fc.integer({min: 0, max: 120}), (steps, cut) => {
+			fc.property(fc.array(step, {maxLength: 120, size: 'max'}), fc.integer({min: 0, max: 120}), (steps, cut) => {
 				const events = steps.map((one, index) => toEvent(one as [string, string, number, string], 1000 + index));
 				const options = {transitionsMax: 7, recentMax: 3, jobsMax: 4};
 				let one = initialQueueModel(options);
@@ -170,6 +169,112 @@ describe('queue model', () => {
 				const batched = foldEvents(first, events.slice(cut));
 				expect(view(batched)).toEqual(view(one));
 				expect(JSON.stringify(view(first))).toBe(before);
+			}),
+			{numRuns: 300},
+		);
+	});
+
+	it('a tracker read at any point agrees with a plain replay of every event so far, and a model once read never changes', () => {
+		const transitionsMax = 6;
+		const recentMax = 3;
+		const jobsMax = 4;
+		/** The model's rules, replayed from the whole history each time: slow and plain, as an oracle. */
+		const replay = (events: readonly EngineEvent[]) => {
+			const states = {client: 'IDLE', server: 'IDLE'};
+			const sides = {
+				client: {active: [] as Array<{id: number; createdAt: number; event: JobEvent}>, recent: [] as JobRow[], done: 0, failed: 0},
+				server: {active: [] as Array<{id: number; createdAt: number; event: JobEvent}>, recent: [] as JobRow[], done: 0, failed: 0},
+			};
+			const row = (event: JobEvent, createdAt: number): JobRow => ({
+				id: event.jobId,
+				side: event.side,
+				method: event.method,
+				tag: event.tag,
+				status: event.to,
+				createdAt,
+				updatedAt: event.at,
+				...(event.error ? {error: event.error} : {}),
+			});
+			const logged: EngineEvent[] = [];
+			for (const event of events) {
+				if (event.type === 'state') {
+					states[event.side] = event.to;
+				} else if (event.type === 'job') {
+					const side = sides[event.side];
+					const found = side.active.find(job => job.id === event.jobId);
+					if (['done', 'failed', 'cancelled', 'expired'].includes(event.to)) {
+						side.active = side.active.filter(job => job !== found);
+						side.recent = [row(event, found?.createdAt ?? event.at), ...side.recent].slice(0, recentMax);
+						side[event.to === 'done' ? 'done' : 'failed']++;
+					} else if (found) {
+						found.event = event;
+					} else {
+						side.active = [...side.active, {id: event.jobId, createdAt: event.at, event}].slice(-jobsMax);
+					}
+				} else if (event.type !== 'channel') {
+					continue;
+				}
+
+				logged.push(event);
+			}
+
+			const view = (side: (typeof sides)['client']) => ({
+				jobs: side.active.map(job => row(job.event, job.createdAt)),
+				recent: side.recent,
+				done: side.done,
+				failed: side.failed,
+			});
+			return {
+				states,
+				client: view(sides.client),
+				server: view(sides.server),
+				count: logged.length,
+				log: logged.map((event, index) => ({seq: index + 1, event})).slice(-transitionsMax),
+			};
+		};
+
+		const modelView = (model: QueueModel) => ({
+			states: {client: model.clientState, server: model.serverState},
+			client: {jobs: model.client.jobs, recent: model.client.recent, done: model.client.done, failed: model.client.failed},
+			server: {jobs: model.server.jobs, recent: model.server.recent, done: model.server.done, failed: model.server.failed},
+			count: model.transitionCount,
+			log: latestTransitions(model).map(entry => ({seq: entry.seq, event: entry.event})),
+		});
+		const step = fc.tuple(
+			fc.constantFrom('job', 'job', 'state', 'channel', 'log'),
+			fc.constantFrom('client' as const, 'server' as const),
+			fc.integer({min: 1, max: 8}),
+			fc.constantFrom('queued', 'sending', 'waiting', 'done', 'failed', 'cancelled'),
+			fc.boolean(),
+		);
+		fc.assert(
+			fc.property(fc.array(step, {maxLength: 150, size: 'max'}), steps => {
+				const tracker = new QueueTracker(initialQueueModel({transitionsMax, recentMax, jobsMax}));
+				const history: EngineEvent[] = [];
+				const read: Array<{model: QueueModel; frozen: string}> = [];
+				for (const [[kind, side, id, to, look], index] of steps.map((one, at) => [one, at] as const)) {
+					const at = 1000 + index;
+					const event: EngineEvent =
+						kind === 'job'
+							? {...job(side, id, null, to as 'queued', id % 3, at), ...(to === 'failed' ? {error: {code: 'EIO', message: `no ${id}`}} : {})}
+							: kind === 'state'
+								? state(side, 'IDLE', ['IDLE', 'SEND', 'WAIT'][id % 3]!, id, at)
+								: kind === 'channel'
+									? {type: 'channel', status: id % 2 ? 'up' : 'down', label: `unix:/x${id}`, at}
+									: {type: 'log', level: 'info', message: `line ${id}`, at};
+					expect(tracker.apply(event)).toBe(kind !== 'log');
+					history.push(event);
+					if (look) {
+						const {model} = tracker;
+						expect(modelView(model)).toEqual(replay(history));
+						expect(tracker.latest(2).map(entry => entry.seq)).toEqual(latestTransitions(model, 2).map(entry => entry.seq));
+						read.push({model, frozen: JSON.stringify(modelView(model))});
+					}
+				}
+
+				for (const {model, frozen} of read) {
+					expect(JSON.stringify(modelView(model))).toBe(frozen);
+				}
 			}),
 			{numRuns: 300},
 		);

@@ -5,7 +5,6 @@
  * of them (bounded) so the screen and `info transitions NAME` can name the guest on each line.
  */
 import type {FleetTransition} from '../fleet-api.js';
-import {latestTransitions} from '../queue-model.js';
 import type {SessionEvent} from '../session-api.js';
 import type {Session} from '../session.js';
 import {Listeners} from './listeners.js';
@@ -102,7 +101,7 @@ export class Fleet {
 			spec,
 			session,
 			addedAt: Date.now(),
-			seen: session.model.transitionCount,
+			seen: session.transitionCount,
 			unsubscribe: session.subscribe(event => {
 				this.#onGuestEvent(member, event);
 			}),
@@ -150,13 +149,13 @@ export class Fleet {
 	}
 
 	#onGuestEvent(member: Member, event: SessionEvent): void {
-		const {model} = member.session;
-		if (model.transitionCount > member.seen) {
-			for (const entry of latestTransitions(model, model.transitionCount - member.seen)) {
+		const {session} = member;
+		if (session.transitionCount > member.seen) {
+			for (const entry of session.latestTransitions(session.transitionCount - member.seen)) {
 				this.#log.push({guest: member.name, entry, seq: ++this.#logged});
 			}
 
-			member.seen = model.transitionCount;
+			member.seen = session.transitionCount;
 			if (this.#log.length > 2 * fleetLogMax) {
 				this.#log = this.#log.slice(-fleetLogMax);
 			}
