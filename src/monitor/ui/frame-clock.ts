@@ -19,8 +19,6 @@ export const drawShare = 1 / 20;
 export const longestRestMs = 1000;
 
 export type FrameClockOptions = {
-	/** Runs before each tick's `draw`, not counted as the frame's cost. */
-	readonly prepare?: () => void;
 	readonly share?: number;
 	/** CPU time so far, in milliseconds (default: the event loop thread's). */
 	readonly cpuMs?: () => number;
@@ -29,16 +27,13 @@ export type FrameClockOptions = {
 /**
  * Draws at most once per frame: `draw` runs on the clock's tick, and the terminal reports each
  * redraw with `drawn()` (React may render the tick's frame a moment later); the next tick waits
- * one frame per redraw, or longer after a costly one (`drawShare`). `prepare` runs first and is
- * not counted as the frame's cost: taking the session's state folds the events since the last
- * frame, work those events cost whether or not a screen draws them. A request after a quiet
+ * one frame per redraw, or longer after a costly one (`drawShare`). A request after a quiet
  * frame draws at once (on the next turn of the event loop, so that one read's worth of input and
  * events share it): a keystroke echoes without delay, a burst costs a few frames.
  */
 export class FrameClock {
 	readonly #frameMs: number;
 	readonly #draw: () => void;
-	readonly #prepare: () => void;
 	readonly #restPerMs: number;
 	readonly #cpuMs: () => number;
 	#nextAt = 0;
@@ -46,10 +41,9 @@ export class FrameClock {
 	/** The CPU time when the current tick began, until its frame is drawn. */
 	#tickAt: number | undefined;
 
-	constructor(frameMs: number, draw: () => void, {prepare = () => undefined, share = drawShare, cpuMs = threadCpuMs}: FrameClockOptions = {}) {
+	constructor(frameMs: number, draw: () => void, {share = drawShare, cpuMs = threadCpuMs}: FrameClockOptions = {}) {
 		this.#frameMs = frameMs;
 		this.#draw = draw;
-		this.#prepare = prepare;
 		this.#restPerMs = (1 - share) / share;
 		this.#cpuMs = cpuMs;
 	}
@@ -71,7 +65,6 @@ export class FrameClock {
 
 	readonly #tick = (): void => {
 		this.stop();
-		this.#prepare();
 		this.#tickAt = this.#cpuMs();
 		this.#draw();
 		// React renders the tick's frame on a microtask queued during `draw`, so this one runs after

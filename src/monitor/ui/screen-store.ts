@@ -63,14 +63,6 @@ export class ScreenStore {
 		this.#hint = hint;
 	}
 
-	/**
-	 * Bring the session's model up to date (it folds the events since it was last read), so that
-	 * the next `publish` only takes it: the frame clock does not count this as drawing.
-	 */
-	catchUp(): void {
-		void this.#session.model;
-	}
-
 	/** Take the latest of everything and tell React. */
 	publish(): void {
 		this.#snapshot = this.#take();

@@ -30,26 +30,16 @@ export function useScreenFrame(session: MonitorSession, terminal: LiveTerminal, 
 	const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
 	const dirty = useRef(false);
 	const clockRef = useRef<FrameClock | undefined>(undefined);
-	clockRef.current ??= new FrameClock(
-		frameMs,
-		() => {
-			if (dirty.current) {
-				dirty.current = false;
-				// React renders it, Ink hands the frame to the terminal, which writes the lines with it.
-				store.publish();
-			} else {
-				// Only lines to write, under the frame as it is.
-				terminal.draw();
-			}
-		},
-		{
-			prepare() {
-				if (dirty.current) {
-					store.catchUp();
-				}
-			},
-		},
-	);
+	clockRef.current ??= new FrameClock(frameMs, () => {
+		if (dirty.current) {
+			dirty.current = false;
+			// React renders it, Ink hands the frame to the terminal, which writes the lines with it.
+			store.publish();
+		} else {
+			// Only lines to write, under the frame as it is.
+			terminal.draw();
+		}
+	});
 	const clock = clockRef.current;
 	terminal.onDraw(clock.drawn.bind(clock));
 

@@ -16,8 +16,8 @@ afterEach(() => {
 	vi.useRealTimers();
 });
 
-/** A clock whose frames cost `frameCpuMs` of CPU to draw, after `prepareCpuMs` to take the state; returns the tick times. */
-function clockWith(frameCpuMs: number, prepareCpuMs = 0): {clock: FrameClock; ticks: number[]} {
+/** A clock whose frames cost `frameCpuMs` of CPU to draw; returns the tick times. */
+function clockWith(frameCpuMs: number): {clock: FrameClock; ticks: number[]} {
 	const ticks: number[] = [];
 	const clock: FrameClock = new FrameClock(
 		34,
@@ -27,12 +27,7 @@ function clockWith(frameCpuMs: number, prepareCpuMs = 0): {clock: FrameClock; ti
 			// As the terminal reports a draw of only new lines: at once.
 			clock.drawn();
 		},
-		{
-			prepare() {
-				cpuMs += prepareCpuMs;
-			},
-			cpuMs: cpu,
-		},
+		{cpuMs: cpu},
 	);
 	return {clock, ticks};
 }
@@ -85,11 +80,6 @@ describe('FrameClock', () => {
 			{cpuMs: cpu},
 		);
 		expect(secondFrameAfter(clock, ticks)).toBe(5000);
-	});
-
-	it('does not count taking the state (folding the events since the last frame) as drawing', () => {
-		const {clock, ticks} = clockWith(0.5, 200);
-		expect(secondFrameAfter(clock, ticks)).toBe(34);
 	});
 
 	it('many requests during a rest make one frame', () => {
