@@ -9,8 +9,8 @@
  * frames then come at the frame clock's wall-time rate of a 50 times slower process, so use
  * it with `screen-still`).
  */
-import {EventEmitter} from 'node:events';
 import {instructionsPerOperation} from '../lib/instructions.js';
+import {TypedInput} from '../lib/typed-input.js';
 
 const [calls = 2000, mode = 'screen'] = [Number(process.argv[2] ?? 2000), process.argv[3]];
 if (process.argv.includes('--instructions')) {
@@ -30,27 +30,6 @@ const {allCommands} = await import('../../commands/index.js');
 const {openSession} = await import('../../src/monitor/session.js');
 const {mountScreen} = await import('../../src/monitor/ui/start.js');
 const {scratch} = await import('../lib/context.js');
-
-/** Stdin as Ink sees a terminal in raw mode: each `type` is one read. */
-class TypedInput extends EventEmitter {
-	readonly isTTY = true;
-	#chunks: string[] = [];
-	type(text: string): void {
-		this.#chunks.push(text);
-		this.emit('readable');
-	}
-
-	read(): string | null {
-		return this.#chunks.shift() ?? null;
-	}
-
-	setEncoding(): void {}
-	setRawMode(): void {}
-	resume(): void {}
-	pause(): void {}
-	ref(): void {}
-	unref(): void {}
-}
 
 const terminal = {
 	columns: 100,
@@ -102,7 +81,7 @@ if (mode === 'scripted') {
 	run = async () =>
 		new Promise<void>(resolve => {
 			waiting = resolve;
-			input.type('agent_ping\r');
+			input.write('agent_ping\r');
 		});
 }
 
