@@ -3,6 +3,8 @@ import {defineConfig} from 'vitest/config';
 export default defineConfig({
 	test: {
 		include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+		// Property tests reach their limits (test/setup/fast-check.ts).
+		setupFiles: ['test/setup/fast-check.ts'],
 		testTimeout: 30_000,
 		hookTimeout: 30_000,
 		// Tests start real processes and sockets; two cores, so keep the pool small.

@@ -17,6 +17,7 @@ export default defineConfig({
 			'test/mutation/**/*.test.ts',
 		],
 		exclude: ['test/monitor/cli.test.ts', 'test/protocol/codec-python.test.ts'],
+		setupFiles: ['test/setup/fast-check.ts'],
 		testTimeout: 30_000,
 		hookTimeout: 30_000,
 		maxWorkers: 1,

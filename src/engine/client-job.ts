@@ -19,12 +19,15 @@ export type ClientJob = {
 	deadline: number;
 	readonly resolve: (value: WireValue) => void;
 	readonly reject: (error: Error) => void;
+	/** Its places in the client side's lists of unfinished and outstanding jobs (job-list.ts; -1: not in it). */
+	unfinishedAt: number;
+	outstandingAt: number;
 };
 
-export function createClientJob(fields: Omit<ClientJob, 'status'>): ClientJob {
+export function createClientJob(fields: Omit<ClientJob, 'status' | 'unfinishedAt' | 'outstandingAt'>): ClientJob {
 	// Every field written out: one object shape for every job (the hot path).
 	const {id, method, tag, encoded, timeoutMs, deadline, expectsReply, resolve, reject} = fields;
-	return {id, method, tag, encoded, status: 'queued', timeoutMs, deadline, expectsReply, resolve, reject};
+	return {id, method, tag, encoded, status: 'queued', timeoutMs, deadline, expectsReply, resolve, reject, unfinishedAt: -1, outstandingAt: -1};
 }
 
 /** Why a job given up on failed: ECANCELED or ETIMEDOUT, with the method's name. */

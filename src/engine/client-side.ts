@@ -5,6 +5,7 @@ import {DeadlineTimer} from './deadline-timer.js';
 import {createClientJob, giveUpError, ignore, noReply, type ClientJob} from './client-job.js';
 import type {Link} from './link.js';
 import {PeerSlots} from './peer-slots.js';
+import {JobList} from './job-list.js';
 import {JobMover, Machine, type Illegal} from './machine.js';
 import {clientJobTable, clientTable, isFinished, type ClientJobStatus, type ClientJobTrigger, type ClientState, type ClientTrigger} from './states.js';
 
@@ -48,10 +49,20 @@ export class ClientSide {
 	readonly #jobs: JobMover<ClientJobStatus, ClientJobTrigger, ClientJob>;
 	/** Queued or held jobs, oldest first. */
 	readonly #queue: ClientJob[] = [];
-	/** Every job not finished yet, oldest first. */
-	readonly #unfinished = new Set<ClientJob>();
+	/** Every job not finished yet. */
+	readonly #unfinished = new JobList<ClientJob>({
+		get: job => job.unfinishedAt,
+		set(job, index) {
+			job.unfinishedAt = index;
+		},
+	});
 	/** Live jobs whose request is being written or awaits its answer, by key. */
-	readonly #outstanding = new Map<string, ClientJob>();
+	readonly #outstanding = new JobList<ClientJob>({
+		get: job => job.outstandingAt,
+		set(job, index) {
+			job.outstandingAt = index;
+		},
+	});
 	/** Given-up requests still held by the peer. */
 	readonly #slots: PeerSlots;
 	/** The job whose request is on the wire right now (it may have ended meanwhile). */
@@ -124,7 +135,7 @@ export class ClientSide {
 
 	/** Fail a queued, held or outstanding job with ECANCELED (its late answer is dropped). */
 	cancel(jobId: number): boolean {
-		const job = this.#queue.find(j => j.id === jobId) ?? [...this.#outstanding.values()].find(j => j.id === jobId);
+		const job = this.#queue.find(j => j.id === jobId) ?? this.#outstanding.oldestFirst().find(j => j.id === jobId);
 		return job ? this.#giveUp(job, 'cancel') : false;
 	}
 
@@ -167,7 +178,7 @@ export class ClientSide {
 			return;
 		}
 
-		this.#outstanding.delete(job.tag);
+		this.#outstanding.delete(job);
 		if (this.#writing === job) {
 			// The peer answered before our write callback ran: the request was evidently sent.
 			this.#writing = undefined;
@@ -200,8 +211,8 @@ export class ClientSide {
 	 */
 	reset(code: VirtagentErrorCode, message: string, channelGone: boolean): void {
 		// Every unfinished job, wherever a bug may have left it: none is ever orphaned.
-		const jobs = [...this.#unfinished];
-		const awaiting = [...this.#outstanding.values()];
+		const jobs = this.#unfinished.oldestFirst();
+		const awaiting = this.#outstanding.oldestFirst();
 		const writing = this.#writing;
 		this.#queue.length = 0;
 		this.#outstanding.clear();
@@ -258,7 +269,7 @@ export class ClientSide {
 	#expireDue(now: number): number | undefined {
 		const due: ClientJob[] = [];
 		let next: number | undefined;
-		for (const job of this.#unfinished) {
+		for (const job of this.#unfinished.oldestFirst()) {
 			if (job.deadline <= now) {
 				due.push(job);
 			} else if (next === undefined || job.deadline < next) {
@@ -292,7 +303,7 @@ export class ClientSide {
 	#send(job: ClientJob): void {
 		const {encoded} = job;
 		job.encoded = undefined;
-		this.#outstanding.set(job.tag, job);
+		this.#outstanding.add(job);
 		this.#writing = job;
 		// A listener may have reset the engine or dropped the channel on the events just sent.
 		if (!this.#machine.fire('send', job) || !this.#jobs.move(job, 'send') || this.#writing !== job || !this.#deps.link.connected) {
@@ -333,7 +344,7 @@ export class ClientSide {
 		if (job.status === 'queued' || job.status === 'held') {
 			this.#queue.splice(this.#queue.indexOf(job), 1);
 		} else {
-			this.#outstanding.delete(job.tag);
+			this.#outstanding.delete(job);
 			if (this.#syncing === job) {
 				this.#syncing = undefined;
 			}
@@ -375,8 +386,9 @@ export class ClientSide {
 		if (tag === undefined) {
 			// A peer that sends no keys (v5): the answer is for the one request outstanding.
 			const sole = this.#outstanding.size === 0 ? this.#slots.soleTag() : undefined;
-			if (this.#outstanding.size === 1) {
-				return this.#outstanding.values().next().value!;
+			const only = this.#outstanding.sole;
+			if (only) {
+				return only;
 			}
 
 			if (sole === undefined) {
@@ -388,7 +400,7 @@ export class ClientSide {
 			return undefined;
 		}
 
-		const job = this.#outstanding.get(tag);
+		const job = this.#outstanding.withTag(tag);
 		if (job) {
 			return job;
 		}

@@ -173,8 +173,12 @@ const immediateCommands: ReadonlySet<string> = new Set(['cancel', 'info', 'help'
 export function sessionBacklog(session: MonitorSession, capacity = backlogCapacity): Backlog & {dispose(): void} {
 	const backlog = new Backlog({
 		execute: async line => session.execute(line),
-		concurrency: () => session.model.client.limit,
-		hasRoom: () => session.model.client.jobs.length < session.model.client.limit,
+		// The queue's view, not the model: these run at every job event, and a model is built when read.
+		concurrency: () => session.clientQueue.limit,
+		hasRoom() {
+			const queue = session.clientQueue;
+			return queue.active < queue.limit;
+		},
 		isImmediate: line => immediateCommands.has(splitCommand(line).name),
 		capacity,
 	});

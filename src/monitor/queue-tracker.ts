@@ -74,6 +74,11 @@ export class QueueTracker {
 		return true;
 	}
 
+	/** The client side's active jobs and limit, read without building a model. */
+	get client(): {readonly active: number; readonly limit: number} {
+		return this.#client;
+	}
+
 	/** Transitions seen so far (the `seq` of the latest). */
 	get transitionCount(): number {
 		return this.#log.count;
@@ -287,6 +292,14 @@ class SideTracker {
 		this.#queued = event.queued;
 		this.#limit = event.limit;
 		this.#snapshot = undefined;
+	}
+
+	get active(): number {
+		return this.#jobs.length;
+	}
+
+	get limit(): number {
+		return this.#limit;
 	}
 
 	snapshot(): SideQueue {

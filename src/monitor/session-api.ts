@@ -94,6 +94,8 @@ export type SessionEvent =
 	/** Something in the fleet changed (a guest came, went, or moved): the fleet table redraws. */
 	| {readonly type: 'fleet'};
 
+export type ClientQueueView = {readonly active: number; readonly limit: number};
+
 export type MonitorSession = {
 	readonly status: SessionStatus;
 	/**
@@ -101,6 +103,8 @@ export type MonitorSession = {
 	 * the hello and the negotiation that came before the screen are in its panels and log.
 	 */
 	readonly model: QueueModel;
+	/** The client queue's active jobs and limit as the model shows them, without building a model (the backlog reads it at every job event). */
+	readonly clientQueue: ClientQueueView;
 	/** `quit` was run (`quit # bye` and `quit;` too): the screen exits when it sees it. */
 	readonly quitRequested: boolean;
 	subscribe(listener: (event: SessionEvent) => void): () => void;

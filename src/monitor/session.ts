@@ -24,15 +24,7 @@ import {SessionContext, type SessionHooks} from './session-context.js';
 import {waitForStatus} from './status-wait.js';
 import {initialQueueModel, type QueueModel, type TransitionEntry} from './queue-model.js';
 import {QueueTracker} from './queue-tracker.js';
-import {
-	timedExecute,
-	type CommandOutcome,
-	type GuestInfo,
-	type MonitorSession,
-	type SessionEvent,
-	type SessionStatus,
-	type UntimedOutcome,
-} from './session-api.js';
+import {type ClientQueueView, type CommandOutcome, type GuestInfo, type MonitorSession, type SessionEvent, type SessionStatus} from './session-api.js';
 
 export type {SessionTarget} from './connection.js';
 
@@ -63,9 +55,6 @@ type SessionState = {
 	readonly closed: boolean;
 };
 
-/** An outcome before it is timed. */
-type Untimed = UntimedOutcome;
-
 const gateMessage = 'guest agent has not said hello; run agent_capabilities';
 const noGuest: GuestInfo = {helloAt: undefined, version: undefined, methods: undefined};
 
@@ -93,12 +82,8 @@ export class Session implements MonitorSession {
 	 * ~7 events per ping sit on the path between a reply and the next request.
 	 */
 	readonly #queue: QueueTracker;
-	readonly #runLine = (line: string): Promise<Untimed> => this.#run(line);
 	#servedFrom: readonly string[] | undefined;
 	#servedSet: ReadonlySet<string> = new Set();
-	readonly #emitEvent = (event: SessionEvent): void => {
-		this.#emit(event);
-	};
 	/** What each command's context reaches (session-context.ts): made once, not a dozen closures per command. */
 	readonly #hooks: SessionHooks;
 
@@ -170,6 +155,10 @@ export class Session implements MonitorSession {
 		return this.#queue.model;
 	}
 
+	get clientQueue(): ClientQueueView {
+		return this.#queue.client;
+	}
+
 	/** Transitions seen so far, and the latest of them: what a fleet's log follows, without building a model per event. */
 	get transitionCount(): number {
 		return this.#queue.transitionCount;
@@ -197,9 +186,25 @@ export class Session implements MonitorSession {
 		};
 	}
 
-	// Not async, and the two hooks made once: each async layer or closure here is paid per command line.
+	/**
+	 * Parse and run one line; never rejects. Not async, and one `then` for the command's result,
+	 * its outcome and its time (runSplit never throws, it rejects): each promise hop and closure
+	 * here is paid on every command line.
+	 */
 	execute(line: string): Promise<CommandOutcome> {
-		return timedExecute(line, this.#runLine, this.#emitEvent);
+		const started = performance.now();
+		const {name, rest} = splitCommand(line);
+		if (name === '') {
+			return Promise.resolve(this.#outcome(line, {ok: true, command: '', value: null, text: '', ms: performance.now() - started}));
+		}
+
+		return this.#commands.runSplit(name, rest, new SessionContext(this.#hooks, this.#timeoutMs)).then(
+			result => this.#outcome(line, {ok: true, command: name, value: result.value, text: result.text, ms: performance.now() - started}),
+			(error: unknown) => {
+				const {error: shaped, text} = commandError(error);
+				return this.#outcome(line, {ok: false, command: name, error: shaped, text, ms: performance.now() - started});
+			},
+		);
 	}
 
 	complete(line: string): readonly string[] {
@@ -272,20 +277,9 @@ export class Session implements MonitorSession {
 		this.#emit(event);
 	}
 
-	/** Parse and run one line; never rejects. Not async (see timedExecute): runSplit never throws, it rejects. */
-	#run(line: string): Promise<Untimed> {
-		const {name, rest} = splitCommand(line);
-		if (name === '') {
-			return Promise.resolve({ok: true, command: '', value: null, text: ''});
-		}
-
-		return this.#commands.runSplit(name, rest, new SessionContext(this.#hooks, this.#timeoutMs)).then(
-			(result): Untimed => ({ok: true, command: name, value: result.value, text: result.text}),
-			(error: unknown): Untimed => {
-				const {error: shaped, text} = commandError(error);
-				return {ok: false, command: name, error: shaped, text};
-			},
-		);
+	#outcome(line: string, outcome: CommandOutcome): CommandOutcome {
+		this.#emit({type: 'outcome', line, outcome});
+		return outcome;
 	}
 
 	#makeHooks(): SessionHooks {

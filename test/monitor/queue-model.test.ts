@@ -268,6 +268,7 @@ describe('queue model', () => {
 						const {model} = tracker;
 						expect(modelView(model)).toEqual(replay(history));
 						expect(tracker.latest(2).map(entry => entry.seq)).toEqual(latestTransitions(model, 2).map(entry => entry.seq));
+						expect([tracker.client.active, tracker.client.limit]).toEqual([model.client.jobs.length, model.client.limit]);
 						read.push({model, frozen: JSON.stringify(modelView(model))});
 					}
 				}

@@ -12,7 +12,15 @@ import {CommandSet} from '../command-set.js';
 import {parseArguments, splitCommand} from '../parse-args.js';
 import {initialQueueModel, isFailure, type QueueModel} from '../queue-model.js';
 import {awaitGuest, type GuestWait} from '../script-connect.js';
-import {timedExecute, type CommandOutcome, type MonitorSession, type SessionEvent, type SessionStatus, type UntimedOutcome} from '../session-api.js';
+import {
+	timedExecute,
+	type ClientQueueView,
+	type CommandOutcome,
+	type MonitorSession,
+	type SessionEvent,
+	type SessionStatus,
+	type UntimedOutcome,
+} from '../session-api.js';
 import type {FleetControl, FleetView} from '../fleet-api.js';
 import {fanOut} from './fan-out.js';
 import type {Fleet, FleetGuest, FleetTransition} from './fleet.js';
@@ -125,6 +133,10 @@ export class FleetSession implements MonitorSession, FleetView {
 
 	get model(): QueueModel {
 		return this.focus?.session.model ?? this.#emptyModel;
+	}
+
+	get clientQueue(): ClientQueueView {
+		return this.focus?.session.clientQueue ?? {active: 0, limit: this.#emptyModel.client.limit};
 	}
 
 	get quitRequested(): boolean {

@@ -8,7 +8,7 @@
 import type {Command} from '../command.js';
 import type {FleetControl, GuestRow} from '../fleet-api.js';
 import {splitCommand} from '../parse-args.js';
-import type {CommandOutcome, MonitorSession, SessionEvent, SessionStatus} from '../session-api.js';
+import type {ClientQueueView, CommandOutcome, MonitorSession, SessionEvent, SessionStatus} from '../session-api.js';
 import {openSession, type Session, type SessionOptions} from '../session.js';
 import type {QueueModel} from '../queue-model.js';
 import {fanOut} from './fan-out.js';
@@ -62,6 +62,10 @@ export class OneGuestSession implements MonitorSession {
 
 	get model(): QueueModel {
 		return this.session.model;
+	}
+
+	get clientQueue(): ClientQueueView {
+		return this.session.clientQueue;
 	}
 
 	get quitRequested(): boolean {
