@@ -8,12 +8,16 @@
  * (`agent_ping` through the session: command line, context, gate, engine, events). Prints the
  * CPU time per call.
  *
+ * `--allocations`: the bytes allocated per call, and by which function (sampled, freed objects
+ * included): the figure that found the hash-table churn of a Set and a Map per round trip.
+ *
  * `--instructions`: runs itself twice under valgrind's callgrind (CALLS, then 2 × CALLS, after
  * the same warm-up) and prints user-space instructions per call: the figure to judge a change
  * by on a loaded machine. The in-memory qemu-ga's own work is in every contender alike.
  */
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
+import {allocationSites} from '../lib/allocation-sites.js';
 import {instructionsPerOperation} from '../lib/instructions.js';
 import {memoryChannel} from '../lib/memory-channel.js';
 import {allCommands} from '../../commands/index.js';
@@ -31,7 +35,12 @@ type ContenderName = (typeof contenders)[number];
 
 const {values, positionals} = parseArgs({
 	allowPositionals: true,
-	options: {contender: {type: 'string', default: 'session'}, warmup: {type: 'string', default: '20000'}, instructions: {type: 'boolean', default: false}},
+	options: {
+		contender: {type: 'string', default: 'session'},
+		warmup: {type: 'string', default: '20000'},
+		instructions: {type: 'boolean', default: false},
+		allocations: {type: 'boolean', default: false},
+	},
 });
 const calls = Number(positionals[0] ?? 100_000);
 const warmup = Number(values.warmup);
@@ -145,6 +154,21 @@ async function contender(which: ContenderName): Promise<() => Promise<unknown>> 
 const call = await contender(name);
 for (let i = 0; i < warmup; i++) {
 	await call();
+}
+
+if (values.allocations) {
+	const sites = await allocationSites(async () => {
+		for (let i = 0; i < calls; i++) {
+			await call();
+		}
+	});
+	const total = sites.reduce((sum, {bytes}) => sum + bytes, 0);
+	console.log(`${name}: ~${Math.round(total / calls)} bytes allocated per call (sampled; ${calls} calls after ${warmup}), by function:`);
+	for (const {site, bytes} of sites.slice(0, 25)) {
+		console.log(`${String(Math.round(bytes / calls)).padStart(7)}  ${site}`);
+	}
+
+	process.exit(0);
 }
 
 const before = process.cpuUsage();

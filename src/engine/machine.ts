@@ -1,6 +1,6 @@
 import type {EventBus, JobView} from './bus.js';
 import type {JobEvent} from './events.js';
-import {isFinished, nextState, type EngineState, type JobStatus, type Side, type Table} from './states.js';
+import {isFinished, Transitions, type EngineState, type JobStatus, type Side, type Table} from './states.js';
 
 /** Told when a table refuses a trigger: a bug (the agent reports it and resets). */
 export type Illegal = (machine: string, detail: string) => void;
@@ -8,14 +8,14 @@ export type Illegal = (machine: string, detail: string) => void;
 /** One side's state machine: its state moves only by `fire`, through its table; each move is an event. */
 export class Machine<S extends EngineState, T extends string> {
 	readonly #side: Side;
-	readonly #table: Table<S, T>;
+	readonly #table: Transitions<S, T>;
 	readonly #bus: EventBus;
 	readonly #illegal: Illegal;
 	#state: S;
 
 	constructor(side: Side, table: Table<S, T>, initial: S, bus: EventBus, illegal: Illegal) {
 		this.#side = side;
-		this.#table = table;
+		this.#table = new Transitions(table);
 		this.#state = initial;
 		this.#bus = bus;
 		this.#illegal = illegal;
@@ -28,7 +28,7 @@ export class Machine<S extends EngineState, T extends string> {
 	/** The one place this machine moves. False (and reported) when the table refuses. */
 	fire(trigger: T, job: JobView | undefined, reason?: string): boolean {
 		const from = this.#state;
-		const to = nextState(this.#table, from, trigger);
+		const to = this.#table.next(from, trigger);
 		if (to === undefined) {
 			this.#illegal(this.#side, `${trigger} in ${from}`);
 			return false;
@@ -51,14 +51,14 @@ export type JobMoverOptions<J> = {
 /** Moves the statuses of one side's jobs through its table; each move is an event. */
 export class JobMover<S extends JobStatus, T extends string, J extends JobView & {status: S}> {
 	readonly #side: Side;
-	readonly #table: Table<S, T>;
+	readonly #table: Transitions<S, T>;
 	readonly #bus: EventBus;
 	readonly #illegal: Illegal;
 	readonly #options: JobMoverOptions<J>;
 
 	constructor(side: Side, table: Table<S, T>, bus: EventBus, illegal: Illegal, options: JobMoverOptions<J>) {
 		this.#side = side;
-		this.#table = table;
+		this.#table = new Transitions(table);
 		this.#bus = bus;
 		this.#illegal = illegal;
 		this.#options = options;
@@ -76,7 +76,7 @@ export class JobMover<S extends JobStatus, T extends string, J extends JobView &
 	/** The one place a job's status moves. False (and reported) when the table refuses. */
 	move(job: J, trigger: T, error?: JobEvent['error']): boolean {
 		const from = job.status;
-		const to = nextState(this.#table, from, trigger);
+		const to = this.#table.next(from, trigger);
 		if (to === undefined) {
 			this.#illegal(`${this.#side} job`, `#${job.id} ${trigger} in ${from}`);
 			return false;

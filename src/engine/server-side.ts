@@ -71,7 +71,11 @@ export class ServerSide {
 	readonly #options: ServerSideOptions;
 	readonly #machine: Machine<ServerState, ServerTrigger>;
 	readonly #jobs: JobMover<ServerJobStatus, ServerJobTrigger, ServerJob>;
-	readonly #live = new Set<ServerJob>();
+	/**
+	 * Every job not finished: an array, not a Set (one job per request here, and a Set paid an
+	 * identity hash and a table resize for each); bounded by the queue limit plus the refusals.
+	 */
+	readonly #live: ServerJob[] = [];
 	/** Answers ready to send, in the order they became ready. */
 	#ready: ServerJob[] = [];
 	/** Jobs holding a slot: running, or answered and not yet being written. */
@@ -93,7 +97,7 @@ export class ServerSide {
 
 	/** Requests being answered (refusals not counted). */
 	get jobCount(): number {
-		return this.#live.size - this.#refusals;
+		return this.#live.length - this.#refusals;
 	}
 
 	onRequest(message: IncomingRequest | UnreadableRequest): void {
@@ -131,7 +135,11 @@ export class ServerSide {
 			return true;
 		}
 
-		this.#deps.bus.tap('out', 'response', job.tag, encoded!.body);
+		if (this.#deps.bus.wireTap) {
+			// Only then: the body is a view made when asked for.
+			this.#deps.bus.tap('out', 'response', job.tag, encoded!.body);
+		}
+
 		this.#deps.link.send(encoded!.bytes, () => {
 			this.#onSent(job);
 		});
@@ -148,8 +156,7 @@ export class ServerSide {
 
 	/** Channel lost or protocol broken: every job is dropped (its side effects never run). */
 	reset(code: string, message: string): void {
-		const jobs = [...this.#live];
-		this.#live.clear();
+		const jobs = this.#live.splice(0);
 		const current = this.#ready[0] ?? jobs.find(job => job.status === 'sending');
 		this.#ready = [];
 		this.#slotsTaken = 0;
@@ -169,7 +176,7 @@ export class ServerSide {
 
 	#add(method: string, tag: string | undefined, refusal: boolean, status: 'running' | 'ready'): ServerJob {
 		const job = new ServerJob(this.#deps.nextJobId(), method, tag, refusal, status);
-		this.#live.add(job);
+		this.#live.push(job);
 		this.#jobs.created(job);
 		return job;
 	}
@@ -239,7 +246,7 @@ export class ServerSide {
 			return; // Dropped by a reset meanwhile.
 		}
 
-		this.#live.delete(job);
+		this.#forget(job);
 		if (job.refusal) {
 			this.#refusals--;
 		}
@@ -251,6 +258,13 @@ export class ServerSide {
 		this.#afterReply(job, job.success);
 		if (this.#refusals <= this.#options.refusalMax / 2) {
 			this.#resumeReading();
+		}
+	}
+
+	#forget(job: ServerJob): void {
+		const index = this.#live.indexOf(job); // Answers go oldest first: near the front.
+		if (index >= 0) {
+			this.#live.splice(index, 1);
 		}
 	}
 

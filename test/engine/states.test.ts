@@ -1,12 +1,17 @@
 import {describe, expect, it} from 'vitest';
-import {clientJobTable, clientTable, isFinished, nextState, serverJobTable, serverTable, type Table} from '../../src/engine/states.js';
+import {clientJobTable, clientTable, isFinished, nextState, serverJobTable, serverTable, type Table, Transitions} from '../../src/engine/states.js';
 
-/** Every (state, trigger) pair of a table: where it leads, or `illegal`. */
+/**
+ * Every (state, trigger) pair of a table: where it leads, or `illegal`; the engine's compiled
+ * form of the table (Transitions) must say the same for every pair.
+ */
 function everyMove<S extends string, T extends string>(table: Table<S, T>, triggers: readonly T[]): Record<string, string> {
 	const moves: Record<string, string> = {};
+	const compiled = new Transitions(table);
 	for (const from of Object.keys(table) as S[]) {
 		for (const trigger of triggers) {
 			moves[`${from} ${trigger}`] = nextState(table, from, trigger) ?? 'illegal';
+			expect(compiled.next(from, trigger) ?? 'illegal').toBe(moves[`${from} ${trigger}`]);
 		}
 	}
 

@@ -100,4 +100,16 @@ describe('the XML-RPC shortcut', () => {
 			{numRuns: 2000},
 		);
 	});
+	it('remembers the last body it read, frozen (no caller can change what the next reader gets), and only for those exact bytes', () => {
+		const ping = encodeCall('va.ping', []);
+		const first = shortCall(ping)!;
+		expect(shortCall(Buffer.from(ping))).toBe(first);
+		expect(Object.isFrozen(first)).toBe(true);
+		expect(shortCall(encodeCall('va.pong', []))).toEqual({method: 'va.pong', params: []});
+		const dummy = shortStringResponse(encodeResponse('dummy'))!;
+		expect(shortStringResponse(encodeResponse('dummy'))).toBe(dummy);
+		expect(Object.isFrozen(dummy)).toBe(true);
+		expect(shortStringResponse(encodeResponse('dumpy'))).toEqual({ok: true, value: 'dumpy'});
+		expect(shortStringResponse(encodeResponse('dummy'))).toEqual({ok: true, value: 'dummy'});
+	});
 });

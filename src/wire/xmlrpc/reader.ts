@@ -1,5 +1,5 @@
 import {decodeCall, decodeResponse} from '../../protocol/codec.js';
-import type {Frame} from '../../protocol/frame.js';
+import type {DecoderEvent, Frame} from '../../protocol/frame.js';
 import {FrameDecoder} from '../../protocol/frame-decoder.js';
 import {NO_TAG} from '../../protocol/frame-encoder.js';
 import type {FrameLimits} from '../../protocol/limits.js';
@@ -42,27 +42,24 @@ export class XmlRpcReader implements MessageReader {
 	}
 
 	#convert(events: ReturnType<FrameDecoder['push']>): ReaderEvent[] {
-		const out: ReaderEvent[] = [];
-		for (const event of events) {
-			switch (event.type) {
-				case 'frame': {
-					out.push({type: 'message', message: toMessage(event.frame)});
-					break;
-				}
+		// map, not push onto []: the result is made at its size (a grown array is one more allocation).
+		return events.map(toReaderEvent);
+	}
+}
 
-				case 'skipped': {
-					out.push(event);
-					break;
-				}
-
-				case 'error': {
-					out.push({type: 'error', code: event.error.code, message: event.error.message});
-					break;
-				}
-			}
+function toReaderEvent(event: DecoderEvent): ReaderEvent {
+	switch (event.type) {
+		case 'frame': {
+			return {type: 'message', message: toMessage(event.frame)};
 		}
 
-		return out;
+		case 'skipped': {
+			return event;
+		}
+
+		case 'error': {
+			return {type: 'error', code: event.error.code, message: event.error.message};
+		}
 	}
 }
 
