@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Drive `virtagent monitor` through a closed loop of commands, for bench case 5.
 
-usage: pty-drive.py --mode pty|pipe --count N --log FIFO [--command agent_ping] -- MONITOR ARGV...
+usage: pty-drive.py --mode pty|pipe --count N --log FIFO [--command agent_ping] [--ready TEXT] -- MONITOR ARGV...
 
 The monitor must be started with `-l FIFO` among its arguments: each finished command appends
 its record there, which is how this driver knows to send the next one (the same signal in both
 modes). `pty` runs the monitor on a pseudo-terminal (100x30, CI=false: Ink draws live frames)
-and counts the frames Ink writes; `pipe` runs it in scripted mode with stdin a pipe.
-Prints one JSON line: seconds, calls, frames, bytes of terminal output, errors.
+and counts the frames Ink writes (typing starts once TEXT is on the terminal: the screen's keys
+hint by default, `(virtagent)` for `--plain`); `pipe` runs it in scripted mode with stdin a pipe.
+Prints one JSON line: seconds, calls, frames, bytes of terminal output, the monitor's CPU
+seconds in the window (user + system, every thread), the driver's own, errors.
 """
 import argparse
 import fcntl
@@ -33,6 +35,7 @@ def main():
     parser.add_argument('--count', type=int, required=True)
     parser.add_argument('--log', required=True)
     parser.add_argument('--command', default='agent_ping')
+    parser.add_argument('--ready', default='Tab completes', help='what the monitor shows when it takes input (pty mode)')
     parser.add_argument('--ready-timeout', type=float, default=15.0)
     parser.add_argument('--dump', help='also write the raw terminal output here (for checking the frame count)')
     parser.add_argument('argv', nargs=argparse.REMAINDER)
@@ -100,8 +103,8 @@ def main():
 
     deadline = time.monotonic() + args.ready_timeout
     if args.mode == 'pty':
-        # Type only once Ink has drawn its prompt (and put the terminal in raw mode).
-        while b'Tab completes' not in state['head']:
+        # Type only once the monitor shows it takes input (Ink: its prompt drawn, the terminal in raw mode).
+        while args.ready.encode() not in state['head']:
             if time.monotonic() > deadline:
                 raise SystemExit(report_exit(pid, 'the screen never drew its prompt'))
             pump(0.2)
@@ -117,10 +120,12 @@ def main():
         run_one()
 
     frames_before, bytes_before, results_before = state['frames'], state['bytes'], len(state['results'])
+    cpu_before, own_before = cpu_seconds(pid), time.process_time()
     start = time.monotonic()
     for _ in range(args.count):
         run_one()
     seconds = time.monotonic() - start
+    cpu, own = cpu_seconds(pid) - cpu_before, time.process_time() - own_before
     # Let the screen settle so the frames of this window are counted; the frame rate is then
     # taken over the window plus the settle time (the frames were drawn in both).
     settle = time.monotonic() + 0.1
@@ -147,7 +152,17 @@ def main():
         os.kill(pid, signal.SIGTERM)
 
     print(json.dumps({'seconds': seconds, 'frameSeconds': frame_seconds, 'calls': len(results), 'frames': state['frames'] - frames_before,
-                      'bytes': state['bytes'] - bytes_before, 'errors': len(errors), 'firstError': errors[0] if errors else None}))
+                      'bytes': state['bytes'] - bytes_before, 'cpuSeconds': cpu, 'driverCpuSeconds': own, 'errors': len(errors), 'firstError': errors[0] if errors else None}))
+
+
+def cpu_seconds(pid):
+    """The monitor's CPU time so far (user + system), from /proc; 0 where there is none."""
+    try:
+        with open('/proc/%d/stat' % pid) as stat:
+            fields = stat.read().rsplit(')', 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
 def check_alive(pid):

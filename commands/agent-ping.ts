@@ -8,8 +8,11 @@ const ping: PerProtocol<unknown> = {
 	qga: context => context.callMethod('guest-ping', []),
 };
 
+/** The same frozen answer every time: nobody may change a command's result. */
+const pongResult: CommandResult = Object.freeze({value: Object.freeze({}), text: 'ok'});
+
 function pong(): CommandResult {
-	return {value: {}, text: 'ok'};
+	return pongResult;
 }
 
 /** `agent_ping`: `ok`; a failure prints as every error does, `error: <class> (<code>): …`. */

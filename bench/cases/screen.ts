@@ -17,7 +17,9 @@ type DriveResult = {seconds: number; frameSeconds: number; calls: number; frames
  * Case 5: the monitor with its Ink screen live on a pseudo-terminal against the monitor in
  * scripted mode, the same closed loop of agent_ping (the next command is typed when the
  * previous one's record reaches the `-l` log, a FIFO, in both modes). bench/pty-drive.py owns
- * the terminal and counts Ink's redraws in what the monitor writes to it.
+ * the terminal and counts Ink's redraws in what the monitor writes to it. The monitor with
+ * `--plain` on the same kind of terminal is shown beside them: it pays for the terminal's input
+ * path and the interactive shell but draws no screen, so screen / plain is the screen's own share.
  */
 export async function screenCase(options: BenchOptions): Promise<CaseResult> {
 	// Long enough that the last frame and a cold start are a small part of the window.
@@ -34,14 +36,14 @@ export async function screenCase(options: BenchOptions): Promise<CaseResult> {
 		defer(work.remove);
 		await startGuestDaemonForMonitors(work.file('guest.sock'), defer);
 
-		const drive = async (mode: 'pty' | 'pipe'): Promise<DriveResult> => {
+		const drive = async (mode: 'pty' | 'pipe' | 'plain'): Promise<DriveResult> => {
 			const log = work.file(`log-${logNumber++}.fifo`);
+			const terminal = mode === 'plain' ? ['--mode', 'pty', '--ready', '(virtagent)'] : ['--mode', mode];
 			const {stdout} = await run(
 				'python3',
 				[
 					driver,
-					'--mode',
-					mode,
+					...terminal,
 					'--count',
 					String(calls),
 					'--log',
@@ -50,6 +52,7 @@ export async function screenCase(options: BenchOptions): Promise<CaseResult> {
 					process.execPath,
 					cliPath,
 					'monitor',
+					...(mode === 'plain' ? ['--plain'] : []),
 					'--connect',
 					work.file('guest.sock'),
 					'-l',
@@ -70,6 +73,7 @@ export async function screenCase(options: BenchOptions): Promise<CaseResult> {
 
 		const contenders: Contender[] = [
 			{name: 'monitor scripted (stdin a pipe)', unit: 'calls/s', run: async () => rate(await drive('pipe'))},
+			{name: 'monitor --plain (pty, no screen)', unit: 'calls/s', run: async () => rate(await drive('plain'))},
 			{
 				name: 'monitor with its Ink screen (pty)',
 				unit: 'calls/s',
@@ -98,6 +102,8 @@ export async function screenCase(options: BenchOptions): Promise<CaseResult> {
 		figures: [...figures, redraws],
 		comparisons: present([
 			compare(figures, 'screen / scripted (cost ≤ 10%)', 'monitor with its Ink screen (pty)', 'monitor scripted (stdin a pipe)', {op: '>=', value: 0.9}),
+			compare(figures, 'screen / plain on the same terminal', 'monitor with its Ink screen (pty)', 'monitor --plain (pty, no screen)'),
+			compare(figures, 'plain on a terminal / scripted', 'monitor --plain (pty, no screen)', 'monitor scripted (stdin a pipe)'),
 		]),
 		checks: [check('redraws per second', redraws.median, 'frames/s', {op: '<=', value: 30})],
 		notes: ["redraws are counted as Ink's erase-previous-frame sequences (ESC[2K ESC[G) in the terminal output"],

@@ -14,6 +14,7 @@ import {FleetSession} from '../../src/monitor/fleet/fleet-session.js';
 import {guestOpener} from '../../src/monitor/fleet/open-guest.js';
 import {redrawMark} from '../../src/monitor/ui/live-terminal.js';
 import {mountScreen} from '../../src/monitor/ui/start.js';
+import {TypedInput} from '../lib/typed-input.js';
 
 export type MeasureRequest = {
 	readonly type: 'measure';
@@ -41,20 +42,6 @@ export type FleetFigures = {
 	readonly fanOutRedrawsPerSecond: readonly number[];
 	readonly failures: readonly string[];
 };
-
-class FakeStdin extends EventEmitter {
-	readonly isTTY = true;
-	read(): null {
-		return null;
-	}
-
-	setEncoding(): void {}
-	setRawMode(): void {}
-	resume(): void {}
-	pause(): void {}
-	ref(): void {}
-	unref(): void {}
-}
 
 /** A terminal that only counts the live region's redraws. */
 class CountingTerminal extends EventEmitter {
@@ -92,7 +79,7 @@ const session = new FleetSession(fleet, {commands: allCommands, fleetCommands, s
 const watcher = new DiscoveryWatcher(fleet, dir, message => process.stderr.write(`${message}\n`));
 await watcher.start();
 const terminal = new CountingTerminal();
-const screen = mountScreen(session, {stdin: new FakeStdin() as unknown as NodeJS.ReadStream, stdout: terminal, patchConsole: false});
+const screen = mountScreen(session, {stdin: new TypedInput() as unknown as NodeJS.ReadStream, stdout: terminal, patchConsole: false});
 await new Promise(resolve => setTimeout(resolve, 500));
 process.send!({type: 'baseline', rss: process.memoryUsage.rss()});
 

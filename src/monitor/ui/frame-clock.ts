@@ -1,22 +1,51 @@
+import {threadCpuMs} from './thread-cpu.js';
+
 /** Under 30 redraws a second, whatever the event rate. */
 export const defaultFrameMs = 34;
 
 /**
+ * The most of the monitor's time that drawing may take: a frame that cost `d` ms of CPU is
+ * followed by at least `d × (1 − drawShare) / drawShare` ms without one. A frame is drawn on the
+ * event loop, so while it draws no reply is read and no command starts: on a slow machine, where
+ * one frame of the live region costs several milliseconds, 30 of them a second would take a
+ * sixth of the monitor's time from the work it shows. The frames thin out there instead (a frame
+ * of 5 ms: one every 100 ms) and keep the frame rate where drawing is cheap. The event loop
+ * thread's CPU time, not wall time: on a loaded machine a frame waits for the CPU, which costs
+ * the work nothing.
+ */
+export const drawShare = 1 / 20;
+
+/** However costly a frame, the screen still shows the state once a second (or once a frame, if longer). */
+export const longestRestMs = 1000;
+
+export type FrameClockOptions = {
+	readonly share?: number;
+	/** CPU time so far, in milliseconds (default: the event loop thread's). */
+	readonly cpuMs?: () => number;
+};
+
+/**
  * Draws at most once per frame: `draw` runs on the clock's tick, and the terminal reports each
  * redraw with `drawn()` (React may render the tick's frame a moment later); the next tick waits
- * one frame per redraw. A request after a quiet frame draws at once (on the next turn of the
- * event loop, so that one read's worth of input and events share it): a keystroke echoes
- * without delay, a burst costs a few frames.
+ * one frame per redraw, or longer after a costly one (`drawShare`). A request after a quiet
+ * frame draws at once (on the next turn of the event loop, so that one read's worth of input and
+ * events share it): a keystroke echoes without delay, a burst costs a few frames.
  */
 export class FrameClock {
 	readonly #frameMs: number;
 	readonly #draw: () => void;
+	readonly #restPerMs: number;
+	readonly #cpuMs: () => number;
 	#nextAt = 0;
 	#cancel: (() => void) | undefined;
+	/** The CPU time when the current tick began, until its frame is drawn. */
+	#tickAt: number | undefined;
 
-	constructor(frameMs: number, draw: () => void) {
+	constructor(frameMs: number, draw: () => void, {share = drawShare, cpuMs = threadCpuMs}: FrameClockOptions = {}) {
 		this.#frameMs = frameMs;
 		this.#draw = draw;
+		this.#restPerMs = (1 - share) / share;
+		this.#cpuMs = cpuMs;
 	}
 
 	request(): void {
@@ -36,12 +65,21 @@ export class FrameClock {
 
 	readonly #tick = (): void => {
 		this.stop();
+		this.#tickAt = this.#cpuMs();
 		this.#draw();
+		// React renders the tick's frame on a microtask queued during `draw`, so this one runs after
+		// it: a later redraw (a resize, a flush) is not this tick's and is not costed.
+		queueMicrotask(() => {
+			this.#tickAt = undefined;
+		});
 	};
 
-	/** The terminal was redrawn: the next tick waits a frame more. */
+	/** The terminal was redrawn: the next tick waits a frame more, or the rest this frame's cost asks. */
 	drawn(): void {
-		this.#nextAt = Math.max(this.#nextAt, Date.now()) + this.#frameMs;
+		const cost = this.#tickAt === undefined ? 0 : this.#cpuMs() - this.#tickAt;
+		this.#tickAt = undefined;
+		const rest = Math.max(this.#frameMs, Math.min(longestRestMs, cost * this.#restPerMs));
+		this.#nextAt = Math.max(this.#nextAt, Date.now()) + rest;
 	}
 
 	/** Forget a pending tick (the screen is going away). */

@@ -37,19 +37,23 @@ export function useFleetTable(
 		[session, push, echo],
 	);
 
-	useInput((_input, key) => {
-		const {fleet, rows} = latest.current;
-		if (!fleet || !(key.pageUp || key.pageDown)) {
-			return;
-		}
+	// Listening only with a fleet: Ink parses every chunk of input again for each listener.
+	useInput(
+		(_input, key) => {
+			const {fleet, rows} = latest.current;
+			if (!fleet || !(key.pageUp || key.pageDown)) {
+				return;
+			}
 
-		const shown = fleetTableHeight(fleet.rows.length, rows) - 1;
-		const focusIndex = fleet.rows.findIndex(row => row.name === fleet.focus);
-		setScrolled(current => {
-			const start = tableStart(fleet.rows.length, shown, focusIndex, current);
-			return tableStart(fleet.rows.length, shown, focusIndex, start + (key.pageUp ? -shown : shown));
-		});
-		requestFrame();
-	});
+			const shown = fleetTableHeight(fleet.rows.length, rows) - 1;
+			const focusIndex = fleet.rows.findIndex(row => row.name === fleet.focus);
+			setScrolled(current => {
+				const start = tableStart(fleet.rows.length, shown, focusIndex, current);
+				return tableStart(fleet.rows.length, shown, focusIndex, start + (key.pageUp ? -shown : shown));
+			});
+			requestFrame();
+		},
+		{isActive: snapshot.fleet !== undefined},
+	);
 	return scrolled;
 }

@@ -6,6 +6,9 @@ import {parseReply, type QgaErrorBody} from './messages.js';
 import {emptyReturnKey} from './reply-shortcut.js';
 import {SyncExchange, snippet} from './sync.js';
 
+/** Every empty result is the same frozen value: two objects less per guest-ping (nobody may change a result). */
+const emptyReturn = Object.freeze({ok: true, value: Object.freeze({})} as const);
+
 /** Why input was thrown away; the protocol counts these and resyncs before the next request. */
 export type DropReport = {
 	readonly kind: 'garbage' | 'foreign' | 'sync-discard' | 'sync-refused' | 'overlong' | 'cut';
@@ -146,7 +149,7 @@ export class QgaReader implements MessageReader {
 
 		const shortcut = emptyReturnKey(event.bytes);
 		if (shortcut !== undefined) {
-			out.push({type: 'message', message: {kind: 'response', key: shortcut, outcome: {ok: true, value: {}}, raw: event.bytes}});
+			out.push({type: 'message', message: {kind: 'response', key: shortcut, outcome: emptyReturn, raw: event.bytes}});
 			return;
 		}
 

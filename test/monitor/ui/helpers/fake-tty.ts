@@ -2,26 +2,7 @@ import {EventEmitter} from 'node:events';
 import {redrawMark} from '../../../../src/monitor/ui/live-terminal.js';
 
 /** Stdin as Ink sees a terminal in raw mode: `write` delivers one chunk, like one read(). */
-export class FakeStdin extends EventEmitter {
-	readonly isTTY = true;
-	#chunks: string[] = [];
-
-	write(data: string): void {
-		this.#chunks.push(data);
-		this.emit('readable');
-	}
-
-	read(): string | null {
-		return this.#chunks.shift() ?? null;
-	}
-
-	setEncoding(): void {}
-	setRawMode(): void {}
-	resume(): void {}
-	pause(): void {}
-	ref(): void {}
-	unref(): void {}
-}
+export {TypedInput as FakeStdin} from '../../../../bench/lib/typed-input.js';
 
 export {redrawMark} from '../../../../src/monitor/ui/live-terminal.js';
 
