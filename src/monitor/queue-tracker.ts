@@ -5,14 +5,13 @@
  * Why mutable inside: a ping makes ~7 engine events. Folding each into a new immutable model
  * cost a model per event; holding them to fold in batches kept thousands of events alive across
  * the collector's scavenges and rebuilt both sides once per batch. Here an event costs a few
- * field writes and one slot of a ring; the rows, the log entries and the model are built when
+ * field writes and one slot of the transition ring (transition-ring.ts); the rows, the log entries and the model are built when
  * read, and kept until the next event.
  */
-import {describeJob, describeTransition} from '../engine/describe.js';
 import type {EngineEvent, JobEvent} from '../engine/events.js';
 import {isFinished, type ClientState, type ServerState} from '../engine/states.js';
-import {escapeLine} from './escape.js';
-import type {ChannelView, JobRow, LoggedEvent, QueueModel, SideQueue, TransitionEntry} from './queue-model.js';
+import type {ChannelView, JobRow, QueueModel, SideQueue, TransitionEntry} from './queue-model.js';
+import {TransitionRing} from './transition-ring.js';
 
 export class QueueTracker {
 	readonly #transitionsMax: number;
@@ -104,95 +103,6 @@ export class QueueTracker {
 			transitions: this.#log.latest(this.#transitionsMax),
 		};
 		return this.#model;
-	}
-}
-
-/** An entry's line: `client IDLE→SEND #7 va.getfile`, `channel up unix:/x`; terminal-safe. */
-export function describeEntry(event: LoggedEvent): string {
-	switch (event.type) {
-		case 'state': {
-			return escapeLine(describeTransition(event));
-		}
-
-		case 'job': {
-			return escapeLine(describeJob(event));
-		}
-
-		case 'channel': {
-			const reason = event.reason === undefined ? '' : ` (${event.reason})`;
-			return escapeLine(`channel ${event.status} ${event.label}${reason}`);
-		}
-	}
-}
-
-/** A class, not a literal with a getter: built only for the transitions someone reads. */
-class Entry implements TransitionEntry {
-	readonly seq: number;
-	readonly at: number;
-	readonly kind: LoggedEvent['type'];
-	readonly event: LoggedEvent;
-	#text: string | undefined;
-
-	constructor(seq: number, event: LoggedEvent) {
-		this.seq = seq;
-		this.at = event.at;
-		this.kind = event.type;
-		this.event = event;
-	}
-
-	// Most entries are never shown: render them only when a view asks.
-	get text(): string {
-		this.#text ??= describeEntry(this.event);
-		return this.#text;
-	}
-}
-
-/**
- * The last `max` transitions: each event in a slot, its entry made the first time it is read and
- * kept while the event stays (a screen redraws the same lines many times).
- */
-class TransitionRing {
-	readonly #max: number;
-	readonly #events: Array<LoggedEvent | undefined>;
-	readonly #entries: Array<TransitionEntry | undefined>;
-	/** Transitions pushed so far: the next one's seq is count + 1, and it goes in slot count % max. */
-	count: number;
-
-	constructor(max: number, kept: readonly TransitionEntry[], count: number) {
-		this.#max = max;
-		this.#events = Array.from({length: max}, () => undefined);
-		this.#entries = Array.from({length: max}, () => undefined);
-		this.count = count;
-		for (const entry of kept) {
-			const slot = (entry.seq - 1) % max;
-			this.#events[slot] = entry.event;
-			this.#entries[slot] = entry;
-		}
-	}
-
-	push(event: LoggedEvent): void {
-		const slot = this.count % this.#max;
-		this.#events[slot] = event;
-		this.#entries[slot] = undefined;
-		this.count++;
-	}
-
-	/** Oldest first. */
-	latest(count: number): readonly TransitionEntry[] {
-		const wanted = Math.max(0, Math.min(count, this.#max, this.count));
-		const entries: TransitionEntry[] = [];
-		for (let seq = this.count - wanted + 1; seq <= this.count; seq++) {
-			const slot = (seq - 1) % this.#max;
-			let entry = this.#entries[slot];
-			if (entry === undefined) {
-				entry = new Entry(seq, this.#events[slot]!);
-				this.#entries[slot] = entry;
-			}
-
-			entries.push(entry);
-		}
-
-		return entries;
 	}
 }
 

@@ -246,21 +246,22 @@ describe('queue model', () => {
 			fc.integer({min: 1, max: 8}),
 			fc.constantFrom('queued', 'sending', 'waiting', 'done', 'failed', 'cancelled'),
 			fc.boolean(),
+			fc.boolean(),
 		);
 		fc.assert(
 			fc.property(fc.array(step, {maxLength: 150, size: 'max'}), steps => {
 				const tracker = new QueueTracker(initialQueueModel({transitionsMax, recentMax, jobsMax}));
 				const history: EngineEvent[] = [];
 				const read: Array<{model: QueueModel; frozen: string}> = [];
-				for (const [[kind, side, id, to, look], index] of steps.map((one, at) => [one, at] as const)) {
+				for (const [[kind, side, id, to, look, why], index] of steps.map((one, at) => [one, at] as const)) {
 					const at = 1000 + index;
 					const event: EngineEvent =
 						kind === 'job'
 							? {...job(side, id, null, to as 'queued', id % 3, at), ...(to === 'failed' ? {error: {code: 'EIO', message: `no ${id}`}} : {})}
 							: kind === 'state'
-								? state(side, 'IDLE', ['IDLE', 'SEND', 'WAIT'][id % 3]!, id, at)
+								? {...state(side, 'IDLE', ['IDLE', 'SEND', 'WAIT'][id % 3]!, id, at), ...(why ? {reason: 'timeout'} : {})}
 								: kind === 'channel'
-									? {type: 'channel', status: id % 2 ? 'up' : 'down', label: `unix:/x${id}`, at}
+									? {type: 'channel', status: id % 2 ? 'up' : 'down', label: `unix:/x${id}`, at, ...(why ? {reason: 'EOF'} : {})}
 									: {type: 'log', level: 'info', message: `line ${id}`, at};
 					expect(tracker.apply(event)).toBe(kind !== 'log');
 					history.push(event);
