@@ -6,7 +6,8 @@
  * that a loaded machine moves it less; `--cpu-prof` shows where it goes.
  */
 import type {EngineEvent} from '../../src/engine/events.js';
-import {foldEvents, initialQueueModel, type QueueModel} from '../../src/monitor/queue-model.js';
+import {initialQueueModel, type QueueModel} from '../../src/monitor/queue-model.js';
+import {foldEvents} from '../../src/monitor/queue-tracker.js';
 import type {SessionStatus} from '../../src/monitor/session-api.js';
 import {emptyLine} from '../../src/monitor/ui/line-editor.js';
 import {LiveTerminal, type TerminalStream} from '../../src/monitor/ui/live-terminal.js';

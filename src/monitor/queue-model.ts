@@ -4,11 +4,10 @@
  *
  * A QueueModel is immutable, so a React state can hold it as is. The session keeps it up to
  * date with a QueueTracker (queue-tracker.ts: event by event, the model built when read);
- * `foldEvents(model, events)` is the same fold as a pure function, and never changes `model`.
+ * `foldEvents(model, events)` there is the same fold as a pure function, and never changes `model`.
  */
 import type {ChannelEvent, EngineEvent, JobEvent, JobStatus, StateEvent} from '../engine/events.js';
 import {isFinished, type ClientState, type ServerState, type Side} from '../engine/states.js';
-import {QueueTracker} from './queue-tracker.js';
 
 export type JobRow = {
 	readonly id: number;
@@ -97,22 +96,6 @@ export function initialQueueModel(options: QueueModelOptions = {}): QueueModel {
 		transitionCount: 0,
 		transitions: [],
 	};
-}
-
-/** Fold one engine event into the model (the same model when the event changes nothing in it). */
-export function foldEvent(model: QueueModel, event: EngineEvent): QueueModel {
-	return foldEvents(model, [event]);
-}
-
-/** Fold many events into one new model, as folding them one at a time would; `model` is never changed. */
-export function foldEvents(model: QueueModel, events: Iterable<EngineEvent>): QueueModel {
-	const tracker = new QueueTracker(model);
-	let changed = false;
-	for (const event of events) {
-		changed = tracker.apply(event) || changed;
-	}
-
-	return changed ? tracker.model : model;
 }
 
 /** The events the model is folded from: state, job and channel (not wire or log events). */

@@ -236,3 +236,19 @@ class SideTracker {
 		this.#recent.unshift(job);
 	}
 }
+
+/** Fold one engine event into the model (the same model when the event changes nothing in it). */
+export function foldEvent(model: QueueModel, event: EngineEvent): QueueModel {
+	return foldEvents(model, [event]);
+}
+
+/** Fold many events into one new model, as folding them one at a time would; `model` is never changed. */
+export function foldEvents(model: QueueModel, events: Iterable<EngineEvent>): QueueModel {
+	const tracker = new QueueTracker(model);
+	let changed = false;
+	for (const event of events) {
+		changed = tracker.apply(event) || changed;
+	}
+
+	return changed ? tracker.model : model;
+}
