@@ -1,8 +1,8 @@
 /**
  * The monitor session, built from its parts: the host agent and the connection that keeps it
- * attached to a guest are handed in, and so are the commands. It holds one state object
- * (the connection, what the guest said, the queue model), negotiates as a step of establishing
- * each stream, and runs command lines. It implements the MonitorSession contract
+ * attached to a guest are handed in, and so are the commands. It holds one state object (the
+ * connection, what the guest said) and the queue model's tracker, negotiates as a step of
+ * establishing each stream, and runs command lines. It implements the MonitorSession contract
  * (session-api.ts) that the Ink screen and the scripted runner both drive.
  */
 import {Agent} from '../engine/agent.js';
