@@ -1,17 +1,9 @@
 import type net from 'node:net';
 import {getSystemErrorName} from 'node:util';
+import {writeThroughHandle, type WritableHandle} from './handle-write.js';
 
-/** The parts of Node's stream binding a direct write uses (polled-device.ts writes a port so too). */
-type WriteRequest = {handle: SocketHandle; oncomplete: (status: number) => void; async: boolean; buffer?: Buffer};
-type SocketHandle = {writeBuffer?: (request: WriteRequest, data: Buffer) => number};
-type StreamBinding = {
-	readonly WriteWrap: new () => WriteRequest;
-	/** What the handle reports about its last write (Node's stream_base state). */
-	readonly streamBaseState: Int32Array;
-	readonly kLastWriteWasAsync: number;
-};
-
-let streamBinding: StreamBinding | undefined;
+/** A socket's libuv handle: writeBuffer is there once it is connected. */
+type SocketHandle = {writeBuffer?: WritableHandle['writeBuffer']};
 
 /**
  * Write to a socket (or a polled device) and say `flushed` when the kernel took every byte at
@@ -29,7 +21,7 @@ let streamBinding: StreamBinding | undefined;
 export function writeEagerly(socket: net.Socket, data: Buffer): Promise<void> | 'flushed' {
 	const handle = (socket as unknown as {_handle?: SocketHandle | null})._handle;
 	if (handle?.writeBuffer && socket.writableLength === 0 && !socket.connecting && !socket.writableEnded) {
-		return writeToHandle(socket, handle, data);
+		return writeThroughHandle(handle as WritableHandle, data, writeError, socket, destroyWith);
 	}
 
 	let done: {error: Error | null | undefined} | undefined;
@@ -61,52 +53,13 @@ export function writeEagerly(socket: net.Socket, data: Buffer): Promise<void> | 
 	});
 }
 
-function writeToHandle(socket: net.Socket, handle: SocketHandle, data: Buffer): Promise<void> | 'flushed' {
-	streamBinding ??= (process as unknown as {binding(name: string): StreamBinding}).binding('stream_wrap');
-	const {WriteWrap, streamBaseState, kLastWriteWasAsync} = streamBinding;
-	let finished: ((status: number) => void) | undefined;
-	let doneStatus: number | undefined;
-	const request = new WriteWrap();
-	request.handle = handle;
-	request.async = false;
-	request.oncomplete = status => {
-		if (finished) {
-			finished(status);
-		} else {
-			doneStatus = status;
-		}
-	};
-	const status = handle.writeBuffer!(request, data);
-	if (status === 0 && !streamBaseState[kLastWriteWasAsync]) {
-		return 'flushed';
-	}
-
-	if (status !== 0) {
-		return Promise.reject(failed(socket, status));
-	}
-
-	request.async = true;
-	// libuv writes from this memory later: the request holds the buffer until then, as Node's own
-	// write path does (a buffer collected meanwhile, its pool slice reused, would send other bytes).
-	request.buffer = data;
-	return new Promise<void>((resolve, reject) => {
-		finished = done => {
-			if (done === 0) {
-				resolve();
-			} else {
-				reject(failed(socket, done));
-			}
-		};
-		if (doneStatus !== undefined) {
-			finished(doneStatus);
-		}
-	});
+/** A failed write, as a failed stream write reports it. */
+function writeError(status: number): Error {
+	const code = getSystemErrorName(status);
+	return Object.assign(new Error(`write ${code}`), {code, errno: status, syscall: 'write'});
 }
 
-/** A failed write: the socket is destroyed with the error (its owner hears 'error' and 'close'). */
-function failed(socket: net.Socket, status: number): Error {
-	const code = getSystemErrorName(status);
-	const error = Object.assign(new Error(`write ${code}`), {code, errno: status, syscall: 'write'});
+/** A failed write destroys the socket with its error (its owner hears 'error' and 'close'). */
+function destroyWith(socket: net.Socket, error: Error): void {
 	socket.destroy(error);
-	return error;
 }

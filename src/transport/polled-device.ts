@@ -1,15 +1,10 @@
 import {getSystemErrorName} from 'node:util';
+import {streamBinding, writeThroughHandle, type WritableHandle} from './handle-write.js';
 
 /** The parts of Node's own bindings used here: the pipe handle Node wraps its stdio pipes in. */
-type WriteRequest = {
-	handle: StreamHandle;
-	oncomplete: (status: number) => void;
-	async: boolean;
-};
-type StreamHandle = {
+type StreamHandle = WritableHandle & {
 	open(fd: number): number;
 	readStart(): number;
-	writeBuffer(request: WriteRequest, data: Buffer): number;
 	close(callback?: () => void): void;
 	onread: ((arrayBuffer: ArrayBuffer | undefined) => void) | undefined;
 };
@@ -17,22 +12,8 @@ type PipeBinding = {
 	readonly Pipe: new (type: number) => StreamHandle;
 	readonly constants: {readonly SOCKET: number};
 };
-type StreamBinding = {
-	readonly WriteWrap: new () => WriteRequest;
-	/** What the handle reports about its last read and write (Node's stream_base state). */
-	readonly streamBaseState: Int32Array;
-	readonly kReadBytesOrError: number;
-	readonly kArrayBufferOffset: number;
-	readonly kLastWriteWasAsync: number;
-};
 
-type Bindings = {readonly pipe: PipeBinding; readonly stream: StreamBinding};
-let bindings: Bindings | undefined;
-function nodeBindings(): Bindings {
-	const binding = (process as unknown as {binding(name: string): unknown}).binding;
-	bindings ??= {pipe: binding('pipe_wrap') as PipeBinding, stream: binding('stream_wrap') as StreamBinding};
-	return bindings;
-}
+let pipeBinding: PipeBinding | undefined;
 
 /** libuv's end of stream: on a port, read() returned 0 (no host on the other end). */
 const endOfStream = -4095;
@@ -53,6 +34,11 @@ export type PolledDevice = {
 	/** Stop, and close the descriptor. Idempotent. */
 	destroy(): void;
 };
+
+/** A failed write, as the device reports it. */
+function writeError(status: number): Error {
+	return uvError(status, 'write');
+}
 
 function uvError(status: number, what: string): Error {
 	let name: string;
@@ -83,7 +69,9 @@ function uvError(status: number, what: string): Error {
  * 'write': never read from it.
  */
 export function pollDescriptor(fd: number, use: 'read' | 'write' | 'both', handlers: DeviceHandlers): PolledDevice {
-	const {pipe, stream} = nodeBindings();
+	pipeBinding ??= (process as unknown as {binding(name: string): PipeBinding}).binding('pipe_wrap');
+	const pipe = pipeBinding;
+	const stream = streamBinding();
 	const state = stream.streamBaseState;
 	const handle = new pipe.Pipe(pipe.constants.SOCKET);
 	const opened = handle.open(fd);
@@ -97,6 +85,13 @@ export function pollDescriptor(fd: number, use: 'read' | 'write' | 'both', handl
 		if (!closed) {
 			handlers.error(error);
 		}
+	};
+	// Made once per device, not per write.
+	const failed = (_owner: undefined, error: Error) => {
+		fail(error);
+	};
+	const track = (bytes: number) => {
+		queued += bytes;
 	};
 
 	if (use !== 'write') {
@@ -128,46 +123,7 @@ export function pollDescriptor(fd: number, use: 'read' | 'write' | 'both', handl
 				return Promise.reject(new Error('device closed'));
 			}
 
-			let settle: ((status: number) => void) | undefined;
-			let doneStatus: number | undefined;
-			const request = new stream.WriteWrap();
-			request.handle = handle;
-			request.async = false;
-			request.oncomplete = status => {
-				queued -= data.length;
-				if (settle) {
-					settle(status);
-				} else {
-					doneStatus = status;
-				}
-			};
-			const status = handle.writeBuffer(request, data);
-			if (status !== 0) {
-				const error = uvError(status, 'write');
-				fail(error);
-				return Promise.reject(error);
-			}
-
-			if (!state[stream.kLastWriteWasAsync]) {
-				return 'flushed';
-			}
-
-			queued += data.length;
-			request.async = true;
-			return new Promise<void>((resolve, reject) => {
-				settle = done => {
-					if (done === 0) {
-						resolve();
-					} else {
-						const error = uvError(done, 'write');
-						fail(error);
-						reject(error);
-					}
-				};
-				if (doneStatus !== undefined) {
-					settle(doneStatus);
-				}
-			});
+			return writeThroughHandle(handle, data, writeError, undefined, failed, track);
 		},
 		get queuedBytes() {
 			return queued;
