@@ -132,6 +132,11 @@ export class FrameDecoder {
 
 	/** Feed the next piece of the stream; returns what it completed, in stream order. */
 	push(chunk: Buffer): DecoderEvent[] {
+		const whole = this.#wholeFrame(chunk);
+		if (whole !== undefined) {
+			return [whole];
+		}
+
 		const events: DecoderEvent[] = [];
 		// A message that stalled before this chunk came is over: the chunk starts afresh. (The
 		// clock is read only while a message is started: a whole frame per chunk never reads it.)
@@ -177,6 +182,25 @@ export class FrameDecoder {
 		}
 
 		return events;
+	}
+
+	/**
+	 * The usual chunk, exactly one frame our writer wrote, at a message boundary: its event, read
+	 * with no state moved (at the boundary nothing is held, skipped or timed, and after a whole
+	 * frame it is the boundary again). Undefined for anything else, which the general loop reads.
+	 */
+	#wholeFrame(chunk: Buffer): DecoderEvent | undefined {
+		if (this.#state !== 'boundary' || this.#headerLength !== 0 || this.#deadline !== undefined || chunk.length < 2 || chunk[0] !== SENTINEL) {
+			return undefined;
+		}
+
+		const header = readCanonicalHeader(chunk, 1, this.#headerMax, this.#bodyMax);
+		if (header === undefined || header.end + header.bodyLength !== chunk.length) {
+			return undefined;
+		}
+
+		const body = header.bodyLength === 0 ? Buffer.alloc(0) : chunk.subarray(header.end);
+		return {type: 'frame', frame: {kind: header.kind, tag: header.tag, body}};
 	}
 
 	/** After a push that left a message started: a header keeps its first deadline, a body that moved gets a new one. */
