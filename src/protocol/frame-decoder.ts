@@ -1,5 +1,5 @@
 import {type DecoderEvent, type FrameKind, FramingError, type FramingErrorCode} from './frame.js';
-import {type HeaderFields, parseHeaderFields, readCanonicalHeader} from './frame-header.js';
+import {type HeaderFields, parseHeaderFields, readCanonicalHeader, readWholeFrame} from './frame-header.js';
 import {defaultFrameLimits, type FrameLimits, SENTINEL} from './limits.js';
 
 /*
@@ -184,23 +184,13 @@ export class FrameDecoder {
 		return events;
 	}
 
-	/**
-	 * The usual chunk, exactly one frame our writer wrote, at a message boundary: its event, read
-	 * with no state moved (at the boundary nothing is held, skipped or timed, and after a whole
-	 * frame it is the boundary again). Undefined for anything else, which the general loop reads.
-	 */
+	/** A chunk that is one whole frame of ours, at a boundary (nothing held, skipped or timed): read with no state moved. */
 	#wholeFrame(chunk: Buffer): DecoderEvent | undefined {
-		if (this.#state !== 'boundary' || this.#headerLength !== 0 || this.#deadline !== undefined || chunk.length < 2 || chunk[0] !== SENTINEL) {
-			return undefined;
-		}
-
-		const header = readCanonicalHeader(chunk, 1, this.#headerMax, this.#bodyMax);
-		if (header === undefined || header.end + header.bodyLength !== chunk.length) {
-			return undefined;
-		}
-
-		const body = header.bodyLength === 0 ? Buffer.alloc(0) : chunk.subarray(header.end);
-		return {type: 'frame', frame: {kind: header.kind, tag: header.tag, body}};
+		const frame =
+			this.#state === 'boundary' && this.#headerLength === 0 && this.#deadline === undefined
+				? readWholeFrame(chunk, this.#headerMax, this.#bodyMax)
+				: undefined;
+		return frame && {type: 'frame', frame};
 	}
 
 	/** After a push that left a message started: a header keeps its first deadline, a body that moved gets a new one. */

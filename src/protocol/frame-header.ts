@@ -1,5 +1,5 @@
 import {isWordByte} from './bytes.js';
-import {canonicalHead, type FrameKind, type FramingErrorCode, isValidTag, TAG_MAX_LENGTH} from './frame.js';
+import {canonicalHead, type Frame, type FrameKind, type FramingErrorCode, isValidTag, TAG_MAX_LENGTH} from './frame.js';
 
 /*
  * The header of one message (PROTOCOL.md §2), start line through the last header line, as
@@ -168,6 +168,24 @@ export function readCanonicalHeader(bytes: Buffer, at: number, headerMax: number
 	}
 
 	return {kind: request ? 'request' : 'response', tag: text.slice(expected.length), bodyLength, end: end + 4};
+}
+
+/**
+ * A chunk that is exactly one frame our writer wrote (sentinel, canonical header, its whole body
+ * and nothing more): the usual chunk on a ping path. Undefined otherwise. The body is a view of
+ * the chunk, as the decoder's own is.
+ */
+export function readWholeFrame(chunk: Buffer, headerMax: number, bodyMax: number): Frame | undefined {
+	if (chunk.length < 2 || chunk[0] !== 0xff) {
+		return undefined;
+	}
+
+	const header = readCanonicalHeader(chunk, 1, headerMax, bodyMax);
+	if (header === undefined || header.end + header.bodyLength !== chunk.length) {
+		return undefined;
+	}
+
+	return {kind: header.kind, tag: header.tag, body: header.bodyLength === 0 ? Buffer.alloc(0) : chunk.subarray(header.end)};
 }
 
 /** The header text up to its tag for the last length seen, per kind: a ping loop's lengths repeat. */
