@@ -254,7 +254,11 @@ if (what === 'start') {
 	console.log(
 		`distinct instructions (what TCG translates): Node's start-up ${counts.map(c => thousands(c.earlier)).join(', ')}; ours ${counts.map(c => thousands(c.distinct)).join(', ')}, new after Node's start-up ${counts.map(c => thousands(c.fresh)).join(', ')} (median ${thousands(median(counts.map(c => c.fresh)))})`,
 	);
-	console.log(`  by kind (first run): ${byKind(counts[0].byFunction).map(([kind, count]) => `${kind} ${thousands(count)}`).join(', ')}`);
+	console.log(
+		`  by kind (first run): ${byKind(counts[0].byFunction)
+			.map(([kind, count]) => `${kind} ${thousands(count)}`)
+			.join(', ')}`,
+	);
 	// VA_DISTINCT_TOP=N: the N functions with the most new distinct instructions (first run).
 	const top = Number(process.env.VA_DISTINCT_TOP ?? 0);
 	for (const [fn, count] of [...counts[0].byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) {

@@ -15,6 +15,18 @@ describe('command templates', () => {
 		expect(() => splitCommandLine('   ')).toThrow('empty command');
 		expect(() => splitCommandLine(`echo 'open`)).toThrow('unterminated single quote');
 	});
+
+	it('separates words at exactly the characters /\\s/ matches', () => {
+		for (let code = 0; code < 0x1_00_00; code++) {
+			const char = String.fromCharCode(code);
+			if (char === '"' || char === "'" || char === '\\') {
+				continue;
+			}
+
+			const expected = /\s/.test(char) ? ['a', 'b'] : [`a${char}b`];
+			expect(splitCommandLine(`a${char}b`), `U+${code.toString(16)}`).toEqual(expected);
+		}
+	});
 });
 
 describe('kernel log formatting', () => {
