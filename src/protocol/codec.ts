@@ -30,8 +30,9 @@ import {shortCall, shortStringResponse} from './xmlrpc-shortcut.js';
 
 const I4_MIN = -0x8000_0000;
 const I4_MAX = 0x7fff_ffff;
-const I8_MIN = -(2n ** 63n);
-const I8_MAX = 2n ** 63n - 1n;
+// -(2n ** 63n) and 2n ** 63n - 1n, written out: BigInt arithmetic at the top level was new code before the guest's hello.
+const I8_MIN = -9_223_372_036_854_775_808n;
+const I8_MAX = 9_223_372_036_854_775_807n;
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
