@@ -54,7 +54,10 @@ export async function warmCodeCache({repo, bundle, work, out}) {
 	const loader = path.join(repo, 'scripts/guest-loader.cjs');
 	const relay = await portRelay(repo, sock);
 	const channel = relay ? ['--channel', 'virtio-serial', '--path', relay.device] : ['--channel', 'unix-connect', '--path', sock];
-	const args = [...channel, '--block-rpcs', 'va.shutdown', '--shutdown-command', 'true'];
+	// The options an install passes too (the unit's --pidfile, the e2e's --shutdown-delay): code run
+	// only to parse or act on an option is otherwise compiled at each start.
+	const pidfile = path.join(work, 'warm-up.pid');
+	const args = [...channel, '--block-rpcs', 'va.shutdown', '--shutdown-command', 'true', '--shutdown-delay', '1', '--pidfile', pidfile];
 	const env = {...process.env, VA_GUEST_BUNDLE: bundle, VA_GUEST_CACHE_OUT: out};
 	const daemon = spawn(process.execPath, [loader, ...args], {stdio: ['ignore', 'ignore', 'pipe'], env});
 	let stderr = '';
