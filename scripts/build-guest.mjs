@@ -159,7 +159,7 @@ const warm = useCodeCache && process.env.VA_SEA_WARM_CACHE !== '0';
 let sea = {main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache};
 if (warm) {
 	const cache = path.join(work, 'daemon.cache');
-	await warmCodeCache({repo, bundle, work, out: cache});
+	const over = await warmCodeCache({repo, bundle, work, out: cache});
 	sea = {
 		main: path.join(repo, 'scripts/guest-loader.cjs'),
 		output: blob,
@@ -167,7 +167,7 @@ if (warm) {
 		useCodeCache: false,
 		assets: {'daemon.cjs': bundle, 'daemon.cache': cache},
 	};
-	log(`code cache after a warm-up: ${fs.statSync(cache).size} bytes`);
+	log(`code cache after a warm-up over ${over}: ${fs.statSync(cache).size} bytes`);
 }
 
 const seaConfig = path.join(work, 'sea-config.json');

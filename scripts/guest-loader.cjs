@@ -11,9 +11,12 @@ const sea = require('node:sea');
 const inExecutable = sea.isSea();
 // Read as latin1, not UTF-8: the bundle is ASCII but for comments (build-guest.mjs checks), and
 // decoding its ~200 KB as UTF-8 cost ~2.3M instructions at each start. The warm-up reads it the
-// same way: V8 takes the code cache only for a source of the same length.
-const source = Buffer.from(inExecutable ? sea.getAsset('daemon.cjs') : require('node:fs').readFileSync(process.env.VA_GUEST_BUNDLE)).latin1Slice();
-const cachedData = inExecutable ? Buffer.from(sea.getAsset('daemon.cache')) : undefined;
+// same way: V8 takes the code cache only for a source of the same length. getRawAsset, not
+// getAsset: the executable's own bytes, not a copy of each (read only; ~0.3M instructions less).
+// (getRawAsset is in Node since 20.12.)
+const asset = sea.getRawAsset ?? sea.getAsset;
+const source = Buffer.from(inExecutable ? asset('daemon.cjs') : require('node:fs').readFileSync(process.env.VA_GUEST_BUNDLE)).latin1Slice();
+const cachedData = inExecutable ? Buffer.from(asset('daemon.cache')) : undefined;
 // The CommonJS wrapper, as Node would add it: the bundle is one CommonJS script.
 const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
 	filename: 'virtagent-guest.cjs',

@@ -39,7 +39,7 @@ export function formatTable(results: readonly CaseResult[]): string {
 			lines.push(
 				...pad([
 					['figure', 'median', 'unit', 'spread', 'rounds'],
-					...result.figures.map(f => [f.name, formatNumber(f.median), f.unit, `${Math.round(f.spread * 100)}%`, String(f.rounds.length)]),
+					...result.figures.map(f => [f.name, formatNumber(f.median), f.unit, formatSpread(f.spread), String(f.rounds.length)]),
 				]),
 			);
 		}
@@ -58,4 +58,9 @@ export function formatTable(results: readonly CaseResult[]): string {
 	}
 
 	return lines.join('\n');
+}
+
+/** A spread as a percentage; a median of 0 (nothing happened in most rounds) has none to speak of. */
+function formatSpread(spread: number): string {
+	return Number.isFinite(spread) ? `${Math.round(spread * 100)}%` : '—';
 }

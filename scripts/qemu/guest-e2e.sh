@@ -24,7 +24,8 @@ done
 daemon_cmd() {
 	shutdown_cmd='poweroff -f'
 	[ -x /usr/sbin/qemu-ga ] && shutdown_cmd="sh -c 'echo \"VA-E2E daemon-shutdown mode=\$0\" >/dev/console' {mode}"
-	VA_RUN_NAME="$1" sh "$here/guest-run.sh" /bin/virtagent-guest \
+	# TZ=UTC as the systemd unit in contrib/ gives it (the daemon sets it itself otherwise).
+	TZ=UTC VA_RUN_NAME="$1" sh "$here/guest-run.sh" /bin/virtagent-guest \
 		--shutdown-command "$shutdown_cmd" --shutdown-delay "${VA_SHUTDOWN_DELAY:-1}"
 }
 # The idle run starts the daemon the way contrib/ documents for guests without udev: the port

@@ -12,6 +12,10 @@
 //                                                    (ours). Exact cuts (callgrind dumps before
 //                                                    the first stream write), so ours repeats
 //                                                    within ~0.1M; Node's part swings by ~5M.
+//                                                    Also distinct instructions (run at least once:
+//                                                    what TCG translates on a cold start) and those
+//                                                    new after Node's start-up; VA_DISTINCT_TOP=N
+//                                                    lists the N functions with the most new ones.
 //   node scripts/qemu/instructions.mjs ping [WARMUP] [CALLS]
 //                                                    user-space instructions per round trip in the
 //                                                    server process: the executable's va.ping, the
@@ -28,6 +32,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import {fileURLToPath} from 'node:url';
+import {byKind, distinctAfter} from './callgrind-distinct.mjs';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 // VA_GUEST_EXE: another build of the executable to count (default dist/virtagent-guest).
@@ -36,6 +41,10 @@ const env = {...process.env};
 delete env.NODE_EXTRA_CA_CERTS;
 const qemuGa = fs.existsSync('/usr/sbin/qemu-ga') ? '/usr/sbin/qemu-ga' : 'qemu-ga';
 const harmless = ['--block-rpcs', 'va.shutdown', '--shutdown-command', 'true'];
+// The e2e's command line (scripts/qemu/guest-e2e.sh; its shutdown command made harmless), for the
+// port path, which never gets a request: each option parsed is start-up work (a pattern that
+// checked a number was ~9k distinct instructions, --block-rpcs' list a few k).
+const e2eArgs = ['--shutdown-command', 'true', '--shutdown-delay', '1'];
 // VA_SINGLE_THREADED=1: V8's compiler and collector on the main thread of the Node servers, so
 // that they do the same work at the same points in every run (repeated per-call counts then
 // agree within ~15%; with helper threads they swung by more than a change being judged).
@@ -105,10 +114,10 @@ async function toHelloOnPort(run) {
 		return value;
 	};
 	const device = await nextLine();
-	const cuts = ['--dump-before=*MaybeLoadSingleExecutableApplication*', '--dump-before=uv_try_write'];
+	const cuts = ['--dump-before=*MaybeLoadSingleExecutableApplication*', '--dump-before=uv_try_write', '--dump-instr=yes'];
 	const child = spawn(
 		'valgrind',
-		['--tool=callgrind', `--callgrind-out-file=${out}`, ...cuts, exe, '--channel', 'virtio-serial', '--path', device, ...harmless],
+		['--tool=callgrind', `--callgrind-out-file=${out}`, ...cuts, exe, '--channel', 'virtio-serial', '--path', device, ...e2eArgs],
 		{
 			stdio: ['ignore', 'ignore', 'pipe'],
 			env,
@@ -121,7 +130,7 @@ async function toHelloOnPort(run) {
 		}
 
 		const part = number => collected(fs.readFileSync(`${out}.${number}`, 'utf8'));
-		return {node: part(1), ours: part(2)};
+		return {node: part(1), ours: part(2), ...distinctAfter(`${out}.1`, `${out}.2`)};
 	} finally {
 		child.kill('SIGKILL');
 		pty.kill();
@@ -245,6 +254,20 @@ if (what === 'start') {
 		`the executable's script -> the hello written to the port: ${counts.map(c => millions(c.ours)).join(', ')} (median ${millions(median(counts.map(c => c.ours)))})`,
 	);
 	console.log(`exec -> the hello written: median ${millions(median(counts.map(c => c.node + c.ours)))}`);
+	const thousands = count => `${(count / 1e3).toFixed(1)}k`;
+	console.log(
+		`distinct instructions (what TCG translates): Node's start-up ${counts.map(c => thousands(c.earlier)).join(', ')}; ours ${counts.map(c => thousands(c.distinct)).join(', ')}, new after Node's start-up ${counts.map(c => thousands(c.fresh)).join(', ')} (median ${thousands(median(counts.map(c => c.fresh)))})`,
+	);
+	console.log(
+		`  by kind (first run): ${byKind(counts[0].byFunction)
+			.map(([kind, count]) => `${kind} ${thousands(count)}`)
+			.join(', ')}`,
+	);
+	// VA_DISTINCT_TOP=N: the N functions with the most new distinct instructions (first run).
+	const top = Number(process.env.VA_DISTINCT_TOP ?? 0);
+	for (const [fn, count] of [...counts[0].byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+		console.log(`  ${String(count).padStart(6)}  ${fn}`);
+	}
 } else if (what === 'ping') {
 	const warmup = Number(rest[0] ?? 2000);
 	const calls = Number(rest[1] ?? 2000);

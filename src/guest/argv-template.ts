@@ -5,6 +5,28 @@
  */
 
 /**
+ * What `/\s/` matches (ASCII and Unicode blanks), without a pattern: the guest splits its commands
+ * before its hello, and under emulation compiling a pattern there cost more than this test.
+ */
+function isBlank(code: number): boolean {
+	if (code <= 0x20) {
+		return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+	}
+
+	return (
+		code === 0xa0 ||
+		code === 0x16_80 ||
+		(code >= 0x20_00 && code <= 0x20_0a) ||
+		code === 0x20_28 ||
+		code === 0x20_29 ||
+		code === 0x20_2f ||
+		code === 0x20_5f ||
+		code === 0x30_00 ||
+		code === 0xfe_ff
+	);
+}
+
+/**
  * Split like a shell would, quoting only: words are separated by blanks; '…' is literal; "…"
  * takes \" and \\ escapes; a backslash outside quotes escapes the next character. No
  * expansion of any kind. Throws on an unterminated quote or an empty command.
@@ -36,7 +58,7 @@ export function splitCommandLine(text: string): string[] {
 		} else if (char === '\\' && i + 1 < text.length) {
 			word += text[++i];
 			inWord = true;
-		} else if (/\s/.test(char)) {
+		} else if (isBlank(char.charCodeAt(0))) {
 			if (inWord) {
 				words.push(word);
 				word = '';

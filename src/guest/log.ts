@@ -1,4 +1,5 @@
 import {escapeLine} from '../monitor/escape.js';
+import {utcIsoPrefix} from './utc-time.js';
 
 /**
  * The daemon's log: one line per event on stderr. Levels are syslog's. Under systemd
@@ -58,7 +59,7 @@ function isoNow(): string {
 	const second = Math.floor(now / 1000);
 	if (second !== isoSecond) {
 		isoSecond = second;
-		isoPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+		isoPrefix = utcIsoPrefix(second);
 	}
 
 	return `${isoPrefix}${String(now % 1000).padStart(3, '0')}Z`;

@@ -36,7 +36,8 @@ export type BacklogOptions = {
 	readonly capacity?: number;
 };
 
-type Entry = {readonly id: number; readonly line: string; readonly resolve: (result: BacklogResult) => void};
+/** `immediate` is decided once, at submit: a start scans the waiting lines for one (a paste of a thousand must not parse a million). */
+type Entry = {readonly id: number; readonly line: string; readonly immediate: boolean; readonly resolve: (result: BacklogResult) => void};
 
 export class Backlog {
 	readonly #options: BacklogOptions;
@@ -71,8 +72,9 @@ export class Backlog {
 			return {id, line, outcome: failure(line, `the backlog is full (${this.#capacity} commands waiting): not run`)};
 		}
 
+		const immediate = this.#options.isImmediate?.(line) ?? false;
 		const result = new Promise<BacklogResult>(resolve => {
-			this.#waiting.push({id, line, resolve});
+			this.#waiting.push({id, line, immediate, resolve});
 		});
 		this.#changed();
 		this.poke();
@@ -125,15 +127,15 @@ export class Backlog {
 
 	/** Start the first line that may start: the oldest if there is room, else the first immediate one. */
 	#startOne(): boolean {
-		const {concurrency, hasRoom = () => true, isImmediate = () => false} = this.#options;
+		const {concurrency, hasRoom = () => true} = this.#options;
 		const headMayStart = this.#running < (typeof concurrency === 'number' ? concurrency : concurrency()) && hasRoom();
-		const index = this.#waiting.findIndex((entry, position) => (position === 0 && headMayStart) || isImmediate(entry.line));
+		const index = this.#waiting.findIndex((entry, position) => (position === 0 && headMayStart) || entry.immediate);
 		if (index < 0) {
 			return false;
 		}
 
 		const [entry] = this.#waiting.splice(index, 1);
-		const takesSlot = !isImmediate(entry!.line);
+		const takesSlot = !entry!.immediate;
 		if (takesSlot) {
 			this.#running++;
 		}

@@ -30,8 +30,9 @@ import {shortCall, shortStringResponse} from './xmlrpc-shortcut.js';
 
 const I4_MIN = -0x8000_0000;
 const I4_MAX = 0x7fff_ffff;
-const I8_MIN = -(2n ** 63n);
-const I8_MAX = 2n ** 63n - 1n;
+// -(2n ** 63n) and 2n ** 63n - 1n, written out: BigInt arithmetic at the top level was new code before the guest's hello.
+const I8_MIN = -9_223_372_036_854_775_808n;
+const I8_MAX = 9_223_372_036_854_775_807n;
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
@@ -48,9 +49,29 @@ export function sanitizeXmlString(s: string): string {
 	return s.replace(FORBIDDEN, '\ufffd');
 }
 
+/**
+ * What SPECIAL matches, without the pattern, for short strings (method names, the hello's): V8
+ * compiles a pattern at its first runs, and under emulation that was more of the guest's start-up
+ * than this loop. Long strings take the pattern, ~3x faster per character once compiled.
+ */
+function shortHasSpecial(s: string): boolean {
+	for (let i = 0; i < s.length; i++) {
+		const code = s.charCodeAt(i);
+		if (
+			code < 0x20
+				? code !== 0x09 && code !== 0x0a
+				: code === 0x26 || code === 0x3c || code === 0x3e || (code >= 0xd8_00 && (code <= 0xdf_ff || code >= 0xff_fe))
+		) {
+			return true;
+		}
+	}
+
+	return false;
+}
+
 /** Sanitized and escaped element text. CR is escaped so that XML parsers do not turn it into LF. */
 function text(s: string): string {
-	if (!SPECIAL.test(s)) {
+	if (s.length <= 32 ? !shortHasSpecial(s) : !SPECIAL.test(s)) {
 		return s;
 	}
 	return sanitizeXmlString(s).replace(ESCAPED, c => ESCAPES[c]!);

@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {fillTemplate, splitCommandLine} from '../../src/guest/argv-template.js';
 import {batchedWriter} from '../../src/guest/batched-write.js';
 import {createGuestLog, summarizeValue} from '../../src/guest/log.js';
+import {parseGuestArgs} from '../../src/guest/options.js';
 import {formatKmsgRecord, tailBytes} from '../../src/guest/rpcs/getdmesg.js';
 
 describe('command templates', () => {
@@ -14,6 +15,18 @@ describe('command templates', () => {
 		expect(fillTemplate(['{unknown}'], {})).toEqual(['{unknown}']);
 		expect(() => splitCommandLine('   ')).toThrow('empty command');
 		expect(() => splitCommandLine(`echo 'open`)).toThrow('unterminated single quote');
+	});
+
+	it('separates words at exactly the characters /\\s/ matches', () => {
+		for (let code = 0; code < 0x1_00_00; code++) {
+			const char = String.fromCharCode(code);
+			if (char === '"' || char === "'" || char === '\\') {
+				continue;
+			}
+
+			const expected = /\s/.test(char) ? ['a', 'b'] : [`a${char}b`];
+			expect(splitCommandLine(`a${char}b`), `U+${code.toString(16)}`).toEqual(expected);
+		}
 	});
 });
 
@@ -110,5 +123,33 @@ describe('batched log writes', () => {
 		writer.write('last\n');
 		writer.flush();
 		expect(writes).toEqual(['12345\n67890\n', 'last\n']);
+	});
+});
+
+describe('numbers on the command line', () => {
+	// options.ts checks them with a loop (no pattern before the hello): it must accept exactly
+	// what /^\d+$/ (integers) and /^\d+(\.\d+)?$/ (seconds) did.
+	const alphabet = ['0', '7', '.', '-', '+', 'e', ' ', 'x'];
+	const texts = [''];
+	for (let length = 1; length <= 4; length++) {
+		for (const text of texts.filter(t => t.length === length - 1)) {
+			texts.push(...alphabet.map(char => `${text}${char}`));
+		}
+	}
+
+	const accepts = (args: string[]) => {
+		try {
+			parseGuestArgs(args);
+			return true;
+		} catch {
+			return false;
+		}
+	};
+
+	it('accepts the integers and seconds the patterns did, nothing else', () => {
+		for (const text of texts) {
+			expect(accepts(['--getfile-max', text]), `--getfile-max '${text}'`).toBe(/^\d+$/.test(text));
+			expect(accepts(['--shutdown-delay', text]), `--shutdown-delay '${text}'`).toBe(/^\d+(\.\d+)?$/.test(text));
+		}
 	});
 });

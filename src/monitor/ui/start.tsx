@@ -1,3 +1,4 @@
+import {ReadStream} from 'node:tty';
 import {format} from 'node:util';
 import {render, type Instance, type RenderOptions} from 'ink';
 import type {MonitorSession} from '../session-api.js';
@@ -69,6 +70,21 @@ export function mountScreen(session: MonitorSession, options: ScreenOptions = {}
 	return {instance, terminal, exited: finished};
 }
 
+/**
+ * The terminal's input for the screen: stdin's terminal as a stream that keeps reading while
+ * the screen listens. process.stdin reads a terminal with a high-water mark of 0: each chunk
+ * stops the read and Ink's next read() starts it again, two epoll_ctl calls and Node's stream
+ * work per keystroke or pasted chunk. Undefined when stdin is not a terminal.
+ */
+function terminalInput(): ReadStream | undefined {
+	if (!process.stdin.isTTY) {
+		return undefined;
+	}
+
+	// Node takes readableHighWaterMark here (net.Socket's options); its types list fewer.
+	return new ReadStream(0, {readableHighWaterMark: 64 * 1024} as ConstructorParameters<typeof ReadStream>[1]);
+}
+
 export type InteractiveOptions = {
 	/** History file; default `~/.virtagent_history`. */
 	readonly historyFile?: string;
@@ -95,8 +111,10 @@ export async function startInteractive(session: MonitorSession, options: Interac
 			console.error(`virtagent monitor: ${message}`);
 		}
 	});
-	const {exited} = mountScreen(session, {...options, history, historyFile});
+	const input = options.stdin ? undefined : terminalInput();
+	const {exited} = mountScreen(session, {...options, history, historyFile, ...(input ? {stdin: input} : {})});
 	await exited;
+	input?.destroy();
 	await historyFile.flushed();
 	return 0;
 }

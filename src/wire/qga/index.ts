@@ -1,4 +1,4 @@
-import type {CorrelationKey, ResyncRequest, WireProtocol, WireProtocolFactory} from '../types.js';
+import {keyCounterText, type CorrelationKey, type ResyncRequest, type WireProtocol, type WireProtocolFactory} from '../types.js';
 import {defaultLineMax} from './line-reader.js';
 import {QgaReader, type DropReport} from './reader.js';
 import {newSyncId} from './sync.js';
@@ -72,7 +72,7 @@ export class QgaProtocol implements WireProtocol {
 	}
 
 	nextKey(): CorrelationKey {
-		return `q${this.#nextKey++}`;
+		return `q${keyCounterText(this.#nextKey++)}`;
 	}
 
 	expectsReply(method: string): boolean {

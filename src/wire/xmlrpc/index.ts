@@ -1,5 +1,5 @@
 import {defaultFrameLimits} from '../../protocol/limits.js';
-import type {CorrelationKey, ResyncRequest, WireLimits, WireProtocol, WireProtocolFactory} from '../types.js';
+import {keyCounterText, type CorrelationKey, type ResyncRequest, type WireLimits, type WireProtocol, type WireProtocolFactory} from '../types.js';
 import {XmlRpcReader} from './reader.js';
 import {XmlRpcWriter} from './writer.js';
 
@@ -34,7 +34,7 @@ export class XmlRpcProtocol implements WireProtocol {
 	}
 
 	nextKey(): CorrelationKey {
-		return `${this.#tagPrefix}.${this.#nextTag++}`;
+		return `${this.#tagPrefix}.${keyCounterText(this.#nextTag++)}`;
 	}
 
 	expectsReply(): boolean {

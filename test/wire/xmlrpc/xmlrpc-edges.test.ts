@@ -8,6 +8,7 @@ import {afterEach, describe, expect, it, vi} from 'vitest';
 import {encodeCall, encodeFault, encodeResponse} from '../../../src/protocol/codec.js';
 import {encodeFrame} from '../../../src/protocol/frame-encoder.js';
 import {defaultFrameLimits} from '../../../src/protocol/limits.js';
+import {isValidTag} from '../../../src/protocol/frame.js';
 import {XmlRpcProtocol, xmlRpcProtocol} from '../../../src/wire/xmlrpc/index.js';
 import {XmlRpcReader} from '../../../src/wire/xmlrpc/reader.js';
 import {XmlRpcWriter} from '../../../src/wire/xmlrpc/writer.js';
@@ -236,6 +237,13 @@ describe('the XML-RPC protocol', () => {
 		const [first, second] = [protocol.nextKey(), protocol.nextKey()];
 		expect(first).toMatch(/^[\da-f]{6}\.1$/u);
 		expect(second).toBe(first.replace(/1$/u, '2'));
+		// The count is in base 36 (V8 caches every base-10 number's string: see keyCounterText).
+		const prefix = first.slice(0, 7);
+		const later = Array.from({length: 2000}, () => protocol.nextKey());
+		expect(later[32]).toBe(`${prefix}z`);
+		expect(later[33]).toBe(`${prefix}10`);
+		expect(new Set(later).size).toBe(later.length);
+		expect(later.every(key => key.startsWith(prefix) && isValidTag(key))).toBe(true);
 		const prefixes = new Set(Array.from({length: 8}, () => new XmlRpcProtocol({bodyMax: 4096}).nextKey()));
 		expect(prefixes.size).toBe(8);
 		expect(() => {
