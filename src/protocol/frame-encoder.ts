@@ -64,6 +64,8 @@ export function encodeTextFrame(kind: FrameKind, tag: string | undefined, body: 
 export class FrameTemplate {
 	readonly #head: Buffer;
 	readonly #tail: Buffer;
+	/** The last frame made: the next one with a tag of the same length is a copy of it. */
+	#last: Buffer | undefined = undefined;
 
 	constructor(kind: FrameKind, body: string, bodyBytes: number) {
 		this.#head = Buffer.from(`\xff${canonicalHead[kind]}${bodyBytes}${canonicalHead.tagLine}`, 'latin1');
@@ -79,7 +81,14 @@ export class FrameTemplate {
 		}
 
 		const frame = Buffer.allocUnsafe(head.length + tagValue.length + this.#tail.length);
-		frame.set(head, 0);
+		const last = this.#last;
+		if (last?.length === frame.length) {
+			frame.set(last); // A tag as long as the last one's: one copy, and the tag written over.
+		} else {
+			frame.set(head, 0);
+			frame.set(this.#tail, head.length + tagValue.length);
+		}
+
 		let at = head.length;
 		for (let i = 0; i < tagValue.length; i++) {
 			const code = tagValue.charCodeAt(i);
@@ -90,7 +99,7 @@ export class FrameTemplate {
 			frame[at++] = code;
 		}
 
-		frame.set(this.#tail, at);
+		this.#last = frame; // Only ever read again: nobody writes into a frame once it is made.
 		return frame;
 	}
 }

@@ -57,6 +57,19 @@ describe('FrameTemplate writes the bytes encodeTextFrame writes, for any tag, an
 	});
 });
 
+describe('FrameTemplate over a run of sequential tags (a ping loop: same lengths, then one longer)', () => {
+	it('writes each frame as encodeTextFrame does', () => {
+		const body = '<?xml version="1.0"?><methodCall><methodName>va.ping</methodName><params/></methodCall>';
+		const template = new FrameTemplate('request', body, body.length);
+		for (let n = 1; n <= 1200; n++) {
+			expect(template.frame(`a1b2c3.${n}`)).toEqual(encodeTextFrame('request', `a1b2c3.${n}`, body, body.length));
+		}
+
+		expect(() => template.frame('a1b2c3 12')).toThrow(TypeError);
+		expect(template.frame('a1b2c3.13')).toEqual(encodeTextFrame('request', 'a1b2c3.13', body, body.length));
+	});
+});
+
 describe('isValidTag (the tag grammar of PROTOCOL.md §2, checked on every frame written)', () => {
 	it('takes 1-64 of A-Z a-z 0-9 . _ - and nothing else', () => {
 		expect(isValidTag('a')).toBe(true);
