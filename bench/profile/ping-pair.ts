@@ -7,11 +7,15 @@
  * same warm-up) and prints user-space instructions per round trip (both ends are in this one
  * process): with and without `--echo`, the in-process ratio of case 1 in figures the machine's
  * load does not move (the kernel's part, the same two socket hops for both, is not in them).
+ *
+ * `--allocations`: the bytes allocated per round trip (both ends), and by which function
+ * (V8's sampling heap profiler, freed objects included).
  */
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import {listenEndpoint} from '../../src/transport/endpoint.js';
 import {scratch} from '../lib/context.js';
+import {allocationSites} from '../lib/allocation-sites.js';
 import {instructionsPerOperation} from '../lib/instructions.js';
 import {pingFrameSizes} from '../lib/sizes.js';
 import {connectEchoClient, startEchoServer} from '../peers/echo.js';
@@ -19,7 +23,12 @@ import {attachFirst, benchAgent, connectAgent} from '../peers/agents.js';
 
 const {values, positionals} = parseArgs({
 	allowPositionals: true,
-	options: {echo: {type: 'boolean', default: false}, warmup: {type: 'string', default: '20000'}, instructions: {type: 'boolean', default: false}},
+	options: {
+		echo: {type: 'boolean', default: false},
+		warmup: {type: 'string', default: '20000'},
+		instructions: {type: 'boolean', default: false},
+		allocations: {type: 'boolean', default: false},
+	},
 });
 const calls = Number(positionals[0] ?? 20_000);
 const warmup = Number(values.warmup);
@@ -62,6 +71,23 @@ if (values.echo) {
 
 for (let i = 0; i < warmup; i++) {
 	await roundTrip();
+}
+
+if (values.allocations) {
+	const sites = await allocationSites(async () => {
+		for (let i = 0; i < calls; i++) {
+			await roundTrip();
+		}
+	});
+	const total = sites.reduce((sum, {bytes}) => sum + bytes, 0);
+	console.log(`${what}, in-process: ~${Math.round(total / calls)} bytes allocated per round trip (sampled; ${calls} after ${warmup}), by function:`);
+	for (const {site, bytes} of sites.slice(0, 25)) {
+		console.log(`${String(Math.round(bytes / calls)).padStart(7)}  ${site}`);
+	}
+
+	await close();
+	work.remove();
+	process.exit(0);
 }
 
 const start = performance.now();

@@ -1,5 +1,5 @@
 import {type DecoderEvent, type FrameKind, FramingError, type FramingErrorCode} from './frame.js';
-import {type HeaderFields, parseHeaderFields, readCanonicalHeader} from './frame-header.js';
+import {type HeaderFields, parseHeaderFields, readCanonicalHeader, readWholeFrame} from './frame-header.js';
 import {defaultFrameLimits, type FrameLimits, SENTINEL} from './limits.js';
 
 /*
@@ -132,6 +132,11 @@ export class FrameDecoder {
 
 	/** Feed the next piece of the stream; returns what it completed, in stream order. */
 	push(chunk: Buffer): DecoderEvent[] {
+		const whole = this.#wholeFrame(chunk);
+		if (whole !== undefined) {
+			return [whole];
+		}
+
 		const events: DecoderEvent[] = [];
 		// A message that stalled before this chunk came is over: the chunk starts afresh. (The
 		// clock is read only while a message is started: a whole frame per chunk never reads it.)
@@ -177,6 +182,15 @@ export class FrameDecoder {
 		}
 
 		return events;
+	}
+
+	/** A chunk that is one whole frame of ours, at a boundary (nothing held, skipped or timed): read with no state moved. */
+	#wholeFrame(chunk: Buffer): DecoderEvent | undefined {
+		const frame =
+			this.#state === 'boundary' && this.#headerLength === 0 && this.#deadline === undefined
+				? readWholeFrame(chunk, this.#headerMax, this.#bodyMax)
+				: undefined;
+		return frame && {type: 'frame', frame};
 	}
 
 	/** After a push that left a message started: a header keeps its first deadline, a body that moved gets a new one. */

@@ -1,4 +1,5 @@
-import {canonicalHead, type FrameKind, isValidTag} from './frame.js';
+import {isWordByte} from './bytes.js';
+import {canonicalHead, type FrameKind, isValidTag, TAG_MAX_LENGTH} from './frame.js';
 
 /*
  * Writer side of PROTOCOL.md §2: 0xFF, start line, the three headers, blank line, body.
@@ -22,7 +23,7 @@ export const NO_TAG = 'none';
 function headerText(kind: FrameKind, tag: string | undefined, bodyBytes: number): string {
 	const tagValue = tag === undefined || tag === '' ? NO_TAG : tag;
 	if (!isValidTag(tagValue)) {
-		throw new TypeError(`invalid X-Virtagent-Client-Tag ${JSON.stringify(tagValue.slice(0, 80))}: 1-64 of A-Z a-z 0-9 . _ - only`);
+		throw invalidTag(tagValue);
 	}
 
 	return `${canonicalHead[kind]}${bodyBytes}${canonicalHead.tagLine}${tagValue}${canonicalHead.end}`;
@@ -52,4 +53,57 @@ export function encodeTextFrame(kind: FrameKind, tag: string | undefined, body: 
 	// more bytes than units): then latin1 writes the same bytes, as a plain copy.
 	frame.write(header + body, 1, bodyBytes === body.length ? 'latin1' : 'utf8');
 	return frame;
+}
+
+/**
+ * Every byte of the frames of one kind and one body but the tag's: a ping loop writes the same
+ * frame again and again with a new tag. A frame is then two copies around the tag's characters,
+ * written and checked in one loop: no header string, no joined text to flatten, no native write
+ * (those were ~1.8k of a ~2k frame). The bytes are exactly encodeTextFrame's.
+ */
+export class FrameTemplate {
+	readonly #head: Buffer;
+	readonly #tail: Buffer;
+	/** The last frame made: the next one with a tag of the same length is a copy of it. */
+	#last: Buffer | undefined = undefined;
+
+	constructor(kind: FrameKind, body: string, bodyBytes: number) {
+		this.#head = Buffer.from(`\xff${canonicalHead[kind]}${bodyBytes}${canonicalHead.tagLine}`, 'latin1');
+		this.#tail = Buffer.from(`${canonicalHead.end}${body}`, 'utf8');
+	}
+
+	/** The frame with this tag (as headerText: undefined or '' is `none`; a tag off the grammar throws a TypeError). */
+	frame(tag: string | undefined): Buffer {
+		const tagValue = tag === undefined || tag === '' ? NO_TAG : tag;
+		const head = this.#head;
+		if (tagValue.length > TAG_MAX_LENGTH) {
+			throw invalidTag(tagValue);
+		}
+
+		const frame = Buffer.allocUnsafe(head.length + tagValue.length + this.#tail.length);
+		const last = this.#last;
+		if (last?.length === frame.length) {
+			frame.set(last); // A tag as long as the last one's: one copy, and the tag written over.
+		} else {
+			frame.set(head, 0);
+			frame.set(this.#tail, head.length + tagValue.length);
+		}
+
+		let at = head.length;
+		for (let i = 0; i < tagValue.length; i++) {
+			const code = tagValue.charCodeAt(i);
+			if (!isWordByte(code)) {
+				throw invalidTag(tagValue);
+			}
+
+			frame[at++] = code;
+		}
+
+		this.#last = frame; // Only ever read again: nobody writes into a frame once it is made.
+		return frame;
+	}
+}
+
+function invalidTag(tag: string): TypeError {
+	return new TypeError(`invalid X-Virtagent-Client-Tag ${JSON.stringify(tag.slice(0, 80))}: 1-64 of A-Z a-z 0-9 . _ - only`);
 }

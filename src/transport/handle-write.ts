@@ -1,5 +1,5 @@
 /** The parts of Node's stream binding a direct write uses: a write request and the handle's write state. */
-export type WriteRequest = {handle: unknown; oncomplete: (status: number) => void; async: boolean; buffer?: Buffer};
+export type WriteRequest = {handle: unknown; oncomplete?: (status: number) => void; async: boolean; buffer?: Buffer};
 export type WritableHandle = {writeBuffer(request: WriteRequest, data: Buffer): number};
 export type StreamBinding = {
 	readonly WriteWrap: new () => WriteRequest;
@@ -19,11 +19,19 @@ export function streamBinding(): StreamBinding {
 }
 
 /**
+ * A write request that no write kept: Node's native write wraps its request object only when
+ * the kernel does not take every byte at once, so after a write that flushed, the same object
+ * serves the next one. Making one (a native constructor) cost ~900 instructions of a ~4k write.
+ */
+let spare: WriteRequest | undefined;
+
+/**
  * One write through a libuv stream handle, as net.Socket does at the end of its own write path
  * (sockets: eager-write.ts; ports: polled-device.ts). 'flushed' when the kernel took every byte
  * at once; otherwise a promise that libuv's completion settles. A failure, now or then, is told
  * to `failed(owner, error)` with the error `failure` makes of libuv's status, and rejects with it
- * (functions made once and an owner passed in, not a closure per write: this runs per message).
+ * (functions made once and an owner passed in, not a closure per write: this runs per message;
+ * the flushed path makes no closure and no object at all).
  * `pending` hears +bytes when the write goes on in the background and -bytes when it is done.
  */
 export function writeThroughHandle<O>(
@@ -35,27 +43,21 @@ export function writeThroughHandle<O>(
 	pending?: (bytes: number) => void,
 ): Promise<void> | 'flushed' {
 	const {WriteWrap, streamBaseState, kLastWriteWasAsync} = streamBinding();
-	let settle: ((status: number) => void) | undefined;
-	let doneStatus: number | undefined;
-	const request = new WriteWrap();
+	const request = spare ?? new WriteWrap();
+	spare = undefined;
 	request.handle = handle;
 	request.async = false;
-	request.oncomplete = status => {
-		pending?.(-data.length);
-		if (settle) {
-			settle(status);
-		} else {
-			doneStatus = status;
-		}
-	};
 	const status = handle.writeBuffer(request, data);
 	if (status !== 0) {
+		// Not reused: a write that failed part way may have wrapped its request.
 		const error = failure(status);
 		failed(owner, error);
 		return Promise.reject(error);
 	}
 
 	if (!streamBaseState[kLastWriteWasAsync]) {
+		request.handle = undefined; // The spare must not keep a closed handle alive.
+		spare = request;
 		return 'flushed';
 	}
 
@@ -65,7 +67,9 @@ export function writeThroughHandle<O>(
 	// write path does (a buffer collected meanwhile, its pool slice reused, would send other bytes).
 	request.buffer = data;
 	return new Promise<void>((resolve, reject) => {
-		settle = done => {
+		// libuv reports a write's completion from the event loop, never during writeBuffer: set now, in time.
+		request.oncomplete = done => {
+			pending?.(-data.length);
 			if (done === 0) {
 				resolve();
 			} else {
@@ -74,8 +78,5 @@ export function writeThroughHandle<O>(
 				reject(error);
 			}
 		};
-		if (doneStatus !== undefined) {
-			settle(doneStatus);
-		}
 	});
 }

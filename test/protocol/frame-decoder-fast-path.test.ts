@@ -65,4 +65,44 @@ describe('FrameDecoder canonical-header fast path', () => {
 		expect(decodeAll(frame, 99)).toContain('BODY_TOO_LONG');
 		expect(decodeAll(frame, 100)).toEqual([{kind: 'response', tag: 'a.1', body: '\0'.repeat(100)}]);
 	});
+
+	it('reads a chunk that is exactly one frame as it reads the same bytes one at a time, whatever came before', () => {
+		const piece = fc.oneof(
+			fc
+				.record({
+					tag: fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/),
+					body: fc.uint8Array({maxLength: 40}),
+					kind: fc.constantFrom('request' as const, 'response' as const),
+				})
+				.map(({kind, tag, body}) => encodeFrame(kind, tag, Buffer.from(body))),
+			fc.uint8Array({maxLength: 12}).map(bytes => Buffer.from(bytes)),
+			fc.nat({max: 30}).map(cut => encodeFrame('request', 'half', Buffer.from('<x/>')).subarray(0, cut + 1)),
+		);
+		const summary = (decoder: FrameDecoder, chunks: Buffer[]) => {
+			const seen: unknown[] = [];
+			let skipped = 0;
+			for (const chunk of chunks) {
+				for (const event of decoder.push(chunk)) {
+					if (event.type === 'skipped') {
+						skipped += event.bytes;
+					} else {
+						seen.push(event.type === 'frame' ? [event.frame.kind, event.frame.tag, event.frame.body.toString('latin1')] : event.error.code);
+					}
+				}
+			}
+
+			return {seen, skipped, held: decoder.bufferedBytes};
+		};
+		fc.assert(
+			fc.property(fc.array(piece, {maxLength: 8}), pieces => {
+				const bytes = Buffer.concat(pieces);
+				const byByte = summary(
+					new FrameDecoder(),
+					[...bytes].map(byte => Buffer.from([byte])),
+				);
+				expect(summary(new FrameDecoder(), pieces)).toEqual(byByte);
+			}),
+			{numRuns: 500},
+		);
+	});
 });

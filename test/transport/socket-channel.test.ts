@@ -70,6 +70,42 @@ describe('socketChannel.writeEager (one wake-up less per message when the kernel
 		expect(received.subarray(big.length).toString()).toBe('tail');
 	});
 
+	it('sends the right bytes on each socket when writes alternate between sockets and some wait', async () => {
+		// Flushed writes share one write request: it must never carry bytes to the wrong socket
+		// or be taken while a write that waits still holds it.
+		const x = await eagerChannel();
+		const y = await eagerChannel();
+		const collect = (pair: SocketPair) => {
+			const chunks: Buffer[] = [];
+			pair.b.on('data', (chunk: Buffer) => chunks.push(chunk));
+			return chunks;
+		};
+		x.pair.b.pause();
+		const fromX = collect(x.pair);
+		const fromY = collect(y.pair);
+		expect(x.channel.writeEager!(Buffer.from('x1'))).toBe('flushed');
+		expect(y.channel.writeEager!(Buffer.from('y1'))).toBe('flushed');
+		const big = Buffer.alloc(8 * 1024 * 1024, 0x61);
+		const waiting = x.channel.writeEager!(big);
+		expect(waiting).toBeInstanceOf(Promise);
+		expect(y.channel.writeEager!(Buffer.from('y2'))).toBe('flushed');
+		const afterBig = x.channel.writeEager!(Buffer.from('x2'));
+		expect(y.channel.writeEager!(Buffer.from('y3'))).toBe('flushed');
+		x.pair.b.resume();
+		await waiting;
+		if (afterBig !== 'flushed') {
+			await afterBig;
+		}
+
+		await new Promise(resolve => setTimeout(resolve, 50));
+		const xBytes = Buffer.concat(fromX);
+		expect(xBytes.length).toBe(2 + big.length + 2);
+		expect(xBytes.subarray(0, 2).toString()).toBe('x1');
+		expect(xBytes.subarray(2, 2 + big.length).equals(big)).toBe(true);
+		expect(xBytes.subarray(2 + big.length).toString()).toBe('x2');
+		expect(Buffer.concat(fromY).toString()).toBe('y1y2y3');
+	});
+
 	it('rejects a write the peer can no longer take, and closes the channel with that error', async () => {
 		let closedBy: (error: Error | undefined) => void = () => undefined;
 		const closed = new Promise<Error | undefined>(resolve => {

@@ -1,5 +1,6 @@
 import {callXml, faultXml, responseXml} from '../../protocol/codec.js';
-import {encodeTextFrame, NO_TAG} from '../../protocol/frame-encoder.js';
+import {encodeTextFrame, FrameTemplate, NO_TAG} from '../../protocol/frame-encoder.js';
+import type {FrameKind} from '../../protocol/frame.js';
 import {FaultCode, type Fault} from '../../protocol/value.js';
 import type {CorrelationKey, Encoded, MessageWriter, Outcome, WireValue} from '../types.js';
 
@@ -19,16 +20,31 @@ class EncodedFrame implements Encoded {
 /** Strings longer than this are not remembered: a big answer is seldom sent twice in a row. */
 const lastStringMax = 256;
 
-/** One encoded body remembered with what it encodes (a method name, or a string result). */
+/**
+ * One encoded body remembered with what it encodes (a method name, or a string result), and,
+ * once it is written a second time, its frame's bytes but the tag (a FrameTemplate).
+ */
 class LastBody {
 	key: string | undefined = undefined;
 	body = '';
 	bytes = 0;
+	#template: FrameTemplate | undefined = undefined;
+
+	constructor(readonly kind: FrameKind) {}
 
 	keep(key: string, body: string, bytes: number): void {
-		this.key = key;
-		this.body = body;
-		this.bytes = bytes;
+		if (this.key !== key) {
+			this.key = key;
+			this.body = body;
+			this.bytes = bytes;
+			this.#template = undefined;
+		}
+	}
+
+	/** The frame of the body remembered, with this tag. */
+	frame(tag: string | undefined): Buffer {
+		this.#template ??= new FrameTemplate(this.kind, this.body, this.bytes);
+		return this.#template.frame(tag);
 	}
 }
 
@@ -40,8 +56,8 @@ class LastBody {
 export class XmlRpcWriter implements MessageWriter {
 	readonly #bodyMax: number;
 	/** The last call without parameters and the last string answer: a ping loop repeats both. */
-	readonly #lastCall = new LastBody();
-	readonly #lastString = new LastBody();
+	readonly #lastCall = new LastBody('request');
+	readonly #lastString = new LastBody('response');
 
 	constructor(bodyMax: number) {
 		this.#bodyMax = bodyMax;
@@ -65,7 +81,7 @@ export class XmlRpcWriter implements MessageWriter {
 			throw new Error(`${method} request too large: ${bytes} bytes (limit ${this.#bodyMax})`);
 		}
 
-		return new EncodedFrame(encodeTextFrame('request', key, body, bytes), bytes, true);
+		return new EncodedFrame(last ? last.frame(key) : encodeTextFrame('request', key, body, bytes), bytes, true);
 	}
 
 	/** The result-size guard: an answer that cannot be encoded or would not fit is a fault. */
@@ -92,14 +108,14 @@ export class XmlRpcWriter implements MessageWriter {
 			return answer(key, faultBody({code: FaultCode.internal, message: `result too large: ${bytes} bytes (limit ${this.#bodyMax})`}), false);
 		}
 
-		return answer(key, body, true, bytes);
+		return answer(key, body, true, bytes, last);
 	}
 }
 
-function answer(key: CorrelationKey | undefined, body: string, ok: boolean, bytes = Buffer.byteLength(body, 'utf8')): EncodedFrame {
+function answer(key: CorrelationKey | undefined, body: string, ok: boolean, bytes = Buffer.byteLength(body, 'utf8'), last?: LastBody): EncodedFrame {
 	let frame: Buffer;
 	try {
-		frame = encodeTextFrame('response', key, body, bytes);
+		frame = last ? last.frame(key) : encodeTextFrame('response', key, body, bytes);
 	} catch {
 		// A tag we cannot write back (the reader should have refused it): answer untagged
 		// rather than crash; the peer treats it as the answer to its one request in flight.
