@@ -18,6 +18,7 @@
  * - dates without an offset are UTC (the library reads them in the host's local zone);
  * - an element inside a scalar, or methodCall/methodResponse below the root, is an error.
  */
+import {isAscii} from 'node:buffer';
 import sax from 'sax';
 import {CodecError, FaultCode, MAX_NESTING} from './value.js';
 import {scanXml, type XmlEvents} from './xml-scan.js';
@@ -306,7 +307,9 @@ function readWithSax(xml: string): Outcome {
  * it is on every call's path.
  */
 export function readXmlRpc(body: Buffer): Outcome {
-	const xml = body.toString('utf8');
+	// An all-ASCII body (every file chunk's base64 is) is the same text read as latin1: a copy,
+	// about half the time of decoding 1.4 MB as UTF-8. The test itself is vectorized and cheap.
+	const xml = isAscii(body) ? body.toString('latin1') : body.toString('utf8');
 	try {
 		const builder = new ValueBuilder();
 		if (scanXml(xml, builder)) {
