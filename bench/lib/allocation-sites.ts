@@ -51,3 +51,20 @@ export async function allocationSites(
 		session.disconnect();
 	}
 }
+
+/**
+ * `call` run `calls` times under the sampler: prints `header` with the bytes allocated per call,
+ * then the 25 functions that allocate most, in bytes per call.
+ */
+export async function printAllocationsPerCall(calls: number, call: () => Promise<unknown>, header: (bytesPerCall: number) => string): Promise<void> {
+	const sites = await allocationSites(async () => {
+		for (let i = 0; i < calls; i++) {
+			await call();
+		}
+	});
+	const total = sites.reduce((sum, {bytes}) => sum + bytes, 0);
+	console.log(header(Math.round(total / calls)));
+	for (const {site, bytes} of sites.slice(0, 25)) {
+		console.log(`${String(Math.round(bytes / calls)).padStart(7)}  ${site}`);
+	}
+}

@@ -15,7 +15,7 @@ import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import {listenEndpoint} from '../../src/transport/endpoint.js';
 import {scratch} from '../lib/context.js';
-import {allocationSites} from '../lib/allocation-sites.js';
+import {printAllocationsPerCall} from '../lib/allocation-sites.js';
 import {instructionsPerOperation} from '../lib/instructions.js';
 import {pingFrameSizes} from '../lib/sizes.js';
 import {connectEchoClient, startEchoServer} from '../peers/echo.js';
@@ -74,16 +74,11 @@ for (let i = 0; i < warmup; i++) {
 }
 
 if (values.allocations) {
-	const sites = await allocationSites(async () => {
-		for (let i = 0; i < calls; i++) {
-			await roundTrip();
-		}
-	});
-	const total = sites.reduce((sum, {bytes}) => sum + bytes, 0);
-	console.log(`${what}, in-process: ~${Math.round(total / calls)} bytes allocated per round trip (sampled; ${calls} after ${warmup}), by function:`);
-	for (const {site, bytes} of sites.slice(0, 25)) {
-		console.log(`${String(Math.round(bytes / calls)).padStart(7)}  ${site}`);
-	}
+	await printAllocationsPerCall(
+		calls,
+		roundTrip,
+		perCall => `${what}, in-process: ~${perCall} bytes allocated per round trip (sampled; ${calls} after ${warmup}), by function:`,
+	);
 
 	await close();
 	work.remove();

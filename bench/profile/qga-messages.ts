@@ -17,7 +17,7 @@
  */
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
-import {allocationSites} from '../lib/allocation-sites.js';
+import {printAllocationsPerCall} from '../lib/allocation-sites.js';
 import {instructionsPerOperation} from '../lib/instructions.js';
 import {memoryChannel} from '../lib/memory-channel.js';
 import {allCommands} from '../../commands/index.js';
@@ -157,16 +157,11 @@ for (let i = 0; i < warmup; i++) {
 }
 
 if (values.allocations) {
-	const sites = await allocationSites(async () => {
-		for (let i = 0; i < calls; i++) {
-			await call();
-		}
-	});
-	const total = sites.reduce((sum, {bytes}) => sum + bytes, 0);
-	console.log(`${name}: ~${Math.round(total / calls)} bytes allocated per call (sampled; ${calls} calls after ${warmup}), by function:`);
-	for (const {site, bytes} of sites.slice(0, 25)) {
-		console.log(`${String(Math.round(bytes / calls)).padStart(7)}  ${site}`);
-	}
+	await printAllocationsPerCall(
+		calls,
+		call,
+		perCall => `${name}: ~${perCall} bytes allocated per call (sampled; ${calls} calls after ${warmup}), by function:`,
+	);
 
 	process.exit(0);
 }

@@ -21,7 +21,7 @@ export const NO_TAG = 'none';
  *   byte per character.
  */
 function headerText(kind: FrameKind, tag: string | undefined, bodyBytes: number): string {
-	const tagValue = tag === undefined || tag === '' ? NO_TAG : tag;
+	const tagValue = tagOrNone(tag);
 	if (!isValidTag(tagValue)) {
 		throw invalidTag(tagValue);
 	}
@@ -74,7 +74,7 @@ export class FrameTemplate {
 
 	/** The frame with this tag (as headerText: undefined or '' is `none`; a tag off the grammar throws a TypeError). */
 	frame(tag: string | undefined): Buffer {
-		const tagValue = tag === undefined || tag === '' ? NO_TAG : tag;
+		const tagValue = tagOrNone(tag);
 		const head = this.#head;
 		if (tagValue.length > TAG_MAX_LENGTH) {
 			throw invalidTag(tagValue);
@@ -102,6 +102,11 @@ export class FrameTemplate {
 		this.#last = frame; // Only ever read again: nobody writes into a frame once it is made.
 		return frame;
 	}
+}
+
+/** The tag as written: a missing or empty one is `none`. */
+function tagOrNone(tag: string | undefined): string {
+	return tag === undefined || tag === '' ? NO_TAG : tag;
 }
 
 function invalidTag(tag: string): TypeError {

@@ -53,15 +53,9 @@ export function shortCall(body: Buffer): DecodedCall | undefined {
 		return known;
 	}
 
-	const end = runEnd(body, callStart, callEnd);
-	if (end <= callStart.length) {
+	const end = wholeRun(body, callStart, callEnd, isWordByte);
+	if (end < 0) {
 		return undefined;
-	}
-
-	for (let i = callStart.length; i < end; i++) {
-		if (!isWordByte(body[i]!)) {
-			return undefined;
-		}
 	}
 
 	// Method names are ASCII here: latin1 is their UTF-8.
@@ -75,18 +69,31 @@ export function shortStringResponse(body: Buffer): DecodedResponse | undefined {
 		return known;
 	}
 
-	const end = runEnd(body, stringStart, stringEnd);
-	if (end <= stringStart.length) {
+	const end = wholeRun(body, stringStart, stringEnd, isTextByte);
+	if (end < 0) {
 		return undefined;
 	}
 
-	for (let i = stringStart.length; i < end; i++) {
-		if (!isTextByte(body[i]!)) {
-			return undefined;
+	return lastString.keep(body, Object.freeze({ok: true, value: body.toString('utf8', stringStart.length, end)}));
+}
+
+/**
+ * Where the run between `start` and `end` ends, when `body` is exactly `start`, a non-empty run
+ * of `allowed` bytes and `end`; else -1.
+ */
+function wholeRun(body: Buffer, start: Buffer, end: Buffer, allowed: (byte: number) => boolean): number {
+	const stop = runEnd(body, start, end);
+	if (stop <= start.length) {
+		return -1;
+	}
+
+	for (let i = start.length; i < stop; i++) {
+		if (!allowed(body[i]!)) {
+			return -1;
 		}
 	}
 
-	return lastString.keep(body, Object.freeze({ok: true, value: body.toString('utf8', stringStart.length, end)}));
+	return stop;
 }
 
 /** Where the run between `start` and `end` ends, when `body` begins and ends with them; else -1. */
