@@ -27,7 +27,7 @@ const {channelSourceFor} = await import('../../src/guest/channel-source.js');
 const {createGuestLog} = await import('../../src/guest/log.js');
 const {parseGuestArgs} = await import('../../src/guest/options.js');
 const {allCommands} = await import('../../commands/index.js');
-const {openSession} = await import('../../src/monitor/session.js');
+const {openSession} = await import('../../src/monitor/open-session.js');
 const {mountScreen} = await import('../../src/monitor/ui/start.js');
 const {scratch} = await import('../lib/context.js');
 
