@@ -17,7 +17,8 @@ export type AnswerMatcherDeps = {
  * Which client job an answer is for (docs/PROTOCOL.md §4): the live request with its key, or
  * for an untagged answer (a v5 peer) the one request in flight. An answer to a request given up
  * on is late: dropped, and the slot it held on the peer is free again. Anything else is dropped
- * with a warning. It only reads the client side's lists: the client side moves the job it gets.
+ * with a warning. It moves no job and fires no trigger (the client side does, with the job it
+ * gets): it reads the client side's live requests and takes and frees slots on the peer.
  */
 export class AnswerMatcher {
 	readonly #deps: AnswerMatcherDeps;
