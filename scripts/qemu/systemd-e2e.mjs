@@ -8,7 +8,11 @@
 //   2. the port unplugged (QMP device_del): BindsTo stops the daemon, as the console shows;
 //   3. a port plugged into the running guest (chardev-add, device_add): the unit is wanted by the
 //      port's device, so systemd starts the daemon again; hello, va.ping;
-//   4. the daemon's log reached the journal (forwarded to the console, one line per RPC).
+//   4. the daemon's log reached the journal (forwarded to the console, one line per RPC);
+//   5. a second boot of the same image with nothing installed and contrib/cloud-init.yaml as its
+//      NoCloud user-data (URL and SHA256 filled in as its comment says; the URL a file:// one,
+//      as the guest has no network): cloud-init fetches and checks the executable, writes and
+//      enables the unit, and the host has the daemon's hello and a va.ping answer.
 // Prints one JSON line (figures) on stdout, progress on stderr; exits non-zero on any failure.
 //   npm run e2e:systemd        (= npm run build:guest, setup.sh, then this script)
 // Needs root (debootstrap, once), scripts/qemu/setup.sh's kernel and QEMU, npm run build.
@@ -28,9 +32,7 @@ const {startQgaClient} = await import(path.join(repo, 'test/e2e/qga-bench.mjs'))
 
 const exe = path.resolve(process.env.VA_GUEST_EXE ?? path.join(repo, 'dist/virtagent-guest'));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'va-systemd-'));
-const consolePath = path.join(work, 'console.log');
-const qmpPath = path.join(work, 'qmp.sock');
-const unit = 'virtagent-guest.service';
+const kernelDir = fs.realpathSync(path.join(repo, '.qemu-cache/kernel/current'));
 const log = message => process.stderr.write(`[systemd-e2e ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
 class StepError extends Error {}
@@ -111,107 +113,127 @@ async function until(timeline, pattern, timeoutMs, what) {
 	throw new StepError(`the console never showed ${what} within ${timeoutMs / 1000} s`);
 }
 
-const initrd = path.join(work, 'initrd.cpio');
-log(`installing ${path.relative(repo, exe)} into the Debian guest`);
-execFileSync('bash', [path.join(repo, 'scripts/qemu/systemd-rootfs.sh'), initrd, exe], {stdio: ['ignore', 'ignore', 'inherit']});
-const kernelDir = fs.realpathSync(path.join(repo, '.qemu-cache/kernel/current'));
-const firstPort = path.join(work, 'port-1.sock');
-const qgaPort = path.join(work, 'qga.sock');
-const t0 = Date.now();
-const qemu = spawn(
-	'qemu-system-x86_64',
-	[
-		...[
-			'-machine',
-			'q35',
-			'-accel',
-			process.env.VA_QEMU_ACCEL ?? 'tcg',
-			'-m',
-			'1536',
-			'-smp',
-			'1',
-			'-nodefaults',
-			'-display',
-			'none',
-			'-no-reboot',
-			'-nic',
-			'none',
+/** The image with the executable put in `how` (systemd-rootfs.sh), booted; its console on one clock. */
+function bootGuest(name, how) {
+	const initrd = path.join(work, `${name}.cpio`);
+	log(`${name}: the Debian guest with the executable (${how})`);
+	execFileSync('bash', [path.join(repo, 'scripts/qemu/systemd-rootfs.sh'), initrd, exe, how], {stdio: ['ignore', 'ignore', 'inherit']});
+	const file = suffix => path.join(work, `${name}-${suffix}`);
+	const guest = {port: file('port.sock'), qgaPort: file('qga.sock'), qmp: file('qmp.sock'), console: file('console.log'), t0: Date.now()};
+	const machine = ['-machine', 'q35', '-accel', process.env.VA_QEMU_ACCEL ?? 'tcg', '-m', '1536', '-smp', '1', '-nodefaults', '-display', 'none', '-no-reboot'];
+	const qemu = spawn(
+		'qemu-system-x86_64',
+		[
+			...machine,
+			...['-nic', 'none', '-serial', `file:${guest.console}`, '-kernel', path.join(kernelDir, 'vmlinux'), '-initrd', initrd],
+			// systemd as the first process of the unpacked image; its status lines and the journal on the console.
+			// The installed boots tell cloud-init's generator to stay off, as a guest without it.
+			...[
+				'-append',
+				`console=ttyS0 rdinit=/lib/systemd/systemd systemd.show_status=1 systemd.journald.forward_to_console=1 panic=-1${how === 'cloud-init' ? '' : ' cloud-init=disabled'}`,
+			],
+			...['-device', 'virtio-rng-pci', '-device', 'virtio-serial-pci,id=vser0'],
+			...[
+				'-chardev',
+				`socket,id=va1,path=${guest.port},server=on,wait=off`,
+				'-device',
+				'virtserialport,id=port1,bus=vser0.0,chardev=va1,name=org.qemu.virtagent',
+			],
+			...[
+				'-chardev',
+				`socket,id=qga,path=${guest.qgaPort},server=on,wait=off`,
+				'-device',
+				'virtserialport,bus=vser0.0,chardev=qga,name=org.qemu.guest_agent.0',
+			],
+			...['-qmp', `unix:${guest.qmp},server=on,wait=off`],
 		],
-		...['-serial', `file:${consolePath}`, '-kernel', path.join(kernelDir, 'vmlinux'), '-initrd', initrd],
-		// systemd as the first process of the unpacked image; its status lines and the journal on the console.
-		...['-append', 'console=ttyS0 rdinit=/lib/systemd/systemd systemd.show_status=1 systemd.journald.forward_to_console=1 panic=-1'],
-		...['-device', 'virtio-rng-pci', '-device', 'virtio-serial-pci,id=vser0'],
-		...['-chardev', `socket,id=va1,path=${firstPort},server=on,wait=off`, '-device', 'virtserialport,id=port1,bus=vser0.0,chardev=va1,name=org.qemu.virtagent'],
-		...['-chardev', `socket,id=qga,path=${qgaPort},server=on,wait=off`, '-device', 'virtserialport,bus=vser0.0,chardev=qga,name=org.qemu.guest_agent.0'],
-		...['-qmp', `unix:${qmpPath},server=on,wait=off`],
-	],
-	{stdio: ['ignore', 'ignore', 'pipe']},
-);
-let qemuStderr = '';
-qemu.stderr.on('data', chunk => (qemuStderr += chunk));
-const timeline = watchConsole(consolePath, t0);
-const figures = {};
+		{stdio: ['ignore', 'ignore', 'pipe']},
+	);
+	let stderr = '';
+	qemu.stderr.on('data', chunk => (stderr += chunk));
+	const timeline = watchConsole(guest.console, guest.t0);
+	return {
+		...guest,
+		timeline,
+		stop() {
+			timeline.stop();
+			qemu.kill();
+		},
+		report: () =>
+			`----- ${name}: console (${guest.console}) -----\n${timeline.lines
+				.slice(-60)
+				.map(line => `${String(line.ms).padStart(7)} ${line.text}`)
+				.join('\n')}\n${stderr}`,
+	};
+}
+
+const figures = {installed: {}, cloudInit: {}};
+let guest;
 let failed;
 try {
 	// 1. Boot: the unit enabled for multi-user.target; qemu-ga beside it.
-	const qga = await startQgaClient(qgaPort, {bootTimeoutMs: 240_000});
-	const boot = await hostOn(firstPort);
-	figures.bootToHelloMs = (await boot.hello(240_000)) - t0;
-	figures.bootToQgaAnswerMs = (await qga.firstAnswerAt) - t0;
-	figures.helloAfterQgaMs = figures.bootToHelloMs - figures.bootToQgaAnswerMs;
+	guest = bootGuest('installed', 'installed');
+	const {timeline, t0} = guest;
+	const f = figures.installed;
+	const qga = await startQgaClient(guest.qgaPort, {bootTimeoutMs: 240_000});
+	const boot = await hostOn(guest.port);
+	f.bootToHelloMs = (await boot.hello(240_000)) - t0;
+	f.bootToQgaAnswerMs = (await qga.firstAnswerAt) - t0;
+	f.helloAfterQgaMs = f.bootToHelloMs - f.bootToQgaAnswerMs;
 	qga.close();
-	figures.bootToUnitStartedMs = await until(timeline, /Started .*virtagent guest daemon/, 30_000, "systemd's 'Started' line for the unit");
+	f.bootToUnitStartedMs = await until(timeline, /Started .*virtagent guest daemon/, 30_000, "systemd's 'Started' line for the unit");
 	if ((await boot.call('va.ping')) !== 'dummy') throw new StepError('va.ping did not answer "dummy"');
 	const capabilities = await boot.call('va.capabilities');
 	if (!JSON.stringify(capabilities).includes('va.getfile')) throw new StepError(`va.capabilities lacks va.getfile: ${JSON.stringify(capabilities)}`);
-	log(
-		`boot: hello ${figures.bootToHelloMs} ms after QEMU started, ${figures.helloAfterQgaMs} ms after qemu-ga's first answer; va.ping, va.capabilities answered`,
-	);
+	log(`installed: hello ${f.bootToHelloMs} ms after QEMU started, ${f.helloAfterQgaMs} ms after qemu-ga's first answer; va.ping, va.capabilities answered`);
 
 	// 2. The port unplugged: BindsTo stops the daemon.
-	const qmp = await qmpConnect(qmpPath);
+	const qmp = await qmpConnect(guest.qmp);
 	await qmp.execute('device_del', {id: 'port1'});
 	await qmp.waitEvent('DEVICE_DELETED', 30_000);
 	const unpluggedAt = Date.now() - t0;
-	figures.unplugToStoppedMs = (await until(timeline, /Stopped .*virtagent guest daemon/, 60_000, "systemd's 'Stopped' line after the unplug")) - unpluggedAt;
+	f.unplugToStoppedMs = (await until(timeline, /Stopped .*virtagent guest daemon/, 60_000, "systemd's 'Stopped' line after the unplug")) - unpluggedAt;
 	boot.close();
 	await qmp.execute('chardev-remove', {id: 'va1'});
-	log(`unplugged: systemd stopped the daemon ${figures.unplugToStoppedMs} ms after QEMU removed the port`);
+	log(`unplugged: systemd stopped the daemon ${f.unplugToStoppedMs} ms after QEMU removed the port`);
 
 	// 3. A port plugged into the running guest: the device's wants start the daemon.
-	const secondPort = path.join(work, 'port-2.sock');
+	const secondPort = path.join(work, 'installed-port-2.sock');
 	await qmp.execute('chardev-add', {id: 'va2', backend: {type: 'socket', data: {addr: {type: 'unix', data: {path: secondPort}}, server: true, wait: false}}});
 	const pluggedAt = Date.now();
 	await qmp.execute('device_add', {driver: 'virtserialport', id: 'port2', bus: 'vser0.0', chardev: 'va2', name: 'org.qemu.virtagent'});
 	const plugged = await hostOn(secondPort);
-	figures.plugToHelloMs = (await plugged.hello(60_000)) - pluggedAt;
+	f.plugToHelloMs = (await plugged.hello(60_000)) - pluggedAt;
 	if ((await plugged.call('va.ping')) !== 'dummy') throw new StepError('va.ping after the hot-plug did not answer "dummy"');
-	log(`hot-plugged: hello ${figures.plugToHelloMs} ms after device_add; va.ping answered`);
+	log(`hot-plugged: hello ${f.plugToHelloMs} ms after device_add; va.ping answered`);
 
 	// 4. The daemon's lines in the journal (forwarded to the console by journald).
 	await until(timeline, /virtagent-guest\[\d+\]: .*va\.ping/, 20_000, "the daemon's journal line for va.ping");
-	figures.starts = timeline.lines.filter(line => /Started .*virtagent guest daemon/.test(line.text)).length;
-	if (figures.starts !== 2) throw new StepError(`systemd started the unit ${figures.starts} times, expected 2`);
+	f.starts = timeline.lines.filter(line => /Started .*virtagent guest daemon/.test(line.text)).length;
+	if (f.starts !== 2) throw new StepError(`systemd started the unit ${f.starts} times, expected 2`);
 	plugged.close();
-	await qmp.execute('quit').catch(() => undefined);
 	qmp.close();
+	guest.stop();
+
+	// 5. Nothing installed: cloud-init does it from contrib/cloud-init.yaml.
+	guest = bootGuest('cloud-init', 'cloud-init');
+	const fresh = await hostOn(guest.port);
+	figures.cloudInit.bootToHelloMs = (await fresh.hello(300_000)) - guest.t0;
+	if ((await fresh.call('va.ping')) !== 'dummy') throw new StepError('va.ping after cloud-init did not answer "dummy"');
+	figures.cloudInit.bootToUnitStartedMs = await until(guest.timeline, /Started .*virtagent guest daemon/, 30_000, "systemd's 'Started' line for the unit");
+	log(`cloud-init: hello ${figures.cloudInit.bootToHelloMs} ms after QEMU started; va.ping answered`);
+	fresh.close();
+	guest.stop();
 } catch (error) {
 	failed = error;
-} finally {
-	timeline.stop();
-	qemu.kill();
+	guest?.stop();
 }
 
 if (failed) {
 	log(`FAILED: ${failed.message}`);
-	process.stderr.write(
-		`----- console (${consolePath}) -----\n${timeline.lines
-			.slice(-60)
-			.map(line => `${String(line.ms).padStart(7)} ${line.text}`)
-			.join('\n')}\n${qemuStderr}`,
-	);
+	process.stderr.write(guest?.report() ?? '');
 	process.exitCode = 1;
 } else {
-	console.log(JSON.stringify({unit, load: os.loadavg()[0], figures}));
+	console.log(JSON.stringify({load: os.loadavg()[0], figures}));
 	fs.rmSync(work, {recursive: true, force: true});
 }

@@ -3,23 +3,32 @@
 # docs/guest.md tells an operator to (scripts/qemu/systemd-e2e.mjs): the busybox initramfs of the
 # main e2e has no service manager, so the unit in contrib/ is only checked here.
 #
-# Usage: scripts/qemu/systemd-rootfs.sh OUT_INITRD EXECUTABLE
+# Usage: scripts/qemu/systemd-rootfs.sh OUT_INITRD EXECUTABLE [installed|cloud-init]
 #   1. once (cached in .qemu-cache/debian-systemd/): debootstrap's minbase of Debian 12 with
-#      systemd, udev, kmod and Debian's qemu-guest-agent (started by its own udev rule and unit,
-#      the comparison for boot-to-hello; its configuration blocks every command but guest-sync*,
-#      guest-ping and guest-info, as docs/QGA.md asks), the virtio modules of the e2e kernel with their depmod tables (so
+#      systemd, udev, kmod, cloud-init (python3-cffi-backend named: debootstrap does not resolve
+#      the virtual package python3-cryptography needs), curl and Debian's qemu-guest-agent
+#      (started by its own udev rule and unit, the comparison for boot-to-hello; its
+#      configuration blocks every command but guest-sync*, guest-ping and guest-info, as
+#      docs/QGA.md asks), the virtio modules of the e2e kernel with their depmod tables (so
 #      that udev loads them when it sees the devices, as in any Debian guest), docs and manuals
 #      left out, as an uncompressed newc cpio (the kernel unpacks it; a gzip'd one costs seconds
 #      of emulated decompression);
-#   2. each run: a second cpio, appended, with EXECUTABLE installed and the unit enabled exactly
-#      as docs/guest.md and contrib/virt-customize.sh do it (install -m 755, install -m 644,
-#      `systemctl enable`, here offline with --root as in an image).
+#   2. each run: a second cpio, appended, with
+#      installed   EXECUTABLE installed and the unit enabled exactly as docs/guest.md and
+#                  contrib/virt-customize.sh do it (install -m 755, install -m 644, `systemctl
+#                  enable`, here offline with --root as in an image);
+#      cloud-init  nothing installed: contrib/cloud-init.yaml as the NoCloud seed's user-data, its
+#                  URL and SHA256 filled in as its comment tells the operator; the URL is
+#                  file:///srv/virtagent-guest (curl reads it as it would an HTTP one; the guest
+#                  has no network), where the executable waits.
 # Needs root (debootstrap, chroot) and the kernel from setup.sh; installs debootstrap if missing.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-out="${1:?usage: systemd-rootfs.sh OUT_INITRD EXECUTABLE}"
-exe="${2:?usage: systemd-rootfs.sh OUT_INITRD EXECUTABLE}"
+usage="usage: systemd-rootfs.sh OUT_INITRD EXECUTABLE [installed|cloud-init]"
+out="${1:?$usage}"
+exe="${2:?$usage}"
+how="${3:-installed}"
 [[ -x "$exe" ]] || va_die "$exe is not an executable (npm run build:guest)"
 kernel_dir="$(va_kernel_dir)"
 version="$(basename "$kernel_dir")"
@@ -50,7 +59,7 @@ if [[ ! -s "$base" ]]; then
 	rootfs="$cache/rootfs"
 	mkdir -p "$cache" && unmounted "$rootfs" && rm -rf "$rootfs"
 	va_log "debootstrap: Debian 12 minbase with systemd and udev into $rootfs (a few minutes, once)"
-	debootstrap --variant=minbase --include=systemd,systemd-sysv,udev,kmod,qemu-guest-agent bookworm "$rootfs" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1 ||
+	debootstrap --variant=minbase --include=systemd,systemd-sysv,udev,kmod,qemu-guest-agent,cloud-init,python3-cffi-backend,curl bookworm "$rootfs" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1 ||
 		{ tail -n 20 "$cache/debootstrap.log" >&2; va_die "debootstrap failed (log: $cache/debootstrap.log)"; }
 	modules="$rootfs/lib/modules/$version/kernel/e2e"
 	mkdir -p "$modules"
@@ -67,6 +76,8 @@ if [[ ! -s "$base" ]]; then
 	# No login prompt on the console: its lines are the test's timeline.
 	ln -sf /dev/null "$rootfs/etc/systemd/system/serial-getty@ttyS0.service"
 	echo virtagent-e2e >"$rootfs/etc/hostname"
+	# cloud-init looks only for a NoCloud seed (none on the installed boots: it then stays off).
+	printf 'datasource_list: [NoCloud, None]\n' >"$rootfs/etc/cloud/cloud.cfg.d/90-virtagent-e2e.cfg"
 	unmounted "$rootfs"
 	make_cpio "$rootfs" "$base.tmp" && mv "$base.tmp" "$base"
 	rm -rf "$rootfs"
@@ -75,11 +86,26 @@ fi
 
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/usr/local/bin" "$stage/etc/systemd/system"
-# docs/guest.md "Copy it in and enable the unit", offline.
-install -m 755 "$exe" "$stage/usr/local/bin/virtagent-guest"
-install -m 644 "$VA_REPO_ROOT/contrib/virtagent-guest.service" "$stage/etc/systemd/system/virtagent-guest.service"
-systemctl --root="$stage" enable virtagent-guest.service 2>/dev/null
+case "$how" in
+	installed)
+		mkdir -p "$stage/usr/local/bin" "$stage/etc/systemd/system"
+		# docs/guest.md "Copy it in and enable the unit", offline.
+		install -m 755 "$exe" "$stage/usr/local/bin/virtagent-guest"
+		install -m 644 "$VA_REPO_ROOT/contrib/virtagent-guest.service" "$stage/etc/systemd/system/virtagent-guest.service"
+		systemctl --root="$stage" enable virtagent-guest.service 2>/dev/null
+		;;
+	cloud-init)
+		seed="$stage/var/lib/cloud/seed/nocloud"
+		mkdir -p "$stage/srv" "$seed"
+		cp "$exe" "$stage/srv/virtagent-guest"
+		sha="$(sha256sum "$exe" | cut -d' ' -f1)"
+		grep -q '"URL"' "$VA_REPO_ROOT/contrib/cloud-init.yaml" && grep -q 'SHA256  ' "$VA_REPO_ROOT/contrib/cloud-init.yaml" ||
+			va_die "contrib/cloud-init.yaml no longer has the URL and SHA256 placeholders this test fills in"
+		sed -e 's#"URL"#"file:///srv/virtagent-guest"#' -e "s#SHA256  #$sha  #" "$VA_REPO_ROOT/contrib/cloud-init.yaml" >"$seed/user-data"
+		printf 'instance-id: virtagent-e2e\nlocal-hostname: virtagent-e2e\n' >"$seed/meta-data"
+		;;
+	*) va_die "$usage" ;;
+esac
 # The executable's libraries come from the Debian guest itself (glibc 2.36): none from the host.
 make_cpio "$stage" "$stage/overlay.cpio"
 cat "$base" "$stage/overlay.cpio" >"$out.tmp" && mv "$out.tmp" "$out"
