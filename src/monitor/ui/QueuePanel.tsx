@@ -3,7 +3,7 @@ import {memo} from 'react';
 import type {EngineState, Side} from '../../engine/states.js';
 import type {SideQueue} from '../queue-model.js';
 import {innerWidth} from './layout.js';
-import Lines, {type BlockLine} from './Lines.js';
+import Line from './Line.js';
 import {header, jobSegments, lastJob, moreJobs} from './screen-text.js';
 
 export type QueuePanelProps = {
@@ -32,26 +32,15 @@ function QueuePanel({side, state, queue, now, width, boxed, padding, jobRows, sh
 	const room = boxed ? innerWidth(width, padding) : width;
 	const shown = queue.jobs.length <= jobRows ? queue.jobs.length : jobRows;
 	const last = showLast ? lastJob(queue) : undefined;
-	const lines: BlockLine[] = [{segments: header(side, state, queue, room)}];
-	for (const job of queue.jobs.slice(0, shown)) {
-		lines.push({segments: jobSegments(job, now, room)});
-	}
-
-	if (shown < queue.jobs.length) {
-		lines.push({segments: [moreJobs(queue.jobs, shown)]});
-	}
-
-	if (queue.jobs.length === 0 && boxed) {
-		lines.push({segments: [{text: idleNote ?? 'no jobs', dim: true}]});
-	}
-
-	if (last) {
-		lines.push({segments: [last]});
-	}
-
 	return (
 		<Box flexDirection="column" width={width} flexShrink={0} {...(boxed ? {borderStyle: 'round', borderColor: 'gray', paddingX: padding} : {})}>
-			<Lines lines={lines} room={room} />
+			<Line segments={header(side, state, queue, room)} />
+			{queue.jobs.slice(0, shown).map(job => (
+				<Line key={job.id} segments={jobSegments(job, now, room)} />
+			))}
+			{shown < queue.jobs.length ? <Line segments={[moreJobs(queue.jobs, shown)]} /> : null}
+			{queue.jobs.length === 0 && boxed ? <Line segments={[{text: idleNote ?? 'no jobs', dim: true}]} /> : null}
+			{last ? <Line segments={[last]} /> : null}
 		</Box>
 	);
 }

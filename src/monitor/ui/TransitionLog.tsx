@@ -1,13 +1,11 @@
-import {Box} from 'ink';
+import {Box, Text} from 'ink';
 import {memo} from 'react';
 import {escapeLine} from '../escape.js';
 import type {TransitionEntry} from '../queue-model.js';
 import {clockTime} from './format.js';
-import type {Colour} from './screen-text.js';
-import Lines, {type BlockLine} from './Lines.js';
 import {isFailure} from './screen-model.js';
 
-function colour(entry: TransitionEntry): Colour {
+function colour(entry: TransitionEntry): string | undefined {
 	if (isFailure(entry)) {
 		return 'red';
 	}
@@ -17,25 +15,20 @@ function colour(entry: TransitionEntry): Colour {
 
 export type TransitionLogProps = {
 	readonly entries: readonly TransitionEntry[];
-	/** Columns the log may take: a longer line is cut at the edge. */
-	readonly width: number;
 };
 
 /** The latest state changes, timestamped: `12:03:04.123 client IDLE→SEND #7 va.getfile`. One line each: a newline
  * in a method name is shown as `\\n`, never written. */
-function TransitionLog({entries, width}: TransitionLogProps) {
-	const lines: BlockLine[] = [{segments: [{text: 'transitions', dim: true}]}];
-	if (entries.length === 0) {
-		lines.push({segments: [{text: '(none yet)', dim: true}]});
-	}
-
-	for (const entry of entries) {
-		lines.push({segments: [{text: clockTime(entry.at), dim: true}, {text: ` ${escapeLine(entry.text)}`}], color: colour(entry)});
-	}
-
+function TransitionLog({entries}: TransitionLogProps) {
 	return (
 		<Box flexDirection="column">
-			<Lines lines={lines} room={width} />
+			<Text dimColor>transitions</Text>
+			{entries.length === 0 ? <Text dimColor>(none yet)</Text> : null}
+			{entries.map(entry => (
+				<Text key={entry.seq} wrap="truncate-end" color={colour(entry)}>
+					<Text dimColor>{clockTime(entry.at)}</Text> {escapeLine(entry.text)}
+				</Text>
+			))}
 		</Box>
 	);
 }

@@ -95,7 +95,7 @@ export function LiveRegion({
 	return (
 		<Box flexDirection="column" width={columns}>
 			{fleet && tableHeight > 0 ? <FleetTable rows={fleet.rows} focus={fleet.focus} start={tableFirst} shown={tableHeight - 1} /> : null}
-			{plan.statusLines > 0 ? <StatusLine status={status} lines={plan.statusLines === 2 ? 2 : 1} width={columns} /> : null}
+			{plan.statusLines > 0 ? <StatusLine status={status} lines={plan.statusLines === 2 ? 2 : 1} /> : null}
 			{plan.summary ? <Line segments={summarySegments(status, model.clientState, model.client, model.serverState, model.server)} /> : null}
 			{plan.panels === 'none' ? null : (
 				<Box flexDirection={plan.panels === 'side' ? 'row' : 'column'}>
@@ -110,7 +110,7 @@ export function LiveRegion({
 					/>
 				</Box>
 			)}
-			{plan.logLines > 0 ? <TransitionLog entries={log} width={columns} /> : null}
+			{plan.logLines > 0 ? <TransitionLog entries={log} /> : null}
 			{plan.notice ? <Line segments={[{text: notice!, color: 'yellow'}]} /> : null}
 			{plan.keysHint ? <KeysHint /> : null}
 			<Prompt

@@ -84,7 +84,7 @@ describe('QueuePanel over a real engine', () => {
 		await expect(session.guestCalls(hostile)).rejects.toThrow('not defined');
 		const model = foldEvents(initialQueueModel(), events);
 		const panel = render(<QueuePanel side="server" state={model.serverState} queue={model.server} now={Date.now()} {...panelLayout} />).lastFrame()!;
-		const log = render(<TransitionLog entries={liveLog(model)} width={100} />).lastFrame()!;
+		const log = render(<TransitionLog entries={liveLog(model)} />).lastFrame()!;
 		for (const frame of [panel, log]) {
 			expect(frame).not.toMatch(/[\u009B\u202E\t]/u);
 			expect(frame).toContain('\\u009b2J\\u202eevil');
@@ -100,7 +100,7 @@ describe('TransitionLog', () => {
 		}
 
 		const model = foldEvents(initialQueueModel(), events);
-		const lines = render(<TransitionLog entries={liveLog(model)} width={100} />)
+		const lines = render(<TransitionLog entries={liveLog(model)} />)
 			.lastFrame()!
 			.split('\n');
 		const entries = lines.filter(line => /^\d\d:\d\d:\d\d\.\d{3} /u.test(line));
@@ -119,23 +119,21 @@ describe('StatusLine', () => {
 			connection: {state: 'connected', since: at},
 			guest: {helloAt: at, version: '1.0', methods: ['va.ping', 'va.getfile']},
 		};
-		expect(render(<StatusLine status={status} lines={1} width={100} />).lastFrame()).toBe(
-			'unix:/va  ● connected  guest said hello at 03:04:05, version 1.0, 2 methods',
-		);
+		expect(render(<StatusLine status={status} lines={1} />).lastFrame()).toBe('unix:/va  ● connected  guest said hello at 03:04:05, version 1.0, 2 methods');
 		const retrying: SessionStatus = {
 			...status,
 			connection: {state: 'retrying', attempt: 3, inMs: 2000, reason: 'no\u001B[31m'},
 			guest: {helloAt: undefined, version: undefined, methods: undefined},
 		};
-		expect(render(<StatusLine status={retrying} lines={1} width={100} />).lastFrame()).toBe('unix:/va  ○ retrying in 2.0s (attempt 3): no\\x1b[31m');
+		expect(render(<StatusLine status={retrying} lines={1} />).lastFrame()).toBe('unix:/va  ○ retrying in 2.0s (attempt 3): no\\x1b[31m');
 	});
 
 	it('shows no old hello once the channel is down, and escapes the version the guest sent', () => {
 		const at = new Date(2026, 0, 2, 3, 4, 5).getTime();
 		const guest = {helloAt: at, version: '1.0\u001B]0;owned\u0007\u202E', methods: ['va.ping']};
 		const down: SessionStatus = {channel: 'unix:/va', connection: {state: 'disconnected', reason: 'read ECONNRESET'}, guest};
-		expect(render(<StatusLine status={down} lines={1} width={100} />).lastFrame()).toBe('unix:/va  ✕ disconnected: read ECONNRESET');
-		const up = render(<StatusLine status={{...down, connection: {state: 'connected', since: at}}} lines={2} width={100} />).lastFrame()!;
+		expect(render(<StatusLine status={down} lines={1} />).lastFrame()).toBe('unix:/va  ✕ disconnected: read ECONNRESET');
+		const up = render(<StatusLine status={{...down, connection: {state: 'connected', since: at}}} lines={2} />).lastFrame()!;
 		expect(up).toBe('unix:/va  ● connected\nguest said hello at 03:04:05, version 1.0\\x1b]0;owned\\x07\\u202e, 1 method');
 	});
 });
