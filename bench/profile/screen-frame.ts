@@ -1,15 +1,14 @@
 /**
- * `node dist/bench/profile/screen-frame.js [FRAMES] [COLUMNS] [ROWS] [--instructions|--allocations]`:
+ * `node dist/bench/profile/screen-frame.js [FRAMES] [COLUMNS] [ROWS] [--allocations]`:
  * CPU per frame of the live region, the screen's whole per-frame path (React, Ink's layout and
  * output, the LiveTerminal's draw) without the engine: each frame folds one more `va.ping` round
  * trip into the model and renders it, as bench case 5's workload does between two frames. CPU
  * time, not wall time, so that a loaded machine moves it less; `--cpu-prof` shows where it goes.
- * `--instructions` counts instructions per frame under callgrind instead (load-independent);
- * `--allocations` the bytes a frame allocates, by function (the collector's work after it).
+ * `--allocations` gives the bytes a frame allocates, by function (the collector's work after it;
+ * unlike the CPU time, the load does not move it).
  */
 import type {EngineEvent} from '../../src/engine/events.js';
 import {printAllocationsPerCall} from '../lib/allocation-sites.js';
-import {instructionsPerOperation} from '../lib/instructions.js';
 import {initialQueueModel, type QueueModel} from '../../src/monitor/queue-model.js';
 import {foldEvents} from '../../src/monitor/queue-tracker.js';
 import type {SessionStatus} from '../../src/monitor/session-api.js';
@@ -23,13 +22,6 @@ const columns = Number(numbers[1] ?? 100);
 const rows = Number(numbers[2] ?? 30);
 /** Frames before the measured ones: the JIT warm, the same number in every run. */
 const warmup = 300;
-if (process.argv.includes('--instructions')) {
-	const script = new URL(import.meta.url).pathname;
-	const perFrame = instructionsPerOperation(script, frames, count => [String(count), String(columns), String(rows)]);
-	console.log(`${columns}x${rows}: ${Math.round(perFrame).toLocaleString('en')} instructions per frame`);
-	process.exit(0);
-}
-
 // Colours on, as bench case 5 runs the screen (FORCE_COLOR=1): chalk reads it when it loads.
 process.env.FORCE_COLOR ??= '1';
 // React's production build, as bin/virtagent.js sets it: before React loads (so no JSX here,
