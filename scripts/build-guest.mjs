@@ -20,6 +20,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import * as esbuild from 'esbuild';
 import {warmCodeCache} from './guest-warm-cache.mjs';
+import {makeSingleExecutable} from './single-executable.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const dist = path.join(repo, 'dist');
@@ -28,8 +29,6 @@ const entry = path.join(dist, 'src/guest/exe-main.js');
 const output = path.join(dist, 'virtagent-guest');
 const bundle = path.join(work, 'virtagent-guest.cjs');
 const blob = path.join(work, 'sea-prep.blob');
-// The fuse of Node's single-executable support (the same string in every Node 20 binary).
-const fuse = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const useCodeCache = process.env.VA_SEA_CODE_CACHE !== '0';
 
 function log(message) {
@@ -170,37 +169,7 @@ if (warm) {
 	log(`code cache after a warm-up over ${over}: ${fs.statSync(cache).size} bytes`);
 }
 
-const seaConfig = path.join(work, 'sea-config.json');
-fs.writeFileSync(seaConfig, JSON.stringify(sea, null, '\t'));
-try {
-	execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], {stdio: 'pipe'});
-} catch (error) {
-	process.stderr.write(error.stderr ?? '');
-	throw error;
-}
-
-// A copy of the Node that runs this build; symbol tables out (this Node ships them: ~12 MB).
-const tmp = `${output}.tmp`;
-fs.rmSync(tmp, {force: true});
-fs.copyFileSync(process.execPath, tmp);
-fs.chmodSync(tmp, 0o755);
-try {
-	// (strip warns about Node's many note sections; harmless.)
-	execFileSync('strip', ['--strip-all', tmp], {stdio: 'ignore'});
-} catch {
-	log("strip is not available: the executable keeps Node's symbol tables");
-}
-
-const postject = path.join(repo, 'node_modules/postject/dist/cli.js');
-try {
-	// Its stderr only on failure: it warns about each of Node's note sections.
-	execFileSync(process.execPath, [postject, tmp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', fuse], {stdio: 'pipe'});
-} catch (error) {
-	process.stderr.write(error.stderr ?? '');
-	throw error;
-}
-
-fs.renameSync(tmp, output);
+makeSingleExecutable(sea, output, log);
 
 const version = execFileSync(output, ['--version'], {encoding: 'utf8'}).trim();
 log(

@@ -3,7 +3,7 @@ import {closeSync, openSync, writeSync} from 'node:fs';
 import {allCommands} from '../../commands/index.js';
 import {virtagentSource, type ChunkSource} from '../../src/monitor/getfile/chunk-source.js';
 import {copyGuestFile} from '../../src/monitor/getfile/copy-file.js';
-import {openSession} from '../../src/monitor/session.js';
+import {openSession} from '../../src/monitor/open-session.js';
 import {elapsedMs} from '../lib/clock.js';
 import {type BenchOptions, scratch, withCleanup} from '../lib/context.js';
 import {type CaseResult, type Check, type Comparison, check, compare, present} from '../lib/result.js';

@@ -5,7 +5,7 @@
  * of the machine: a change to the command path shows as a different number at once.
  */
 import {allCommands} from '../../commands/index.js';
-import {openSession} from '../../src/monitor/session.js';
+import {openSession} from '../../src/monitor/open-session.js';
 import {listenEndpoint} from '../../src/transport/endpoint.js';
 import {asyncResourcesPerCall} from '../lib/async-resources.js';
 import {scratch} from '../lib/context.js';

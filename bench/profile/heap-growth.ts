@@ -9,7 +9,7 @@ import {channelSourceFor} from '../../src/guest/channel-source.js';
 import {createGuestLog} from '../../src/guest/log.js';
 import {parseGuestArgs} from '../../src/guest/options.js';
 import {allCommands} from '../../commands/index.js';
-import {openSession} from '../../src/monitor/session.js';
+import {openSession} from '../../src/monitor/open-session.js';
 import {scratch} from '../lib/context.js';
 
 const gc = (globalThis as {gc?: () => void}).gc;

@@ -1,6 +1,7 @@
 import type {Encoded, NoReplyResult, WireValue} from '../wire/types.js';
 import {VirtagentError} from './errors.js';
 import {formatMs} from './format.js';
+import type {ListSlot} from './job-list.js';
 import type {ClientJobStatus} from './states.js';
 
 /** One request, its answer and its completion (docs/PROTOCOL.md §4). */
@@ -29,6 +30,22 @@ export function createClientJob(fields: Omit<ClientJob, 'status' | 'unfinishedAt
 	const {id, method, tag, encoded, timeoutMs, deadline, expectsReply, resolve, reject} = fields;
 	return {id, method, tag, encoded, status: 'queued', timeoutMs, deadline, expectsReply, resolve, reject, unfinishedAt: -1, outstandingAt: -1};
 }
+
+/** A job's place in the client side's list of unfinished jobs. */
+export const unfinishedSlot: ListSlot<ClientJob> = {
+	get: job => job.unfinishedAt,
+	set(job, index) {
+		job.unfinishedAt = index;
+	},
+};
+
+/** A job's place in the client side's list of outstanding jobs (written or being written, awaiting an answer). */
+export const outstandingSlot: ListSlot<ClientJob> = {
+	get: job => job.outstandingAt,
+	set(job, index) {
+		job.outstandingAt = index;
+	},
+};
 
 /** Why a job given up on failed: ECANCELED or ETIMEDOUT, with the method's name. */
 export function giveUpError(job: ClientJob, trigger: 'cancel' | 'expire'): VirtagentError {

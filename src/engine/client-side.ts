@@ -1,8 +1,9 @@
 import type {Encoded, IncomingResponse, UnreadableResponse, WireProtocol, WireValue} from '../wire/types.js';
+import {AnswerMatcher} from './answer-matcher.js';
 import type {EventBus} from './bus.js';
 import {RpcFaultError, VirtagentError, type VirtagentErrorCode} from './errors.js';
 import {DeadlineTimer} from './deadline-timer.js';
-import {createClientJob, giveUpError, ignore, noReply, type ClientJob} from './client-job.js';
+import {createClientJob, giveUpError, ignore, noReply, outstandingSlot, unfinishedSlot, type ClientJob} from './client-job.js';
 import type {Link} from './link.js';
 import {PeerSlots} from './peer-slots.js';
 import {JobList} from './job-list.js';
@@ -34,13 +35,11 @@ export type ClientSideOptions = {
 	readonly callTimeoutMs: number;
 };
 
-/** No late answer within this many times the job's timeout: the channel is reset (§4). */
-const graceFactor = 2;
-
 /**
  * The client half of an agent (docs/PROTOCOL.md §4): its queue, the requests outstanding on the
  * peer, the client machine and every client job's status. Only this class changes them, and
- * only by firing triggers through the tables in states.ts.
+ * only by firing triggers through the tables in states.ts. Which job an answer is for, and
+ * what a late one frees: answer-matcher.ts.
  */
 export class ClientSide {
 	readonly #deps: ClientSideDeps;
@@ -50,21 +49,12 @@ export class ClientSide {
 	/** Queued or held jobs, oldest first. */
 	readonly #queue: ClientJob[] = [];
 	/** Every job not finished yet. */
-	readonly #unfinished = new JobList<ClientJob>({
-		get: job => job.unfinishedAt,
-		set(job, index) {
-			job.unfinishedAt = index;
-		},
-	});
+	readonly #unfinished = new JobList(unfinishedSlot);
 	/** Live jobs whose request is being written or awaits its answer, by key. */
-	readonly #outstanding = new JobList<ClientJob>({
-		get: job => job.outstandingAt,
-		set(job, index) {
-			job.outstandingAt = index;
-		},
-	});
+	readonly #outstanding = new JobList(outstandingSlot);
 	/** Given-up requests still held by the peer. */
 	readonly #slots: PeerSlots;
+	readonly #answers: AnswerMatcher;
 	/** The job whose request is on the wire right now (it may have ended meanwhile). */
 	#writing: ClientJob | undefined;
 	/** A resync request the protocol asked for, not yet answered: nothing else goes out. */
@@ -85,6 +75,7 @@ export class ClientSide {
 			deps.bus.log('error', `${reason}: resetting the channel`);
 			deps.resetChannel(reason);
 		});
+		this.#answers = new AnswerMatcher(deps, this.#outstanding, this.#slots);
 	}
 
 	get state(): ClientState {
@@ -173,7 +164,7 @@ export class ClientSide {
 	}
 
 	onResponse(message: IncomingResponse | UnreadableResponse): void {
-		const job = this.#match(message.key);
+		const job = this.#answers.match(message.key);
 		if (!job) {
 			return;
 		}
@@ -368,61 +359,13 @@ export class ClientSide {
 			// Written or being written: the peer holds it now (an answer that beats our write
 			// callback must find its slot, so it is taken at once).
 			this.#deps.protocol.abandoned(job.tag);
-			this.#occupy(job);
+			this.#answers.awaitLate(job);
 			if (job.status === 'waiting' && !this.#settle(job, reason)) {
 				return true;
 			}
 		}
 
 		this.#fail(job, trigger, giveUpError(job, trigger));
-		this.#deps.kick();
-		return true;
-	}
-
-	/** The peer still holds this request: it takes a slot until its late answer or the grace period ends. */
-	#occupy(job: ClientJob): void {
-		if (job.expectsReply) {
-			this.#slots.occupy(job.tag, job.method, graceFactor * job.timeoutMs);
-		}
-	}
-
-	#match(tag: string | undefined): ClientJob | undefined {
-		if (tag === undefined) {
-			// A peer that sends no keys (v5): the answer is for the one request outstanding.
-			const sole = this.#outstanding.size === 0 ? this.#slots.soleTag() : undefined;
-			const only = this.#outstanding.sole;
-			if (only) {
-				return only;
-			}
-
-			if (sole === undefined) {
-				this.#deps.bus.log('warn', 'untagged response with no request in flight: dropped');
-			} else {
-				this.#late(sole);
-			}
-
-			return undefined;
-		}
-
-		const job = this.#outstanding.withTag(tag);
-		if (job) {
-			return job;
-		}
-
-		if (!this.#late(tag)) {
-			this.#deps.bus.log('warn', `response with unknown tag ${JSON.stringify(tag)} dropped`);
-		}
-
-		return undefined;
-	}
-
-	/** A late answer is dropped, and the slot it held on the peer is free again. */
-	#late(tag: string): boolean {
-		if (!this.#slots.release(tag)) {
-			return false;
-		}
-
-		this.#deps.bus.log('info', `late response for tag ${tag} dropped (its job already failed)`);
 		this.#deps.kick();
 		return true;
 	}

@@ -3,9 +3,10 @@
  * attached to a guest are handed in, and so are the commands. It holds one state object (the
  * connection, what the guest said) and the queue model's tracker, negotiates as a step of
  * establishing each stream, and runs command lines. It implements the MonitorSession contract
- * (session-api.ts) that the Ink screen and the scripted runner both drive.
+ * (session-api.ts) that the Ink screen and the scripted runner both drive. The CLI's session,
+ * its parts made from options: open-session.ts.
  */
-import {Agent} from '../engine/agent.js';
+import type {Agent} from '../engine/agent.js';
 import {VirtagentError} from '../engine/errors.js';
 import type {EngineEvent} from '../engine/events.js';
 import type {WireValue} from '../wire/types.js';
@@ -13,12 +14,11 @@ import type {Command} from './command.js';
 import {commandError} from './command-error.js';
 import {CommandSet} from './command-set.js';
 import type {FleetControl} from './fleet-api.js';
-import {connectionFor, type Connection, type DialOptions, type SessionTarget} from './connection.js';
+import type {Connection} from './connection.js';
 import {age, describeConnection} from './format.js';
-import {hostRegistry} from './host-rpcs.js';
 import {Negotiation, describeFailure, type Negotiated} from './negotiation.js';
 import {LeftoverHandles} from './qga/leftover-handles.js';
-import {guestProtocolFactory, guestProtocolOf, type GuestProtocol, type ProtocolChoice} from './qga/protocol-switch.js';
+import {guestProtocolOf, type GuestProtocol} from './qga/protocol-switch.js';
 import {splitCommand} from './parse-args.js';
 import {SessionContext, type SessionHooks} from './session-context.js';
 import {waitForStatus} from './status-wait.js';
@@ -393,38 +393,5 @@ export class Session implements MonitorSession {
 				// A broken screen must not break the session.
 			}
 		}
-	}
-}
-
-export type SessionOptions = Omit<SessionParts, 'agent' | 'connection'> &
-	DialOptions & {
-		readonly target: SessionTarget;
-		/** Emit `wire` events (for `-v`). */
-		readonly wireTap?: boolean;
-		readonly clientQueueMax?: number;
-		/** What the guest speaks (docs/PROTOCOL.md §9); `auto` probes each stream. Default virtagent. */
-		readonly protocol?: ProtocolChoice;
-		/** A started frame from the guest that stalls this long is dropped (default 10 s). */
-		readonly stallTimeoutMs?: number;
-	};
-
-/** The session the CLI runs: a host agent, the connection for `target`, started. */
-export async function openSession(options: SessionOptions): Promise<Session> {
-	const agent = new Agent({
-		name: 'host',
-		registry: hostRegistry(),
-		callTimeoutMs: options.timeoutMs ?? 5000,
-		protocol: guestProtocolFactory(options.protocol ?? 'virtagent'),
-		...(options.clientQueueMax === undefined ? {} : {clientQueueMax: options.clientQueueMax}),
-		...(options.stallTimeoutMs === undefined ? {} : {limits: {headerStallMs: options.stallTimeoutMs, bodyStallMs: options.stallTimeoutMs}}),
-	});
-	agent.wireTap = options.wireTap ?? false;
-	const connection = connectionFor(options.target, agent, options);
-	const session = new Session({...options, agent, connection});
-	try {
-		return await session.start();
-	} catch (error) {
-		await session.close();
-		throw error;
 	}
 }

@@ -1,6 +1,7 @@
+import {BodyAssembler} from './body-assembler.js';
 import {type DecoderEvent, type FrameKind, FramingError, type FramingErrorCode} from './frame.js';
 import {type HeaderFields, parseHeaderFields, readCanonicalHeader, readWholeFrame} from './frame-header.js';
-import {defaultFrameLimits, type FrameLimits, SENTINEL} from './limits.js';
+import {frameLimits, type FrameLimits, SENTINEL} from './limits.js';
 
 /*
  * Incremental reader of PROTOCOL.md §2. Decisions the spec leaves open:
@@ -22,7 +23,9 @@ import {defaultFrameLimits, type FrameLimits, SENTINEL} from './limits.js';
  *   header that is itself rejected are covered by its error event, not counted again.
  * - Bodies are never scanned: exactly Content-Length bytes, 0xFF included.
  * - A body that arrives whole inside one pushed chunk is a zero-copy view of that chunk, so
- *   callers must not reuse a chunk after pushing it (net.Socket never does).
+ *   callers must not reuse a chunk after pushing it (net.Socket never does). One that comes in
+ *   pieces is joined by body-assembler.ts.
+ * - Limits and which values they may take: limits.ts.
  *
  * Buffering bound: between calls, bufferedBytes < max(headerMax, bodyMax) — at most one
  * partial header (< headerMax) or one partial body (< its Content-Length ≤ bodyMax), never
@@ -42,9 +45,6 @@ type State =
 const crlfcrlf = Buffer.from('\r\n\r\n', 'latin1');
 const v5Request = Buffer.from('POST ', 'latin1');
 const v5Response = Buffer.from('HTTP/', 'latin1');
-// Small body pieces are copied into a staging block so that a peer trickling bytes cannot
-// make us hold thousands of tiny Buffer objects (or pin the big chunks they came in).
-const stageSize = 16 * 1024;
 
 export class FrameDecoder {
 	readonly #headerMax: number;
@@ -58,9 +58,8 @@ export class FrameDecoder {
 	#tag: string | undefined;
 	#bodyLength = 0;
 	#bodyHave = 0;
-	#bodyParts: Buffer[] = [];
-	#stage: Buffer | undefined;
-	#stageUsed = 0;
+	/** A body that comes over several chunks, until it is complete. */
+	readonly #body = new BodyAssembler();
 
 	#pendingSkip = 0;
 	#skippedTotal = 0;
@@ -74,25 +73,10 @@ export class FrameDecoder {
 
 	/** @param clock - milliseconds, Date.now by default (tests pass their own). */
 	constructor(limits?: Partial<FrameLimits>, clock: () => number = Date.now) {
-		const {headerMax, bodyMax, headerStallMs, bodyStallMs} = {...defaultFrameLimits, ...limits};
-		for (const [name, value] of [
-			['headerStallMs', headerStallMs],
-			['bodyStallMs', bodyStallMs],
-		] as const) {
-			if (!(value > 0)) {
-				throw new RangeError(`${name} must be a positive number of milliseconds, got ${value}`);
-			}
-		}
-
+		const {headerMax, bodyMax, headerStallMs, bodyStallMs} = frameLimits(limits);
 		this.#headerStallMs = headerStallMs;
 		this.#bodyStallMs = bodyStallMs;
 		this.#clock = clock;
-		if (!Number.isSafeInteger(headerMax) || headerMax < 16) {
-			throw new RangeError(`headerMax must be an integer >= 16, got ${headerMax}`);
-		}
-		if (!Number.isSafeInteger(bodyMax) || bodyMax < 0) {
-			throw new RangeError(`bodyMax must be an integer >= 0, got ${bodyMax}`);
-		}
 		this.#headerMax = headerMax;
 		this.#bodyMax = bodyMax;
 	}
@@ -322,39 +306,14 @@ export class FrameDecoder {
 		}
 
 		const take = Math.min(need, available);
-		this.#appendBody(chunk.subarray(at, at + take));
+		this.#body.append(chunk.subarray(at, at + take));
+		this.#bodyHave += take;
 		if (this.#bodyHave === this.#bodyLength) {
-			this.#flushStage();
-			const body = Buffer.concat(this.#bodyParts, this.#bodyLength);
-			this.#bodyParts = [];
+			const body = this.#body.join(this.#bodyLength);
 			this.#bodyHave = 0;
 			this.#emitFrame(events, body);
 		}
 		return at + take;
-	}
-
-	#appendBody(piece: Buffer): void {
-		this.#bodyHave += piece.length;
-		if (piece.length >= stageSize) {
-			this.#flushStage();
-			this.#bodyParts.push(piece);
-			return;
-		}
-		let from = 0;
-		while (from < piece.length) {
-			this.#stage ??= Buffer.allocUnsafe(stageSize);
-			const copied = piece.copy(this.#stage, this.#stageUsed, from);
-			this.#stageUsed += copied;
-			from += copied;
-			if (this.#stageUsed === stageSize) this.#flushStage();
-		}
-	}
-
-	#flushStage(): void {
-		if (this.#stage === undefined || this.#stageUsed === 0) return;
-		this.#bodyParts.push(this.#stage.subarray(0, this.#stageUsed));
-		this.#stage = undefined;
-		this.#stageUsed = 0;
 	}
 
 	#parseHeader(bytes: Buffer, events: DecoderEvent[]): void {
@@ -405,12 +364,7 @@ export class FrameDecoder {
 		this.#tag = undefined;
 		this.#bodyLength = 0;
 		this.#bodyHave = 0;
-		if (this.#bodyParts.length > 0) {
-			this.#bodyParts = [];
-		}
-
-		this.#stage = undefined;
-		this.#stageUsed = 0;
+		this.#body.clear();
 	}
 
 	#headerBuffer(): Buffer {

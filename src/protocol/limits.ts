@@ -17,5 +17,26 @@ export const defaultFrameLimits: FrameLimits = {
 	bodyStallMs: 10_000,
 };
 
+/** The defaults with `limits` over them; a RangeError names the first value no decoder can use. */
+export function frameLimits(limits?: Partial<FrameLimits>): FrameLimits {
+	const merged = {...defaultFrameLimits, ...limits};
+	for (const name of ['headerStallMs', 'bodyStallMs'] as const) {
+		if (!(merged[name] > 0)) {
+			throw new RangeError(`${name} must be a positive number of milliseconds, got ${merged[name]}`);
+		}
+	}
+
+	const {headerMax, bodyMax} = merged;
+	if (!Number.isSafeInteger(headerMax) || headerMax < 16) {
+		throw new RangeError(`headerMax must be an integer >= 16, got ${headerMax}`);
+	}
+
+	if (!Number.isSafeInteger(bodyMax) || bodyMax < 0) {
+		throw new RangeError(`bodyMax must be an integer >= 0, got ${bodyMax}`);
+	}
+
+	return merged;
+}
+
 /** The sentinel byte written before every header; valid UTF-8 never contains it. */
 export const SENTINEL = 0xff;

@@ -4,7 +4,7 @@
 // qemu-ga (npm run bench, case 7), whose round trip is ~50x shorter than a VM port's.
 // Module: await compareMonitorWithBare(socketPath, {blocks, count, warmup}) -> JSON-able result.
 import {allCommands} from '../../dist/commands/index.js';
-import {openSession} from '../../dist/src/monitor/session.js';
+import {openSession} from '../../dist/src/monitor/open-session.js';
 import {connectUnix, LineClient} from '../../scripts/qemu/echo-bench.mjs';
 import {timeRoundTrips} from './ping-bench.mjs';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {allCommands} from '../../commands/index.js';
 import {defineCommand, oneOf, optionalText} from '../../src/monitor/command.js';
-import {openSession} from '../../src/monitor/session.js';
+import {openSession} from '../../src/monitor/open-session.js';
 import {tempDir} from '../helpers/socket-pair.js';
 import {repoRoot} from './helpers/cli.js';
 import {startFakeGuest} from './helpers/fake-guest.js';

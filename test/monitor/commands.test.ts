@@ -5,7 +5,8 @@
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {allCommands} from '../../commands/index.js';
-import {openSession, type Session} from '../../src/monitor/session.js';
+import type {Session} from '../../src/monitor/session.js';
+import {openSession} from '../../src/monitor/open-session.js';
 import {tempDir, waitFor} from '../helpers/socket-pair.js';
 import {startFakeGuest, type FakeGuestOptions} from './helpers/fake-guest.js';
 

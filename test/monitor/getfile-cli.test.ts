@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {tempDir, waitFor} from '../helpers/socket-pair.js';
 import {allCommands} from '../../commands/index.js';
 import {runScript} from '../../src/monitor/script.js';
-import {openSession} from '../../src/monitor/session.js';
+import {openSession} from '../../src/monitor/open-session.js';
 import {ensureBuilt, runCli, startCli, type Child} from './helpers/cli.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');

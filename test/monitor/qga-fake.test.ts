@@ -9,7 +9,8 @@ import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {allCommands} from '../../commands/index.js';
-import {openSession, type Session, type SessionOptions} from '../../src/monitor/session.js';
+import type {Session} from '../../src/monitor/session.js';
+import {openSession, type SessionOptions} from '../../src/monitor/open-session.js';
 import {startFakeQemuGa, type FakeQemuGa} from '../helpers/fake-qemu-ga.js';
 import {tempDir, waitFor} from '../helpers/socket-pair.js';
 

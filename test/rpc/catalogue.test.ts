@@ -4,7 +4,7 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {allCommands} from '../../commands/index.js';
 import {RpcFault, VirtagentError} from '../../src/engine/errors.js';
 import {guestMethodNames} from '../../src/guest/rpcs/index.js';
-import {openSession} from '../../src/monitor/session.js';
+import {openSession} from '../../src/monitor/open-session.js';
 import {allRpcs, rpcs, servedBy} from '../../src/rpc/catalogue.js';
 import {connectHost, makeHost, startGuest} from '../guest/helpers.js';
 import {tempDir, waitFor} from '../helpers/socket-pair.js';

@@ -1,5 +1,5 @@
 import type {ProtocolChoice} from '../qga/protocol-switch.js';
-import {openSession, type SessionOptions} from '../session.js';
+import {openSession, type SessionOptions} from '../open-session.js';
 import type {GuestOpener} from './fleet.js';
 import {openLibvirtSession} from './libvirt.js';
 import type {VirshOptions} from './virsh-channel.js';
