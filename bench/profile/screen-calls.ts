@@ -9,6 +9,8 @@
  * frames then come at the frame clock's wall-time rate of a 50 times slower process, so use
  * it with `screen-still`).
  */
+import {createInterface} from 'node:readline';
+import {PassThrough} from 'node:stream';
 import {instructionsPerOperation} from '../lib/instructions.js';
 import {TypedInput} from '../lib/typed-input.js';
 
@@ -29,6 +31,8 @@ const {parseGuestArgs} = await import('../../src/guest/options.js');
 const {allCommands} = await import('../../commands/index.js');
 const {openSession} = await import('../../src/monitor/open-session.js');
 const {mountScreen} = await import('../../src/monitor/ui/start.js');
+const {startPlain} = await import('../../src/monitor/ui/plain.js');
+const {runScript} = await import('../../src/monitor/script.js');
 const {scratch} = await import('../lib/context.js');
 
 const terminal = {
@@ -60,6 +64,26 @@ if (mode === 'scripted') {
 			throw new Error(outcome.text);
 		}
 	};
+} else if (mode === 'script') {
+	// Scripted mode as the CLI runs it: readline over the input, the script runner's feeder.
+	const input = new PassThrough({encoding: 'utf8'});
+	void runScript(session, createInterface({input, crlfDelay: Number.POSITIVE_INFINITY}), {stdout: () => undefined, stderr: () => undefined});
+	const waitOutcome = outcomeWaiter();
+	run = async () => {
+		const done = waitOutcome();
+		input.write('agent_ping\n');
+		return done;
+	};
+} else if (mode === 'plain') {
+	// --plain on a terminal: readline's lines, the prompt and the outcome written, no screen.
+	const input = new PassThrough({encoding: 'utf8'});
+	void startPlain(session, {input, output: {write: () => true}, prompt: true});
+	const waitOutcome = outcomeWaiter();
+	run = async () => {
+		const done = waitOutcome();
+		input.write('agent_ping\n');
+		return done;
+	};
 } else {
 	const input = new TypedInput();
 	screen = mountScreen(session, {
@@ -68,6 +92,16 @@ if (mode === 'scripted') {
 		patchConsole: false,
 		frameMs: mode === 'screen-still' ? 1e9 : undefined,
 	});
+	const waitOutcome = outcomeWaiter();
+	run = async () => {
+		const done = waitOutcome();
+		input.write('agent_ping\r');
+		return done;
+	};
+}
+
+/** A promise for the session's next command outcome (how the typed modes know a line ran). */
+function outcomeWaiter(): () => Promise<void> {
 	let waiting: (() => void) | undefined;
 	session.subscribe(event => {
 		if (event.type === 'outcome') {
@@ -78,10 +112,9 @@ if (mode === 'scripted') {
 			waiting?.();
 		}
 	});
-	run = async () =>
+	return async () =>
 		new Promise<void>(resolve => {
 			waiting = resolve;
-			input.write('agent_ping\r');
 		});
 }
 
