@@ -51,15 +51,18 @@ make_cpio() { # DIR OUT: the tree as a newc archive owned by root
 	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | "$busybox" cpio -o -H newc -R 0:0 2>/dev/null) >"$2"
 }
 
-if [[ ! -s "$base" ]]; then
+# The cached image is made again when this recipe changes.
+packages=systemd,systemd-sysv,udev,kmod,qemu-guest-agent,cloud-init,python3-cffi-backend,curl
+recipe="bookworm minbase $packages"
+if [[ ! -s "$base" || "$(cat "$cache/recipe" 2>/dev/null)" != "$recipe" ]]; then
 	command -v debootstrap >/dev/null || {
 		va_log "installing debootstrap"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
 	}
 	rootfs="$cache/rootfs"
-	mkdir -p "$cache" && unmounted "$rootfs" && rm -rf "$rootfs"
+	mkdir -p "$cache" && unmounted "$rootfs" && rm -rf "$rootfs" "$base"
 	va_log "debootstrap: Debian 12 minbase with systemd and udev into $rootfs (a few minutes, once)"
-	debootstrap --variant=minbase --include=systemd,systemd-sysv,udev,kmod,qemu-guest-agent,cloud-init,python3-cffi-backend,curl bookworm "$rootfs" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1 ||
+	debootstrap --variant=minbase --include="$packages" bookworm "$rootfs" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1 ||
 		{ tail -n 20 "$cache/debootstrap.log" >&2; va_die "debootstrap failed (log: $cache/debootstrap.log)"; }
 	modules="$rootfs/lib/modules/$version/kernel/e2e"
 	mkdir -p "$modules"
@@ -80,6 +83,7 @@ if [[ ! -s "$base" ]]; then
 	printf 'datasource_list: [NoCloud, None]\n' >"$rootfs/etc/cloud/cloud.cfg.d/90-virtagent-e2e.cfg"
 	unmounted "$rootfs"
 	make_cpio "$rootfs" "$base.tmp" && mv "$base.tmp" "$base"
+	echo "$recipe" >"$cache/recipe"
 	rm -rf "$rootfs"
 	va_log "base $(du -h "$base" | cut -f1) in $base"
 fi
