@@ -2,59 +2,20 @@ import type {EventBus, JobView} from './bus.js';
 import type {JobEvent} from './events.js';
 import {isFinished, Transitions, type EngineState, type JobStatus, type Side, type Table} from './states.js';
 
-/** How many recent moves a machine remembers: a round trip makes the same three or four. */
-const recentMoves = 8;
-
-/**
- * A table's moves as its Transitions give them, the last few remembered: the moves of a round
- * trip repeat, and comparing interned strings costs a few instructions where the two Map
- * look-ups cost ~150 each (~1.5k of a ping round trip, both ends). Only allowed moves are kept.
- */
-class RecentMoves<S extends string, T extends string> {
-	readonly #table: Transitions<S, T>;
-	readonly #from: Array<S | undefined> = new Array<S | undefined>(recentMoves).fill(undefined);
-	readonly #trigger: Array<T | undefined> = new Array<T | undefined>(recentMoves).fill(undefined);
-	readonly #to: Array<S | undefined> = new Array<S | undefined>(recentMoves).fill(undefined);
-	#oldest = 0;
-
-	constructor(table: Table<S, T>) {
-		this.#table = new Transitions(table);
-	}
-
-	next(from: S, trigger: T): S | undefined {
-		for (let i = 0; i < recentMoves; i++) {
-			if (this.#from[i] === from && this.#trigger[i] === trigger) {
-				return this.#to[i];
-			}
-		}
-
-		const to = this.#table.next(from, trigger);
-		if (to !== undefined) {
-			const slot = this.#oldest;
-			this.#from[slot] = from;
-			this.#trigger[slot] = trigger;
-			this.#to[slot] = to;
-			this.#oldest = (slot + 1) % recentMoves;
-		}
-
-		return to;
-	}
-}
-
 /** Told when a table refuses a trigger: a bug (the agent reports it and resets). */
 export type Illegal = (machine: string, detail: string) => void;
 
 /** One side's state machine: its state moves only by `fire`, through its table; each move is an event. */
 export class Machine<S extends EngineState, T extends string> {
 	readonly #side: Side;
-	readonly #table: RecentMoves<S, T>;
+	readonly #table: Transitions<S, T>;
 	readonly #bus: EventBus;
 	readonly #illegal: Illegal;
 	#state: S;
 
 	constructor(side: Side, table: Table<S, T>, initial: S, bus: EventBus, illegal: Illegal) {
 		this.#side = side;
-		this.#table = new RecentMoves(table);
+		this.#table = new Transitions(table);
 		this.#state = initial;
 		this.#bus = bus;
 		this.#illegal = illegal;
@@ -90,14 +51,14 @@ export type JobMoverOptions<J> = {
 /** Moves the statuses of one side's jobs through its table; each move is an event. */
 export class JobMover<S extends JobStatus, T extends string, J extends JobView & {status: S}> {
 	readonly #side: Side;
-	readonly #table: RecentMoves<S, T>;
+	readonly #table: Transitions<S, T>;
 	readonly #bus: EventBus;
 	readonly #illegal: Illegal;
 	readonly #options: JobMoverOptions<J>;
 
 	constructor(side: Side, table: Table<S, T>, bus: EventBus, illegal: Illegal, options: JobMoverOptions<J>) {
 		this.#side = side;
-		this.#table = new RecentMoves(table);
+		this.#table = new Transitions(table);
 		this.#bus = bus;
 		this.#illegal = illegal;
 		this.#options = options;
