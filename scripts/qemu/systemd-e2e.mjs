@@ -18,11 +18,11 @@
 // Needs root (debootstrap, once), scripts/qemu/setup.sh's kernel and QEMU, npm run build.
 import {execFileSync, spawn} from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {watchConsole} from '../../test/e2e/boot-timeline.mjs';
+import {qmpConnect} from './qmp.mjs';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const {Agent} = await import(path.join(repo, 'dist/src/engine/agent.js'));
@@ -36,43 +36,6 @@ const kernelDir = fs.realpathSync(path.join(repo, '.qemu-cache/kernel/current'))
 const log = message => process.stderr.write(`[systemd-e2e ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
 class StepError extends Error {}
-
-/** A QMP connection: commands one at a time, events kept for waitEvent. */
-async function qmpConnect(socketPath) {
-	const socket = net.connect(socketPath);
-	await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-	socket.setEncoding('utf8');
-	const events = [];
-	let waiting;
-	let buffer = '';
-	socket.on('data', data => {
-		buffer += data;
-		for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-			const line = buffer.slice(0, nl).trim();
-			buffer = buffer.slice(nl + 1);
-			if (!line) continue;
-			const message = JSON.parse(line);
-			if (message.event) events.push(message);
-			else if (message.QMP === undefined) waiting?.(message);
-		}
-	});
-	const execute = (command, args) =>
-		new Promise((resolve, reject) => {
-			waiting = message => (message.error ? reject(new StepError(`QMP ${command}: ${message.error.desc}`)) : resolve(message.return));
-			socket.write(`${JSON.stringify(args ? {execute: command, arguments: args} : {execute: command})}\n`);
-		});
-	await execute('qmp_capabilities');
-	const waitEvent = async (name, timeoutMs) => {
-		for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(50)) {
-			const index = events.findIndex(event => event.event === name);
-			if (index >= 0) return events.splice(index, 1)[0];
-		}
-
-		throw new StepError(`no QMP event ${name} within ${timeoutMs} ms`);
-	};
-
-	return {execute, waitEvent, close: () => socket.destroy()};
-}
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
