@@ -108,8 +108,8 @@ const rows = [];
 for (const line of timeline.lines) {
 	const launch = /^VA-COLD launch (\d+) (\w+)/.exec(line.text);
 	if (launch) rows[launch[1]] = {step: launch[2], launchMs: line.ms};
-	const done = /^VA-COLD done (\d+) \w+ (.*)/.exec(line.text);
-	if (done) rows[done[1]].figures = done[2];
+	const done = /^VA-COLD (done|exited) (\d+) \w+ (.*)/.exec(line.text);
+	if (done) rows[done[2]].figures = done[1] === 'exited' ? `EXITED before its figures, ${done[3]} (the console says why)` : done[3];
 }
 for (const [n, row] of rows.entries()) {
 	if (!row) continue;

@@ -23,9 +23,16 @@ for step in $(echo "$order" | tr ',' ' '); do
 			;;
 		daemon)
 			say "launch $n daemon"
-			"$exe" --shutdown-command true --block-rpcs va.shutdown 2>/dev/null &
+			"$exe" --shutdown-command true --block-rpcs va.shutdown 2>/tmp/daemon-$n.err &
 			pid=$!
 			sleep "${VA_COLD_WAIT:-4}"
+			if [ ! -d "/proc/$pid" ]; then
+				# It could not start (132: an illegal instruction; a missing library says so): say why.
+				wait "$pid"
+				say "exited $n daemon status=$?"
+				cat "/tmp/daemon-$n.err"
+				continue
+			fi
 			set -- $(cut -d' ' -f10,12,14,15 /proc/$pid/stat)
 			say "done $n daemon minflt=$1 majflt=$2 utime=$3 stime=$4 (ticks)"
 			kill "$pid"; wait "$pid"
