@@ -7,7 +7,12 @@ import {describe, expect, it} from 'vitest';
  * the bench's screen doing it, 1.9 MB now) and fixes how bold and dim end. These run Ink's own
  * Output class, the one its renderer draws every frame with.
  */
-type InkOutput = {write(x: number, y: number, text: string, options: {transformers: unknown[]}): void; get(): {output: string}};
+type OutputCaches = {styledChars: Map<string, unknown>; widths: Map<string, number>; blockWidths: Map<string, number>; styledCharCount: number};
+type InkOutput = {
+	caches: OutputCaches;
+	write(x: number, y: number, text: string, options: {transformers: unknown[]}): void;
+	get(): {output: string};
+};
 const inkBuild = new URL('.', import.meta.resolve('ink'));
 const {default: Output} = (await import(new URL('output.js', inkBuild).href)) as {default: new (size: {width: number; height: number}) => InkOutput};
 
@@ -60,5 +65,58 @@ describe("Ink's frame text (ansi-tokenize 0.3)", () => {
 		expect(text.match(/\u001B\[32m/g)).toHaveLength(1);
 		expect(text.match(/\u001B\[2m/g)).toHaveLength(1);
 		expect(shown(text).filter(cell => cell.char !== '\n')).toEqual(shown(`${line}\nsecond`).filter(cell => cell.char !== '\n'));
+	});
+});
+
+/** A small seeded generator, so that a failure names lines that can be drawn again. */
+function randomLines(seed: number) {
+	let state = seed;
+	const next = (below: number) => {
+		state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+		return state % below;
+	};
+
+	const pieces = ['ok', 'IDLE', ' → ', 'SEND', '●', '·', '世界', '🙂', 'va.ping', ' ', '42 ms', 'é', 'x'];
+	const styles = ['', '\u001B[1m', '\u001B[2m', '\u001B[31m', '\u001B[36m', '\u001B[1m\u001B[2m'];
+	const ends = ['', '\u001B[22m', '\u001B[39m', '\u001B[0m'];
+	return (count: number) =>
+		Array.from({length: count}, () => {
+			let line = '';
+			for (let index = next(8); index > 0; index--) {
+				line += styles[next(styles.length)]! + pieces[next(pieces.length)]! + ends[next(ends.length)]!;
+			}
+
+			return line;
+		});
+}
+
+describe("Ink's frame caches (kept across frames by scripts/bound-ink-caches.mjs)", () => {
+	it('draw every frame as a frame with empty caches draws it: 300 frames of styled, wide and repeated lines', () => {
+		const lines = randomLines(7);
+		let pool = lines(40);
+		for (let frame = 0; frame < 300; frame++) {
+			// Most lines come back from earlier frames, as on the live screen; some are new.
+			pool = [...pool.slice(5), ...lines(5)];
+			const shownLines = Array.from({length: 12}, (_, index) => pool[(frame * 7 + index * 3) % pool.length]!);
+			const warm = draw(shownLines, 40);
+			const caches = new Output({width: 1, height: 1}).caches;
+			caches.styledChars.clear();
+			caches.widths.clear();
+			caches.blockWidths.clear();
+			caches.styledCharCount = 0;
+			expect(warm, `frame ${frame}`).toBe(draw(shownLines, 40));
+		}
+	});
+
+	it('are one set for every Output, and hold at most 32,768 styled cells however many lines go by', () => {
+		const first = new Output({width: 1, height: 1}).caches;
+		expect(new Output({width: 1, height: 1}).caches).toBe(first);
+		for (let index = 0; index < 2000; index++) {
+			draw([`line ${index} ${'·'.repeat(100)}`], 120);
+		}
+
+		expect(first.styledCharCount).toBeLessThanOrEqual(32_768);
+		expect(first.styledChars.size).toBeLessThanOrEqual(32_768 / 100);
+		expect(first.styledChars.size).toBeGreaterThan(0);
 	});
 });
