@@ -45,9 +45,18 @@ const edits = {
 			'            this.styledChars.set(line, cached);',
 			`            this.styledCharCount += cached.length;\n            if (this.styledCharCount > ${cellLimit}) {\n                this.styledChars.clear();\n                this.styledCharCount = cached.length;\n            }\n            this.styledChars.set(line, cached);`,
 		],
-		['            this.widths.set(text, cached);', `            if (this.widths.size >= ${limit}) {\n                this.widths.clear();\n            }\n            this.widths.set(text, cached);`],
-		['            this.blockWidths.set(text, cached);', `            if (this.blockWidths.size >= ${limit}) {\n                this.blockWidths.clear();\n            }\n            this.blockWidths.set(text, cached);`],
-		['export default class Output {', '// One set of caches for every frame (virtagent): a line drawn again is not tokenized again.\nconst sharedCaches = new OutputCaches();\nexport default class Output {'],
+		[
+			'            this.widths.set(text, cached);',
+			`            if (this.widths.size >= ${limit}) {\n                this.widths.clear();\n            }\n            this.widths.set(text, cached);`,
+		],
+		[
+			'            this.blockWidths.set(text, cached);',
+			`            if (this.blockWidths.size >= ${limit}) {\n                this.blockWidths.clear();\n            }\n            this.blockWidths.set(text, cached);`,
+		],
+		[
+			'export default class Output {',
+			'// One set of caches for every frame (virtagent): a line drawn again is not tokenized again.\nconst sharedCaches = new OutputCaches();\nexport default class Output {',
+		],
 		['    caches = new OutputCaches();', '    caches = sharedCaches;'],
 	],
 	'render-node-to-output.js': [
