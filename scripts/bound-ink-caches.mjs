@@ -13,7 +13,7 @@
 // Ink's output.js makes new caches for every frame, so every line of every frame was tokenized
 // into styled cells again (Intl.Segmenter on each, ~28% of a frame of the bench's screen), and
 // render-node-to-output.js measured every text node's widest line again (~12%): the output's caches
-// now live across frames, bounded (the styled cells by their count: ~4 MB at most), and the widest
+// now live across frames, bounded (the styled cells by their count: ~3 MB at most), and the widest
 // line comes from measure-text's cache. Each cached value is a pure function of its key, and Ink
 // only reads the cells it gets back, so a frame is drawn byte for byte as before.
 // Each edit replaces exact original text and the script fails if it is not found: an Ink update
@@ -23,8 +23,8 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 const limit = 2048;
-/** Styled cells the output's line cache holds at most (~120 bytes each), ~10 frames of 100×30. */
-const cellLimit = 32768;
+/** Styled cells the output's line cache holds at most (~330 bytes each on the heap, so ~2.7 MB): every line of ~3 frames of 100×30. */
+const cellLimit = 8192;
 const marker = '// Bounded by virtagent (scripts/bound-ink-caches.mjs).';
 const inkBuild = path.dirname(fileURLToPath(import.meta.resolve('ink')));
 
