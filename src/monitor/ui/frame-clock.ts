@@ -9,11 +9,15 @@ export const defaultFrameMs = 34;
  * event loop, so while it draws no reply is read and no command starts: on a slow machine, where
  * one frame of the live region costs several milliseconds, 30 of them a second would take a
  * sixth of the monitor's time from the work it shows. The frames thin out there instead (a frame
- * of 5 ms: one every 100 ms) and keep the frame rate where drawing is cheap. The event loop
+ * of 5 ms: one every 200 ms) and keep the frame rate where drawing is cheap. The event loop
  * thread's CPU time, not wall time: on a loaded machine a frame waits for the CPU, which costs
- * the work nothing.
+ * the work nothing. A fortieth, not the tenth the screen may cost: what the clock sees is only
+ * the frame's own CPU; its garbage is collected later, and the bytes it writes cost the kernel's
+ * terminal and whatever reads them (the terminal, sshd) as much again. Measured in bench case 5
+ * with Ink's cheaper frame: at 1/20 the screen drew 5-6 frames a second and cost it 8-20%, at
+ * 1/40 2.5-3.5 a second and nothing measurable (docs/benchmarks.md, "The sixth session").
  */
-export const drawShare = 1 / 20;
+export const drawShare = 1 / 40;
 
 /** However costly a frame, the screen still shows the state once a second (or once a frame, if longer). */
 export const longestRestMs = 1000;
