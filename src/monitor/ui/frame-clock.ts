@@ -13,9 +13,10 @@ export const defaultFrameMs = 34;
  * thread's CPU time, not wall time: on a loaded machine a frame waits for the CPU, which costs
  * the work nothing. A fortieth, not the tenth the screen may cost: what the clock sees is only
  * the frame's own CPU; its garbage is collected later, and the bytes it writes cost the kernel's
- * terminal and whatever reads them (the terminal, sshd) as much again. Measured in bench case 5
- * with Ink's cheaper frame: at 1/20 the screen drew 5-6 frames a second and cost it 8-20%, at
- * 1/40 2.5-3.5 a second and nothing measurable (docs/benchmarks.md, "The sixth session").
+ * terminal and whatever reads them (the terminal, sshd) as much again. Bench case 5 with Ink's
+ * cheaper frame, three pairs taken in turns: at 1/20 the screen drew 5-6 frames a second and
+ * read 0.80-0.98 of scripted mode, at 1/40 2.5-3.5 a second and 1.00-1.28 (docs/benchmarks.md,
+ * "The sixth session").
  */
 export const drawShare = 1 / 40;
 
