@@ -39,6 +39,16 @@ class StepError extends Error {}
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
+/** What `get` gives once it gives something, polled every `everyMs`; after `timeoutMs`, a StepError saying `failure`. */
+async function pollFor(get, timeoutMs, failure, everyMs = 50) {
+	for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(everyMs)) {
+		const value = get();
+		if (value !== undefined) return value;
+	}
+
+	throw new StepError(failure);
+}
+
 /** A host agent on a port's socket: resolves each hello's time; call() for RPCs. */
 async function hostOn(socketPath) {
 	const hellos = [];
@@ -56,24 +66,13 @@ async function hostOn(socketPath) {
 		}
 	}
 
-	const hello = async timeoutMs => {
-		for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(20)) {
-			if (hellos.length > 0) return hellos[0];
-		}
-
-		throw new StepError(`no va.hello on ${path.basename(socketPath)} within ${timeoutMs / 1000} s`);
-	};
+	const hello = async timeoutMs => pollFor(() => hellos[0], timeoutMs, `no va.hello on ${path.basename(socketPath)} within ${timeoutMs / 1000} s`, 20);
 
 	return {hello, call: (method, params = []) => agent.call(method, params), close: () => agent.close()};
 }
 
 async function until(timeline, pattern, timeoutMs, what) {
-	for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(50)) {
-		const ms = timeline.first(pattern);
-		if (ms !== undefined) return ms;
-	}
-
-	throw new StepError(`the console never showed ${what} within ${timeoutMs / 1000} s`);
+	return pollFor(() => timeline.first(pattern), timeoutMs, `the console never showed ${what} within ${timeoutMs / 1000} s`);
 }
 
 /** The image with the executable put in `how` (systemd-rootfs.sh), booted; its console on one clock. */
